@@ -1,0 +1,112 @@
+/**
+ * Domain types shared by the main process and the renderer. No secrets ever appear in
+ * these shapes: they are what may cross the IPC boundary.
+ */
+
+/** Where a fax lives in the UI. */
+export type Folder = 'inbox' | 'sent' | 'outbox' | 'archive';
+
+/** Outgoing fax lifecycle (issue 4): queued → encrypting → uploading → sent → delivered | failed | needs-pstn. */
+export type OutboxState =
+  | 'queued'
+  | 'encrypting'
+  | 'uploading'
+  | 'sent'
+  | 'delivered'
+  | 'failed'
+  | 'needs-pstn'
+  | 'held-key-change'; // waiting for the user to accept the recipient org's new keys
+
+/** How a fax travelled: end-to-end encrypted over fxe, or in the clear over the phone network. */
+export type Route = 'fxe' | 'pstn';
+
+export interface OrgSummary {
+  orgId: string;
+  name: string;
+  faxNumbers: string[];
+  relay: string;
+  bundleId: string;
+  /** Hex fingerprint of our current bundle, to read out when verifying keys by phone. */
+  fingerprint: string;
+  isDemo: boolean;
+}
+
+export interface FaxSummary {
+  id: string; // local id (= fxe message_id for fxe faxes, provider-prefixed for PSTN)
+  orgId: string;
+  direction: 'in' | 'out';
+  folder: Folder;
+  route: Route;
+  /** The other party: sender for incoming, recipient for outgoing. */
+  peerNumber: string;
+  /** Name from the phone book, else the name the sender put in the signed envelope. */
+  peerName: string | null;
+  fileName: string;
+  pages: number | null;
+  sizeBytes: number;
+  /** Unix ms: received for incoming, created for outgoing. */
+  at: number;
+  read: boolean;
+  state: OutboxState | 'received';
+  tags: string[];
+  hasNote: boolean;
+}
+
+export interface DeliveryReceiptView {
+  messageId: string;
+  recipientOrgId: string;
+  recipientBundleId: string;
+  ciphertextSha256: string;
+  signedAt: number; // unix seconds
+  verified: true; // only verified receipts are ever shown
+  signatureB64u: string;
+}
+
+export interface FaxDetail extends FaxSummary {
+  note: string;
+  /** Verified facts from the signed envelope (incoming) or what we signed (outgoing). */
+  senderOrgId: string | null;
+  recipientOrgId: string | null;
+  fromNumber: string;
+  toNumber: string;
+  ciphertextSha256: string | null;
+  failureReason: UserError | null;
+  receipt: DeliveryReceiptView | null;
+  pstn: { provider: string; providerFaxId: string; status: string } | null;
+  /** Progress 0..1 while uploading. */
+  progress: number | null;
+}
+
+export interface Contact {
+  id: string;
+  name: string;
+  organisation: string;
+  faxNumber: string; // E.164
+}
+
+export type ReceiveMode = 'poll' | 'webhook';
+export type PstnProviderName = 'telnyx' | 'mintfax';
+
+export interface Settings {
+  receiveMode: ReceiveMode;
+  pollIntervalSeconds: number;
+  /** Public URL of the tunnel in front of our local webhook listener (webhook mode). */
+  webhookTunnelUrl: string;
+  webhookListenPort: number;
+  notifications: { enabled: boolean; hideContentOnLockScreen: boolean };
+  pstn: { provider: PstnProviderName | null; configured: boolean; fromNumber: string };
+  retention: { enabled: boolean; days: number; action: 'archive' | 'delete' };
+  theme: 'system' | 'light' | 'dark';
+}
+
+/**
+ * An error a receptionist can act on: a stable code, one plain sentence, and the technical
+ * detail one click away.
+ */
+export interface UserError {
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: UserError };

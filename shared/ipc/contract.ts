@@ -1,0 +1,153 @@
+/**
+ * The one typed table of everything the renderer may ask the main process, and every event
+ * main may push back. The preload exposes exactly this (as `window.fxe`); main registers one
+ * handler per request channel and validates every argument (see `validators` below and the
+ * handlers in electron/services/ipc). Nothing here may carry a secret.
+ */
+import type {
+  Contact,
+  FaxDetail,
+  FaxSummary,
+  Folder,
+  OrgSummary,
+  OutboxState,
+  PstnProviderName,
+  Result,
+  Settings,
+  UserError,
+} from '../domain/types.ts';
+
+export interface AppStatus {
+  orgs: OrgSummary[];
+  activeOrgId: string | null;
+  /** false when no OS keychain is usable; `keychainError` then says what to do. */
+  keychainAvailable: boolean;
+  keychainError: UserError | null;
+  relayReachable: boolean | null;
+  unreadCount: number;
+  demoRunning: boolean;
+}
+
+export interface ListFaxesRequest {
+  folder: Folder;
+  orgId?: string;
+  query?: string;
+  tag?: string;
+  offset: number;
+  limit: number; // 1..500
+}
+
+export type SendCheck =
+  | { kind: 'fxe'; recipientOrgId: string; keyChange: KeyChangeWarning | null }
+  | { kind: 'not-on-fxe'; pstnProvider: PstnProviderName | null };
+
+export interface KeyChangeWarning {
+  recipientOrgId: string;
+  previousFingerprint: string;
+  newFingerprint: string;
+}
+
+export interface CoverPage {
+  toName: string;
+  fromName: string;
+  subject: string;
+  message: string;
+}
+
+export interface SendRequest {
+  orgId: string;
+  to: string; // E.164
+  from: string; // E.164, one of the org's numbers
+  fileName: string;
+  /** The PDF's bytes: not secret (the user chose the file); the renderer reads the dropped File. */
+  pdf: Uint8Array;
+  coverPage: CoverPage | null;
+  route: 'fxe' | 'pstn';
+}
+
+/** Request channel → [request payload, response value]. Every response travels as Result<T>. */
+export interface IpcRequests {
+  'app.status': [Record<string, never>, AppStatus];
+  'demo.start': [Record<string, never>, OrgSummary[]];
+  /** Main opens the OS file dialog itself: keys.zip bytes never pass through the renderer. */
+  'orgs.importKeysZip': [Record<string, never>, OrgSummary | null];
+  'orgs.redeemInvite': [{ relayUrl: string; token: string; orgName: string; faxNumbers: string[] }, OrgSummary | null];
+  'orgs.setActive': [{ orgId: string }, null];
+  'orgs.remove': [{ orgId: string }, null];
+  'orgs.exportBackup': [{ orgId: string }, { savedTo: string } | null];
+  'orgs.rotateKeys': [{ orgId: string }, OrgSummary];
+
+  'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
+  'faxes.get': [{ id: string }, FaxDetail];
+  /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
+  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array }];
+  'faxes.markRead': [{ ids: string[]; read: boolean }, null];
+  'faxes.archive': [{ ids: string[]; archived: boolean }, null];
+  'faxes.delete': [{ ids: string[] }, { undoToken: string }];
+  'faxes.undoDelete': [{ undoToken: string }, null];
+  'faxes.setTags': [{ id: string; tags: string[] }, null];
+  'faxes.setNote': [{ id: string; note: string }, null];
+  'faxes.print': [{ id: string }, { printed: boolean }];
+  'faxes.saveAs': [{ id: string }, { savedTo: string } | null];
+  'faxes.printDeliveryConfirmation': [{ id: string }, { printed: boolean }];
+  'faxes.resend': [{ id: string }, { id: string }];
+  'faxes.forward': [{ id: string; to: string; from: string }, { id: string }];
+  'faxes.tags': [Record<string, never>, string[]];
+
+  /** Look the number up before sending: on fxe (maybe with a key change) or not. */
+  'send.check': [{ orgId: string; to: string }, SendCheck];
+  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: string; newFingerprint: string }, null];
+  'send.submit': [SendRequest, { id: string }];
+
+  'contacts.list': [{ query?: string }, Contact[]];
+  'contacts.save': [Omit<Contact, 'id'> & { id?: string }, Contact];
+  'contacts.delete': [{ id: string }, null];
+  'contacts.importCsv': [{ csv: string }, { imported: number; skipped: number }];
+  'contacts.exportCsv': [Record<string, never>, { csv: string }];
+
+  'settings.get': [Record<string, never>, Settings];
+  'settings.update': [Partial<Omit<Settings, 'pstn'>>, Settings];
+  /** Credentials go straight into the vault; they are never read back to the renderer. */
+  'settings.configurePstn': [
+    { provider: PstnProviderName | null; fromNumber: string; credentials: Record<string, string> },
+    Settings,
+  ];
+}
+
+export type RequestChannel = keyof IpcRequests;
+export type RequestOf<C extends RequestChannel> = IpcRequests[C][0];
+export type ResponseOf<C extends RequestChannel> = IpcRequests[C][1];
+
+/** Events main pushes to the renderer over one channel. */
+export type IpcEvent =
+  | { type: 'fax.received'; id: string; orgId: string }
+  | { type: 'outbox.changed'; id: string; state: OutboxState; progress: number | null; error: UserError | null }
+  | { type: 'faxes.changed' }
+  | { type: 'status.changed'; status: AppStatus }
+  | { type: 'receive.error'; error: UserError };
+
+/** The API object the preload exposes as `window.fxe`. */
+export interface FxeApi {
+  invoke<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
+  /** Subscribe to events; returns the unsubscribe function. */
+  onEvent(listener: (event: IpcEvent) => void): () => void;
+}
+
+/** The IPC channel names on the wire (Electron ipcMain / ipcRenderer). */
+export const IPC_INVOKE_CHANNEL = 'fxe:invoke';
+export const IPC_EVENT_CHANNEL = 'fxe:event';
+
+export const REQUEST_CHANNELS: readonly RequestChannel[] = [
+  'app.status', 'demo.start',
+  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys',
+  'faxes.list', 'faxes.get', 'faxes.document', 'faxes.markRead', 'faxes.archive', 'faxes.delete', 'faxes.undoDelete',
+  'faxes.setTags', 'faxes.setNote', 'faxes.print', 'faxes.saveAs', 'faxes.printDeliveryConfirmation', 'faxes.resend',
+  'faxes.forward', 'faxes.tags',
+  'send.check', 'send.acceptKeyChange', 'send.submit',
+  'contacts.list', 'contacts.save', 'contacts.delete', 'contacts.importCsv', 'contacts.exportCsv',
+  'settings.get', 'settings.update', 'settings.configurePstn',
+] as const;
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+}

@@ -1,0 +1,14 @@
+#!/bin/sh
+# The whole test command (README: `npm test`). Lint and type-check first, build the three
+# bundles (the end-to-end suite drives the real renderer build), then every suite under a
+# private D-Bus session with an unlocked gnome-keyring, so the keychain tests use a real
+# Secret Service. Nothing is skipped: a missing piece is an error that says what to install.
+set -eu
+cd "$(dirname "$0")/.."
+for tool in dbus-run-session gnome-keyring-daemon; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "test: '$tool' is missing: apt-get install dbus-x11 gnome-keyring (see .ci/run)" >&2; exit 2; }
+done
+npx eslint .
+npx tsc --noEmit -p tsconfig.json
+npx electron-vite build >/dev/null
+exec dbus-run-session -- sh -c 'echo -n fxe-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && FXE_TEST_KEYCHAIN=secret-service npx vitest run "$@"' vitest "$@"
