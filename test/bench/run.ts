@@ -1,0 +1,20 @@
+// `npm run bench`: runs every benchmark module in turn and prints its figures. Benchmarks
+// print numbers against their targets; they never fail a build on timing.
+// Usage: npm run bench [-- <name> ...]   (names: protocol, relay, services, app)
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const all = ['protocol', 'relay', 'services', 'app'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : all;
+
+for (const name of names) {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  if (!existsSync(file)) {
+    console.log(`\n## ${name}: no benchmark yet`);
+    continue;
+  }
+  console.log(`\n## ${name}`);
+  const mod = (await import(file)) as { run: () => Promise<void> };
+  await mod.run();
+}
