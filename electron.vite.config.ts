@@ -1,20 +1,52 @@
-import { resolve } from 'node:path';
-import { defineConfig } from 'electron-vite';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const pdfjsRoot = resolve(root, 'node_modules/pdfjs-dist');
+
+/**
+ * Ship pdf.js's data files next to the renderer (out/renderer/pdfjs/…), so faxes render
+ * faithfully offline: standard fonts (faxes often use the 14 base fonts without embedding
+ * them), CMaps (CJK text), ICC profiles and the JBIG2/JPEG 2000/colour wasm decoders (scanned
+ * faxes are often JBIG2). The QuickJS scripting engine and the JS fallbacks are left out on
+ * purpose: scripting stays off, and the CSP allows no script but our own.
+ */
+function pdfjsAssets(): Plugin {
+  const dirs = ['standard_fonts', 'cmaps', 'iccs', 'wasm'];
+  const excluded = /quickjs|nowasm_fallback|^LICENSE_PDFJS_QUICKJS|^LICENSE_QUICKJS/;
+  return {
+    name: 'fxe-pdfjs-assets',
+    apply: 'build',
+    generateBundle() {
+      for (const dir of dirs) {
+        const abs = join(pdfjsRoot, dir);
+        for (const name of readdirSync(abs)) {
+          if (excluded.test(name) || !statSync(join(abs, name)).isFile()) continue;
+          this.emitFile({ type: 'asset', fileName: `pdfjs/${dir}/${name}`, source: readFileSync(join(abs, name)) });
+        }
+      }
+    },
+  };
+}
 
 // Three bundles from one config: main (Node, ESM), preload (CommonJS: a sandboxed preload
 // cannot be an ES module, and "type": "module" would otherwise make it index.mjs), renderer.
+// Two pages in the renderer and two preloads: the app window (index) and the hidden print
+// window (print), which renders a decrypted fax page by page for the OS print dialog.
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve(__dirname, 'electron/main/index.ts') },
+      lib: { entry: resolve(root, 'electron/main/index.ts') },
       // Native modules and Electron itself stay outside the bundle.
       rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3'] },
     },
   },
   preload: {
     build: {
-      lib: { entry: resolve(__dirname, 'electron/preload/index.ts') },
+      lib: { entry: { index: resolve(root, 'electron/preload/index.ts'), print: resolve(root, 'electron/preload/print.ts') } },
       rollupOptions: {
         external: ['electron'],
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -22,10 +54,13 @@ export default defineConfig({
     },
   },
   renderer: {
-    root: resolve(__dirname, 'renderer'),
+    root: resolve(root, 'renderer'),
+    // Relative URLs: the same build loads from app://, file:// and the test's http server.
+    base: './',
     build: {
-      rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },
+      rollupOptions: { input: { index: resolve(root, 'renderer/index.html'), print: resolve(root, 'renderer/print.html') } },
+      chunkSizeWarningLimit: 4096,
     },
-    plugins: [react()],
+    plugins: [react(), pdfjsAssets()],
   },
 });

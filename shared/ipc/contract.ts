@@ -74,7 +74,8 @@ export interface IpcRequests {
   'orgs.redeemInvite': [{ relayUrl: string; token: string; orgName: string; faxNumbers: string[] }, OrgSummary | null];
   'orgs.setActive': [{ orgId: string }, null];
   'orgs.remove': [{ orgId: string }, null];
-  'orgs.exportBackup': [{ orgId: string }, { savedTo: string } | null];
+  /** The backup is the keys.zip encrypted under this passphrase (scrypt + AES-256-GCM); at least 10 characters. */
+  'orgs.exportBackup': [{ orgId: string; passphrase?: string }, { savedTo: string } | null];
   'orgs.rotateKeys': [{ orgId: string }, OrgSummary];
 
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
@@ -124,7 +125,22 @@ export type IpcEvent =
   | { type: 'outbox.changed'; id: string; state: OutboxState; progress: number | null; error: UserError | null }
   | { type: 'faxes.changed' }
   | { type: 'status.changed'; status: AppStatus }
-  | { type: 'receive.error'; error: UserError };
+  | { type: 'receive.error'; error: UserError }
+  /** Added for the desktop shell (issue 5): an app-menu, tray or shortcut command for the UI. */
+  | { type: 'menu.command'; command: MenuCommand };
+
+/** Commands the Electron shell's menus and tray forward to the renderer (issue 5). */
+export type MenuCommand =
+  | 'new-fax'
+  | 'find'
+  | 'open-inbox'
+  | 'open-sent'
+  | 'open-outbox'
+  | 'open-archive'
+  | 'open-phonebook'
+  | 'open-settings'
+  | 'print-selected'
+  | 'save-selected';
 
 /** The API object the preload exposes as `window.fxe`. */
 export interface FxeApi {
@@ -150,4 +166,14 @@ export const REQUEST_CHANNELS: readonly RequestChannel[] = [
 
 export function isRequestChannel(value: unknown): value is RequestChannel {
   return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+}
+
+/**
+ * The hidden print window's API (issue 5), exposed as `window.fxePrint` by
+ * electron/preload/print.ts: that window renders a decrypted fax page by page with pdf.js
+ * and then main opens the OS print dialog on it. It never gets `window.fxe`.
+ */
+export interface FxePrintApi {
+  getDocument(): Promise<{ pdf: Uint8Array; jobName: string }>;
+  ready(outcome: { ok: true; pages: number } | { ok: false; message: string }): void;
 }

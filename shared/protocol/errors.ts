@@ -17,14 +17,19 @@ export type ProtocolErrorCode =
   | 'auth_unknown_key' // key_id unknown to the verifier
   | 'webhook_stale'
   | 'webhook_bad_signature'
-  | 'webhook_malformed';
+  | 'webhook_malformed'
+  | 'too_large'; // the ciphertext would exceed the relay's 100 MiB cap
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
   /** The field, keys.zip entry or header the error is about, when there is one. */
   readonly field: string | undefined;
-  constructor(code: ProtocolErrorCode, message: string, field?: string) {
-    super(message);
+  /**
+   * `message` is the plain sentence for people; technical detail goes in `options.cause`
+   * (logged, never shown to the user as the main text).
+   */
+  constructor(code: ProtocolErrorCode, message: string, field?: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProtocolError';
     this.code = code;
     this.field = field;

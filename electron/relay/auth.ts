@@ -1,0 +1,114 @@
+/**
+ * FXE1 request authentication for the relay, on top of shared/protocol. Two paths share one
+ * nonce memory:
+ *  - JSON requests have their (small) body in hand: shared/protocol verifyRequest;
+ *  - uploads stream up to 100 MiB and only keep the body's SHA-256, so their header is
+ *    checked before the body is read (parse, skew, known key: reject early and stop reading)
+ *    and the signature over the body hash after it.
+ * Accepted nonces are also written to the database, so a replay is refused after a restart.
+ */
+import { b64uDecode, isProtocolError, NonceCache, parseAuthorization, utf8Encode, verifyRequest } from '../../shared/protocol/index.ts';
+import type { ParsedAuthorization } from '../../shared/protocol/index.ts';
+import { DOMAIN_REQUEST, verifyWithDomain } from '../../shared/protocol/ed25519-domain.ts';
+import { AUTH_MAX_SKEW_SECONDS, AUTH_NONCE_WINDOW_SECONDS } from '../../shared/fxe-api/index.ts';
+import { RelayHttpError } from './http-util.ts';
+import type { OrgRow, RelayStore } from './store.ts';
+
+export class RelayAuth {
+  private readonly store: RelayStore;
+  private readonly now: () => number;
+  private readonly nonces = new NonceCache(AUTH_NONCE_WINDOW_SECONDS);
+
+  constructor(store: RelayStore, now: () => number) {
+    this.store = store;
+    this.now = now;
+    // Refill the in-memory window from the database (oldest first: the cache prunes in order).
+    const since = now() - AUTH_NONCE_WINDOW_SECONDS;
+    const rows = store.recentNonces(since).sort((a, b) => a.seen_at - b.seen_at);
+    for (const row of rows) this.nonces.seen(row.key_id, row.nonce, row.seen_at);
+    store.pruneNonces(since);
+  }
+
+  /** A JSON request with its whole body. Returns the calling org. */
+  verify(p: { header: string | undefined; method: string; target: string; body: Uint8Array }): OrgRow {
+    if (p.header === undefined) throw new RelayHttpError('auth_missing');
+    const nowSeconds = this.now();
+    let keyId: string;
+    try {
+      ({ keyId } = verifyRequest({
+        header: p.header,
+        method: p.method,
+        path: p.target,
+        body: p.body,
+        nowSeconds,
+        publicKeyFor: (id) => this.signingKeyOf(id),
+        nonces: this.nonces,
+        maxSkewSeconds: AUTH_MAX_SKEW_SECONDS,
+      }));
+    } catch (e) {
+      throw toHttpError(e);
+    }
+    return this.accepted(keyId, p.header, nowSeconds);
+  }
+
+  /** Upload, step 1 (before reading the body): parse, skew and key. Nothing is recorded. */
+  precheck(header: string | undefined): { auth: ParsedAuthorization; org: OrgRow; publicKey: Uint8Array } {
+    if (header === undefined) throw new RelayHttpError('auth_missing');
+    let auth: ParsedAuthorization;
+    try {
+      auth = parseAuthorization(header);
+    } catch (e) {
+      throw toHttpError(e);
+    }
+    if (Math.abs(this.now() - auth.ts) > AUTH_MAX_SKEW_SECONDS) throw new RelayHttpError('auth_stale');
+    const org = this.store.orgByKeyId(auth.keyId);
+    const publicKey = org ? decodeKey(org.signing_pub) : undefined;
+    if (!org || !publicKey) throw new RelayHttpError('auth_unknown_key');
+    return { auth, org, publicKey };
+  }
+
+  /**
+   * Upload, step 2 (after the whole body): the signature over the streamed body's hash, then
+   * the nonce (recorded only now that the request is proven authentic). The skew is checked
+   * again: a slow upload must still have been signed within the window when it completes.
+   */
+  verifyStreamed(p: { pre: ReturnType<RelayAuth['precheck']>; method: string; target: string; bodySha256Hex: string }): OrgRow {
+    const { auth, org, publicKey } = p.pre;
+    const nowSeconds = this.now();
+    const payload = utf8Encode(`${p.method}\n${p.target}\n${p.bodySha256Hex}\n${auth.ts}\n${auth.nonce}`);
+    if (!verifyWithDomain(publicKey, DOMAIN_REQUEST, payload, auth.sig)) throw new RelayHttpError('bad_signature');
+    if (this.nonces.seen(auth.keyId, auth.nonce, nowSeconds)) throw new RelayHttpError('auth_replayed');
+    this.store.recordNonce(auth.keyId, auth.nonce, nowSeconds);
+    return org;
+  }
+
+  private accepted(keyId: string, header: string, nowSeconds: number): OrgRow {
+    const org = this.store.orgByKeyId(keyId);
+    if (!org) throw new RelayHttpError('auth_unknown_key');
+    this.store.recordNonce(keyId, parseAuthorization(header).nonce, nowSeconds);
+    return org;
+  }
+
+  private signingKeyOf(keyId: string): Uint8Array | undefined {
+    const org = this.store.orgByKeyId(keyId);
+    return org ? decodeKey(org.signing_pub) : undefined;
+  }
+}
+
+function decodeKey(b64u: string): Uint8Array | undefined {
+  try {
+    return b64uDecode(b64u);
+  } catch {
+    return undefined;
+  }
+}
+
+const AUTH_CODES = ['auth_malformed', 'auth_stale', 'auth_unknown_key', 'bad_signature', 'auth_replayed'] as const;
+
+function toHttpError(e: unknown): RelayHttpError {
+  if (isProtocolError(e)) {
+    for (const code of AUTH_CODES) if (e.code === code) return new RelayHttpError(code, { detail: e.message });
+    return new RelayHttpError('auth_malformed', { detail: e.message });
+  }
+  throw e;
+}

@@ -1,0 +1,182 @@
+/**
+ * The native crypto backend for the main process: node:crypto (OpenSSL / BoringSSL) for the
+ * two bulk primitives, ChaCha20-Poly1305 and SHA-256, about 10× noble's speed. Large bodies
+ * are encrypted in chunks on this thread while a worker thread hashes the chunks already
+ * done, so seal costs max(encrypt, hash) instead of their sum.
+ *
+ * Electron ships BoringSSL, which may lack 'chacha20-poly1305' in getCiphers(): then the
+ * cipher falls back to noble (per primitive) and SHA-256 stays native.
+ */
+import { createCipheriv, createDecipheriv, createHash, getCiphers } from 'node:crypto';
+import { nobleBackend, ProtocolError } from '../../../shared/protocol/index.ts';
+import type { CryptoBackend } from '../../../shared/protocol/index.ts';
+import { HashWorker } from './hash-worker.ts';
+
+const NONCE24 = 24;
+const NONCE12 = 12;
+const TAG = 16;
+
+export interface NodeBackendOptions {
+  /** Bodies at least this large are hashed on a worker thread while encrypting. Default 4 MiB. */
+  overlapThresholdBytes?: number;
+  /** Chunk size for streaming encryption and hashing. Default 1 MiB. */
+  chunkBytes?: number;
+  /** For tests: pretend the runtime lacks native ChaCha20-Poly1305 (as some Electron builds do). */
+  disableNativeChacha?: boolean;
+}
+
+export interface NodeCryptoBackend extends CryptoBackend {
+  /** Which primitives are native in this runtime. */
+  readonly native: { chacha20poly1305: boolean; sha256: boolean };
+  /** Stops the hash worker (it is unref'd while idle, so this is optional). */
+  close(): Promise<void>;
+}
+
+export function nativeChachaAvailable(): boolean {
+  return getCiphers().includes('chacha20-poly1305');
+}
+
+const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function nativeSha256(data: Uint8Array): Uint8Array {
+  return toBytes(createHash('sha256').update(data).digest());
+}
+
+function nativeChachaSeal(key: Uint8Array, nonce12: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + TAG);
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce12, { authTagLength: TAG });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  let at = 0;
+  for (let i = 0; i < plaintext.length; i += 1 << 20) {
+    const enc = cipher.update(plaintext.subarray(i, i + (1 << 20)));
+    out.set(enc, at);
+    at += enc.length;
+  }
+  const fin = cipher.final();
+  out.set(fin, at);
+  at += fin.length;
+  out.set(cipher.getAuthTag(), at);
+  return out;
+}
+
+function nativeChachaOpen(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+  if (sealed.length < TAG) throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.');
+  const bodyLength = sealed.length - TAG;
+  const out = new Uint8Array(bodyLength);
+  try {
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce12, { authTagLength: TAG });
+    decipher.setAAD(aad, { plaintextLength: sealed.length - TAG });
+    decipher.setAuthTag(sealed.subarray(bodyLength));
+    let at = 0;
+    for (let i = 0; i < bodyLength; i += 1 << 20) {
+      const dec = decipher.update(sealed.subarray(i, Math.min(i + (1 << 20), bodyLength)));
+      out.set(dec, at);
+      at += dec.length;
+    }
+    decipher.final();
+    return out;
+  } catch (cause) {
+    out.fill(0);
+    throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.', undefined, { cause });
+  }
+}
+
+export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoBackend {
+  const chachaNative = !options.disableNativeChacha && nativeChachaAvailable();
+  const threshold = options.overlapThresholdBytes ?? 4 * 1024 * 1024;
+  const chunk = options.chunkBytes ?? 1024 * 1024;
+  const hasher = new HashWorker();
+
+  const chachaSeal = chachaNative ? nativeChachaSeal : nobleBackend.chachaSeal;
+  const chachaOpen = chachaNative ? nativeChachaOpen : nobleBackend.chachaOpen;
+
+  /** nonce24 ‖ ct ‖ tag into one preallocated buffer; chunks go to the hash worker as they are made. */
+  async function sealOverlapped(key: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<{ ciphertext: Uint8Array; sha256: Uint8Array }> {
+    const ciphertext = new Uint8Array(NONCE24 + plaintext.length + TAG);
+    ciphertext.set(nonce24, 0);
+    const job = hasher.begin();
+    await job.push(nonce24);
+    const cipher = createCipheriv('chacha20-poly1305', key, nonce24.subarray(0, NONCE12), { authTagLength: TAG });
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    let at = NONCE24;
+    for (let i = 0; i < plaintext.length; i += chunk) {
+      const enc = cipher.update(plaintext.subarray(i, i + chunk));
+      ciphertext.set(enc, at);
+      at += enc.length;
+      await job.push(toBytes(enc), true); // enc is ours alone: transferred, not copied
+    }
+    const fin = cipher.final();
+    ciphertext.set(fin, at);
+    at += fin.length;
+    const tag = cipher.getAuthTag();
+    ciphertext.set(tag, at);
+    await job.push(fin.length > 0 ? new Uint8Array([...fin, ...tag]) : tag);
+    return { ciphertext, sha256: await job.end() };
+  }
+
+  /** Hash (worker) and decrypt (here) at the same time; plaintext is wiped if the tag fails. */
+  async function openOverlapped(key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }> {
+    const bodyLength = ciphertext.length - NONCE24 - TAG;
+    const plaintext = new Uint8Array(bodyLength);
+    const job = hasher.begin();
+    await job.push(ciphertext.subarray(0, NONCE24));
+    const decipher = createDecipheriv('chacha20-poly1305', key, ciphertext.subarray(0, NONCE12), { authTagLength: TAG });
+    decipher.setAAD(aad, { plaintextLength: plaintext.length });
+    decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG));
+    let at = 0;
+    for (let i = 0; i < bodyLength; i += chunk) {
+      const view = ciphertext.subarray(NONCE24 + i, NONCE24 + Math.min(i + chunk, bodyLength));
+      await job.push(view); // the caller's buffer cannot be transferred: push copies the chunk
+      const dec = decipher.update(view);
+      plaintext.set(dec, at);
+      at += dec.length;
+      dec.fill(0);
+    }
+    await job.push(ciphertext.subarray(ciphertext.length - TAG));
+    let ok = true;
+    try {
+      decipher.final();
+    } catch {
+      ok = false;
+    }
+    const sha256 = await job.end();
+    if (!ok) {
+      plaintext.fill(0);
+      return { plaintext: null, sha256 };
+    }
+    return { plaintext, sha256 };
+  }
+
+  const backend: NodeCryptoBackend = {
+    name: chachaNative ? 'node' : 'node-sha+noble-chacha',
+    native: { chacha20poly1305: chachaNative, sha256: true },
+    sha256: nativeSha256,
+    chachaSeal,
+    chachaOpen,
+    async sealAndHash(key, nonce24, plaintext, aad) {
+      if (chachaNative && plaintext.length >= threshold) return sealOverlapped(key, nonce24, plaintext, aad);
+      if (chachaNative) {
+        const sealed = nativeChachaSeal(key, nonce24.subarray(0, NONCE12), plaintext, aad);
+        const ciphertext = new Uint8Array(NONCE24 + sealed.length);
+        ciphertext.set(nonce24, 0);
+        ciphertext.set(sealed, NONCE24);
+        sealed.fill(0);
+        return { ciphertext, sha256: nativeSha256(ciphertext) };
+      }
+      const { ciphertext } = await nobleBackend.sealAndHash!(key, nonce24, plaintext, aad);
+      return { ciphertext, sha256: nativeSha256(ciphertext) };
+    },
+    async openAndHash(key, ciphertext, aad) {
+      if (chachaNative && ciphertext.length - NONCE24 - TAG >= threshold) return openOverlapped(key, ciphertext, aad);
+      const sha256 = nativeSha256(ciphertext);
+      try {
+        return { sha256, plaintext: chachaOpen(key, ciphertext.subarray(0, NONCE12), ciphertext.subarray(NONCE24), aad) };
+      } catch (e) {
+        if (e instanceof ProtocolError && e.code === 'decrypt_failed') return { sha256, plaintext: null };
+        throw e;
+      }
+    },
+    close: () => hasher.close(),
+  };
+  return backend;
+}

@@ -1,0 +1,185 @@
+/**
+ * The unlocked services of one install, wired together: what exists once the vault key has
+ * been read from the keychain. desk.ts builds this (or reports why it cannot) and the IPC
+ * handlers use it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IpcEvent } from '../../shared/ipc/contract.ts';
+import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
+import { nobleBackend, type CryptoBackend, type Receipt } from '../../shared/protocol/index.ts';
+import { errorDetail } from './errors.ts';
+import { BlobStore } from './inbox/blob-store.ts';
+import { ContactRepository } from './inbox/contacts.ts';
+import { openDatabase, type Db } from './inbox/database.ts';
+import { FaxRepository } from './inbox/faxes.ts';
+import type { Keychain } from './keychain/keychain.ts';
+import { KeyPins } from './outbox/key-pins.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
+import { Poller } from './receiver/poller.ts';
+import { startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
+import { RelayClientPool } from './relay-client/client-pool.ts';
+import type { FetchLike } from './relay-client/relay-client.ts';
+import { SettingsStore } from './settings.ts';
+import { OrgRegistry } from './vault/org-registry.ts';
+import { openVault, type Vault } from './vault/vault.ts';
+
+export interface ServiceOptions {
+  dataDir: string;
+  keychain: Keychain;
+  fetch: FetchLike;
+  nowMs: () => number;
+  emit: (e: IpcEvent) => void;
+  notify?: (n: { title: string; body: string }) => void;
+  backend?: CryptoBackend;
+  crashAt?: (point: CrashPoint) => boolean;
+  log: (line: string) => void;
+  relayRetries?: number;
+  relayTimeoutMs?: number;
+  outboxRetryBaseMs?: number;
+  /** Safety-net poll interval while in webhook mode. */
+  webhookSafetyPollSeconds?: number;
+}
+
+export interface DeskServices {
+  dataDir: string;
+  vault: Vault;
+  db: Db;
+  faxes: FaxRepository;
+  blobs: BlobStore;
+  orgs: OrgRegistry;
+  pins: KeyPins;
+  clients: RelayClientPool;
+  outbox: Outbox;
+  pipeline: ReceivePipeline;
+  poller: Poller;
+  contacts: ContactRepository;
+  settings: SettingsStore;
+  relayReachable: boolean | null;
+  webhook: WebhookListener | null;
+  /** Apply the receive mode in settings: start/stop the poller and the webhook listener. */
+  applyReceiveMode(): Promise<void>;
+  webhookSecrets(orgId: string): Uint8Array[];
+  setWebhookSecret(orgId: string, secret: string): void;
+  close(): Promise<void>;
+}
+
+export function webhookSecretsRecord(orgId: string): string {
+  return `org/${orgId}/webhook-secrets`;
+}
+
+export async function openServices(o: ServiceOptions): Promise<DeskServices> {
+  // The vault first: without a keychain nothing else is opened or written.
+  const vault = await openVault(o.dataDir, o.keychain);
+  const db = openDatabase(o.dataDir);
+  const faxes = new FaxRepository(db, o.nowMs);
+  const blobs = new BlobStore(o.dataDir, vault);
+  const orgs = new OrgRegistry(db, vault);
+  const pins = new KeyPins(db, o.nowMs);
+  const settings = new SettingsStore(db);
+  const backend = o.backend ?? nobleBackend;
+  const clients = new RelayClientPool(orgs, {
+    fetch: o.fetch, nowMs: o.nowMs,
+    ...(o.relayRetries === undefined ? {} : { retries: o.relayRetries }),
+    ...(o.relayTimeoutMs === undefined ? {} : { timeoutMs: o.relayTimeoutMs }),
+  });
+  const outbox = new Outbox({
+    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit: o.emit, spoolDir: join(o.dataDir, 'spool'), log: o.log,
+    ...(o.outboxRetryBaseMs === undefined ? {} : { retryBaseMs: o.outboxRetryBaseMs }),
+  });
+  const pipeline = new ReceivePipeline({
+    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit: o.emit, log: o.log,
+    ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
+    hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
+    ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+  });
+
+  // A crash between writing a body and committing its row leaves an orphan: remove it.
+  if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
+
+  const s: DeskServices = {
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pipeline, contacts: new ContactRepository(db), settings,
+    relayReachable: null,
+    webhook: null,
+    poller: new Poller({
+      orgIds: () => orgs.list().map((x) => x.orgId),
+      clients,
+      pipeline,
+      intervalMs: () => {
+        const st = settings.get();
+        return (st.receiveMode === 'webhook' ? (o.webhookSafetyPollSeconds ?? 300) : st.pollIntervalSeconds) * 1000;
+      },
+      onTick: () => outbox.checkDeliveries(),
+      onReachability: (ok) => { s.relayReachable = ok; },
+      log: o.log,
+    }),
+    webhookSecrets(orgId) {
+      const raw = vault.get(webhookSecretsRecord(orgId));
+      if (!raw) return [];
+      const list = JSON.parse(new TextDecoder().decode(raw)) as string[];
+      return list.map((x) => new TextEncoder().encode(x));
+    },
+    setWebhookSecret(orgId, secret) {
+      // Keep the previous secret too: deliveries during a rotation overlap carry either.
+      const raw = vault.get(webhookSecretsRecord(orgId));
+      const prev = raw ? (JSON.parse(new TextDecoder().decode(raw)) as string[]) : [];
+      const next = [secret, ...prev.filter((x) => x !== secret)].slice(0, 2);
+      vault.put(webhookSecretsRecord(orgId), new TextEncoder().encode(JSON.stringify(next)));
+    },
+    async applyReceiveMode() {
+      const st = settings.get();
+      if (st.receiveMode === 'webhook') {
+        const wanted = st.webhookListenPort;
+        if (s.webhook && wanted !== 0 && s.webhook.port !== wanted) { await s.webhook.close(); s.webhook = null; }
+        s.webhook ??= await startWebhookListener({
+          db, port: wanted, nowMs: o.nowMs, log: o.log,
+          secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? s.webhookSecrets(orgId) : []),
+          onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
+        });
+        if (st.webhookTunnelUrl) await registerWebhooks(s, st.webhookTunnelUrl, o.log);
+      } else if (s.webhook) {
+        await s.webhook.close();
+        s.webhook = null;
+      }
+      // Polling always runs: the receive mode in webhook mode, a slow safety net otherwise.
+      await s.poller.stop();
+      s.poller.start();
+    },
+    async close() {
+      await s.poller.stop();
+      await outbox.stop();
+      if (s.webhook) await s.webhook.close();
+      orgs.close();
+      db.close();
+      vault.close();
+    },
+  };
+  return s;
+}
+
+async function onWebhookEvent(s: DeskServices, orgId: string, event: WebhookEvent, log: (l: string) => void): Promise<void> {
+  try {
+    if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
+    else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt as Receipt);
+  } catch (e) {
+    log(`webhook event ${event.event_id}: ${errorDetail(e)}`);
+  }
+}
+
+/** Register (or re-point) each org's webhook at the tunnel URL; keep the secret in the vault. */
+export async function registerWebhooks(s: DeskServices, tunnelUrl: string, log: (l: string) => void): Promise<void> {
+  if (!s.webhook) return;
+  for (const org of s.orgs.list()) {
+    const url = `${tunnelUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}`;
+    try {
+      const client = await s.clients.forOrg(org.orgId);
+      const current = await client.me().then((me) => me.webhook?.url ?? null, () => null);
+      if (current === url && s.webhookSecrets(org.orgId).length > 0) continue;
+      const res = await client.registerWebhook(url);
+      s.setWebhookSecret(org.orgId, res.secret);
+    } catch (e) {
+      log(`webhook registration for ${org.orgId}: ${errorDetail(e)}`);
+    }
+  }
+}

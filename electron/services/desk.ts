@@ -1,0 +1,207 @@
+/**
+ * The composition root: the ONE thing the Electron shell and the test harness call.
+ *
+ *   const desk = await createDesk({ dataDir, keychain, fetch, dialogs, printer, ... });
+ *   ipcMain.handle(IPC_INVOKE_CHANNEL, (_e, ch, req) => desk.invoke(ch, req));
+ *   desk.onEvent((ev) => win.webContents.send(IPC_EVENT_CHANNEL, ev));
+ *
+ * `invoke` validates every request, runs its handler and always resolves to a Result: errors
+ * become { code, message, detail } and never carry a secret or a stack. If the OS keychain
+ * cannot be used the desk still starts, reports it in app.status, and every other call answers
+ * with the same clear error (no plaintext fallback); app.status retries the keychain.
+ */
+import { readFileSync } from 'node:fs';
+import type { AppStatus, FxeApi, IpcEvent, RequestChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.ts';
+import { isRequestChannel } from '../../shared/ipc/contract.ts';
+import type { OrgSummary, Result, UserError } from '../../shared/domain/types.ts';
+import type { CryptoBackend } from '../../shared/protocol/index.ts';
+import { openServices, type DeskServices } from './desk-services.ts';
+import { DeskError, errorDetail, toUserError } from './errors.ts';
+import { createHandlers, type Dialogs, type Printer } from './ipc/handlers.ts';
+import { validateRequest } from './ipc/validate.ts';
+import type { Keychain } from './keychain/keychain.ts';
+import type { CrashPoint } from './receiver/pipeline.ts';
+import type { FetchLike } from './relay-client/relay-client.ts';
+import { importKeysZipBytes } from './vault/onboarding.ts';
+
+/** What the demo starter returns: a running local relay and its two demo orgs. */
+export interface DemoOrgInfo {
+  name: string;
+  orgId: string;
+  faxNumbers: string[];
+  keysZipPath: string;
+}
+
+export interface DemoRelay {
+  url: string;
+  orgs: DemoOrgInfo[];
+  close(): Promise<void>;
+}
+
+export interface DeskDeps {
+  dataDir: string;
+  keychain: Keychain;
+  fetch: FetchLike;
+  dialogs: Dialogs;
+  printer: Printer;
+  notify?: (n: { title: string; body: string }) => void;
+  nowMs?: () => number;
+  startDemoRelay?: () => Promise<DemoRelay>;
+  /** Defaults to the native node:crypto backend when available, else noble. */
+  cryptoBackend?: CryptoBackend;
+  /** Diagnostics sink; never receives secrets. Defaults to silence. */
+  log?: (line: string) => void;
+  /** Start polling / the webhook listener / the outbox worker at once (default true). */
+  autoStart?: boolean;
+  /** Test hooks: fault injection and faster retries. */
+  testing?: {
+    crashAt?: (point: CrashPoint) => boolean;
+    relayRetries?: number;
+    relayTimeoutMs?: number;
+    outboxRetryBaseMs?: number;
+  };
+}
+
+export interface Desk extends FxeApi {
+  close(): Promise<void>;
+  /** Poll every org once now (tests, "check for faxes" button). Resolves with the number stored. */
+  pollNow(): Promise<number>;
+  /** Run the outbox until idle (tests). */
+  flushOutbox(): Promise<void>;
+  /** The listener's local URL in webhook mode (for the tunnel setup screen and tests). */
+  webhookListenerUrl(): string | null;
+}
+
+async function defaultBackend(): Promise<CryptoBackend | undefined> {
+  try {
+    const mod = (await import('./crypto/node-backend.ts')) as { createNodeBackend?: () => CryptoBackend };
+    return mod.createNodeBackend?.();
+  } catch {
+    return undefined; // noble is the fallback inside the protocol core
+  }
+}
+
+export async function createDesk(deps: DeskDeps): Promise<Desk> {
+  const nowMs = deps.nowMs ?? Date.now;
+  const log = deps.log ?? (() => undefined);
+  const listeners = new Set<(e: IpcEvent) => void>();
+  const emit = (e: IpcEvent): void => {
+    for (const l of listeners) {
+      try { l(e); } catch (err) { log(`event listener failed: ${errorDetail(err)}`); }
+    }
+  };
+  const backend = deps.cryptoBackend ?? (await defaultBackend());
+  let services: DeskServices | null = null;
+  let unlockError: UserError | null = null;
+  let opening: Promise<DeskServices> | null = null;
+  let demo: DemoRelay | null = null;
+  let closed = false;
+
+  const open = (): Promise<DeskServices> => {
+    if (services) return Promise.resolve(services);
+    opening ??= (async () => {
+      try {
+        const s = await openServices({
+          dataDir: deps.dataDir, keychain: deps.keychain, fetch: deps.fetch, nowMs, emit, log,
+          ...(deps.notify ? { notify: deps.notify } : {}),
+          ...(backend ? { backend } : {}),
+          ...(deps.testing?.crashAt ? { crashAt: deps.testing.crashAt } : {}),
+          ...(deps.testing?.relayRetries === undefined ? {} : { relayRetries: deps.testing.relayRetries }),
+          ...(deps.testing?.relayTimeoutMs === undefined ? {} : { relayTimeoutMs: deps.testing.relayTimeoutMs }),
+          ...(deps.testing?.outboxRetryBaseMs === undefined ? {} : { outboxRetryBaseMs: deps.testing.outboxRetryBaseMs }),
+        });
+        services = s;
+        unlockError = null;
+        if (deps.autoStart !== false) {
+          await s.pipeline.resumeOwedReceipts();
+          s.outbox.start();
+          await s.applyReceiveMode();
+        }
+        return s;
+      } catch (e) {
+        unlockError = toUserError(e);
+        log(`desk could not open its vault: ${unlockError.code}: ${unlockError.detail ?? ''}`);
+        throw e;
+      } finally {
+        opening = null;
+      }
+    })();
+    return opening;
+  };
+
+  const status = async (): Promise<AppStatus> => {
+    const s = await open().catch(() => null);
+    if (!s) {
+      return {
+        orgs: [], activeOrgId: null, keychainAvailable: unlockError?.code !== 'keychain.unavailable', keychainError: unlockError,
+        relayReachable: null, unreadCount: 0, demoRunning: demo !== null,
+      };
+    }
+    return {
+      orgs: s.orgs.list(), activeOrgId: s.orgs.activeOrgId(), keychainAvailable: true, keychainError: null,
+      relayReachable: s.relayReachable, unreadCount: s.faxes.unreadCount(), demoRunning: demo !== null,
+    };
+  };
+
+  const emitStatus = (): void => {
+    void status().then((st) => emit({ type: 'status.changed', status: st }), () => undefined);
+  };
+
+  const startDemo = async (): Promise<OrgSummary[]> => {
+    const s = await open();
+    if (!deps.startDemoRelay) throw new DeskError('demo.unavailable', 'Demo mode is not available in this build.', { detail: 'no startDemoRelay injected' });
+    demo ??= await deps.startDemoRelay();
+    const out: OrgSummary[] = [];
+    for (const o of demo.orgs) out.push(await importKeysZipBytes(s, new Uint8Array(readFileSync(o.keysZipPath)), { isDemo: true, log }));
+    await s.applyReceiveMode();
+    emitStatus();
+    return out;
+  };
+
+  const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus });
+
+  // Start at once so polling and the outbox run even before the UI asks anything.
+  await open().catch(() => undefined);
+
+  const desk: Desk = {
+    async invoke<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>> {
+      if (closed) return { ok: false, error: { code: 'closed', message: 'fxe Desk is shutting down.' } };
+      if (!isRequestChannel(channel)) return { ok: false, error: { code: 'invalid_request', message: 'fxe Desk did not understand that request.', detail: `unknown channel ${String(channel)}` } };
+      try {
+        const valid = validateRequest(channel, request);
+        const handler = handlers[channel] as (r: RequestOf<C>) => Promise<ResponseOf<C>>;
+        return { ok: true, value: await handler(valid) };
+      } catch (e) {
+        const error = toUserError(e);
+        log(`${channel} failed: ${error.code}: ${error.detail ?? error.message}`);
+        return { ok: false, error };
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => { listeners.delete(listener); };
+    },
+    async pollNow() {
+      const s = await open();
+      return s.poller.pollOnce();
+    },
+    async flushOutbox() {
+      const s = await open();
+      await s.outbox.kick();
+    },
+    webhookListenerUrl() {
+      return services?.webhook?.url ?? null;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await opening?.catch(() => undefined);
+      if (services) await services.close();
+      services = null;
+      if (demo) await demo.close();
+      demo = null;
+      listeners.clear();
+    },
+  };
+  return desk;
+}

@@ -1,0 +1,67 @@
+/** The phone book: names for numbers, CSV import/export (name, organisation, fax number). */
+import { randomBytes } from 'node:crypto';
+import type { Contact } from '../../../shared/domain/types.ts';
+import { DeskError } from '../errors.ts';
+import type { Db } from './database.ts';
+
+export class ContactRepository {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  list(query?: string): Contact[] {
+    const rows = query && query.trim()
+      ? this.db.prepare("SELECT * FROM contacts WHERE name LIKE ? ESCAPE '\\' OR organisation LIKE ? ESCAPE '\\' OR fax_number LIKE ? ESCAPE '\\' ORDER BY name LIMIT 1000")
+          .all(...Array(3).fill(`%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
+      : this.db.prepare('SELECT * FROM contacts ORDER BY name LIMIT 5000').all();
+    return (rows as { id: string; name: string; organisation: string; fax_number: string }[]).map((r) => ({ id: r.id, name: r.name, organisation: r.organisation, faxNumber: r.fax_number }));
+  }
+
+  save(c: Omit<Contact, 'id'> & { id?: string }): Contact {
+    const id = c.id ?? `c_${randomBytes(8).toString('hex')}`;
+    if (c.id && !this.db.prepare('SELECT 1 FROM contacts WHERE id = ?').get(c.id)) {
+      throw new DeskError('contact.not_found', 'That contact no longer exists.', { detail: c.id });
+    }
+    this.db.prepare(`INSERT INTO contacts (id, name, organisation, fax_number) VALUES (?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET name = excluded.name, organisation = excluded.organisation, fax_number = excluded.fax_number`)
+      .run(id, c.name, c.organisation, c.faxNumber);
+    return { id, name: c.name, organisation: c.organisation, faxNumber: c.faxNumber };
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM contacts WHERE id = ?').run(id);
+  }
+
+  exportCsv(): string {
+    const esc = (s: string): string => (/[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s);
+    const lines = ['name,organisation,fax_number', ...this.list().map((c) => [c.name, c.organisation, c.faxNumber].map(esc).join(','))];
+    return `${lines.join('\r\n')}\r\n`;
+  }
+}
+
+/** RFC 4180 CSV rows (quoted fields, doubled quotes, CRLF or LF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); field = '';
+      if (row.some((f) => f.length > 0)) rows.push(row);
+      row = [];
+    } else field += ch;
+  }
+  row.push(field);
+  if (row.some((f) => f.length > 0)) rows.push(row);
+  return rows;
+}

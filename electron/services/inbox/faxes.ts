@@ -1,0 +1,310 @@
+/**
+ * Fax metadata: the rows behind every folder (inbox, sent, outbox, archive), search, tags,
+ * notes, read/unread, delete-with-undo and the audit log. Bodies are in BlobStore; this
+ * class keeps only the wrapped per-file key that opens them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, UserError } from '../../../shared/domain/types.ts';
+import { DeskError } from '../errors.ts';
+import type { Db } from './database.ts';
+
+export interface FaxRow {
+  rowid: number;
+  id: string;
+  org_id: string;
+  direction: 'in' | 'out';
+  route: Route;
+  peer_number: string;
+  peer_name: string | null;
+  file_name: string;
+  pages: number | null;
+  size_bytes: number;
+  at: number;
+  read: number;
+  archived: number;
+  deleted_at: number | null;
+  undo_token: string | null;
+  state: OutboxState | 'received';
+  note: string;
+  tags: string;
+  sender_org_id: string | null;
+  recipient_org_id: string | null;
+  from_number: string;
+  to_number: string;
+  ciphertext_sha256: string | null;
+  metadata_json: string | null;
+  failure_json: string | null;
+  receipt_json: string | null;
+  pstn_json: string | null;
+  progress: number | null;
+  blob_id: string | null;
+  blob_key: Uint8Array | null;
+  folder: Folder;
+  contact_name?: string | null;
+}
+
+export interface NewFax {
+  id: string;
+  orgId: string;
+  direction: 'in' | 'out';
+  route: Route;
+  peerNumber: string;
+  peerName: string | null;
+  fileName: string;
+  pages: number | null;
+  sizeBytes: number;
+  at: number;
+  read: boolean;
+  state: OutboxState | 'received';
+  senderOrgId: string | null;
+  recipientOrgId: string | null;
+  fromNumber: string;
+  toNumber: string;
+  ciphertextSha256: string | null;
+  metadataJson: string | null;
+  blobId: string | null;
+  blobKey: Uint8Array | null;
+}
+
+export interface ListQuery {
+  folder: Folder;
+  orgId?: string | undefined;
+  query?: string | undefined;
+  tag?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export';
+
+const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
+
+function notFound(id: string): DeskError {
+  return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
+}
+
+/** FTS5 trigram needs 3+ characters per term; shorter terms are matched with LIKE. */
+function searchClause(query: string): { sql: string; params: string[] } {
+  const terms = query.trim().split(/\s+/).filter((t) => t.length > 0).slice(0, 8);
+  const parts: string[] = [];
+  const params: string[] = [];
+  const long = terms.filter((t) => [...t].length >= 3);
+  if (long.length > 0) {
+    parts.push('f.rowid IN (SELECT rowid FROM faxes_fts WHERE faxes_fts MATCH ?)');
+    params.push(long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND '));
+  }
+  for (const t of terms.filter((x) => [...x].length < 3)) {
+    const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push("(f.peer_number LIKE ? ESCAPE '\\' OR f.peer_name LIKE ? ESCAPE '\\' OR f.file_name LIKE ? ESCAPE '\\' OR f.note LIKE ? ESCAPE '\\')");
+    params.push(like, like, like, like);
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+export class FaxRepository {
+  private readonly db: Db;
+  private readonly nowMs: () => number;
+
+  constructor(db: Db, nowMs: () => number) {
+    this.db = db;
+    this.nowMs = nowMs;
+  }
+
+  insert(f: NewFax): void {
+    this.db
+      .prepare(
+        `INSERT INTO faxes (id, org_id, direction, route, peer_number, peer_name, file_name, pages, size_bytes, at, read, state,
+           sender_org_id, recipient_org_id, from_number, to_number, ciphertext_sha256, metadata_json, blob_id, blob_key)
+         VALUES (@id, @orgId, @direction, @route, @peerNumber, @peerName, @fileName, @pages, @sizeBytes, @at, @read, @state,
+           @senderOrgId, @recipientOrgId, @fromNumber, @toNumber, @ciphertextSha256, @metadataJson, @blobId, @blobKey)`,
+      )
+      .run({ ...f, read: f.read ? 1 : 0 });
+  }
+
+  exists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM faxes WHERE id = ?').get(id) !== undefined;
+  }
+
+  row(id: string, includeDeleted = false): FaxRow {
+    const r = this.db.prepare(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.id = ?`).get(id) as FaxRow | undefined;
+    if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
+    return r;
+  }
+
+  list(q: ListQuery): { total: number; items: FaxSummary[] } {
+    const where: string[] = ['f.deleted_at IS NULL', 'f.folder = ?'];
+    const params: (string | number)[] = [q.folder];
+    if (q.orgId) { where.push('f.org_id = ?'); params.push(q.orgId); }
+    if (q.tag) { where.push('f.id IN (SELECT fax_id FROM fax_tags WHERE tag = ?)'); params.push(q.tag); }
+    if (q.query && q.query.trim()) {
+      const s = searchClause(q.query);
+      if (s.sql) { where.push(s.sql); params.push(...s.params); }
+    }
+    const w = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM faxes f WHERE ${w}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE ${w} ORDER BY f.at DESC, f.rowid DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as FaxRow[];
+    return { total, items: rows.map(toSummary) };
+  }
+
+  detail(id: string): FaxDetail {
+    return toDetail(this.row(id));
+  }
+
+  unreadCount(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND deleted_at IS NULL").get() as { n: number }).n;
+  }
+
+  markRead(ids: string[], read: boolean): void {
+    const st = this.db.prepare('UPDATE faxes SET read = ? WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) st.run(read ? 1 : 0, id); })();
+  }
+
+  archive(ids: string[], archived: boolean): void {
+    const st = this.db.prepare('UPDATE faxes SET archived = ? WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) st.run(archived ? 1 : 0, id); })();
+  }
+
+  /** Soft delete: hidden at once, purged later unless the user undoes it. */
+  softDelete(ids: string[]): string {
+    const token = randomBytes(12).toString('hex');
+    const now = this.nowMs();
+    const st = this.db.prepare('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const r = this.db.prepare('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        if (!r) continue;
+        st.run(now, token, id);
+        this.audit('delete', r.org_id, id, '');
+      }
+    })();
+    return token;
+  }
+
+  undoDelete(token: string): number {
+    const ids = this.db.prepare('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
+    if (ids.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: 'unknown or purged undo token' });
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE undo_token = ?').run(token);
+      for (const r of ids) this.audit('undelete', r.org_id, r.id, '');
+    })();
+    return ids.length;
+  }
+
+  /** Rows soft-deleted before `cutoffMs`: the caller removes their blobs, then `purgeRows`. */
+  deletedBefore(cutoffMs: number): { id: string; org_id: string; blob_id: string | null }[] {
+    return this.db.prepare('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
+      id: string; org_id: string; blob_id: string | null;
+    }[];
+  }
+
+  purgeRows(ids: string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const r = this.db.prepare('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        this.db.prepare('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
+        this.db.prepare('DELETE FROM faxes WHERE id = ?').run(id);
+        if (r) this.audit('purge', r.org_id, id, '');
+      }
+    })();
+  }
+
+  setTags(id: string, tags: string[]): void {
+    this.row(id);
+    const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
+      const ins = this.db.prepare('INSERT INTO fax_tags (fax_id, tag) VALUES (?, ?)');
+      for (const t of clean) ins.run(id, t);
+      this.db.prepare('UPDATE faxes SET tags = ? WHERE id = ?').run(clean.join(' '), id);
+    })();
+  }
+
+  allTags(): string[] {
+    return (this.db.prepare('SELECT DISTINCT tag FROM fax_tags ORDER BY tag').all() as { tag: string }[]).map((r) => r.tag);
+  }
+
+  setNote(id: string, note: string): void {
+    this.row(id);
+    this.db.prepare('UPDATE faxes SET note = ? WHERE id = ?').run(note, id);
+  }
+
+  update(id: string, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: string | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
+    const sets: string[] = [];
+    const params: (string | number | null)[] = [];
+    if (patch.state !== undefined) { sets.push('state = ?'); params.push(patch.state); }
+    if (patch.progress !== undefined) { sets.push('progress = ?'); params.push(patch.progress); }
+    if (patch.failure !== undefined) { sets.push('failure_json = ?'); params.push(patch.failure ? JSON.stringify(patch.failure) : null); }
+    if (patch.receipt !== undefined) { sets.push('receipt_json = ?'); params.push(patch.receipt ? JSON.stringify(patch.receipt) : null); }
+    if (patch.recipientOrgId !== undefined) { sets.push('recipient_org_id = ?'); params.push(patch.recipientOrgId); }
+    if (patch.ciphertextSha256 !== undefined) { sets.push('ciphertext_sha256 = ?'); params.push(patch.ciphertextSha256); }
+    if (patch.pstn !== undefined) { sets.push('pstn_json = ?'); params.push(patch.pstn ? JSON.stringify(patch.pstn) : null); }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE faxes SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+  }
+
+  removeOrg(orgId: string): { blob_id: string | null }[] {
+    const blobs = this.db.prepare('SELECT blob_id FROM faxes WHERE org_id = ?').all(orgId) as { blob_id: string | null }[];
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM fax_tags WHERE fax_id IN (SELECT id FROM faxes WHERE org_id = ?)').run(orgId);
+      this.db.prepare('DELETE FROM faxes WHERE org_id = ?').run(orgId);
+    })();
+    return blobs;
+  }
+
+  blobReferenced(blobId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM faxes WHERE blob_id = ?').get(blobId) !== undefined;
+  }
+
+  audit(action: AuditAction, orgId: string | null, faxId: string | null, detail: string): void {
+    this.db.prepare('INSERT INTO audit_log (at, org_id, action, fax_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.nowMs(), orgId, action, faxId, detail);
+  }
+
+  auditTrail(faxId?: string): { at: number; orgId: string | null; action: string; faxId: string | null; detail: string }[] {
+    const rows = (faxId
+      ? this.db.prepare('SELECT * FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId)
+      : this.db.prepare('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: string | null; action: string; fax_id: string | null; detail: string }[];
+    return rows.map((r) => ({ at: r.at, orgId: r.org_id, action: r.action, faxId: r.fax_id, detail: r.detail }));
+  }
+}
+
+function toSummary(r: FaxRow): FaxSummary {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    direction: r.direction,
+    folder: r.folder,
+    route: r.route,
+    peerNumber: r.peer_number,
+    peerName: r.contact_name ?? r.peer_name,
+    fileName: r.file_name,
+    pages: r.pages,
+    sizeBytes: r.size_bytes,
+    at: r.at,
+    read: r.read === 1,
+    state: r.state,
+    tags: r.tags ? r.tags.split(' ') : [],
+    hasNote: r.note.length > 0,
+  };
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+export function toDetail(r: FaxRow): FaxDetail {
+  return {
+    ...toSummary(r),
+    note: r.note,
+    senderOrgId: r.sender_org_id,
+    recipientOrgId: r.recipient_org_id,
+    fromNumber: r.from_number,
+    toNumber: r.to_number,
+    ciphertextSha256: r.ciphertext_sha256,
+    failureReason: parseJson<UserError>(r.failure_json),
+    receipt: parseJson<DeliveryReceiptView>(r.receipt_json),
+    pstn: parseJson<FaxDetail['pstn']>(r.pstn_json),
+    progress: r.progress,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * One handler per request channel of shared/ipc/contract.ts. Inputs arrive already validated
+ * (validate.ts); handlers delegate to the services and never return a secret.
+ */
+import { writeFileSync } from 'node:fs';
+import type { AppStatus, RequestChannel, RequestOf, ResponseOf } from '../../../shared/ipc/contract.ts';
+import type { Contact, OrgSummary } from '../../../shared/domain/types.ts';
+import { registerWebhooks, type DeskServices } from '../desk-services.ts';
+import { DeskError, errorDetail } from '../errors.ts';
+import { parseCsv } from '../inbox/contacts.ts';
+import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
+import { exportBackup, importKeysZipBytes, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
+import { isE164 } from './validate.ts';
+
+export interface Dialogs {
+  openFile(opts: { title: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  saveFile(opts: { title: string; defaultPath: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
+}
+
+export interface Printer {
+  printPdf(pdf: Uint8Array, jobName: string): Promise<boolean>;
+}
+
+export interface HandlerContext {
+  /** The unlocked services, or a KeychainUnavailable / vault error explaining why not. */
+  services(): Promise<DeskServices>;
+  status(): Promise<AppStatus>;
+  startDemo(): Promise<OrgSummary[]>;
+  dialogs: Dialogs;
+  printer: Printer;
+  nowMs: () => number;
+  log: (line: string) => void;
+  emitStatus(): void;
+}
+
+export type Handlers = { [C in RequestChannel]: (req: RequestOf<C>) => Promise<ResponseOf<C>> };
+
+export function createHandlers(ctx: HandlerContext): Handlers {
+  const svc = ctx.services;
+  const pdfOf = (s: DeskServices, id: string): { fileName: string; pdf: Uint8Array } => {
+    const row = s.faxes.row(id);
+    if (!row.blob_id || !row.blob_key) throw new DeskError('fax.no_document', 'This fax has no document to show.', { detail: id });
+    return { fileName: row.file_name, pdf: s.blobs.read(row.blob_id, row.blob_key) };
+  };
+  return {
+    'app.status': () => ctx.status(),
+    'demo.start': () => ctx.startDemo(),
+
+    'orgs.importKeysZip': async () => {
+      const s = await svc();
+      const path = await ctx.dialogs.openFile({ title: 'Open your fxe keys.zip', filters: [{ name: 'fxe keys', extensions: ['zip'] }] });
+      if (!path) return null;
+      const org = await importKeysZipBytes(s, readKeysZipFile(path), { log: ctx.log });
+      await s.applyReceiveMode();
+      ctx.emitStatus();
+      return org;
+    },
+    'orgs.redeemInvite': async (req) => {
+      const s = await svc();
+      const org = await redeemInvite(s, ctx.dialogs, req, ctx.log);
+      if (org) { await s.applyReceiveMode(); ctx.emitStatus(); }
+      return org;
+    },
+    'orgs.setActive': async ({ orgId }) => { (await svc()).orgs.setActive(orgId); ctx.emitStatus(); return null; },
+    'orgs.remove': async ({ orgId }) => {
+      const s = await svc();
+      s.orgs.remove(orgId);
+      s.clients.forget(orgId);
+      for (const b of s.faxes.removeOrg(orgId)) if (b.blob_id) s.blobs.remove(b.blob_id);
+      s.faxes.audit('org-remove', orgId, null, '');
+      ctx.emitStatus();
+      return null;
+    },
+    'orgs.exportBackup': async ({ orgId, passphrase }) => exportBackup(await svc(), ctx.dialogs, orgId, passphrase),
+    'orgs.rotateKeys': async () => {
+      throw new DeskError('not_supported', 'Key rotation is not available in this version of fxe Desk yet.', { detail: 'orgs.rotateKeys not implemented' });
+    },
+
+    'faxes.list': async (req) => (await svc()).faxes.list(req),
+    'faxes.get': async ({ id }) => (await svc()).faxes.detail(id),
+    'faxes.document': async ({ id }) => {
+      const s = await svc();
+      const doc = pdfOf(s, id);
+      const row = s.faxes.row(id);
+      s.faxes.audit('view', row.org_id, id, '');
+      if (row.direction === 'in' && row.read === 0) { s.faxes.markRead([id], true); }
+      return doc;
+    },
+    'faxes.markRead': async ({ ids, read }) => { (await svc()).faxes.markRead(ids, read); ctx.emitStatus(); return null; },
+    'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); return null; },
+    'faxes.delete': async ({ ids }) => ({ undoToken: (await svc()).faxes.softDelete(ids) }),
+    'faxes.undoDelete': async ({ undoToken }) => { (await svc()).faxes.undoDelete(undoToken); return null; },
+    'faxes.setTags': async ({ id, tags }) => { (await svc()).faxes.setTags(id, tags); return null; },
+    'faxes.setNote': async ({ id, note }) => { (await svc()).faxes.setNote(id, note); return null; },
+    'faxes.print': async ({ id }) => {
+      const s = await svc();
+      const doc = pdfOf(s, id);
+      const printed = await ctx.printer.printPdf(doc.pdf, doc.fileName);
+      doc.pdf.fill(0);
+      if (printed) s.faxes.audit('print', s.faxes.row(id).org_id, id, '');
+      return { printed };
+    },
+    'faxes.saveAs': async ({ id }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      const path = await ctx.dialogs.saveFile({ title: 'Save the fax as PDF', defaultPath: row.file_name, filters: [{ name: 'PDF', extensions: ['pdf'] }] });
+      if (!path) return null;
+      const doc = pdfOf(s, id);
+      try {
+        writeFileSync(path, doc.pdf, { mode: 0o600 });
+      } catch (e) {
+        throw new DeskError('file.write_failed', 'fxe Desk could not save the fax there. Pick another place.', { detail: errorDetail(e), cause: e });
+      } finally {
+        doc.pdf.fill(0);
+      }
+      s.faxes.audit('export', row.org_id, id, path);
+      return { savedTo: path };
+    },
+    'faxes.printDeliveryConfirmation': async ({ id }) => {
+      const s = await svc();
+      const fax = s.faxes.detail(id);
+      if (fax.direction !== 'out') throw new DeskError('fax.not_sent', 'Delivery confirmations exist only for faxes you sent.', { detail: id });
+      const printed = await ctx.printer.printPdf(deliveryConfirmationPdf(fax, ctx.nowMs()), `Delivery confirmation ${fax.id}`);
+      if (printed) s.faxes.audit('print', fax.orgId, id, 'delivery confirmation');
+      return { printed };
+    },
+    'faxes.resend': async ({ id }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
+      const { pdf } = pdfOf(s, id);
+      const res = await s.outbox.submit({ orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, pdf, route: row.route });
+      return { id: res.id };
+    },
+    'faxes.forward': async ({ id, to, from }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      const { fileName, pdf } = pdfOf(s, id);
+      const res = await s.outbox.submit({ orgId: row.org_id, to, from, fileName, pdf, route: 'fxe' });
+      return { id: res.id };
+    },
+    'faxes.tags': async () => (await svc()).faxes.allTags(),
+
+    'send.check': async ({ orgId, to }) => (await svc()).outbox.check(orgId, to),
+    'send.acceptKeyChange': async ({ recipientOrgId, newFingerprint }) => {
+      const s = await svc();
+      s.outbox.acceptKeyChange(recipientOrgId, newFingerprint);
+      s.pipeline.forgetKeyChangeRejections(recipientOrgId);
+      return null;
+    },
+    'send.submit': async (req) => {
+      const s = await svc();
+      if (req.coverPage) ctx.log('send.submit: cover pages are not rendered yet; sending the document only');
+      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, route: req.route });
+      return { id: res.id };
+    },
+
+    'contacts.list': async ({ query }) => (await svc()).contacts.list(query),
+    'contacts.save': async (c) => { const s = await svc(); const saved = s.contacts.save(c); return saved; },
+    'contacts.delete': async ({ id }) => { (await svc()).contacts.delete(id); return null; },
+    'contacts.importCsv': async ({ csv }) => {
+      const s = await svc();
+      const rows = parseCsv(csv);
+      let imported = 0;
+      let skipped = 0;
+      const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
+      const hasHeader = header.includes('name') || header.some((h) => h.includes('fax'));
+      const col = (names: string[], fallback: number): number => { const i = header.findIndex((h) => names.includes(h)); return hasHeader && i >= 0 ? i : fallback; };
+      const nameCol = col(['name'], 0);
+      const orgCol = col(['organisation', 'organization', 'company'], 1);
+      const faxCol = col(['fax_number', 'fax', 'fax number', 'number'], 2);
+      for (const r of hasHeader ? rows.slice(1) : rows) {
+        const name = (r[nameCol] ?? '').trim();
+        const fax = (r[faxCol] ?? '').replace(/[\s().-]/g, '');
+        if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
+        s.contacts.save({ name, organisation: (r[orgCol] ?? '').trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
+        imported++;
+      }
+      return { imported, skipped };
+    },
+    'contacts.exportCsv': async () => ({ csv: (await svc()).contacts.exportCsv() }),
+
+    'settings.get': async () => (await svc()).settings.get(),
+    'settings.update': async (patch) => {
+      const s = await svc();
+      const next = s.settings.update(patch);
+      await s.applyReceiveMode();
+      if (patch.webhookTunnelUrl && next.receiveMode === 'webhook') await registerWebhooks(s, next.webhookTunnelUrl, ctx.log);
+      return next;
+    },
+    'settings.configurePstn': async ({ provider, fromNumber, credentials }) => {
+      const s = await svc();
+      if (provider === null) s.vault.delete('pstn/credentials');
+      else s.vault.put('pstn/credentials', new TextEncoder().encode(JSON.stringify({ provider, credentials })));
+      return s.settings.update({ pstn: { provider, configured: provider !== null, fromNumber } });
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Input validation for every IPC request. The renderer is untrusted input as far as main is
+ * concerned: each channel's payload is checked for types, lengths, E.164 numbers and id
+ * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
+import type { RequestChannel, RequestOf } from '../../../shared/ipc/contract.ts';
+import { DeskError } from '../errors.ts';
+
+function invalid(field: string, why: string): DeskError {
+  return new DeskError('invalid_request', `Some information is missing or not valid (${field}).`, { detail: `${field}: ${why}` });
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, field = 'request'): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(field, 'not an object');
+  return v as Obj;
+}
+
+function str(o: Obj, key: string, opts: { min?: number; max: number; pattern?: RegExp }): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw invalid(key, 'not text');
+  if (v.length < (opts.min ?? 0) || v.length > opts.max) throw invalid(key, `length ${v.length} outside ${opts.min ?? 0}..${opts.max}`);
+  if (opts.pattern && !opts.pattern.test(v)) throw invalid(key, 'wrong format');
+  return v;
+}
+
+function optStr(o: Obj, key: string, opts: { max: number; pattern?: RegExp }): string | undefined {
+  return o[key] === undefined ? undefined : str(o, key, opts);
+}
+
+function int(o: Obj, key: string, min: number, max: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(key, `not a whole number in ${min}..${max}`);
+  return v;
+}
+
+function bool(o: Obj, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') throw invalid(key, 'not true/false');
+  return v;
+}
+
+function oneOf<T extends string>(o: Obj, key: string, values: readonly T[]): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw invalid(key, `not one of ${values.join(', ')}`);
+  return v as T;
+}
+
+function list<T>(o: Obj, key: string, max: number, each: (v: unknown, i: number) => T): T[] {
+  const v = o[key];
+  if (!Array.isArray(v)) throw invalid(key, 'not a list');
+  if (v.length > max) throw invalid(key, `more than ${max} items`);
+  return v.map(each);
+}
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const ORG_ID = { max: 128, min: 1, pattern: ID_PATTERN };
+const FAX_ID = { max: 128, min: 1, pattern: ID_PATTERN };
+const FOLDERS: readonly Folder[] = ['inbox', 'sent', 'outbox', 'archive'];
+const PROVIDERS: readonly PstnProviderName[] = ['telnyx', 'mintfax'];
+const RECEIVE_MODES: readonly ReceiveMode[] = ['poll', 'webhook'];
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** E.164: '+', 7..15 digits, and a length libphonenumber considers possible for the country. */
+export function isE164(v: string): boolean {
+  if (!/^\+[1-9]\d{6,14}$/.test(v)) return false;
+  const p = parsePhoneNumberFromString(v);
+  return p !== undefined && p.isPossible() && p.number === v;
+}
+
+function e164(o: Obj, key: string): string {
+  const v = str(o, key, { max: 16 });
+  if (!isE164(v)) throw new DeskError('invalid_fax_number', `${v || 'The fax number'} is not a complete fax number in international format, like +15551234567.`, { detail: `${key}: not E.164` });
+  return v;
+}
+
+function ids(o: Obj, key: string): string[] {
+  return list(o, key, 1000, (v, i) => {
+    if (typeof v !== 'string' || !ID_PATTERN.test(v)) throw invalid(`${key}[${i}]`, 'not an id');
+    return v;
+  });
+}
+
+function tagList(o: Obj, key: string): string[] {
+  return list(o, key, 50, (v, i) => {
+    if (typeof v !== 'string' || v.trim().length === 0 || v.length > 40 || /\s/.test(v.trim())) throw invalid(`${key}[${i}]`, 'a tag is 1..40 characters without spaces');
+    return v.trim();
+  });
+}
+
+function none(raw: unknown): Record<string, never> {
+  if (raw !== undefined && raw !== null) obj(raw);
+  return {};
+}
+
+function url(o: Obj, key: string, allowEmpty: boolean): string {
+  const v = str(o, key, { max: 2048 });
+  if (allowEmpty && v === '') return v;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new DeskError('invalid_url', 'That address is not a valid web address (it should start with https://).', { detail: `${key}: not an http(s) URL` });
+  }
+  return v.replace(/\/+$/, '');
+}
+
+type Validators = { [C in RequestChannel]: (raw: unknown) => RequestOf<C> };
+
+export const validators: Validators = {
+  'app.status': none,
+  'demo.start': none,
+  'orgs.importKeysZip': none,
+  'orgs.redeemInvite': (raw) => {
+    const o = obj(raw);
+    return {
+      relayUrl: url(o, 'relayUrl', false),
+      token: str(o, 'token', { min: 4, max: 256, pattern: /^[A-Za-z0-9._~-]+$/ }),
+      orgName: str(o, 'orgName', { min: 1, max: 120 }).trim(),
+      faxNumbers: list(o, 'faxNumbers', 20, (_v, i) => e164({ n: (o['faxNumbers'] as unknown[])[i] }, 'n')),
+    };
+  },
+  'orgs.setActive': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.remove': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.exportBackup': (raw) => {
+    const o = obj(raw);
+    const passphrase = optStr(o, 'passphrase', { max: 1024 });
+    return { orgId: str(o, 'orgId', ORG_ID), ...(passphrase === undefined ? {} : { passphrase }) };
+  },
+  'orgs.rotateKeys': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+
+  'faxes.list': (raw) => {
+    const o = obj(raw);
+    const orgId = optStr(o, 'orgId', ORG_ID);
+    const query = optStr(o, 'query', { max: 200 });
+    const tag = optStr(o, 'tag', { max: 40 });
+    return {
+      folder: oneOf(o, 'folder', FOLDERS),
+      ...(orgId === undefined ? {} : { orgId }),
+      ...(query === undefined ? {} : { query }),
+      ...(tag === undefined ? {} : { tag }),
+      offset: int(o, 'offset', 0, 10_000_000),
+      limit: int(o, 'limit', 1, 500),
+    };
+  },
+  'faxes.get': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.document': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.markRead': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), read: bool(o, 'read') }; },
+  'faxes.archive': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), archived: bool(o, 'archived') }; },
+  'faxes.delete': (raw) => ({ ids: ids(obj(raw), 'ids') }),
+  'faxes.undoDelete': (raw) => ({ undoToken: str(obj(raw), 'undoToken', { min: 8, max: 64, pattern: /^[0-9a-f]+$/ }) }),
+  'faxes.setTags': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), tags: tagList(o, 'tags') }; },
+  'faxes.setNote': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), note: str(o, 'note', { max: 10_000 }) }; },
+  'faxes.print': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.saveAs': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.printDeliveryConfirmation': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.resend': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.forward': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from') }; },
+  'faxes.tags': none,
+
+  'send.check': (raw) => { const o = obj(raw); return { orgId: str(o, 'orgId', ORG_ID), to: e164(o, 'to') }; },
+  'send.acceptKeyChange': (raw) => {
+    const o = obj(raw);
+    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: str(o, 'recipientOrgId', ORG_ID), newFingerprint: str(o, 'newFingerprint', { max: 64, pattern: HEX64 }) };
+  },
+  'send.submit': (raw) => {
+    const o = obj(raw);
+    const pdf = o['pdf'];
+    if (!(pdf instanceof Uint8Array)) throw invalid('pdf', 'not bytes');
+    let coverPage: RequestOf<'send.submit'>['coverPage'] = null;
+    if (o['coverPage'] !== null && o['coverPage'] !== undefined) {
+      const c = obj(o['coverPage'], 'coverPage');
+      coverPage = { toName: str(c, 'toName', { max: 200 }), fromName: str(c, 'fromName', { max: 200 }), subject: str(c, 'subject', { max: 300 }), message: str(c, 'message', { max: 5000 }) };
+    }
+    return {
+      orgId: str(o, 'orgId', ORG_ID),
+      to: e164(o, 'to'),
+      from: e164(o, 'from'),
+      fileName: str(o, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
+      pdf,
+      coverPage,
+      route: oneOf(o, 'route', ['fxe', 'pstn'] as const),
+    };
+  },
+
+  'contacts.list': (raw) => { const q = optStr(obj(raw ?? {}), 'query', { max: 200 }); return q === undefined ? {} : { query: q }; },
+  'contacts.save': (raw) => {
+    const o = obj(raw);
+    const id = optStr(o, 'id', { max: 64, pattern: ID_PATTERN });
+    return { ...(id === undefined ? {} : { id }), name: str(o, 'name', { min: 1, max: 200 }).trim(), organisation: str(o, 'organisation', { max: 200 }).trim(), faxNumber: e164(o, 'faxNumber') };
+  },
+  'contacts.delete': (raw) => ({ id: str(obj(raw), 'id', { min: 1, max: 64, pattern: ID_PATTERN }) }),
+  'contacts.importCsv': (raw) => ({ csv: str(obj(raw), 'csv', { max: 5 * 1024 * 1024 }) }),
+  'contacts.exportCsv': none,
+
+  'settings.get': none,
+  'settings.update': (raw) => {
+    const o = obj(raw);
+    const out: Partial<Omit<Settings, 'pstn'>> = {};
+    if (o['receiveMode'] !== undefined) out.receiveMode = oneOf(o, 'receiveMode', RECEIVE_MODES);
+    if (o['pollIntervalSeconds'] !== undefined) out.pollIntervalSeconds = int(o, 'pollIntervalSeconds', 1, 3600);
+    if (o['webhookTunnelUrl'] !== undefined) out.webhookTunnelUrl = url(o, 'webhookTunnelUrl', true);
+    if (o['webhookListenPort'] !== undefined) out.webhookListenPort = int(o, 'webhookListenPort', 0, 65535);
+    if (o['notifications'] !== undefined) {
+      const n = obj(o['notifications'], 'notifications');
+      out.notifications = { enabled: bool(n, 'enabled'), hideContentOnLockScreen: bool(n, 'hideContentOnLockScreen') };
+    }
+    if (o['retention'] !== undefined) {
+      const r = obj(o['retention'], 'retention');
+      out.retention = { enabled: bool(r, 'enabled'), days: int(r, 'days', 1, 36500), action: oneOf(r, 'action', ['archive', 'delete'] as const) };
+    }
+    if (o['theme'] !== undefined) out.theme = oneOf(o, 'theme', ['system', 'light', 'dark'] as const);
+    return out;
+  },
+  'settings.configurePstn': (raw) => {
+    const o = obj(raw);
+    const provider = o['provider'] === null ? null : oneOf(o, 'provider', PROVIDERS);
+    const c = obj(o['credentials'], 'credentials');
+    const credentials: Record<string, string> = {};
+    const keys = Object.keys(c);
+    if (keys.length > 20) throw invalid('credentials', 'too many fields');
+    for (const k of keys) {
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(k)) throw invalid('credentials', 'bad field name');
+      credentials[k] = str(c, k, { max: 4096 });
+    }
+    const fromNumber = o['fromNumber'] === '' ? '' : e164(o, 'fromNumber');
+    return { provider, fromNumber, credentials };
+  },
+};
+
+export function validateRequest<C extends RequestChannel>(channel: C, raw: unknown): RequestOf<C> {
+  return validators[channel](raw);
+}

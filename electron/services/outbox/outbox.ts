@@ -1,0 +1,357 @@
+/**
+ * The outbox: a persistent queue of outgoing faxes. Every step is recorded before the next
+ * one starts, so a restart (or a relay outage) resumes where it stopped:
+ *
+ *   queued → (lookup, pin check) → encrypting → uploading → sent → delivered
+ *                 ↘ needs-pstn     ↘ held-key-change (until the user accepts)   ↘ failed
+ *
+ * The envelope is sealed once and kept (with its ciphertext in the spool directory), so a
+ * retry re-uploads the very same message_id: the relay's 409 for our own id means an earlier
+ * attempt got through. "Delivered" is shown only for a receipt that verifies against the
+ * recipient's pinned keys.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IpcEvent, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
+import type { Receipt } from '../../../shared/fxe-api/types.ts';
+import {
+  b64uDecode, bundleFingerprint, envelopeToJson, sealEnvelope, uuid4, verifyBundle, verifyReceipt, type CryptoBackend,
+} from '../../../shared/protocol/index.ts';
+import { DeskError, errorDetail, toUserError } from '../errors.ts';
+import type { BlobStore } from '../inbox/blob-store.ts';
+import type { Db } from '../inbox/database.ts';
+import type { FaxRepository } from '../inbox/faxes.ts';
+import type { RelayClientPool } from '../relay-client/client-pool.ts';
+import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
+import { writeFileAtomicSync } from '../storage/atomic-file.ts';
+import type { OrgRegistry } from '../vault/org-registry.ts';
+import { KeyPins, verifyLookup } from './key-pins.ts';
+import { validatePdf } from './pdf-check.ts';
+
+export interface OutboxDeps {
+  db: Db;
+  faxes: FaxRepository;
+  blobs: BlobStore;
+  orgs: OrgRegistry;
+  pins: KeyPins;
+  clients: RelayClientPool;
+  backend: CryptoBackend;
+  nowMs: () => number;
+  emit: (e: IpcEvent) => void;
+  spoolDir: string;
+  /** Backoff between attempts of one job after retryable failures. */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SubmitRequest {
+  orgId: string;
+  to: string;
+  from: string;
+  fileName: string;
+  pdf: Uint8Array;
+  route: 'fxe' | 'pstn';
+}
+
+interface JobRow {
+  fax_id: string;
+  org_id: string;
+  attempts: number;
+  next_attempt_at: number;
+  recipient_org_id: string | null;
+  envelope_json: string | null;
+  ciphertext_file: string | null;
+  held_json: string | null;
+  done: number;
+}
+
+const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
+
+export class Outbox {
+  private readonly d: OutboxDeps;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private rerun = false;
+  private stopped = false;
+
+  constructor(deps: OutboxDeps) {
+    this.d = deps;
+    mkdirSync(deps.spoolDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Look the number up before sending: on fxe (maybe with a key change) or not. */
+  async check(orgId: string, to: string): Promise<SendCheck> {
+    const client = await this.d.clients.forOrg(orgId);
+    try {
+      const lookup = await client.lookup(to);
+      const verified = verifyLookup(lookup);
+      const decision = this.d.pins.check(verified);
+      const keyChange: KeyChangeWarning | null = decision.kind === 'changed'
+        ? { recipientOrgId: verified.orgId, previousFingerprint: decision.previousFingerprint, newFingerprint: decision.newFingerprint }
+        : null;
+      return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange };
+    } catch (e) {
+      if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider: null };
+      throw e;
+    }
+  }
+
+  /** Validate and queue. The PDF is stored encrypted first, so a crash right after loses nothing. */
+  async submit(req: SubmitRequest): Promise<{ id: string; pages: number }> {
+    const org = this.d.orgs.get(req.orgId);
+    if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
+      throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
+    }
+    const { pages } = await validatePdf(req.pdf);
+    const id = uuid4();
+    const blob = this.d.blobs.write(req.pdf);
+    const now = this.d.nowMs();
+    const pstn = req.route === 'pstn';
+    this.d.db.transaction(() => {
+      this.d.faxes.insert({
+        id, orgId: req.orgId, direction: 'out', route: req.route, peerNumber: req.to, peerName: null, fileName: req.fileName, pages,
+        sizeBytes: req.pdf.length, at: now, read: true, state: pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
+        fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
+      });
+      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, org.name);
+      this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages} pages)`);
+    })();
+    if (pstn) {
+      this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
+    } else {
+      this.emitState(id, 'queued', null, null);
+      this.kick();
+    }
+    this.d.emit({ type: 'faxes.changed' });
+    return { id, pages };
+  }
+
+  /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
+  acceptKeyChange(recipientOrgId: string, newFingerprint: string): number {
+    this.d.pins.accept(recipientOrgId, newFingerprint);
+    const held = this.d.db.prepare(
+      "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_json LIKE ?",
+    ).all(`%"recipientOrgId":${JSON.stringify(recipientOrgId)}%`) as { fax_id: string }[];
+    for (const h of held) {
+      this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
+      this.setState(h.fax_id, 'queued', null, null);
+      this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
+    }
+    this.kick();
+    return held.length;
+  }
+
+  /** Retry a failed fax now (same message id if it was already sealed). */
+  retryNow(faxId: string): void {
+    this.d.db.prepare('UPDATE outbox_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
+    this.setState(faxId, 'queued', null, null);
+    this.kick();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Run every due job now; resolves when the queue is idle (or only has future work). */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) { this.rerun = true; return this.running; }
+    this.running = (async () => {
+      try {
+        do {
+          this.rerun = false;
+          await this.drain();
+        } while (this.rerun && !this.stopped);
+      } finally {
+        this.running = null;
+        this.scheduleNext();
+      }
+    })();
+    return this.running;
+  }
+
+  /** Ask the relay about every sent-but-not-delivered fax (polling mode, and at start). */
+  async checkDeliveries(): Promise<void> {
+    const rows = this.d.db.prepare("SELECT j.fax_id, j.org_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'sent'").all() as { fax_id: string; org_id: string }[];
+    for (const r of rows) {
+      if (this.stopped) return;
+      try {
+        const client = await this.d.clients.forOrg(r.org_id);
+        const st = await client.status(r.fax_id);
+        if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
+      } catch (e) {
+        this.d.log?.(`delivery check ${r.fax_id}: ${errorDetail(e)}`);
+      }
+    }
+  }
+
+  /** A receipt from a message.delivered webhook or the status endpoint. */
+  async acceptReceipt(faxId: string, receipt: Receipt): Promise<boolean> {
+    const fax = this.d.faxes.row(faxId, true);
+    if (fax.state === 'delivered') return true;
+    if (fax.direction !== 'out' || !fax.recipient_org_id || !fax.ciphertext_sha256) return false;
+    try {
+      if (receipt.message_id !== faxId || receipt.ciphertext_sha256 !== fax.ciphertext_sha256) {
+        throw new DeskError('receipt.mismatch', 'The delivery receipt does not match this fax.', { detail: `receipt for ${receipt.message_id}` });
+      }
+      const client = await this.d.clients.forOrg(fax.org_id);
+      const bundle = await client.keyBundle(receipt.recipient_bundle_id);
+      const pin = this.d.pins.record(fax.recipient_org_id);
+      if (!pin) throw new DeskError('receipt.unpinned', "The recipient's keys are unknown, so the receipt cannot be checked.", { detail: 'no pin' });
+      if (bundle.org_id !== undefined && bundle.org_id !== fax.recipient_org_id) throw new DeskError('receipt.wrong_org', 'The delivery receipt was signed by another organisation.', { detail: `bundle org ${bundle.org_id}` });
+      const pub = { bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub };
+      const orgKeyPinned = typeof bundle.org_signing_pub === 'string' && createHash('sha256').update(b64uDecode(bundle.org_signing_pub, 'org_signing_pub')).digest('hex') === pin.fingerprint;
+      if (orgKeyPinned) verifyBundle(pub, bundle.bundle_sig, b64uDecode(bundle.org_signing_pub, 'org_signing_pub'));
+      else if (!pin.bundleFingerprints.includes(bundleFingerprint(pub))) {
+        throw new DeskError('receipt.unpinned', "The delivery receipt was signed with a key that is not the recipient's known key.", { detail: `bundle ${bundle.bundle_id}` });
+      }
+      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: b64uDecode(bundle.ed25519_pub, 'ed25519_pub') });
+      const view: DeliveryReceiptView = {
+        messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
+        ciphertextSha256: receipt.ciphertext_sha256, signedAt: receipt.signed_at, verified: true, signatureB64u: receipt.recipient_sig,
+      };
+      this.d.db.transaction(() => {
+        this.d.faxes.update(faxId, { state: 'delivered', receipt: view, failure: null, progress: null });
+        this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(faxId);
+        this.d.faxes.audit('delivered', fax.org_id, faxId, `receipt signed ${receipt.signed_at} by ${receipt.recipient_bundle_id}`);
+      })();
+      this.emitState(faxId, 'delivered', null, null);
+      this.d.emit({ type: 'faxes.changed' });
+      return true;
+    } catch (e) {
+      this.d.log?.(`receipt for ${faxId} rejected: ${errorDetail(e)}`);
+      this.d.faxes.audit('reject', fax.org_id, faxId, `receipt rejected: ${errorDetail(e)}`);
+      return false;
+    }
+  }
+
+  // --- the worker ----------------------------------------------------------------------
+
+  private dueJob(): JobRow | undefined {
+    return this.d.db.prepare(
+      `SELECT j.* FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id
+       WHERE j.done = 0 AND f.state IN (${ACTIVE_STATES.map(() => '?').join(',')}) AND f.deleted_at IS NULL AND j.next_attempt_at <= ?
+       ORDER BY j.next_attempt_at, f.at LIMIT 1`,
+    ).get(...ACTIVE_STATES, this.d.nowMs()) as JobRow | undefined;
+  }
+
+  private async drain(): Promise<void> {
+    for (let job = this.dueJob(); job && !this.stopped; job = this.dueJob()) await this.process(job);
+  }
+
+  private scheduleNext(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const next = this.d.db.prepare(
+      `SELECT min(j.next_attempt_at) AS t FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state IN (${ACTIVE_STATES.map(() => '?').join(',')})`,
+    ).get(...ACTIVE_STATES) as { t: number | null };
+    if (next.t === null) return;
+    const wait = Math.max(50, next.t - this.d.nowMs());
+    this.timer = setTimeout(() => { this.timer = null; void this.kick(); }, Math.min(wait, 2_147_000_000));
+    this.timer.unref();
+  }
+
+  private async process(job: JobRow): Promise<void> {
+    const id = job.fax_id;
+    const fax = this.d.faxes.row(id, true);
+    try {
+      const client = await this.d.clients.forOrg(job.org_id);
+      let envelopeJson = job.envelope_json;
+      let spool = job.ciphertext_file;
+      if (!envelopeJson || !spool || !existsSync(spool)) {
+        const lookup = await client.lookup(fax.to_number);
+        const verified = verifyLookup(lookup);
+        const decision = this.d.pins.check(verified);
+        if (decision.kind === 'changed') {
+          const held = { recipientOrgId: verified.orgId, previousFingerprint: decision.previousFingerprint, newFingerprint: decision.newFingerprint };
+          this.d.db.prepare('UPDATE outbox_jobs SET held_json = ? WHERE fax_id = ?').run(JSON.stringify(held), id);
+          this.d.faxes.audit('key-change', job.org_id, id, `${verified.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+          this.setState(id, 'held-key-change', null, {
+            code: 'recipient.key_changed',
+            message: "The recipient's security keys have changed. Confirm the new keys with them (for example by phone) before this fax is sent.",
+            detail: `${decision.previousFingerprint} → ${decision.newFingerprint}`,
+          });
+          return;
+        }
+        this.setState(id, 'encrypting', null, null);
+        const keys = await this.d.orgs.keys(job.org_id);
+        const plaintext = this.d.blobs.read(fax.blob_id ?? '', fax.blob_key ?? new Uint8Array(0));
+        const { envelope, ciphertext } = await sealEnvelope({
+          plaintext, senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
+          recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.org_id === keys.credentials.org_id ? this.d.orgs.get(job.org_id).name : null,
+          toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
+          createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
+        });
+        plaintext.fill(0);
+        envelopeJson = envelopeToJson(envelope);
+        spool = join(this.d.spoolDir, `${id}.ct`);
+        // The ciphertext is what the relay sees anyway; keeping it lets a retry resend the
+        // identical message instead of sealing a second, different one.
+        writeFileAtomicSync(spool, ciphertext);
+        this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
+        this.d.faxes.update(id, { recipientOrgId: verified.orgId, ciphertextSha256: envelope.ciphertext_sha256 });
+      }
+      this.setState(id, 'uploading', 0, null);
+      const ciphertext = readFileSync(spool);
+      let lastShown = 0;
+      const result = await client.upload(envelopeJson, id, ciphertext, (sent, total) => {
+        const p = total > 0 ? sent / total : 1;
+        if (p - lastShown >= 0.05 || p >= 1) {
+          lastShown = p;
+          this.d.faxes.update(id, { progress: p });
+          this.emitState(id, 'uploading', p, null);
+        }
+      });
+      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1, envelope_json = envelope_json WHERE fax_id = ?').run(id);
+      this.setState(id, 'sent', null, null);
+      this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
+      try { unlinkSync(spool); } catch { /* already gone */ }
+      this.d.emit({ type: 'faxes.changed' });
+    } catch (e) {
+      this.onFailure(job, e);
+    }
+  }
+
+  private onFailure(job: JobRow, e: unknown): void {
+    const id = job.fax_id;
+    const err = toUserError(e);
+    if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) {
+      this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(id);
+      this.setState(id, 'needs-pstn', null, err);
+      return;
+    }
+    if (e instanceof DeskError && e.retryable) {
+      const attempts = job.attempts + 1;
+      const base = this.d.retryBaseMs ?? 2_000;
+      const cap = this.d.retryCapMs ?? 5 * 60_000;
+      const delay = Math.min(cap, base * 2 ** Math.min(attempts - 1, 20)) * (0.5 + Math.random() / 2);
+      this.d.db.prepare('UPDATE outbox_jobs SET attempts = ?, next_attempt_at = ? WHERE fax_id = ?').run(attempts, Math.round(this.d.nowMs() + delay), id);
+      this.d.log?.(`outbox ${id}: retry in ${Math.round(delay)} ms: ${err.detail ?? err.message}`);
+      this.setState(id, 'queued', null, err);
+      return;
+    }
+    this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(id);
+    this.d.faxes.audit('send', job.org_id, id, `failed: ${err.code}`);
+    this.setState(id, 'failed', null, err);
+  }
+
+  private setState(id: string, state: OutboxState, progress: number | null, error: UserError | null): void {
+    this.d.faxes.update(id, { state, progress, failure: error });
+    this.emitState(id, state, progress, error);
+  }
+
+  private emitState(id: string, state: OutboxState, progress: number | null, error: UserError | null): void {
+    this.d.emit({ type: 'outbox.changed', id, state, progress, error });
+  }
+}

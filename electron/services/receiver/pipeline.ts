@@ -1,0 +1,273 @@
+/**
+ * The one receive pipeline, fed by polling and by webhooks alike:
+ *
+ *   fetch → verify (sender bundle vs the sender org's pinned key, envelope signature, hash)
+ *         → decrypt → store durably → receipt → notify
+ *
+ * A per-message state row (receive_jobs) makes it idempotent across crashes: the fax row, its
+ * encrypted body (already fsynced) and the signed receipt to send are committed in ONE
+ * transaction as state 'stored'; only then does the receipt go out, and the very same receipt
+ * is re-sent after a crash (the relay answers an identical repeat with 200). A fax that fails
+ * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
+ * event, and the relay's copy is left alone.
+ */
+import { createHash } from 'node:crypto';
+import type { IpcEvent } from '../../../shared/ipc/contract.ts';
+import type { BundleView } from '../../../shared/fxe-api/types.ts';
+import {
+  b64uDecode, bundleFingerprint, isJsonObject, openEnvelope, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle,
+  type CryptoBackend, type Envelope, type Receipt,
+} from '../../../shared/protocol/index.ts';
+import { ProtocolError } from '../../../shared/protocol/errors.ts';
+import { DeskError, errorDetail, toUserError } from '../errors.ts';
+import type { BlobStore } from '../inbox/blob-store.ts';
+import type { Db } from '../inbox/database.ts';
+import type { FaxRepository } from '../inbox/faxes.ts';
+import type { KeyPins } from '../outbox/key-pins.ts';
+import type { RelayClientPool } from '../relay-client/client-pool.ts';
+import type { OrgRegistry } from '../vault/org-registry.ts';
+
+/** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
+export type CrashPoint = 'after-fetch' | 'after-decrypt' | 'after-store' | 'after-receipt';
+
+export class SimulatedCrash extends Error {
+  readonly point: CrashPoint;
+  constructor(point: CrashPoint) {
+    super(`simulated crash at ${point}`);
+    this.name = 'SimulatedCrash';
+    this.point = point;
+  }
+}
+
+export interface PipelineDeps {
+  db: Db;
+  faxes: FaxRepository;
+  blobs: BlobStore;
+  orgs: OrgRegistry;
+  pins: KeyPins;
+  clients: RelayClientPool;
+  backend: CryptoBackend;
+  nowMs: () => number;
+  emit: (e: IpcEvent) => void;
+  notify?: (n: { title: string; body: string }) => void;
+  hideContentInNotifications?: () => boolean;
+  crashAt?: (point: CrashPoint) => boolean;
+  log?: (line: string) => void;
+}
+
+export type HandleOutcome = 'stored' | 'already-done' | 'rejected' | 'gone' | 'retry-later';
+
+interface JobRow {
+  state: 'stored' | 'receipted' | 'rejected' | 'gone';
+  fax_id: string | null;
+  receipt_json: string | null;
+}
+
+/** Failures that say "this fax is not authentic", as opposed to "try again later". */
+function isVerificationFailure(e: unknown): boolean {
+  if (e instanceof ProtocolError) return true;
+  return e instanceof DeskError && e.code.startsWith('receive.verify');
+}
+
+function verifyFail(sentence: string, detail: string): DeskError {
+  return new DeskError('receive.verify_failed', sentence, { detail });
+}
+
+export class ReceivePipeline {
+  private readonly d: PipelineDeps;
+  private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
+
+  constructor(deps: PipelineDeps) {
+    this.d = deps;
+  }
+
+  /** Single-flight per message: a webhook and a poll for the same fax share one run. */
+  handle(orgId: string, messageId: string): Promise<HandleOutcome> {
+    const key = `${orgId}\u0000${messageId}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const p = this.run(orgId, messageId).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+    return p;
+  }
+
+  isSettled(orgId: string, messageId: string): boolean {
+    const j = this.job(orgId, messageId);
+    return j !== undefined && j.state !== 'stored';
+  }
+
+  /** Receipts owed after a crash (state 'stored'): send them now. */
+  async resumeOwedReceipts(): Promise<void> {
+    const owed = this.d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[];
+    for (const o of owed) await this.handle(o.org_id, o.message_id);
+  }
+
+  /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
+  forgetKeyChangeRejections(senderOrgId: string): void {
+    this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND last_error LIKE '%sender_key_changed%'").run(senderOrgId);
+  }
+
+  private job(orgId: string, messageId: string): JobRow | undefined {
+    return this.d.db.prepare('SELECT state, fax_id, receipt_json FROM receive_jobs WHERE org_id = ? AND message_id = ?').get(orgId, messageId) as JobRow | undefined;
+  }
+
+  private crash(point: CrashPoint): void {
+    if (this.d.crashAt?.(point)) throw new SimulatedCrash(point);
+  }
+
+  private async run(orgId: string, messageId: string): Promise<HandleOutcome> {
+    const existing = this.job(orgId, messageId);
+    if (existing && existing.state !== 'stored') return 'already-done';
+    try {
+      if (!existing) {
+        const outcome = await this.fetchVerifyStore(orgId, messageId);
+        if (outcome !== 'stored') return outcome;
+      }
+      await this.sendReceipt(orgId, messageId);
+      return 'stored';
+    } catch (e) {
+      if (e instanceof SimulatedCrash) throw e;
+      const err = toUserError(e);
+      this.d.log?.(`receive ${messageId} for ${orgId}: ${err.code}: ${err.detail ?? err.message}`);
+      this.d.emit({ type: 'receive.error', error: err });
+      return 'retry-later';
+    }
+  }
+
+  private async fetchVerifyStore(orgId: string, messageId: string): Promise<HandleOutcome> {
+    const client = await this.d.clients.forOrg(orgId);
+    let fetched: { envelopeText: string; ciphertextB64u: string };
+    try {
+      fetched = await client.fetchMessage(messageId);
+    } catch (e) {
+      if (e instanceof DeskError && (e.code === 'relay.message_delivered' || e.code === 'relay.message_not_found')) {
+        // Another device of this org took it, or the relay dropped it: nothing to store here.
+        this.markDone(orgId, messageId, 'gone', null, e.code);
+        return 'gone';
+      }
+      throw e;
+    }
+    this.crash('after-fetch');
+    let envelope: Envelope;
+    let senderOrgId: string | null = null;
+    try {
+      const whole = parseJsonLossless(fetched.envelopeText);
+      if (!isJsonObject(whole)) throw new ProtocolError('malformed', 'The relay answer is not an object.', 'message');
+      const envValue = whole['envelope'];
+      if (envValue === undefined) throw new ProtocolError('malformed', 'The relay answer has no envelope.', 'envelope');
+      envelope = parseEnvelope(envValue);
+      senderOrgId = envelope.sender_org_id;
+      const keys = await this.d.orgs.keys(orgId);
+      const org = this.d.orgs.get(orgId);
+      if (envelope.message_id !== messageId) throw verifyFail('The fax is not the one the relay announced.', `asked ${messageId}, got ${envelope.message_id}`);
+      if (envelope.recipient_org_id !== keys.credentials.org_id) throw verifyFail('The fax is addressed to another organisation.', `recipient ${envelope.recipient_org_id}`);
+      if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(envelope.to_number)) throw verifyFail('The fax is addressed to a number that is not yours.', `to ${envelope.to_number}`);
+      const ciphertext = b64uDecode(fetched.ciphertextB64u, 'ciphertext');
+      const senderBundle = await client.keyBundle(envelope.sender_key_bundle_id);
+      this.checkSenderBundle(envelope, senderBundle);
+      const opened = await openEnvelope({
+        envelope, ciphertext, senderBundleEd25519Pub: b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub'),
+        recipient: { bundleId: keys.credentials.bundle_id, mlkemSecret: keys.mlkemSecret, mlkemPublic: keys.mlkemPublic, x25519Secret: keys.x25519Secret, x25519Public: keys.x25519Public },
+        backend: this.d.backend,
+      });
+      this.crash('after-decrypt');
+      this.store(orgId, envelope, opened.plaintext, opened.metadata, keys.credentials.bundle_id, keys.bundleSeed);
+      opened.plaintext.fill(0);
+      return 'stored';
+    } catch (e) {
+      if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
+      const err = toUserError(e);
+      const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
+      this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
+      this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
+      this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
+      this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
+      return 'rejected';
+    }
+  }
+
+  /** The sender's bundle must belong to the sender org and be signed by its pinned org key. */
+  private checkSenderBundle(envelope: Envelope, bundle: BundleView): void {
+    if (bundle.bundle_id !== envelope.sender_key_bundle_id) throw verifyFail("The sender's key is not the one the fax names.", `asked ${envelope.sender_key_bundle_id}, got ${bundle.bundle_id}`);
+    if (bundle.org_id !== undefined && bundle.org_id !== envelope.sender_org_id) throw verifyFail("The sender's key belongs to another organisation.", `bundle org ${bundle.org_id}`);
+    const pub = { bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub };
+    if (typeof bundle.org_signing_pub !== 'string' || typeof bundle.bundle_sig !== 'string') {
+      // A relay without bundle signatures: pin the bundle itself.
+      const fp = bundleFingerprint(pub);
+      const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint: fp, bundleFingerprints: [fp] });
+      if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+      return;
+    }
+    const orgPub = b64uDecode(bundle.org_signing_pub, 'org_signing_pub');
+    try {
+      verifyBundle(pub, bundle.bundle_sig, orgPub);
+    } catch (e) {
+      throw verifyFail("The sender's key is not signed by their organisation.", errorDetail(e));
+    }
+    const fingerprint = createHash('sha256').update(orgPub).digest('hex');
+    const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint, bundleFingerprints: [bundleFingerprint(pub)] });
+    if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+  }
+
+  private store(orgId: string, envelope: Envelope, plaintext: Uint8Array, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
+    // Body first (fsynced); the row that points at it commits after. A crash in between
+    // leaves an orphan file that start-up sweeps away, never a row without a body.
+    const blob = this.d.blobs.write(plaintext);
+    const now = this.d.nowMs();
+    const receipt: Receipt = signReceipt({
+      messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
+      recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
+    });
+    const fileName = typeof metadata['filename'] === 'string' && metadata['filename'].trim() ? metadata['filename'].slice(0, 255) : `fax-${envelope.message_id.slice(0, 8)}.pdf`;
+    const localId = this.d.faxes.exists(envelope.message_id) ? `${envelope.message_id}-in` : envelope.message_id;
+    try {
+      this.d.db.transaction(() => {
+        this.d.faxes.insert({
+          id: localId, orgId, direction: 'in', route: 'fxe', peerNumber: envelope.from_number, peerName: envelope.from_name, fileName,
+          pages: null, sizeBytes: plaintext.length, at: now, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
+          recipientOrgId: envelope.recipient_org_id, fromNumber: envelope.from_number, toNumber: envelope.to_number,
+          ciphertextSha256: envelope.ciphertext_sha256, metadataJson: JSON.stringify(metadata, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'lexeme' in v ? (v as { lexeme: string }).lexeme : v)),
+          blobId: blob.blobId, blobKey: blob.wrappedKey,
+        });
+        this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
+          .run(orgId, envelope.message_id, localId, JSON.stringify(receipt), envelope.sender_org_id, now);
+        this.d.faxes.audit('receive', orgId, localId, `from ${envelope.from_number} (${envelope.sender_org_id}), ${plaintext.length} bytes`);
+      })();
+    } catch (e) {
+      this.d.blobs.remove(blob.blobId);
+      throw new DeskError('storage.write_failed', 'fxe Desk could not save the fax on this computer. Check that the disk is not full; the fax stays on the relay and will be fetched again.', {
+        detail: errorDetail(e), retryable: true, cause: e,
+      });
+    }
+    this.d.emit({ type: 'fax.received', id: localId, orgId });
+    this.d.emit({ type: 'faxes.changed' });
+    if (this.d.notify) {
+      const hide = this.d.hideContentInNotifications?.() ?? false;
+      this.d.notify({ title: 'New fax', body: hide ? 'A new fax arrived.' : `From ${envelope.from_name ?? envelope.from_number}: ${fileName}` });
+    }
+    this.crash('after-store');
+  }
+
+  private async sendReceipt(orgId: string, messageId: string): Promise<void> {
+    const job = this.job(orgId, messageId);
+    if (!job || job.state !== 'stored' || !job.receipt_json) return;
+    const client = await this.d.clients.forOrg(orgId);
+    try {
+      await client.postReceipt(messageId, JSON.parse(job.receipt_json) as Receipt);
+    } catch (e) {
+      // Delivered already (our earlier attempt got through, or another device): done.
+      if (!(e instanceof DeskError && (e.code === 'relay.message_delivered' || e.code === 'relay.receipt_conflict'))) throw e;
+    }
+    this.crash('after-receipt');
+    this.d.db.transaction(() => {
+      this.d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(this.d.nowMs(), orgId, messageId);
+      this.d.faxes.audit('receipt', orgId, job.fax_id, `receipt sent for ${messageId}`);
+    })();
+  }
+
+  private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string): void {
+    this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, updated_at = excluded.updated_at`)
+      .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), this.d.nowMs());
+  }
+}

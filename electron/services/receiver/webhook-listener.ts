@@ -1,0 +1,122 @@
+/**
+ * The webhook listener: plain HTTP on 127.0.0.1, meant to sit behind a tunnel URL the user
+ * configures (the tunnel terminates TLS). One path per org, `/fxe-webhook/<org_id>`, so each
+ * delivery is checked with that org's secrets (current and, during a rotation, previous).
+ * The HMAC is checked over the raw body bytes before anything is parsed; stale timestamps
+ * are refused; an event id seen before is acknowledged and skipped. The event is recorded
+ * durably and acknowledged at once; the work runs after, and polling remains the safety net.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WebhookEvent } from '../../../shared/fxe-api/types.ts';
+import { WEBHOOK_HEADERS } from '../../../shared/fxe-api/types.ts';
+import { verifyWebhookSignature } from '../../../shared/protocol/index.ts';
+import { errorDetail } from '../errors.ts';
+import type { Db } from '../inbox/database.ts';
+
+const MAX_BODY = 1 << 20;
+
+export interface WebhookListenerDeps {
+  db: Db;
+  port: number;
+  secretsFor: (orgId: string) => Uint8Array[];
+  onEvent: (orgId: string, event: WebhookEvent) => void;
+  nowMs: () => number;
+  toleranceSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface WebhookListener {
+  url: string;
+  port: number;
+  pathFor(orgId: string): string;
+  close(): Promise<void>;
+}
+
+export const WEBHOOK_PATH_PREFIX = '/fxe-webhook/';
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_BODY) { resolve(null); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startWebhookListener(d: WebhookListenerDeps): Promise<WebhookListener> {
+  const header = (req: IncomingMessage, name: string): string | undefined => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '';
+    if (!url.startsWith(WEBHOOK_PATH_PREFIX)) return reply(res, 404, { error: 'not_found' });
+    if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
+    const orgId = decodeURIComponent(url.slice(WEBHOOK_PATH_PREFIX.length).split('?')[0] ?? '');
+    const secrets = orgId ? d.secretsFor(orgId) : [];
+    if (secrets.length === 0) return reply(res, 404, { error: 'unknown_endpoint' });
+    const body = await readBody(req);
+    if (body === null) return reply(res, 413, { error: 'too_large' });
+    try {
+      verifyWebhookSignature({
+        signatureHeader: header(req, WEBHOOK_HEADERS.signature),
+        timestampHeader: header(req, WEBHOOK_HEADERS.timestamp),
+        body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        secrets,
+        nowSeconds: Math.floor(d.nowMs() / 1000),
+        ...(d.toleranceSeconds === undefined ? {} : { toleranceSeconds: d.toleranceSeconds }),
+      });
+    } catch (e) {
+      d.log?.(`webhook for ${orgId} refused: ${errorDetail(e)}`);
+      return reply(res, 401, { error: 'bad_signature' });
+    }
+    const eventId = header(req, WEBHOOK_HEADERS.eventId);
+    if (!eventId || eventId.length > 200) return reply(res, 400, { error: 'missing_event_id' });
+    let event: WebhookEvent;
+    try {
+      event = JSON.parse(body.toString('utf8')) as WebhookEvent;
+      if (typeof event !== 'object' || event === null || typeof event.message_id !== 'string') throw new Error('no message_id');
+    } catch (e) {
+      d.log?.(`webhook ${eventId}: unreadable body: ${errorDetail(e)}`);
+      return reply(res, 400, { error: 'malformed' });
+    }
+    const fresh = d.db.prepare('INSERT OR IGNORE INTO webhook_events (event_id, at) VALUES (?, ?)').run(`${orgId}:${eventId}`, d.nowMs()).changes === 1;
+    reply(res, 200, { ok: true, duplicate: !fresh });
+    if (fresh) {
+      const type = header(req, WEBHOOK_HEADERS.eventType) ?? event.type;
+      d.onEvent(orgId, { ...event, type } as WebhookEvent);
+    }
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      d.log?.(`webhook handler: ${errorDetail(e)}`);
+      if (!res.headersSent) reply(res, 500, { error: 'internal' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(d.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pathFor: (orgId) => `${WEBHOOK_PATH_PREFIX}${encodeURIComponent(orgId)}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,43 @@
+/** One RelayClient per org, made from the org's keys (which stay in memory only). */
+import type { OrgRegistry } from '../vault/org-registry.ts';
+import { RelayClient, type FetchLike } from './relay-client.ts';
+
+export interface ClientPoolOptions {
+  fetch: FetchLike;
+  nowMs: () => number;
+  timeoutMs?: number;
+  retries?: number;
+  backoffBaseMs?: number;
+}
+
+export class RelayClientPool {
+  private readonly orgs: OrgRegistry;
+  private readonly opts: ClientPoolOptions;
+  private readonly clients = new Map<string, RelayClient>();
+
+  constructor(orgs: OrgRegistry, opts: ClientPoolOptions) {
+    this.orgs = orgs;
+    this.opts = opts;
+  }
+
+  async forOrg(orgId: string): Promise<RelayClient> {
+    const hit = this.clients.get(orgId);
+    if (hit) return hit;
+    const keys = await this.orgs.keys(orgId);
+    const client = new RelayClient({
+      baseUrl: keys.credentials.relay,
+      identity: { keyId: keys.credentials.key_id, signingSeed: keys.signingSeed },
+      ...this.opts,
+    });
+    this.clients.set(orgId, client);
+    return client;
+  }
+
+  unauthenticated(baseUrl: string): RelayClient {
+    return new RelayClient({ baseUrl, identity: null, ...this.opts });
+  }
+
+  forget(orgId: string): void {
+    this.clients.delete(orgId);
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The signed HTTP client of one org on its relay. The transport is injected: Electron's
+ * net.fetch in the app (OS proxy settings and certificate store), Node's fetch in the CLI and
+ * tests. Every request is FXE1-signed afresh per attempt (new nonce and time), bounded by a
+ * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
+ * answers, and repeating them changes nothing), and every failure is a DeskError.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  BundleView, HealthResponse, LookupResponse, MessageStatusResponse, OrgResponse, PendingListResponse,
+  ReceiptResponse, UploadResponse, WebhookSecretResponse,
+} from '../../../shared/fxe-api/types.ts';
+import { signRequest } from '../../../shared/protocol/index.ts';
+import { DeskError, errorDetail } from '../errors.ts';
+import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface RelayIdentity {
+  keyId: string;
+  signingSeed: Uint8Array;
+}
+
+export interface RelayClientOptions {
+  baseUrl: string;
+  /** null for the unauthenticated calls (health, redeem). */
+  identity: RelayIdentity | null;
+  fetch: FetchLike;
+  nowMs?: () => number;
+  /** Per-attempt timeout for small requests; uploads and downloads add time per MiB. */
+  timeoutMs?: number;
+  /** Attempts after the first one, for retryable failures. */
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: Uint8Array;
+  contentType?: string;
+  onProgress?: (sentBytes: number, totalBytes: number) => void;
+  signed?: boolean;
+  /** Extra time allowed for big bodies. */
+  bytesHint?: number;
+}
+
+export interface UploadProgress {
+  (sentBytes: number, totalBytes: number): void;
+}
+
+const STREAM_CHUNK = 1 << 20;
+const te = new TextEncoder();
+
+export class RelayClient {
+  readonly baseUrl: string;
+  private readonly opts: RelayClientOptions;
+  private readonly nowMs: () => number;
+
+  constructor(opts: RelayClientOptions) {
+    this.opts = opts;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.nowMs = opts.nowMs ?? Date.now;
+  }
+
+  async health(): Promise<HealthResponse> {
+    const j = await this.json<HealthResponse>({ method: 'GET', path: '/v1/health', signed: false });
+    if (j.ok !== true) throw garbage('health: ok is not true');
+    return j;
+  }
+
+  async me(): Promise<OrgResponse> {
+    const j = await this.json<OrgResponse>({ method: 'GET', path: '/v1/orgs/me' });
+    if (typeof j.org_id !== 'string' || !Array.isArray(j.fax_numbers)) throw garbage('orgs/me: missing org_id or fax_numbers');
+    return j;
+  }
+
+  /** 404 → DeskError relay.not_on_fxe (the caller offers the PSTN route). */
+  async lookup(faxNumber: string): Promise<LookupResponse> {
+    // The seed sends the E.164 number with a raw '+' in the query, and signs exactly that.
+    const j = await this.json<LookupResponse>({ method: 'GET', path: `/v1/lookup?fax_number=${faxNumber}` });
+    if (typeof j.org_id !== 'string' || !Array.isArray(j.bundles) || j.bundles.length === 0) throw garbage('lookup: missing org_id or bundles');
+    for (const b of j.bundles) {
+      if (typeof b?.bundle_id !== 'string' || typeof b.ml_kem_pub !== 'string' || typeof b.x25519_pub !== 'string') throw garbage('lookup: a bundle lacks its keys');
+    }
+    return j;
+  }
+
+  async keyBundle(bundleId: string): Promise<BundleView> {
+    const j = await this.json<BundleView>({ method: 'GET', path: `/v1/key-bundles/${encodeURIComponent(bundleId)}` });
+    if (typeof j.bundle_id !== 'string' || typeof j.ed25519_pub !== 'string') throw garbage('key-bundle: missing bundle_id or ed25519_pub');
+    return j;
+  }
+
+  /**
+   * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
+   * attempt got through (the answer was lost): that is success, not failure.
+   */
+  async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+    const boundary = `----fxedesk${randomBytes(12).toString('hex')}`;
+    const head = te.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="envelope"\r\nContent-Type: application/json\r\n\r\n${envelopeJson}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="ciphertext"; filename="ct.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    const tail = te.encode(`\r\n--${boundary}--\r\n`);
+    try {
+      const j = await this.json<UploadResponse>({
+        method: 'POST',
+        path: '/v1/messages',
+        body: concat([head, ciphertext, tail]),
+        contentType: `multipart/form-data; boundary=${boundary}`,
+        ...(onProgress ? { onProgress } : {}),
+        bytesHint: ciphertext.length,
+      });
+      if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');
+      return { message_id: j.message_id, alreadyUploaded: false };
+    } catch (e) {
+      if (e instanceof DeskError && e.code === 'relay.duplicate_message') return { message_id: messageId, alreadyUploaded: true };
+      throw e;
+    }
+  }
+
+  /** Pending messages addressed to us (polling extension). */
+  async pending(after: string | null, limit = 100): Promise<PendingListResponse> {
+    const q = `status=pending&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    const j = await this.json<PendingListResponse>({ method: 'GET', path: `/v1/messages?${q}` });
+    if (!Array.isArray(j.messages)) throw garbage('pending: messages is not a list');
+    for (const m of j.messages) if (typeof m?.message_id !== 'string') throw garbage('pending: an entry lacks message_id');
+    return j;
+  }
+
+  /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
+  async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
+    const res = await this.send({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}` });
+    const text = await this.readText(res, 'message');
+    // Extract the envelope object's exact text so numbers keep their lexemes; the protocol
+    // core's parseEnvelope does the lossless parse. A plain JSON.parse just checks the shape.
+    let shape: { envelope?: unknown; ciphertext?: unknown };
+    try { shape = JSON.parse(text) as typeof shape; } catch { throw garbage('message: not JSON'); }
+    if (typeof shape.envelope !== 'object' || shape.envelope === null || typeof shape.ciphertext !== 'string') throw garbage('message: missing envelope or ciphertext');
+    return { envelopeText: text, ciphertextB64u: shape.ciphertext };
+  }
+
+  async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
+    return this.json<ReceiptResponse>({
+      method: 'POST',
+      path: `/v1/messages/${encodeURIComponent(messageId)}/receipt`,
+      body: te.encode(JSON.stringify(receipt)),
+      contentType: 'application/json',
+    });
+  }
+
+  async status(messageId: string): Promise<MessageStatusResponse> {
+    const j = await this.json<MessageStatusResponse>({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}/status` });
+    if (typeof j.status !== 'string') throw garbage('status: no status');
+    return j;
+  }
+
+  async registerWebhook(url: string): Promise<WebhookSecretResponse> {
+    const j = await this.json<WebhookSecretResponse>({ method: 'PUT', path: '/v1/webhook-endpoint', body: te.encode(JSON.stringify({ url })), contentType: 'application/json' });
+    if (typeof j.secret !== 'string') throw garbage('webhook: no secret');
+    return j;
+  }
+
+  async rotateWebhookSecret(): Promise<WebhookSecretResponse> {
+    const j = await this.json<WebhookSecretResponse>({ method: 'POST', path: '/v1/webhook-endpoint/rotate', body: new Uint8Array(0) });
+    if (typeof j.secret !== 'string') throw garbage('webhook rotate: no secret');
+    return j;
+  }
+
+  /** Unauthenticated POST (redeem). */
+  async postUnsigned<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>({ method: 'POST', path, body: te.encode(JSON.stringify(body)), contentType: 'application/json', signed: false });
+  }
+
+  async signedJson<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.json<T>({ method, path, ...(body === undefined ? {} : { body: te.encode(JSON.stringify(body)), contentType: 'application/json' }) });
+  }
+
+  // --- transport -------------------------------------------------------------------------
+
+  private async json<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.send(spec);
+    const text = await this.readText(res, spec.path);
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v !== 'object' || v === null) throw new Error('not an object');
+      return v as T;
+    } catch {
+      throw garbage(`${spec.method} ${spec.path}: the answer is not a JSON object (${text.slice(0, 80).replace(/[^\x20-\x7e]/g, '?')})`);
+    }
+  }
+
+  private async readText(res: Response, what: string): Promise<string> {
+    try {
+      return await res.text();
+    } catch (e) {
+      throw unreachable(this.baseUrl, `reading ${what}: ${errorDetail(e)}`, e);
+    }
+  }
+
+  /** One logical request: attempts with backoff; returns a 2xx Response or throws. */
+  private async send(spec: RequestSpec): Promise<Response> {
+    const retries = this.opts.retries ?? 3;
+    let last: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await this.backoff(attempt);
+      try {
+        return await this.attempt(spec);
+      } catch (e) {
+        last = e;
+        if (!(e instanceof DeskError) || !e.retryable) throw e;
+      }
+    }
+    throw last;
+  }
+
+  private async backoff(attempt: number): Promise<void> {
+    const base = this.opts.backoffBaseMs ?? 400;
+    const cap = this.opts.backoffCapMs ?? 8_000;
+    // Full jitter: many desks retrying after one relay hiccup should not arrive in lockstep.
+    const ms = Math.random() * Math.min(cap, base * 2 ** (attempt - 1));
+    await (this.opts.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t))))(ms);
+  }
+
+  private async attempt(spec: RequestSpec): Promise<Response> {
+    const { method, path } = spec;
+    const whole = spec.body ?? new Uint8Array(0);
+    const headers: Record<string, string> = {};
+    if (spec.contentType) headers['content-type'] = spec.contentType;
+    if (spec.signed !== false) {
+      if (!this.opts.identity) throw new DeskError('internal', 'fxe Desk tried to talk to the relay without keys.', { detail: `${method} ${path} without identity` });
+      headers['authorization'] = signRequest({
+        method, path, body: whole, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
+        nowSeconds: Math.floor(this.nowMs() / 1000),
+      });
+    }
+    const timeoutMs = (this.opts.timeoutMs ?? 30_000) + Math.ceil((spec.bytesHint ?? 0) / (256 * 1024)) * 1000;
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
+    if (method !== 'GET') {
+      if (spec.onProgress) {
+        init.body = progressStream(whole, spec.onProgress);
+        init.duplex = 'half';
+        headers['content-length'] = String(whole.length);
+      } else {
+        init.body = whole as Uint8Array<ArrayBuffer>;
+      }
+    }
+    let res: Response;
+    try {
+      res = await this.opts.fetch(this.baseUrl + path, init);
+    } catch (e) {
+      throw unreachable(this.baseUrl, `${method} ${path}: ${errorDetail(e)}${e instanceof Error && e.cause ? ` (${errorDetail(e.cause)})` : ''}`, e);
+    }
+    if (res.ok) return res;
+    let code: string | null = null;
+    let relayMessage: string | null = null;
+    try {
+      const body = (await res.json()) as { error?: unknown; message?: unknown };
+      if (typeof body.error === 'string') code = body.error;
+      if (typeof body.message === 'string') relayMessage = body.message;
+    } catch {
+      // A non-JSON error body (a proxy's HTML page): the status still tells us enough.
+    }
+    throw fromHttpStatus({ status: res.status, code, relayMessage, method, path: path.split('?')[0] ?? path, dateHeader: res.headers.get('date'), localNowMs: this.nowMs() });
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** A body stream that reports how much of it the transport has pulled. */
+function progressStream(bytes: Uint8Array, onProgress: UploadProgress): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) { controller.close(); return; }
+      const end = Math.min(bytes.length, offset + STREAM_CHUNK);
+      controller.enqueue(bytes.subarray(offset, end));
+      offset = end;
+      onProgress(offset, bytes.length);
+    },
+  }, { highWaterMark: 0 });
+}

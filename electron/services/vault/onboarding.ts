@@ -1,0 +1,85 @@
+/**
+ * Getting an org into the desk: import a keys.zip (from a file the user picked), redeem an
+ * invite (keys generated here, only public halves leave), and export an encrypted backup.
+ */
+import { readFileSync } from 'node:fs';
+import type { OrgSummary } from '../../../shared/domain/types.ts';
+import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
+import { generateKeyMaterial, writeKeysZip } from '../../../shared/protocol/index.ts';
+import type { DeskServices } from '../desk-services.ts';
+import { DeskError, errorDetail } from '../errors.ts';
+import { writeFileAtomicSync } from '../storage/atomic-file.ts';
+import { checkPassphrase, encryptBackup } from './backup.ts';
+
+export interface SaveDialog {
+  saveFile(opts: { title: string; defaultPath: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
+}
+
+/** Import keys.zip bytes: validate, ask the relay who we are (name, numbers), keep encrypted. */
+export async function importKeysZipBytes(s: DeskServices, zip: Uint8Array, opts: { isDemo?: boolean; log?: (l: string) => void } = {}): Promise<OrgSummary> {
+  const keys = await s.orgs.validate(zip);
+  let summary = s.orgs.store(zip, keys, { ...(opts.isDemo === undefined ? {} : { isDemo: opts.isDemo }) });
+  s.clients.forget(summary.orgId);
+  try {
+    const me = await (await s.clients.forOrg(summary.orgId)).me();
+    summary = s.orgs.updateFacts(summary.orgId, { name: me.org_name, faxNumbers: me.fax_numbers });
+  } catch (e) {
+    // Offline import is fine: the name and numbers are filled in at the next successful call.
+    opts.log?.(`org ${summary.orgId}: could not ask the relay for its details: ${errorDetail(e)}`);
+    if (e instanceof DeskError && e.code.startsWith('relay.auth')) throw e;
+  }
+  s.faxes.audit('org-import', summary.orgId, null, `bundle ${summary.bundleId}`);
+  return summary;
+}
+
+export function readKeysZipFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new DeskError('file.read_failed', 'fxe Desk could not read that file.', { detail: errorDetail(e), cause: e });
+  }
+}
+
+/**
+ * Redeem an invite. The save location is asked for FIRST: the relay cannot regenerate the
+ * keys, so we never redeem before we know where the keys.zip backup goes.
+ */
+export async function redeemInvite(
+  s: DeskServices,
+  dialogs: SaveDialog,
+  req: { relayUrl: string; token: string; orgName: string; faxNumbers: string[] },
+  log?: (l: string) => void,
+): Promise<OrgSummary | null> {
+  const path = await dialogs.saveFile({ title: 'Save your fxe keys (keep this file safe)', defaultPath: 'keys.zip', filters: [{ name: 'fxe keys', extensions: ['zip'] }] });
+  if (!path) return null;
+  const material = generateKeyMaterial();
+  const body = buildRedeemRequest({ inviteToken: req.token, orgName: req.orgName, faxNumbers: req.faxNumbers, keys: material });
+  const answer = await s.clients.unauthenticated(req.relayUrl).postUnsigned<RedeemResponse>(REDEEM_PATH, body);
+  if (typeof answer.org_id !== 'string' || typeof answer.key_id !== 'string') {
+    throw new DeskError('relay.garbage', 'The fxe relay sent an answer fxe Desk could not understand.', { detail: 'redeem: missing org_id/key_id' });
+  }
+  const zip = await writeKeysZip({ ...material, credentials: credentialsFromRedeem(answer) });
+  try {
+    writeFileAtomicSync(path, zip);
+  } catch (e) {
+    // The org exists on the relay now; the keys must not be lost. Keep them in the vault
+    // anyway and tell the user to export a backup from Settings.
+    log?.(`keys.zip could not be written to the chosen place: ${errorDetail(e)}`);
+  }
+  return importKeysZipBytes(s, zip, log ? { log } : {});
+}
+
+export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: string, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
+  const pass = checkPassphrase(passphrase);
+  const org = s.orgs.get(orgId);
+  const path = await dialogs.saveFile({ title: `Save an encrypted backup of ${org.name}'s keys`, defaultPath: `${org.name.replace(/[^A-Za-z0-9 _-]/g, '')} fxe keys backup.json` });
+  if (!path) return null;
+  const text = encryptBackup(orgId, s.orgs.keysZip(orgId), pass);
+  try {
+    writeFileAtomicSync(path, text);
+  } catch (e) {
+    throw new DeskError('file.write_failed', 'fxe Desk could not save the backup there. Pick another place.', { detail: errorDetail(e), cause: e });
+  }
+  s.faxes.audit('backup-export', orgId, null, path);
+  return { savedTo: path };
+}

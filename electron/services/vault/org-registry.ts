@@ -1,0 +1,141 @@
+/**
+ * The organisations of this install (more than one is fine: a practice with two numbers on
+ * two relays, or the demo pair). Public facts (name, numbers, relay, fingerprint) are kept in
+ * the database; the keys.zip bytes live only in the vault, encrypted, and are opened on
+ * demand. Importing validates the zip with the protocol core before anything is written.
+ */
+import type { OrgSummary } from '../../../shared/domain/types.ts';
+import { bundleFingerprint, publicBundleOf, readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
+import { DeskError, isDeskError } from '../errors.ts';
+import { kvGet, kvSet, type Db } from '../inbox/database.ts';
+import type { Vault } from './vault.ts';
+
+const ORGS_KEY = 'orgs';
+const ACTIVE_KEY = 'orgs.active';
+
+export function keysRecordName(orgId: string): string {
+  return `org/${orgId}/keys.zip`;
+}
+
+export interface ImportFacts {
+  /** From the relay (GET /v1/orgs/me) when reachable; otherwise left as known before. */
+  name?: string;
+  faxNumbers?: string[];
+  isDemo?: boolean;
+}
+
+export class OrgRegistry {
+  private readonly db: Db;
+  private readonly vault: Vault;
+  private readonly cache = new Map<string, OrgKeys>();
+
+  constructor(db: Db, vault: Vault) {
+    this.db = db;
+    this.vault = vault;
+  }
+
+  list(): OrgSummary[] {
+    const raw = kvGet(this.db, ORGS_KEY);
+    return raw ? (JSON.parse(raw) as OrgSummary[]) : [];
+  }
+
+  get(orgId: string): OrgSummary {
+    const o = this.list().find((x) => x.orgId === orgId);
+    if (!o) throw new DeskError('org.not_found', 'That organisation is not set up in fxe Desk.', { detail: `unknown org ${orgId}` });
+    return o;
+  }
+
+  activeOrgId(): string | null {
+    const a = kvGet(this.db, ACTIVE_KEY);
+    const orgs = this.list();
+    if (a && orgs.some((o) => o.orgId === a)) return a;
+    return orgs[0]?.orgId ?? null;
+  }
+
+  setActive(orgId: string): void {
+    this.get(orgId);
+    kvSet(this.db, ACTIVE_KEY, orgId);
+  }
+
+  /** Validate a keys.zip and keep it (encrypted). Re-importing the same org replaces its keys. */
+  async validate(zip: Uint8Array): Promise<OrgKeys> {
+    try {
+      return await readKeysZip(zip);
+    } catch (e) {
+      if (isDeskError(e)) throw e;
+      throw new DeskError('org.keys_zip_invalid', 'That file is not a valid fxe keys.zip. Use the keys.zip you downloaded when you joined fxe.', {
+        detail: e instanceof Error ? e.message : String(e),
+        cause: e,
+      });
+    }
+  }
+
+  store(zip: Uint8Array, keys: OrgKeys, facts: ImportFacts): OrgSummary {
+    const c = keys.credentials;
+    const previous = this.list().find((o) => o.orgId === c.org_id);
+    const summary: OrgSummary = {
+      orgId: c.org_id,
+      name: facts.name ?? previous?.name ?? c.org_id,
+      faxNumbers: facts.faxNumbers ?? previous?.faxNumbers ?? [],
+      relay: c.relay,
+      bundleId: c.bundle_id,
+      fingerprint: bundleFingerprint(publicBundleOf(keys)),
+      isDemo: facts.isDemo ?? previous?.isDemo ?? false,
+    };
+    // Secret first: a listed org must always have its keys.
+    this.vault.put(keysRecordName(c.org_id), zip);
+    this.cache.set(c.org_id, keys);
+    const others = this.list().filter((o) => o.orgId !== c.org_id);
+    kvSet(this.db, ORGS_KEY, JSON.stringify([...others, summary]));
+    return summary;
+  }
+
+  updateFacts(orgId: string, facts: ImportFacts): OrgSummary {
+    const all = this.list();
+    const i = all.findIndex((o) => o.orgId === orgId);
+    const cur = all[i];
+    if (!cur) return this.get(orgId);
+    const next: OrgSummary = { ...cur, name: facts.name ?? cur.name, faxNumbers: facts.faxNumbers ?? cur.faxNumbers };
+    all[i] = next;
+    kvSet(this.db, ORGS_KEY, JSON.stringify(all));
+    return next;
+  }
+
+  async keys(orgId: string): Promise<OrgKeys> {
+    const hit = this.cache.get(orgId);
+    if (hit) return hit;
+    const zip = this.keysZip(orgId);
+    const keys = await readKeysZip(zip);
+    this.cache.set(orgId, keys);
+    return keys;
+  }
+
+  keysZip(orgId: string): Uint8Array {
+    const zip = this.vault.get(keysRecordName(orgId));
+    if (!zip) throw new DeskError('org.keys_missing', "This organisation's keys are missing. Import its keys.zip again.", { detail: `no vault record for ${orgId}` });
+    return zip;
+  }
+
+  remove(orgId: string): void {
+    this.get(orgId);
+    kvSet(this.db, ORGS_KEY, JSON.stringify(this.list().filter((o) => o.orgId !== orgId)));
+    this.vault.delete(keysRecordName(orgId));
+    this.vault.delete(`org/${orgId}/webhook-secrets`);
+    const cached = this.cache.get(orgId);
+    if (cached) wipeKeys(cached);
+    this.cache.delete(orgId);
+    if (kvGet(this.db, ACTIVE_KEY) === orgId) this.db.prepare('DELETE FROM kv WHERE key = ?').run(ACTIVE_KEY);
+  }
+
+  close(): void {
+    for (const k of this.cache.values()) wipeKeys(k);
+    this.cache.clear();
+  }
+}
+
+function wipeKeys(k: OrgKeys): void {
+  k.signingSeed.fill(0);
+  k.bundleSeed.fill(0);
+  k.mlkemSecret.fill(0);
+  k.x25519Secret.fill(0);
+}

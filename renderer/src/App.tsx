@@ -1,0 +1,395 @@
+// The app frame. Decides between first-run onboarding and the workspace, owns the state that
+// several screens share (status, folder, search, selection, dialogs, toasts), listens to
+// main's events, and implements window-wide drag-and-drop and keyboard shortcuts.
+import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import type { FaxDetail, FaxSummary, Folder, Settings as SettingsValue, UserError } from '../../shared/domain/types.ts';
+import type { AppStatus, IpcEvent, MenuCommand } from '../../shared/ipc/contract.ts';
+import { call, fxe, toUserError } from './api.ts';
+import { ErrorNotice } from './components/ErrorNotice.tsx';
+import { FaxDetailPane } from './components/FaxDetailPane.tsx';
+import { FaxList } from './components/FaxList.tsx';
+import { Onboarding } from './components/Onboarding.tsx';
+import { PhoneBook } from './components/PhoneBook.tsx';
+import { isPdfFile, MAX_PDF_BYTES, SendDialog } from './components/SendDialog.tsx';
+import { Settings } from './components/Settings.tsx';
+import { Toasts, type Toast } from './components/Toasts.tsx';
+
+type View = { kind: 'folder'; folder: Folder } | { kind: 'phonebook' } | { kind: 'settings' };
+type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
+
+const FOLDERS: { folder: Folder; label: string; key: string }[] = [
+  { folder: 'inbox', label: 'Inbox', key: '1' },
+  { folder: 'sent', label: 'Sent', key: '2' },
+  { folder: 'outbox', label: 'Outbox', key: '3' },
+  { folder: 'archive', label: 'Archive', key: '4' },
+];
+
+export function App() {
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [bootError, setBootError] = useState<UserError | null>(null);
+
+  const refreshStatus = useCallback(() => {
+    call('app.status', {}).then(
+      (s) => (setStatus(s), setBootError(null)),
+      (err: unknown) => setBootError(toUserError(err)),
+    );
+  }, []);
+  useEffect(refreshStatus, [refreshStatus]);
+  useEffect(() => {
+    try {
+      return fxe().onEvent((e) => e.type === 'status.changed' && setStatus(e.status));
+    } catch (err) {
+      setBootError(toUserError(err));
+      return undefined;
+    }
+  }, []);
+  useTheme();
+
+  if (bootError && !status) return <main className="boot"><ErrorNotice error={bootError} /></main>;
+  if (!status) return <main className="boot" aria-busy="true"><p className="muted">Starting fxe Desk…</p></main>;
+  if (status.orgs.length === 0) return <Onboarding onReady={refreshStatus} keychainError={status.keychainError} />;
+  return <Workspace status={status} onStatusStale={refreshStatus} />;
+}
+
+/** Light/dark: follow the saved setting, 'system' leaves it to prefers-color-scheme. */
+function useTheme() {
+  useEffect(() => {
+    call('settings.get', {}).then((s) => applyTheme(s.theme), () => undefined);
+  }, []);
+}
+function applyTheme(theme: SettingsValue['theme']) {
+  document.documentElement.dataset.theme = theme;
+}
+
+function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale: () => void }) {
+  const [view, setView] = useState<View>({ kind: 'folder', folder: 'inbox' });
+  const [query, setQuery] = useState('');
+  const [debouncedQuery, setDebouncedQuery] = useState('');
+  const [tag, setTag] = useState<string | undefined>(undefined);
+  const [tags, setTags] = useState<string[]>([]);
+  const [selected, setSelected] = useState<FaxSummary | null>(null);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const [compose, setCompose] = useState<Compose | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [banner, setBanner] = useState<UserError | null>(null);
+  const [progress, setProgress] = useState<Record<string, number | null>>({});
+  const searchRef = useRef<HTMLInputElement>(null);
+  const dragDepth = useRef(0);
+  const toastSeq = useRef(0);
+
+  const activeOrg = status.orgs.find((o) => o.orgId === status.activeOrgId) ?? status.orgs[0]!;
+
+  const notify = useCallback((text: string, action?: Toast['action']) => {
+    toastSeq.current += 1;
+    const toast: Toast = { id: toastSeq.current, text, action, timeoutMs: action ? 10_000 : 5000 };
+    setToasts((t) => [...t.slice(-3), toast]);
+  }, []);
+  const dismissToast = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);
+
+  useEffect(() => {
+    const t = window.setTimeout(() => setDebouncedQuery(query.trim()), 150);
+    return () => window.clearTimeout(t);
+  }, [query]);
+
+  useEffect(() => {
+    call('faxes.tags', {}).then(setTags, () => setTags([]));
+  }, [refreshKey]);
+
+  // Main's events: refresh lists, follow send progress, show receive failures.
+  const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
+  useEffect(
+    () =>
+      fxe().onEvent((event: IpcEvent) => {
+        switch (event.type) {
+          case 'faxes.changed':
+          case 'fax.received':
+            setRefreshKey((k) => k + 1);
+            break;
+          case 'outbox.changed':
+            setProgress((p) => ({ ...p, [event.id]: event.progress }));
+            setRefreshKey((k) => k + 1);
+            break;
+          case 'receive.error':
+            setBanner(event.error);
+            setRefreshKey((k) => k + 1);
+            break;
+          case 'menu.command':
+            commandRef.current(event.command);
+            break;
+          default:
+            break;
+        }
+      }),
+    [],
+  );
+
+  const openFolder = (folder: Folder) => {
+    setView({ kind: 'folder', folder });
+    setSelected(null);
+  };
+
+  const archive = async (fax: FaxDetail | FaxSummary) => {
+    try {
+      const archived = fax.folder !== 'archive';
+      await call('faxes.archive', { ids: [fax.id], archived });
+      setSelected(null);
+      setRefreshKey((k) => k + 1);
+      notify(archived ? 'Fax archived.' : 'Fax moved back.', {
+        label: 'Undo',
+        run: () => void call('faxes.archive', { ids: [fax.id], archived: !archived }).then(() => setRefreshKey((k) => k + 1)),
+      });
+    } catch (err) {
+      setBanner(toUserError(err));
+    }
+  };
+
+  const remove = async (fax: FaxDetail | FaxSummary) => {
+    try {
+      const { undoToken } = await call('faxes.delete', { ids: [fax.id] });
+      setSelected(null);
+      setRefreshKey((k) => k + 1);
+      notify('Fax deleted.', {
+        label: 'Undo',
+        run: () =>
+          void call('faxes.undoDelete', { undoToken }).then(
+            () => setRefreshKey((k) => k + 1),
+            (err: unknown) => setBanner(toUserError(err)),
+          ),
+      });
+    } catch (err) {
+      setBanner(toUserError(err));
+    }
+  };
+
+  const runCommand = (command: MenuCommand) => {
+    const folderOf: Partial<Record<MenuCommand, Folder>> = { 'open-inbox': 'inbox', 'open-sent': 'sent', 'open-outbox': 'outbox', 'open-archive': 'archive' };
+    const folder = folderOf[command];
+    if (folder) return openFolder(folder);
+    if (command === 'new-fax') return setCompose({ file: null });
+    if (command === 'find') {
+      if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
+      return window.setTimeout(() => searchRef.current?.focus(), 0);
+    }
+    if (command === 'open-phonebook') return setView({ kind: 'phonebook' });
+    if (command === 'open-settings') return setView({ kind: 'settings' });
+    if (command === 'print-selected' && selected) {
+      return void call('faxes.print', { id: selected.id }).then(
+        (r) => r.printed && notify('Sent to the printer.'),
+        (err: unknown) => setBanner(toUserError(err)),
+      );
+    }
+    if (command === 'save-selected' && selected) {
+      return void call('faxes.saveAs', { id: selected.id }).then(
+        (r) => r && notify(`Saved to ${r.savedTo}`),
+        (err: unknown) => setBanner(toUserError(err)),
+      );
+    }
+  };
+  commandRef.current = runCommand;
+
+  // Shortcuts that work anywhere (the same ones the app menu shows). Single-key shortcuts
+  // only when the user is not typing in a field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
+      const mod = e.ctrlKey || e.metaKey;
+      if (document.querySelector('dialog[open]')) return; // a dialog owns the keyboard
+      let command: MenuCommand | null = null;
+      if (mod && e.key.toLowerCase() === 'n') command = 'new-fax';
+      else if (mod && e.key.toLowerCase() === 'f') command = 'find';
+      else if (mod && e.key.toLowerCase() === 'p') command = 'print-selected';
+      else if (mod && e.key.toLowerCase() === 's') command = 'save-selected';
+      else if (mod && e.key === ',') command = 'open-settings';
+      else if (mod && !e.shiftKey && ['1', '2', '3', '4'].includes(e.key)) command = (['open-inbox', 'open-sent', 'open-outbox', 'open-archive'] as const)[Number(e.key) - 1]!;
+      else if (!typing && !mod && e.key === '/') command = 'find';
+      if (command) {
+        e.preventDefault();
+        runCommand(command);
+        return;
+      }
+      if (typing || mod || !selected) return;
+      if (e.key === 'Delete' || e.key === '#') (e.preventDefault(), void remove(selected));
+      else if (e.key === 'e') (e.preventDefault(), void archive(selected));
+      else if (e.key === 'u') {
+        e.preventDefault();
+        void call('faxes.markRead', { ids: [selected.id], read: !selected.read }).then(() => setRefreshKey((k) => k + 1));
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  // Drop a PDF anywhere on the window to send it. dragenter/leave fire for every child,
+  // so a depth counter decides when the overlay shows.
+  const hasFiles = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
+  const onDragEnter = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    dragDepth.current += 1;
+    setDragging(true);
+  };
+  const onDragLeave = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    dragDepth.current = Math.max(0, dragDepth.current - 1);
+    if (dragDepth.current === 0) setDragging(false);
+  };
+  const onDragOver = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    dragDepth.current = 0;
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    const pdf = files.find(isPdfFile);
+    if (!pdf) {
+      if (files.length) setBanner({ code: 'send_not_pdf', message: 'Only PDF files can be faxed. Save the document as PDF first, then drop it here.', detail: files.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', ') });
+      return;
+    }
+    if (pdf.size > MAX_PDF_BYTES) {
+      setBanner({ code: 'send_too_large', message: 'This PDF is too large to fax (the limit is 50 MB).', detail: `${pdf.name}: ${pdf.size} bytes` });
+      return;
+    }
+    setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf }));
+  };
+
+  const folder = view.kind === 'folder' ? view.folder : null;
+
+  return (
+    <div className="workspace" onDragEnter={onDragEnter} onDragLeave={onDragLeave} onDragOver={onDragOver} onDrop={onDrop}>
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">fxe</span>
+          <span className="brand-name">Desk</span>
+        </div>
+        <label className="org-switch">
+          <span className="sr-only">Organisation</span>
+          <select
+            value={activeOrg.orgId}
+            onChange={(e) => call('orgs.setActive', { orgId: e.target.value }).then(() => (setSelected(null), onStatusStale(), setRefreshKey((k) => k + 1)), (err: unknown) => setBanner(toUserError(err)))}
+            aria-label="Organisation"
+          >
+            {status.orgs.map((o) => (
+              <option key={o.orgId} value={o.orgId}>
+                {o.name}
+                {o.isDemo ? ' (demo)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="search">
+          <input
+            ref={searchRef}
+            type="search"
+            placeholder="Search faxes (sender, number, file, tag, note)"
+            aria-label="Search faxes"
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
+            }}
+            onKeyDown={(e) => e.key === 'Escape' && setQuery('')}
+          />
+        </div>
+        <span className="grow" />
+        {status.demoRunning && <span className="badge" title="The embedded demo relay is running on this computer">Demo</span>}
+        {status.relayReachable === false && <span className="badge warn" title="fxe Desk cannot reach the relay right now">Offline</span>}
+        <button type="button" className="primary" onClick={() => setCompose({ file: null })} title="New fax (Ctrl+N)">
+          New fax
+        </button>
+      </header>
+
+      <nav className="sidebar" aria-label="Folders">
+        <ul>
+          {FOLDERS.map((f) => (
+            <li key={f.folder}>
+              <button type="button" className={folder === f.folder ? 'nav current' : 'nav'} aria-current={folder === f.folder ? 'page' : undefined} onClick={() => openFolder(f.folder)} title={`${f.label} (Ctrl+${f.key})`}>
+                <span>{f.label}</span>
+                {f.folder === 'inbox' && status.unreadCount > 0 && <span className="count" aria-label={`${status.unreadCount} unread`}>{status.unreadCount}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {tags.length > 0 && (
+          <>
+            <h3 className="nav-heading">Tags</h3>
+            <ul>
+              {tags.map((t) => (
+                <li key={t}>
+                  <button type="button" className={tag === t ? 'nav current' : 'nav'} aria-pressed={tag === t} onClick={() => setTag(tag === t ? undefined : t)}>
+                    # {t}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        <span className="grow" />
+        <ul>
+          <li>
+            <button type="button" className={view.kind === 'phonebook' ? 'nav current' : 'nav'} aria-current={view.kind === 'phonebook' ? 'page' : undefined} onClick={() => setView({ kind: 'phonebook' })}>
+              Phone book
+            </button>
+          </li>
+          <li>
+            <button type="button" className={view.kind === 'settings' ? 'nav current' : 'nav'} aria-current={view.kind === 'settings' ? 'page' : undefined} onClick={() => setView({ kind: 'settings' })}>
+              Settings
+            </button>
+          </li>
+        </ul>
+      </nav>
+
+      <main className="content">
+        {banner && <ErrorNotice error={banner} onDismiss={() => setBanner(null)} />}
+        {status.keychainError && <ErrorNotice error={status.keychainError} />}
+        {folder && (
+          <div className="split">
+            <FaxList folder={folder} orgId={activeOrg.orgId} query={debouncedQuery} tag={tag} selectedId={selected?.id ?? null} onSelect={setSelected} refreshKey={refreshKey} />
+            {selected ? (
+              <FaxDetailPane
+                key={selected.id}
+                id={selected.id}
+                refreshKey={refreshKey}
+                onArchive={archive}
+                onDelete={remove}
+                onForward={(f) => setCompose({ file: null, forward: { id: f.id, fileName: f.fileName } })}
+                onNotice={notify}
+                liveProgress={progress[selected.id] ?? null}
+              />
+            ) : (
+              <div className="detail empty-detail">
+                <p className="muted">Select a fax to read it, or drop a PDF anywhere to send one.</p>
+                <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · e archive · Del delete · u unread · Ctrl+N new fax</p>
+              </div>
+            )}
+          </div>
+        )}
+        {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ file: null, to })} />}
+        {view.kind === 'settings' && <Settings orgs={status.orgs} onChanged={(s) => applyTheme(s.theme)} onNotice={notify} />}
+      </main>
+
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div className="drop-card">
+            <span className="file-badge drop-icon">PDF</span>
+            <p>Drop the PDF to fax it</p>
+          </div>
+        </div>
+      )}
+      {compose && (
+        <SendDialog
+          key={compose.forward?.id ?? 'new'}
+          org={activeOrg}
+          initialFile={compose.file}
+          initialTo={compose.to}
+          forward={compose.forward}
+          onClose={() => (setCompose(null), setRefreshKey((k) => k + 1))}
+        />
+      )}
+      <Toasts toasts={toasts} dismiss={dismissToast} />
+    </div>
+  );
+}

@@ -1,0 +1,222 @@
+// One fax, opened: who/when/what, its verified delivery receipt (sent faxes), tags and a
+// note, the actions (print, save, forward, resend, archive, delete), and the document itself.
+// The document is fetched only through 'faxes.document', which main serves for verified
+// faxes only: a fax that failed verification shows its error and never a document.
+import { useEffect, useState } from 'react';
+import type { FaxDetail, UserError } from '../../../shared/domain/types.ts';
+import { call, toUserError } from '../api.ts';
+import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
+import { displayNumber } from '../phone.ts';
+import { ErrorNotice } from './ErrorNotice.tsx';
+import { PdfViewer } from './PdfViewer.tsx';
+
+export interface FaxDetailPaneProps {
+  id: string;
+  refreshKey: number;
+  onArchive: (fax: FaxDetail) => void;
+  onDelete: (fax: FaxDetail) => void;
+  onForward: (fax: FaxDetail) => void;
+  onNotice: (text: string) => void;
+  /** Live send progress for this fax from 'outbox.changed' events, if any. */
+  liveProgress: number | null;
+}
+
+export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress }: FaxDetailPaneProps) {
+  const [fax, setFax] = useState<FaxDetail | null>(null);
+  const [error, setError] = useState<UserError | null>(null);
+  const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array } | null>(null);
+  const [docError, setDocError] = useState<UserError | null>(null);
+  const [actionError, setActionError] = useState<UserError | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    call('faxes.get', { id }).then(
+      (f) => {
+        if (!alive) return;
+        setFax(f);
+        setError(null);
+        if (f.direction === 'in' && !f.read) void call('faxes.markRead', { ids: [id], read: true }).catch(() => undefined);
+      },
+      (err: unknown) => alive && setError(toUserError(err)),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [id, refreshKey]);
+
+  useEffect(() => {
+    let alive = true;
+    setDoc(null);
+    setDocError(null);
+    call('faxes.document', { id }).then(
+      (d) => alive && setDoc(d),
+      (err: unknown) => alive && setDocError(toUserError(err)),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [id]);
+
+  const act = async (what: () => Promise<string | null>) => {
+    setActionError(null);
+    try {
+      const notice = await what();
+      if (notice) onNotice(notice);
+    } catch (err) {
+      setActionError(toUserError(err));
+    }
+  };
+
+  const print = () => act(async () => ((await call('faxes.print', { id })).printed ? 'Sent to the printer.' : null));
+  const save = () => act(async () => {
+    const r = await call('faxes.saveAs', { id });
+    return r ? `Saved to ${r.savedTo}` : null;
+  });
+
+  if (error) return <div className="detail"><ErrorNotice error={error} /></div>;
+  if (!fax) return <div className="detail"><p className="muted center">Loading…</p></div>;
+
+  const incoming = fax.direction === 'in';
+  const progress = liveProgress ?? fax.progress;
+  const busy = fax.state === 'queued' || fax.state === 'encrypting' || fax.state === 'uploading';
+
+  return (
+    <article className="detail" aria-label="Fax details">
+      <header className="detail-header">
+        <div className="detail-title">
+          <h2>{fax.peerName ?? displayNumber(fax.peerNumber)}</h2>
+          <p className="muted">
+            {incoming ? 'From' : 'To'} {displayNumber(fax.peerNumber)}
+            {' · '}
+            {fullDate(fax.at)} · {pagesLabel(fax.pages)} · {fileSize(fax.sizeBytes)}
+          </p>
+          <p className="detail-meta">
+            <span className={`pill tone-${stateTone(fax.state)}`}>{stateLabel(fax.state)}</span>
+            {fax.route === 'fxe' ? (
+              <span className="badge ok" title="End-to-end encrypted over fxe">
+                <LockIcon /> Encrypted
+              </span>
+            ) : (
+              <span className="badge warn" title="Travelled over the ordinary phone network">Phone network (not encrypted)</span>
+            )}
+            {!incoming && <span className="muted">from {displayNumber(fax.fromNumber)}</span>}
+          </p>
+        </div>
+        <div className="detail-actions" role="toolbar" aria-label="Fax actions">
+          {incoming && (
+            <button type="button" onClick={() => act(async () => (await call('faxes.markRead', { ids: [id], read: !fax.read }), setFax({ ...fax, read: !fax.read }), null))}>
+              {fax.read ? 'Mark unread' : 'Mark read'}
+            </button>
+          )}
+          <button type="button" onClick={() => onForward(fax)} disabled={!doc}>
+            Forward
+          </button>
+          {fax.state === 'failed' || fax.state === 'needs-pstn' ? (
+            <button type="button" onClick={() => act(async () => (await call('faxes.resend', { id }), 'Sending again. Watch the Outbox.'))}>
+              Resend
+            </button>
+          ) : null}
+          <button type="button" onClick={() => onArchive(fax)}>
+            {fax.folder === 'archive' ? 'Move to inbox' : 'Archive'}
+          </button>
+          <button type="button" className="danger" onClick={() => onDelete(fax)}>
+            Delete
+          </button>
+        </div>
+      </header>
+
+      {busy && progress !== null && (
+        <div className="progress-row">
+          <progress max={1} value={progress} aria-label="Sending progress" />
+          <span>{Math.round(progress * 100)}%</span>
+        </div>
+      )}
+      {fax.failureReason && <ErrorNotice error={fax.failureReason} />}
+      {actionError && <ErrorNotice error={actionError} onDismiss={() => setActionError(null)} />}
+      {fax.receipt && <ReceiptPanel fax={fax} onPrinted={onNotice} onError={setActionError} />}
+      <TagsAndNote fax={fax} onError={setActionError} />
+
+      <div className="detail-document">
+        {docError ? (
+          <ErrorNotice error={docError} />
+        ) : doc ? (
+          <PdfViewer pdf={doc.pdf} fileName={doc.fileName} onPrint={print} onSave={save} />
+        ) : (
+          <p className="muted center">Decrypting…</p>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function ReceiptPanel({ fax, onPrinted, onError }: { fax: FaxDetail; onPrinted: (t: string) => void; onError: (e: UserError) => void }) {
+  const r = fax.receipt!;
+  return (
+    <section className="receipt" aria-label="Delivery receipt">
+      <h3>Delivery confirmed</h3>
+      <p>
+        The recipient's system signed a receipt on {fullDate(r.signedAt * 1000)}, and fxe Desk checked that signature
+        against the recipient's keys. It proves this exact document was delivered.
+      </p>
+      <dl className="facts">
+        <dt>Recipient organisation</dt>
+        <dd><code>{r.recipientOrgId}</code></dd>
+        <dt>Document fingerprint</dt>
+        <dd><code className="wrap">{groupedFingerprint(r.ciphertextSha256)}</code></dd>
+      </dl>
+      <button
+        type="button"
+        onClick={() =>
+          call('faxes.printDeliveryConfirmation', { id: fax.id }).then(
+            (res) => res.printed && onPrinted('Delivery confirmation sent to the printer.'),
+            (err: unknown) => onError(toUserError(err)),
+          )
+        }
+      >
+        Print delivery confirmation
+      </button>
+    </section>
+  );
+}
+
+function TagsAndNote({ fax, onError }: { fax: FaxDetail; onError: (e: UserError) => void }) {
+  const [tags, setTags] = useState(fax.tags.join(', '));
+  const [note, setNote] = useState(fax.note);
+  useEffect(() => {
+    setTags(fax.tags.join(', '));
+    setNote(fax.note);
+  }, [fax.id, fax.tags, fax.note]);
+
+  const saveTags = () => {
+    const list = [...new Set(tags.split(',').map((t) => t.trim()).filter(Boolean))];
+    if (list.join(',') === fax.tags.join(',')) return;
+    call('faxes.setTags', { id: fax.id, tags: list }).catch((err: unknown) => onError(toUserError(err)));
+  };
+  const saveNote = () => {
+    if (note === fax.note) return;
+    call('faxes.setNote', { id: fax.id, note }).catch((err: unknown) => onError(toUserError(err)));
+  };
+  return (
+    <details className="tags-note" open={fax.tags.length > 0 || fax.note !== ''}>
+      <summary>Tags and note</summary>
+      <label>
+        Tags
+        <input value={tags} onChange={(e) => setTags(e.target.value)} onBlur={saveTags} placeholder="billing, urgent" aria-describedby={`tags-hint-${fax.id}`} />
+        <span id={`tags-hint-${fax.id}`} className="sr-only">Separate tags with commas</span>
+      </label>
+      <label>
+        Note
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} onBlur={saveNote} rows={2} placeholder="Only you and your colleagues on this computer see this." />
+      </label>
+    </details>
+  );
+}
+
+function LockIcon() {
+  return (
+    <svg className="lock" width="11" height="12" viewBox="0 0 11 12" aria-hidden="true">
+      <rect x="1" y="5" width="9" height="7" rx="1.5" fill="currentColor" />
+      <path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" stroke="currentColor" strokeWidth="1.5" fill="none" />
+    </svg>
+  );
+}

@@ -1,0 +1,394 @@
+// Sending a fax, start to finish: pick or drop a PDF, type or pick the recipient (validated
+// to E.164, autocompleted from the phone book), choose the caller ID, optional cover page.
+// Before anything leaves, 'send.check' decides the route:
+//   - on fxe, keys unchanged → send encrypted;
+//   - on fxe, keys CHANGED → KeyChangeWarning first (like a Signal safety-number change);
+//   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network.
+// After submit the dialog follows the fax through 'outbox.changed' events with a progress bar.
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Contact, OrgSummary, OutboxState, UserError } from '../../../shared/domain/types.ts';
+import type { IpcEvent, KeyChangeWarning as KeyChange, SendCheck } from '../../../shared/ipc/contract.ts';
+import { call, fxe, toUserError } from '../api.ts';
+import { fileSize, groupedFingerprint, stateLabel } from '../format.ts';
+import { defaultCountryFor, displayNumber, parseFaxNumber } from '../phone.ts';
+import { Dialog } from './Dialog.tsx';
+import { ErrorNotice } from './ErrorNotice.tsx';
+
+export interface SendDialogProps {
+  org: OrgSummary;
+  initialFile: File | null;
+  initialTo?: string;
+  /** Set when forwarding an existing fax instead of sending a new file. */
+  forward?: { id: string; fileName: string };
+  onClose: () => void;
+}
+
+type Step =
+  | { kind: 'form' }
+  | { kind: 'checking' }
+  | { kind: 'key-change'; warning: KeyChange; to: string }
+  | { kind: 'pstn'; check: Extract<SendCheck, { kind: 'not-on-fxe' }>; to: string }
+  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn' };
+
+export const MAX_PDF_BYTES = 50 * 1024 * 1024;
+
+export function isPdfFile(file: File): boolean {
+  return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
+}
+
+export function SendDialog({ org, initialFile, initialTo, forward, onClose }: SendDialogProps) {
+  const [file, setFile] = useState<File | null>(initialFile);
+  const [to, setTo] = useState(initialTo ?? '');
+  const [from, setFrom] = useState(org.faxNumbers[0] ?? '');
+  const [withCover, setWithCover] = useState(false);
+  const [cover, setCover] = useState({ toName: '', fromName: org.name, subject: '', message: '' });
+  const [contacts, setContacts] = useState<Contact[]>([]);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [error, setError] = useState<UserError | null>(null);
+  const [step, setStep] = useState<Step>({ kind: 'form' });
+  const country = useMemo(() => defaultCountryFor(org.faxNumbers[0]), [org]);
+  const listId = useId();
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    call('contacts.list', {}).then(setContacts, () => setContacts([]));
+  }, []);
+  // A PDF dropped on the window while this dialog is open replaces the chosen file.
+  useEffect(() => {
+    if (initialFile) (setFile(initialFile), setFileError(null));
+  }, [initialFile]);
+
+  // Follow our fax through the outbox once it is submitted.
+  const sendingId = step.kind === 'sending' ? step.id : null;
+  useEffect(() => {
+    if (!sendingId) return;
+    return fxe().onEvent((event: IpcEvent) => {
+      if (event.type !== 'outbox.changed' || event.id !== sendingId) return;
+      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress } : s));
+      if (event.error) setError(event.error);
+    });
+  }, [sendingId]);
+
+  const parsed = to.trim() ? parseFaxNumber(to, country) : null;
+  const matchingContact = contacts.find((c) => c.name.toLowerCase() === to.trim().toLowerCase());
+
+  /** What the To field resolves to: a contact's number (chosen by name) or the typed number. */
+  const resolveRecipient = (): string | null => {
+    if (matchingContact) return matchingContact.faxNumber;
+    const p = parseFaxNumber(to, country);
+    if (!p.ok) {
+      setFieldError(p.message);
+      return null;
+    }
+    return p.number.e164;
+  };
+
+  const submit = async (route: 'fxe' | 'pstn', recipient: string) => {
+    setError(null);
+    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route });
+    try {
+      let id: string;
+      if (forward) {
+        id = (await call('faxes.forward', { id: forward.id, to: recipient, from })).id;
+      } else {
+        const pdf = new Uint8Array(await file!.arrayBuffer());
+        id = (
+          await call('send.submit', {
+            orgId: org.orgId,
+            to: recipient,
+            from,
+            fileName: file!.name,
+            pdf,
+            coverPage: withCover ? cover : null,
+            route,
+          })
+        ).id;
+      }
+      setStep((s) => (s.kind === 'sending' ? { ...s, id } : s));
+    } catch (err) {
+      setError(toUserError(err));
+      setStep({ kind: 'form' });
+    }
+  };
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFieldError(null);
+    setError(null);
+    if (!forward && !file) {
+      setFileError('Choose the PDF to send, or drop it on this window.');
+      return;
+    }
+    const recipient = resolveRecipient();
+    if (!recipient) return;
+    if (!from) {
+      setError({ code: 'send_no_caller_id', message: 'This organisation has no fax number to send from. Add one in Settings.' });
+      return;
+    }
+    setStep({ kind: 'checking' });
+    try {
+      const check = await call('send.check', { orgId: org.orgId, to: recipient });
+      if (check.kind === 'not-on-fxe') setStep({ kind: 'pstn', check, to: recipient });
+      else if (check.keyChange) setStep({ kind: 'key-change', warning: check.keyChange, to: recipient });
+      else await submit('fxe', recipient);
+    } catch (err) {
+      setError(toUserError(err));
+      setStep({ kind: 'form' });
+    }
+  };
+
+  if (step.kind === 'key-change') {
+    return (
+      <KeyChangeWarning
+        warning={step.warning}
+        number={step.to}
+        onCancel={() => setStep({ kind: 'form' })}
+        onAccept={async () => {
+          try {
+            await call('send.acceptKeyChange', { orgId: org.orgId, recipientOrgId: step.warning.recipientOrgId, newFingerprint: step.warning.newFingerprint });
+            await submit('fxe', step.to);
+          } catch (err) {
+            setError(toUserError(err));
+            setStep({ kind: 'form' });
+          }
+        }}
+      />
+    );
+  }
+  if (step.kind === 'pstn') {
+    return <PstnPrompt number={step.to} provider={step.check.pstnProvider} onCancel={() => setStep({ kind: 'form' })} onConfirm={() => submit('pstn', step.to)} />;
+  }
+
+  const sending = step.kind === 'sending';
+  const finished = sending && (step.state === 'sent' || step.state === 'delivered');
+  const title = forward ? `Forward “${forward.fileName}”` : 'Send a fax';
+
+  return (
+    <Dialog
+      title={title}
+      onClose={onClose}
+      testId="send-dialog"
+      footer={
+        sending ? (
+          <button type="button" className="primary" onClick={onClose}>
+            {finished ? 'Done' : 'Close (keeps sending)'}
+          </button>
+        ) : (
+          <>
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" form="send-form" className="primary" disabled={step.kind === 'checking'}>
+              {step.kind === 'checking' ? 'Checking…' : forward ? 'Forward' : 'Send'}
+            </button>
+          </>
+        )
+      }
+    >
+      {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
+      {sending ? (
+        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} />
+      ) : (
+        <form id="send-form" className="form" onSubmit={onSubmit} noValidate>
+          {!forward && (
+            <div className="file-pick">
+              {file ? (
+                <p className="file-chosen">
+                  <span className="file-badge" aria-hidden="true">PDF</span>
+                  <span>
+                    <strong>{file.name}</strong>
+                    <span className="muted"> · {fileSize(file.size)}</span>
+                  </span>
+                </p>
+              ) : (
+                <p className={fileError ? 'field-error' : 'muted'} role={fileError ? 'alert' : undefined}>
+                  {fileError ?? 'Drop a PDF anywhere on this window, or choose one.'}
+                </p>
+              )}
+              <button type="button" onClick={() => fileInput.current?.click()}>
+                {file ? 'Choose another…' : 'Choose PDF…'}
+              </button>
+              <input
+                ref={fileInput}
+                type="file"
+                accept="application/pdf,.pdf"
+                hidden
+                aria-label="PDF to send"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) (setFile(f), setFileError(null));
+                }}
+              />
+            </div>
+          )}
+          <label>
+            To
+            <input
+              autoFocus
+              value={to}
+              onChange={(e) => {
+                setTo(e.target.value);
+                setFieldError(null);
+              }}
+              list={listId}
+              placeholder="Fax number or a name from the phone book"
+              aria-invalid={fieldError !== null}
+              aria-describedby={`${listId}-hint`}
+              autoComplete="off"
+              name="to"
+            />
+            <datalist id={listId}>
+              {contacts.map((c) => (
+                <option key={c.id} value={c.faxNumber}>
+                  {`${c.name}${c.organisation ? ` (${c.organisation})` : ''}`}
+                </option>
+              ))}
+            </datalist>
+            <span id={`${listId}-hint`} className={fieldError ? 'field-error' : 'hint'}>
+              {fieldError ??
+                (matchingContact
+                  ? `${matchingContact.name}: ${displayNumber(matchingContact.faxNumber)}`
+                  : parsed?.ok
+                    ? `${parsed.number.display}${parsed.number.looksReal ? '' : ' (check this number: it is not in use in its country)'}`
+                    : ' ')}
+            </span>
+          </label>
+          <label>
+            From (caller ID)
+            <select value={from} onChange={(e) => setFrom(e.target.value)} name="from">
+              {org.faxNumbers.map((n) => (
+                <option key={n} value={n}>
+                  {displayNumber(n)} · {org.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {!forward && (
+            <>
+              <label className="check">
+                <input type="checkbox" checked={withCover} onChange={(e) => setWithCover(e.target.checked)} />
+                Add a cover page
+              </label>
+              {withCover && (
+                <fieldset className="cover">
+                  <legend className="sr-only">Cover page</legend>
+                  <label>
+                    To (name)
+                    <input value={cover.toName} onChange={(e) => setCover({ ...cover, toName: e.target.value })} />
+                  </label>
+                  <label>
+                    From (name)
+                    <input value={cover.fromName} onChange={(e) => setCover({ ...cover, fromName: e.target.value })} />
+                  </label>
+                  <label className="span2">
+                    Subject
+                    <input value={cover.subject} onChange={(e) => setCover({ ...cover, subject: e.target.value })} />
+                  </label>
+                  <label className="span2">
+                    Message
+                    <textarea rows={3} value={cover.message} onChange={(e) => setCover({ ...cover, message: e.target.value })} />
+                  </label>
+                </fieldset>
+              )}
+            </>
+          )}
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function SendProgress({ state, progress, route, failed }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean }) {
+  const done = state === 'sent' || state === 'delivered';
+  const value = done ? 1 : progress ?? 0;
+  return (
+    <div className="send-progress" data-state={state ?? ''}>
+      <p className="big">
+        {failed ? 'The fax could not be sent.' : done ? (state === 'delivered' ? 'Delivered.' : 'Sent.') : `${stateLabel(state ?? 'queued')}…`}
+      </p>
+      <progress max={1} value={value} aria-label="Sending progress" />
+      <p className="muted">
+        {route === 'fxe'
+          ? 'End-to-end encrypted: only the recipient can read it.'
+          : 'Going over the ordinary phone network (not encrypted).'}{' '}
+        You can close this window; the Outbox shows the progress.
+      </p>
+    </div>
+  );
+}
+
+export function PstnPrompt({ number, provider, onCancel, onConfirm }: { number: string; provider: string | null; onCancel: () => void; onConfirm: () => void }) {
+  const providerName = provider ? provider.charAt(0).toUpperCase() + provider.slice(1) : null;
+  return (
+    <Dialog
+      title="Send over the phone network?"
+      tone="warning"
+      onClose={onCancel}
+      testId="pstn-prompt"
+      footer={
+        <>
+          <button type="button" onClick={onCancel} autoFocus>
+            Cancel
+          </button>
+          {providerName && (
+            <button type="button" className="warning" onClick={onConfirm}>
+              Send unencrypted via {providerName}
+            </button>
+          )}
+        </>
+      }
+    >
+      <p className="big">
+        <strong>{displayNumber(number)}</strong> is not on the fxe network.
+      </p>
+      <p>
+        If you continue, this fax <strong>leaves the encrypted network</strong>: it goes over the ordinary phone system, where
+        the phone company and the fax service can see its contents. There will be no signed delivery receipt.
+      </p>
+      {providerName ? (
+        <p>It would be sent through your configured provider, {providerName}.</p>
+      ) : (
+        <p className="field-error">No phone-network provider is set up, so it cannot be sent this way. An administrator can add one in Settings.</p>
+      )}
+    </Dialog>
+  );
+}
+
+export function KeyChangeWarning({ warning, number, onCancel, onAccept }: { warning: KeyChange; number: string; onCancel: () => void; onAccept: () => void }) {
+  return (
+    <Dialog
+      title="The recipient's security keys have changed"
+      tone="danger"
+      onClose={onCancel}
+      testId="key-change-warning"
+      footer={
+        <>
+          <button type="button" className="primary" onClick={onCancel} autoFocus>
+            Don't send
+          </button>
+          <button type="button" className="danger" onClick={onAccept}>
+            I verified them, send anyway
+          </button>
+        </>
+      }
+    >
+      <p className="big">
+        The keys for <strong>{displayNumber(number)}</strong> are not the ones you sent to before.
+      </p>
+      <p>
+        This usually means they reinstalled fxe or rotated their keys. Rarely, it means someone is trying to intercept your
+        faxes. Before sending anything sensitive, phone the recipient on a number you already know and compare the new
+        fingerprint below.
+      </p>
+      <dl className="facts">
+        <dt>Organisation</dt>
+        <dd><code>{warning.recipientOrgId}</code></dd>
+        <dt>Previous fingerprint</dt>
+        <dd><code className="wrap">{groupedFingerprint(warning.previousFingerprint)}</code></dd>
+        <dt>New fingerprint</dt>
+        <dd><code className="wrap strong">{groupedFingerprint(warning.newFingerprint)}</code></dd>
+      </dl>
+    </Dialog>
+  );
+}

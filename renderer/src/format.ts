@@ -1,0 +1,72 @@
+// Display formatting: dates, sizes, states. Pure functions, easy to read in one place.
+import type { FaxSummary, OutboxState } from '../../shared/domain/types.ts';
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const yearFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** Like a mail client: today → time, this year → day and month, older → with the year. */
+export function shortDate(ms: number, nowMs: number = Date.now()): string {
+  const d = new Date(ms);
+  const now = new Date(nowMs);
+  if (d.toDateString() === now.toDateString()) return timeFmt.format(d);
+  if (d.getFullYear() === now.getFullYear()) return dateFmt.format(d);
+  return yearFmt.format(d);
+}
+
+export function fullDate(ms: number): string {
+  return fullFmt.format(new Date(ms));
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+const STATE_LABELS: Record<OutboxState | 'received', string> = {
+  received: 'Received',
+  queued: 'Waiting to send',
+  encrypting: 'Encrypting',
+  uploading: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  'needs-pstn': 'Needs phone network',
+  'held-key-change': 'Held: keys changed',
+};
+
+export function stateLabel(state: FaxSummary['state']): string {
+  return STATE_LABELS[state];
+}
+
+/** Tone for the status pill: lets colour carry meaning without being the only carrier. */
+export function stateTone(state: FaxSummary['state']): 'ok' | 'busy' | 'bad' | 'warn' | 'plain' {
+  switch (state) {
+    case 'delivered':
+    case 'sent':
+      return 'ok';
+    case 'queued':
+    case 'encrypting':
+    case 'uploading':
+      return 'busy';
+    case 'failed':
+      return 'bad';
+    case 'needs-pstn':
+    case 'held-key-change':
+      return 'warn';
+    default:
+      return 'plain';
+  }
+}
+
+export function pagesLabel(pages: number | null): string {
+  if (pages === null) return '—';
+  return pages === 1 ? '1 page' : `${pages} pages`;
+}
+
+/** Group a hex fingerprint in blocks of four so it can be read out over the phone. */
+export function groupedFingerprint(hex: string): string {
+  return (hex.match(/.{1,4}/g) ?? []).join(' ');
+}

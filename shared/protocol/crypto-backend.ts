@@ -1,0 +1,56 @@
+/**
+ * The crypto seam. Only the bulk primitives (ChaCha20-Poly1305 over the fax body and SHA-256
+ * over the ciphertext) go through it: they are where time goes for a 100 MiB fax. The main
+ * process plugs in a node:crypto backend (electron/services/crypto/node-backend.ts); noble
+ * is the pure default that runs anywhere. Small primitives (Ed25519, X25519, ML-KEM, HKDF,
+ * AES-GCM on 32 bytes) always use noble.
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { ProtocolError } from './errors.ts';
+
+export interface CryptoBackend {
+  /** 'noble' | 'node' | …: shown in benchmarks and logs. */
+  readonly name: string;
+  sha256(data: Uint8Array): Uint8Array;
+  /** ChaCha20-Poly1305 (IETF, 12-byte nonce); returns ct ‖ tag(16). */
+  chachaSeal(key: Uint8Array, nonce12: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Throws ProtocolError('decrypt_failed') on a bad tag. */
+  chachaOpen(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Optional bulk path: builds the wire ciphertext `nonce24 ‖ ct ‖ tag` (ChaCha20-Poly1305
+   * with nonce24[0:12]) in one preallocated buffer and returns its SHA-256, hashing while it
+   * encrypts where the backend can.
+   */
+  sealAndHash?(key: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<{ ciphertext: Uint8Array; sha256: Uint8Array }>;
+  /**
+   * Optional bulk path for opening: hashes the whole wire ciphertext (`nonce24 ‖ ct ‖ tag`)
+   * and decrypts it, overlapped where the backend can. `plaintext` is null when the tag does
+   * not verify. The caller compares `sha256` before releasing the plaintext.
+   */
+  openAndHash?(key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }>;
+}
+
+function nobleChachaOpen(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+  try {
+    return chacha20poly1305(key, nonce12, aad).decrypt(sealed);
+  } catch (cause) {
+    throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.', undefined, { cause });
+  }
+}
+
+/** Pure-JS backend: the default everywhere (renderer-safe, no native code). */
+export const nobleBackend: CryptoBackend = {
+  name: 'noble',
+  sha256: (data) => nobleSha256(data),
+  chachaSeal: (key, nonce12, plaintext, aad) => chacha20poly1305(key, nonce12, aad).encrypt(plaintext),
+  chachaOpen: nobleChachaOpen,
+  // Encrypts straight into the final buffer after the nonce: no ct copy, no concat (noble's
+  // one-shot path would otherwise peak near 3× the file size).
+  async sealAndHash(key, nonce24, plaintext, aad) {
+    const ciphertext = new Uint8Array(24 + plaintext.length + 16);
+    ciphertext.set(nonce24.subarray(0, 24), 0);
+    chacha20poly1305(key, nonce24.subarray(0, 12), aad).encrypt(plaintext, ciphertext.subarray(24));
+    return { ciphertext, sha256: nobleSha256(ciphertext) };
+  },
+};

@@ -1,0 +1,307 @@
+/**
+ * The envelope: the signed, public half of a message (who, to whom, which ciphertext, which
+ * metadata, and the CEK wrapped for each recipient bundle). The relay stores it next to the
+ * opaque ciphertext and can check numbers and sizes without ever seeing the fax.
+ *
+ * Open order (each failure its own code): suite → field shapes → sender signature → size and
+ * ciphertext_sha256 → our wrapped key → unwrap → decrypt. When a backend hashes while it
+ * decrypts, failures are still ranked in that order, so the code a caller sees never depends
+ * on the backend; plaintext is only released after every check passed.
+ */
+import { randomBytes } from '@noble/hashes/utils.js';
+import { b64uDecode, b64uEncode, concatBytes, hexDecode, hexEncode, utf8Encode } from './encoding.ts';
+import { JsonNumber, isJsonObject, metadataSha256, parseJsonLossless, pythonDumps, signingForm } from './canonical-json.ts';
+import type { JsonObject, JsonValue } from './canonical-json.ts';
+import { ProtocolError } from './errors.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
+import { nobleBackend } from './crypto-backend.ts';
+import { BODY_NONCE_LENGTH, CEK_LENGTH, hashAndOpenBody, sameHash, sealBody } from './body-cipher.ts';
+import { DOMAIN_ENVELOPE, signWithDomain, verifyWithDomain } from './ed25519-domain.ts';
+import { decodeWrappedKey, unwrapCek, wrapCek } from './wrap.ts';
+import type { RecipientKemKeys, WrappedKey } from './wrap.ts';
+
+export type { WrappedKey, RecipientKemKeys } from './wrap.ts';
+
+export const SUITE = 'fxe-v1-mlkem768-x25519-xchacha20';
+
+/** A recipient's public key bundle as the relay's lookup returns it (binary fields b64u). */
+export interface PublicBundle {
+  bundle_id: string;
+  ml_kem_pub: string;
+  x25519_pub: string;
+  ed25519_pub?: string;
+  [k: string]: JsonValue | undefined;
+}
+
+/** Field order as the reference client writes it. */
+export interface Envelope {
+  message_id: string;
+  suite: string;
+  sender_org_id: string;
+  sender_key_bundle_id: string;
+  recipient_org_id: string;
+  from_number: string;
+  from_name: string | null;
+  to_number: string;
+  size: number;
+  ciphertext_sha256: string;
+  metadata: JsonObject;
+  created_at: number | JsonNumber;
+  sender_sig: string;
+  wrapped_keys: WrappedKey[];
+}
+
+const AAD_PREFIX = utf8Encode('fxe-v1-aad');
+const PIPE = utf8Encode('|');
+
+/** AAD = "fxe-v1-aad|" message_id "|" sender_org_id "|" recipient_org_id "|" sha256(metadata_form) (raw). */
+export function envelopeAad(messageId: string, senderOrgId: string, recipientOrgId: string, metadata: JsonObject, backend: CryptoBackend = nobleBackend): Uint8Array {
+  return concatBytes(AAD_PREFIX, PIPE, utf8Encode(messageId), PIPE, utf8Encode(senderOrgId), PIPE, utf8Encode(recipientOrgId), PIPE, metadataSha256(metadata, backend));
+}
+
+/** The exact bytes the sender signs (after the 0x0f "fxe-v1-envelope" tag). */
+export function envelopeSigningPayload(e: Omit<Envelope, 'sender_sig' | 'wrapped_keys' | 'size'>, backend: CryptoBackend = nobleBackend): Uint8Array {
+  return utf8Encode(
+    signingForm({
+      message_id: e.message_id,
+      suite: e.suite,
+      sender_org_id: e.sender_org_id,
+      sender_key_bundle_id: e.sender_key_bundle_id,
+      recipient_org_id: e.recipient_org_id,
+      from_number: e.from_number,
+      from_name: e.from_name,
+      to_number: e.to_number,
+      ciphertext_sha256: e.ciphertext_sha256,
+      metadata_sha256: hexEncode(metadataSha256(e.metadata, backend)),
+      created_at: e.created_at,
+    }),
+  );
+}
+
+/** A random RFC 4122 version-4 UUID, as Python's `str(uuid.uuid4())`. */
+export function uuid4(random: (n: number) => Uint8Array = randomBytes): string {
+  const b = random(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = hexEncode(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export interface SealParams {
+  plaintext: Uint8Array;
+  senderOrgId: string;
+  senderBundleId: string;
+  senderBundleSeed: Uint8Array;
+  recipientOrgId: string;
+  recipientBundles: PublicBundle[];
+  fromNumber: string;
+  fromName: string | null;
+  toNumber: string;
+  metadata: JsonObject;
+  /** Unix seconds; floored like Python's int(time.time()). */
+  createdAt: number;
+  messageId?: string;
+  backend?: CryptoBackend;
+  random?: (n: number) => Uint8Array;
+}
+
+/** Encrypts and signs a fax for every bundle of the recipient org (several during rotation). */
+export async function sealEnvelope(p: SealParams): Promise<{ envelope: Envelope; ciphertext: Uint8Array }> {
+  const backend = p.backend ?? nobleBackend;
+  const random = p.random ?? randomBytes;
+  if (p.recipientBundles.length === 0) throw new ProtocolError('malformed', 'The recipient has no encryption keys on fxe.', 'bundles');
+  const messageId = p.messageId ?? uuid4(random);
+  const aad = envelopeAad(messageId, p.senderOrgId, p.recipientOrgId, p.metadata, backend);
+  const cek = random(CEK_LENGTH);
+  const nonce24 = random(BODY_NONCE_LENGTH);
+  try {
+    const { ciphertext, sha256 } = await sealBody(backend, cek, nonce24, p.plaintext, aad);
+    const wrappedKeys = p.recipientBundles.map((bundle, i) =>
+      wrapCek({
+        cek,
+        aad,
+        bundleId: bundle.bundle_id,
+        mlkemPublic: b64uDecode(bundle.ml_kem_pub, `bundles[${i}].ml_kem_pub`),
+        x25519Public: b64uDecode(bundle.x25519_pub, `bundles[${i}].x25519_pub`),
+        random,
+      }),
+    );
+    const signed = {
+      message_id: messageId,
+      suite: SUITE,
+      sender_org_id: p.senderOrgId,
+      sender_key_bundle_id: p.senderBundleId,
+      recipient_org_id: p.recipientOrgId,
+      from_number: p.fromNumber,
+      from_name: p.fromName,
+      to_number: p.toNumber,
+      ciphertext_sha256: hexEncode(sha256),
+      metadata: p.metadata,
+      created_at: Math.floor(p.createdAt),
+    };
+    const signature = signWithDomain(p.senderBundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(signed, backend));
+    const envelope: Envelope = {
+      message_id: signed.message_id,
+      suite: signed.suite,
+      sender_org_id: signed.sender_org_id,
+      sender_key_bundle_id: signed.sender_key_bundle_id,
+      recipient_org_id: signed.recipient_org_id,
+      from_number: signed.from_number,
+      from_name: signed.from_name,
+      to_number: signed.to_number,
+      size: ciphertext.length,
+      ciphertext_sha256: signed.ciphertext_sha256,
+      metadata: signed.metadata,
+      created_at: signed.created_at,
+      sender_sig: b64uEncode(signature),
+      wrapped_keys: wrappedKeys,
+    };
+    return { envelope, ciphertext };
+  } finally {
+    cek.fill(0);
+  }
+}
+
+function requireString(obj: JsonObject, key: string, where = ''): string {
+  const v = obj[key];
+  if (typeof v !== 'string') throw new ProtocolError('malformed', `The envelope field ${where}${key} is missing or not text.`, where + key);
+  return v;
+}
+
+function requireSafeInteger(v: JsonValue | undefined, field: string): number {
+  const n = v instanceof JsonNumber && v.isInteger ? Number(v.lexeme) : typeof v === 'number' ? v : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ProtocolError('malformed', `The envelope field ${field} must be a whole number.`, field);
+  return n;
+}
+
+/** Schema check of an envelope (JSON text or parsed value). Numbers stay lossless. */
+export function parseEnvelope(json: string | JsonValue): Envelope {
+  const value = typeof json === 'string' ? parseJsonLossless(json) : json;
+  if (!isJsonObject(value)) throw new ProtocolError('malformed', 'The envelope is not a JSON object.', 'envelope');
+  const fromName = value['from_name'];
+  if (fromName !== undefined && fromName !== null && typeof fromName !== 'string') {
+    throw new ProtocolError('malformed', 'The envelope field from_name must be text or null.', 'from_name');
+  }
+  const hash = requireString(value, 'ciphertext_sha256');
+  hexDecode(hash, 'ciphertext_sha256');
+  if (hash.length !== 64) throw new ProtocolError('malformed', 'The envelope field ciphertext_sha256 must be 64 hex characters.', 'ciphertext_sha256');
+  // The reference receiver reads metadata with .get("metadata", {}): absent means empty.
+  const metadata = value['metadata'] === undefined ? {} : value['metadata'];
+  if (!isJsonObject(metadata)) throw new ProtocolError('malformed', 'The envelope field metadata must be an object.', 'metadata');
+  const createdAt = value['created_at'];
+  if (!(createdAt instanceof JsonNumber) && typeof createdAt !== 'number') {
+    throw new ProtocolError('malformed', 'The envelope field created_at must be a number.', 'created_at');
+  }
+  const sig = requireString(value, 'sender_sig');
+  const wrapped = value['wrapped_keys'];
+  if (!Array.isArray(wrapped) || wrapped.length === 0) throw new ProtocolError('malformed', 'The envelope has no wrapped keys.', 'wrapped_keys');
+  const wrappedKeys = wrapped.map((wk, i): WrappedKey => {
+    if (!isJsonObject(wk)) throw new ProtocolError('malformed', `wrapped_keys[${i}] is not an object.`, `wrapped_keys[${i}]`);
+    const where = `wrapped_keys[${i}].`;
+    return {
+      recipient_key_bundle_id: requireString(wk, 'recipient_key_bundle_id', where),
+      kem_ct: requireString(wk, 'kem_ct', where),
+      x25519_ephemeral_pub: requireString(wk, 'x25519_ephemeral_pub', where),
+      wrap_nonce: requireString(wk, 'wrap_nonce', where),
+      wrapped_cek: requireString(wk, 'wrapped_cek', where),
+    };
+  });
+  return {
+    message_id: requireString(value, 'message_id'),
+    suite: requireString(value, 'suite'),
+    sender_org_id: requireString(value, 'sender_org_id'),
+    sender_key_bundle_id: requireString(value, 'sender_key_bundle_id'),
+    recipient_org_id: requireString(value, 'recipient_org_id'),
+    from_number: requireString(value, 'from_number'),
+    from_name: fromName ?? null,
+    to_number: requireString(value, 'to_number'),
+    size: requireSafeInteger(value['size'], 'size'),
+    ciphertext_sha256: hash,
+    metadata,
+    created_at: createdAt,
+    sender_sig: sig,
+    wrapped_keys: wrappedKeys,
+  };
+}
+
+/** The JSON text to upload: Python's `json.dumps(envelope)` (insertion order, ", " and ": "). */
+export function envelopeToJson(envelope: Envelope): string {
+  const ordered: JsonObject = {
+    message_id: envelope.message_id,
+    suite: envelope.suite,
+    sender_org_id: envelope.sender_org_id,
+    sender_key_bundle_id: envelope.sender_key_bundle_id,
+    recipient_org_id: envelope.recipient_org_id,
+    from_number: envelope.from_number,
+    from_name: envelope.from_name,
+    to_number: envelope.to_number,
+    size: envelope.size,
+    ciphertext_sha256: envelope.ciphertext_sha256,
+    metadata: envelope.metadata,
+    created_at: envelope.created_at,
+    sender_sig: envelope.sender_sig,
+    wrapped_keys: envelope.wrapped_keys.map((wk) => ({ ...wk })),
+  };
+  return pythonDumps(ordered, { sortKeys: false, compact: false });
+}
+
+/** Throws ProtocolError('bad_signature') unless the sender's bundle key signed this envelope. */
+export function verifyEnvelopeSignature(envelope: Envelope, senderBundleEd25519Pub: Uint8Array, backend: CryptoBackend = nobleBackend): void {
+  const sig = b64uDecode(envelope.sender_sig, 'sender_sig');
+  if (!verifyWithDomain(senderBundleEd25519Pub, DOMAIN_ENVELOPE, envelopeSigningPayload(envelope, backend), sig)) {
+    throw new ProtocolError('bad_signature', "The fax's sender signature does not match: it may have been altered or forged.", 'sender_sig');
+  }
+}
+
+export interface OpenParams {
+  envelope: Envelope;
+  ciphertext: Uint8Array;
+  senderBundleEd25519Pub: Uint8Array;
+  recipient: RecipientKemKeys;
+  backend?: CryptoBackend;
+}
+
+const hashMismatch = (): ProtocolError =>
+  new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
+
+/** Verifies, unwraps and decrypts. Returns plaintext only when every check passed. */
+export async function openEnvelope(p: OpenParams): Promise<{ plaintext: Uint8Array; metadata: Envelope['metadata'] }> {
+  const backend = p.backend ?? nobleBackend;
+  const e = p.envelope;
+  if (e.suite !== SUITE) throw new ProtocolError('unsupported_suite', `This fax uses an encryption suite this app does not support (${e.suite.slice(0, 64)}).`, 'suite');
+  const expectedHash = hexDecode(e.ciphertext_sha256, 'ciphertext_sha256');
+  if (expectedHash.length !== 32) throw new ProtocolError('malformed', 'ciphertext_sha256 must be 64 hex characters.', 'ciphertext_sha256');
+  verifyEnvelopeSignature(e, p.senderBundleEd25519Pub, backend);
+  if (e.size !== p.ciphertext.length) {
+    throw new ProtocolError('hash_mismatch', 'The encrypted fax is not the size its envelope says: it was cut short or altered.', 'size');
+  }
+  // Failures after this point are ranked: a hash mismatch outranks the key-related ones,
+  // whatever order the work actually ran in.
+  const hashThenThrow = (err: ProtocolError): never => {
+    if (!sameHash(backend.sha256(p.ciphertext), expectedHash)) throw hashMismatch();
+    throw err;
+  };
+  const index = e.wrapped_keys.findIndex((wk) => wk.recipient_key_bundle_id === p.recipient.bundleId);
+  if (index < 0) {
+    hashThenThrow(new ProtocolError('no_key_for_bundle', `This fax was not encrypted for this mailbox key (${p.recipient.bundleId}).`, 'wrapped_keys'));
+  }
+  const aad = envelopeAad(e.message_id, e.sender_org_id, e.recipient_org_id, e.metadata, backend);
+  let cek: Uint8Array;
+  try {
+    cek = unwrapCek(decodeWrappedKey(e.wrapped_keys[index]!, index), p.recipient, aad);
+  } catch (err) {
+    if (err instanceof ProtocolError) hashThenThrow(err);
+    throw err;
+  }
+  try {
+    const { sha256, plaintext } = await hashAndOpenBody(backend, cek, p.ciphertext, aad);
+    if (!sameHash(sha256, expectedHash)) {
+      plaintext?.fill(0);
+      throw hashMismatch();
+    }
+    if (plaintext === null) throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.', 'ciphertext');
+    return { plaintext, metadata: e.metadata };
+  } finally {
+    cek.fill(0);
+  }
+}

@@ -1,0 +1,133 @@
+// Shared test helpers for the services suites: real relays on 127.0.0.1, real temp dirs,
+// real PDFs. Nothing here mocks our own code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startRelay, type RelayHandle } from '../../electron/relay/index.ts';
+import { createDemoOrgs, type DemoOrg } from '../../electron/relay/demo.ts';
+import { createDesk, type Desk, type DeskDeps } from '../../electron/services/desk.ts';
+import { createMemoryKeychain, type Keychain } from '../../electron/services/keychain/keychain.ts';
+import type { RequestChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.ts';
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `fxe-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A structurally valid PDF with `pages` pages; `padBytes` of random data in a stream. */
+export function makePdf(pages = 1, padBytes = 0): Uint8Array {
+  const objs: string[] = [];
+  const kids = Array.from({ length: pages }, (_, i) => `${4 + i} 0 R`).join(' ');
+  objs.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objs.push(`<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`);
+  const pad = randomBytes(padBytes);
+  const head = new TextEncoder().encode('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n');
+  const parts: Uint8Array[] = [head];
+  const offsets: number[] = [];
+  let length = head.length;
+  const add = (bytes: Uint8Array): void => { parts.push(bytes); length += bytes.length; };
+  const te = new TextEncoder();
+  // 3: the padding stream (random bytes: incompressible, like a scanned page).
+  objs.push('');
+  for (let i = 0; i < pages; i++) objs.push('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>');
+  objs.forEach((o, i) => {
+    offsets.push(length);
+    if (i === 2) {
+      add(te.encode(`3 0 obj\n<< /Length ${pad.length} >>\nstream\n`));
+      add(pad);
+      add(te.encode('\nendstream\nendobj\n'));
+    } else add(te.encode(`${i + 1} 0 obj\n${o}\nendobj\n`));
+  });
+  const xref = length;
+  add(te.encode(`xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`));
+  add(te.encode(`trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`));
+  const out = new Uint8Array(length);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export interface TestRelay {
+  relay: RelayHandle;
+  orgs: DemoOrg[];
+  dir: { path: string; remove(): void };
+  close(): Promise<void>;
+}
+
+export async function startTestRelay(opts: { webhookRetryDelaysMs?: number[] } = {}): Promise<TestRelay> {
+  const dir = tempDir('relay');
+  const relay = await startRelay({ dataDir: join(dir.path, 'data'), port: 0, webhookRetryDelaysMs: opts.webhookRetryDelaysMs ?? [200, 500, 1000] });
+  const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(dir.path, 'orgs') });
+  return { relay, orgs, dir, close: async () => { await relay.close(); dir.remove(); } };
+}
+
+export interface TestDesk {
+  desk: Desk;
+  dataDir: string;
+  keychain: Keychain;
+  events: import('../../shared/ipc/contract.ts').IpcEvent[];
+  /** The path the next openFile dialog returns. */
+  nextOpen: string | null;
+  nextSave: string | null;
+  printed: { pdf: Uint8Array; jobName: string }[];
+  call<C extends RequestChannel>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>>;
+  close(): Promise<void>;
+}
+
+export async function openTestDesk(dataDir: string, extra: Partial<DeskDeps> = {}): Promise<TestDesk> {
+  const keychain = extra.keychain ?? createMemoryKeychain();
+  const t: Partial<TestDesk> & { events: TestDesk['events']; printed: TestDesk['printed'] } = { events: [], printed: [], nextOpen: null, nextSave: null, dataDir, keychain };
+  const desk = await createDesk({
+    dataDir,
+    keychain,
+    fetch: (input, init) => fetch(input, init),
+    dialogs: {
+      openFile: async () => t.nextOpen ?? null,
+      saveFile: async () => t.nextSave ?? null,
+    },
+    printer: { printPdf: async (pdf, jobName) => { t.printed.push({ pdf, jobName }); return true; } },
+    testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...extra.testing },
+    ...extra,
+  });
+  desk.onEvent((e) => t.events.push(e));
+  t.desk = desk;
+  t.call = async (channel, req) => {
+    const r = await desk.invoke(channel, req);
+    if (!r.ok) throw new Error(`${channel} failed: ${r.error.code}: ${r.error.message} (${r.error.detail ?? ''})`);
+    return r.value;
+  };
+  t.close = () => desk.close();
+  return t as TestDesk;
+}
+
+export async function importOrg(t: TestDesk, keysZipPath: string): Promise<string> {
+  t.nextOpen = keysZipPath;
+  const org = await t.call('orgs.importKeysZip', {});
+  if (!org) throw new Error('import returned null');
+  return org.orgId;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A port that was free a moment ago (bind 0, read it, close). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}

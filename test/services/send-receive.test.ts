@@ -1,0 +1,92 @@
+// The vertical slice, end to end in Node against a real local relay: A (Northside Clinic)
+// sends a PDF to B (Harbor Pharmacy); B receives it by polling, stores it encrypted, sends
+// a receipt; A verifies the receipt against B's pinned keys and shows "delivered".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { makePdf, importOrg, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+
+describe('send and receive by polling between two demo orgs', () => {
+  let relay: TestRelay;
+  let dirs: { path: string; remove(): void };
+  let a: TestDesk;
+  let b: TestDesk;
+  let aOrg: string;
+  let bOrg: string;
+
+  beforeAll(async () => {
+    relay = await startTestRelay();
+    dirs = tempDir('desks');
+    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
+    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
+    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
+    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await relay?.close();
+    dirs?.remove();
+  });
+
+  it('imports keys.zip with the names and numbers the relay knows', async () => {
+    const st = await a.call('app.status', {});
+    expect(st.keychainAvailable).toBe(true);
+    expect(st.orgs).toHaveLength(1);
+    expect(st.orgs[0]).toMatchObject({ orgId: aOrg, name: 'Northside Clinic', faxNumbers: ['+15551110001'] });
+    expect(st.orgs[0]!.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('sends, receives, stores the same bytes, and proves delivery', async () => {
+    const pdf = makePdf(3, 200_000);
+    const check = await a.call('send.check', { orgId: aOrg, to: '+15552220002' });
+    expect(check).toEqual({ kind: 'fxe', recipientOrgId: bOrg, keyChange: null });
+
+    const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'rx-4411.pdf', pdf, coverPage: null, route: 'fxe' });
+    await a.desk.flushOutbox();
+    const sent = await a.call('faxes.get', { id });
+    expect(sent.state).toBe('sent');
+    expect(sent.pages).toBe(3);
+    expect(a.events.filter((e) => e.type === 'outbox.changed').map((e) => (e.type === 'outbox.changed' ? e.state : ''))).toEqual(
+      expect.arrayContaining(['queued', 'encrypting', 'uploading', 'sent']),
+    );
+
+    expect(await b.desk.pollNow()).toBe(1);
+    const inbox = await b.call('faxes.list', { folder: 'inbox', offset: 0, limit: 50 });
+    expect(inbox.total).toBe(1);
+    const got = inbox.items[0]!;
+    expect(got).toMatchObject({ id, direction: 'in', peerNumber: '+15551110001', peerName: 'Northside Clinic', fileName: 'rx-4411.pdf', read: false, state: 'received' });
+    const doc = await b.call('faxes.document', { id });
+    expect(Buffer.from(doc.pdf).equals(Buffer.from(pdf))).toBe(true);
+    expect((await b.call('faxes.get', { id })).read).toBe(true);
+    expect(b.events.some((e) => e.type === 'fax.received' && e.id === id)).toBe(true);
+
+    // A second poll finds nothing new: the receipt made the relay drop it.
+    expect(await b.desk.pollNow()).toBe(0);
+
+    await a.desk.pollNow(); // the tick also checks delivery of sent faxes
+    const delivered = await waitFor('delivered', async () => {
+      const f = await a.call('faxes.get', { id });
+      return f.state === 'delivered' ? f : null;
+    });
+    expect(delivered.receipt).toMatchObject({ messageId: id, recipientOrgId: bOrg, verified: true, ciphertextSha256: delivered.ciphertextSha256 });
+    const sentFolder = await a.call('faxes.list', { folder: 'sent', offset: 0, limit: 10 });
+    expect(sentFolder.items.map((x) => x.id)).toEqual([id]);
+  });
+
+  it('refuses a file that is not a PDF with a clear error', async () => {
+    const r = await a.desk.invoke('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'x.pdf', pdf: new TextEncoder().encode('hello, not a pdf'), coverPage: null, route: 'fxe' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('pdf.invalid');
+  });
+
+  it('offers the phone network for a number that is not on fxe', async () => {
+    const check = await a.call('send.check', { orgId: aOrg, to: '+15559990000' });
+    expect(check).toEqual({ kind: 'not-on-fxe', pstnProvider: null });
+    const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15559990000', from: '+15551110001', fileName: 'x.pdf', pdf: makePdf(1), coverPage: null, route: 'fxe' });
+    await a.desk.flushOutbox();
+    const f = await a.call('faxes.get', { id });
+    expect(f.state).toBe('needs-pstn');
+    expect(f.failureReason?.code).toBe('relay.not_on_fxe');
+  });
+});
