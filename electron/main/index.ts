@@ -102,9 +102,13 @@ async function main(): Promise<void> {
     newFax: () => (showMainWindow(), ipc.send({ type: 'menu.command', command: 'new-fax' })),
     quit: () => app.quit(),
   });
+  const refreshUnread = () => {
+    void desk?.invoke('app.status', {}).then((r) => r.ok && tray.setUnread(r.value.unreadCount));
+  };
   desk.onEvent((event) => {
     ipc.send(event);
     if (event.type === 'status.changed') tray.setUnread(event.status.unreadCount);
+    else if (event.type === 'fax.received' || event.type === 'faxes.changed') refreshUnread();
   });
   const sendCommand = (command: MenuCommand) => (showMainWindow(), ipc.send({ type: 'menu.command', command }));
   Menu.setApplicationMenu(buildAppMenu(sendCommand));

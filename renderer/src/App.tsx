@@ -98,6 +98,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
 
   // Main's events: refresh lists, follow send progress, show receive failures.
   const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
+  const statusStale = useRef(onStatusStale);
+  statusStale.current = onStatusStale;
   useEffect(
     () =>
       fxe().onEvent((event: IpcEvent) => {
@@ -105,6 +107,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           case 'faxes.changed':
           case 'fax.received':
             setRefreshKey((k) => k + 1);
+            statusStale.current(); // the unread count moved
             break;
           case 'outbox.changed':
             setProgress((p) => ({ ...p, [event.id]: event.progress }));

@@ -88,7 +88,7 @@ describe('seed 001 verification steps, against the sandbox stand-in', () => {
       'x-mintfax-signature': String(queued.headers['x-mintfax-signature']),
       'x-mintfax-timestamp': String(queued.headers['x-mintfax-timestamp']),
     };
-    const replay = await fetch(r.receiver.url, { method: 'POST', headers: signatureHeaders, body: queued.body });
+    const replay = await fetch(r.receiver.url, { method: 'POST', headers: signatureHeaders, body: new Uint8Array(queued.body) });
     expect(replay.status).toBe(200);
     expect(r.receiver.received.at(-1)?.outcome.kind).toBe('duplicate');
     expect(r.receiver.events.filter((e) => e.type === 'fax.queued')).toHaveLength(1);
@@ -102,7 +102,7 @@ describe('seed 001 verification steps, against the sandbox stand-in', () => {
     expect(isPstnError(stale, 'webhook_stale')).toBe(true);
 
     // 3. A modified body is refused with 401.
-    const tampered = Buffer.from(queued.body.toString('utf8').replace('"queued"', '"delivered"'));
+    const tampered = queued.body.toString('utf8').replace('"queued"', '"delivered"');
     const modified = await fetch(r.receiver.url, { method: 'POST', headers: signatureHeaders, body: tampered });
     expect(modified.status).toBe(401);
     expect(r.receiver.received.at(-1)?.outcome).toMatchObject({ kind: 'rejected', code: 'pstn.webhook_bad_signature' });

@@ -53,12 +53,14 @@ import {
   TestClock,
   upload,
   type TestOrg,
+  useClock,
 } from './helpers.ts';
 
 let relay: RelayHandle;
 let dataDir: string;
 let url: string;
 const clock = new TestClock();
+useClock(clock);
 let alice: TestOrg; // sender
 let bob: TestOrg; // recipient
 let carol: TestOrg; // a third org

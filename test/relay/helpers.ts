@@ -85,6 +85,12 @@ export async function makeOrg(relayUrl: string, name: string, faxNumbers: string
   return { orgId: answer.org_id, keyId: answer.key_id, bundleId: answer.bundle_id, name, faxNumbers: answer.fax_numbers, keys };
 }
 
+let callClock: () => number = () => Date.now() / 1000;
+/** Signed calls use this clock by default (tests that move the relay's clock move ours too). */
+export function useClock(clock: TestClock): void {
+  callClock = clock.now;
+}
+
 export interface CallResult {
   status: number;
   json: Record<string, unknown>;
@@ -110,7 +116,7 @@ export async function call(
         body,
         keyId: opts.keyId ?? org.keyId,
         signingSeed: opts.signingSeed ?? org.keys.signingSeed,
-        nowSeconds: opts.nowSeconds ?? Date.now() / 1000,
+        nowSeconds: opts.nowSeconds ?? callClock(),
         ...(opts.nonce ? { nonce: opts.nonce } : {}),
       });
   }

@@ -14,7 +14,7 @@ import {
   type WebhookSecretResponse,
 } from '../../shared/fxe-api/index.ts';
 import type { RelayHandle } from '../../electron/relay/index.ts';
-import { call, makeOrg, removeDir, seal, startTestRelay, TestClock, upload, type TestOrg } from './helpers.ts';
+import { call, makeOrg, removeDir, seal, startTestRelay, TestClock, upload, useClock, type TestOrg } from './helpers.ts';
 
 interface Delivery {
   headers: IncomingMessage['headers'];
@@ -77,6 +77,7 @@ function seedReceiverAccepts(secret: string, d: Delivery): boolean {
 let relay: RelayHandle;
 let dataDir: string;
 const clock = new TestClock();
+useClock(clock);
 const receiver = new Receiver();
 let alice: TestOrg;
 let bob: TestOrg;
@@ -194,9 +195,10 @@ describe('webhook deliveries', () => {
   });
 
   it('keeps undelivered events across a restart and delivers them with the same id', async () => {
-    // Fail "forever" while the first relay runs, with a long backoff so it cannot succeed before the restart.
+    // The first relay fails once and schedules the retry 2 s later; it is closed right after
+    // the failed attempt, so only the restarted relay (reading the queue from disk) can deliver it.
     await relay.close();
-    ({ relay } = await startTestRelay({ dataDir, nowSeconds: clock.now, webhookRetryDelaysMs: [60_000] }));
+    ({ relay } = await startTestRelay({ dataDir, nowSeconds: clock.now, webhookRetryDelaysMs: [2_000] }));
     receiver.failFirst = 1;
     const sealed = await seal(relay.url, alice, bob);
     const id = sealed.envelope.message_id;
@@ -204,11 +206,6 @@ describe('webhook deliveries', () => {
     expect((await upload(relay.url, alice, sealed)).status).toBe(201);
     await receiver.until(() => forThis().length === 1);
     await relay.close();
-    // The retry was due in a minute; a restarted relay with a short schedule picks the same row up.
-    const { DatabaseSync } = await import('node:sqlite');
-    const db = new DatabaseSync(`${dataDir}/relay.sqlite`);
-    db.prepare('UPDATE webhook_events SET next_attempt_ms = 0 WHERE delivered_at IS NULL AND failed_at IS NULL').run();
-    db.close();
     ({ relay } = await startTestRelay({ dataDir, nowSeconds: clock.now, webhookRetryDelaysMs: [50] }));
     await receiver.until(() => forThis().some((d) => d.answered === 200));
     const attempts = forThis();

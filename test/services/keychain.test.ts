@@ -14,7 +14,10 @@ const child = fileURLToPath(new URL('./fixtures/keytar-desk-child.ts', import.me
 function run(mode: string, workDir: string, withKeyring: boolean): Record<string, unknown> {
   const node = process.execPath;
   const out = withKeyring
-    ? execFileSync('dbus-run-session', ['--', 'sh', '-c', `echo -n fxe-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "${node}" --experimental-strip-types --no-warnings "${child}" ${mode} "${workDir}"`], { encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'ignore'] })
+    ? execFileSync('dbus-run-session', ['--', 'sh', '-c', `echo -n fxe-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "${node}" --experimental-strip-types --no-warnings "${child}" ${mode} "${workDir}"`], {
+        // A keyring of its own (XDG_DATA_HOME), so no state is shared with the user's or other runs.
+        encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, XDG_DATA_HOME: join(workDir, 'xdg') },
+      })
     : spawnSync(node, ['--experimental-strip-types', '--no-warnings', child, mode, workDir], {
         encoding: 'utf8', timeout: 90_000, env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/fxe-no-bus', DISPLAY: '' },
       }).stdout;

@@ -52,6 +52,9 @@ export class Poller {
   private async pass(): Promise<number> {
     let stored = 0;
     let ok = true;
+    // Receipts owed from before a crash first: those faxes are no longer listed as pending
+    // once the relay accepted a receipt we did not get to record.
+    try { await this.d.pipeline.resumeOwedReceipts(); } catch (e) { this.d.log?.(`owed receipts: ${errorDetail(e)}`); }
     for (const orgId of this.d.orgIds()) {
       try {
         const client = await this.d.clients.forOrg(orgId);

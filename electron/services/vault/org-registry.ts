@@ -60,7 +60,8 @@ export class OrgRegistry {
   /** Validate a keys.zip and keep it (encrypted). Re-importing the same org replaces its keys. */
   async validate(zip: Uint8Array): Promise<OrgKeys> {
     try {
-      return await readKeysZip(zip);
+      // A copy: readKeysZip scrubs the buffer it is given, and we still need to store these bytes.
+      return await readKeysZip(zip.slice());
     } catch (e) {
       if (isDeskError(e)) throw e;
       throw new DeskError('org.keys_zip_invalid', 'That file is not a valid fxe keys.zip. Use the keys.zip you downloaded when you joined fxe.', {
@@ -105,7 +106,8 @@ export class OrgRegistry {
     const hit = this.cache.get(orgId);
     if (hit) return hit;
     const zip = this.keysZip(orgId);
-    const keys = await readKeysZip(zip);
+    const keys = await readKeysZip(zip.slice());
+    zip.fill(0);
     this.cache.set(orgId, keys);
     return keys;
   }

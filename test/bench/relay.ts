@@ -1,0 +1,106 @@
+// Relay benchmark (`npm run bench -- relay`): upload and download throughput on loopback for
+// 1, 10 and 100 MiB messages, and the relay process's peak memory during a 100 MiB upload.
+// The relay runs as its own process (the CLI's `serve`) so its RSS is its own. Prints figures
+// against targets; never fails on timing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { signReceipt, signRequest } from '../../shared/protocol/index.ts';
+import { ciphertextPath, messagePath, receiptPath, UPLOAD_PATH } from '../../shared/fxe-api/index.ts';
+import { call, makeOrg, removeDir, seal, seedMultipart, tempDir, type TestOrg } from '../relay/helpers.ts';
+
+const CLI = fileURLToPath(new URL('../../electron/relay/cli.ts', import.meta.url));
+const MiB = 1024 * 1024;
+const BODY_OVERHEAD = 24 + 16; // nonce24 ‖ … ‖ tag: plaintext + 40 = ciphertext
+
+function startChildRelay(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', CLI, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', process.env['FXE_BENCH_DEBUG'] ? 'inherit' : 'ignore'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)\n/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited (${code})`)));
+  });
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? '0');
+  return kb * 1024;
+}
+
+/** POSTs a body with node:http and resolves with the status when the answer has been read. */
+function post(url: string, headers: Record<string, string>, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function timedDownload(url: string, org: TestOrg, target: string): Promise<{ seconds: number; bytes: number }> {
+  const authorization = signRequest({ method: 'GET', path: target, body: new Uint8Array(0), keyId: org.keyId, signingSeed: org.keys.signingSeed, nowSeconds: Date.now() / 1000 });
+  const start = performance.now();
+  const res = await fetch(url + target, { headers: { authorization } });
+  let bytes = 0;
+  for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
+  return { seconds: (performance.now() - start) / 1000, bytes };
+}
+
+const rate = (bytes: number, seconds: number): string => `${(bytes / MiB / seconds).toFixed(1)} MiB/s`;
+
+export async function run(): Promise<void> {
+  const dataDir = tempDir('bench');
+  const relay = await startChildRelay(dataDir);
+  try {
+    console.log(`relay RSS at start: ${(rssBytes(relay.child.pid!) / MiB).toFixed(0)} MiB`);
+    const alice = await makeOrg(relay.url, 'Bench Sender');
+    const bob = await makeOrg(relay.url, 'Bench Recipient');
+    for (const size of [1, 10, 100]) {
+      const sealed = await seal(relay.url, alice, bob, { plaintext: new Uint8Array(size * MiB - BODY_OVERHEAD).fill(0x42) });
+      const { body, contentType } = seedMultipart(sealed.envelopeText, sealed.ciphertext);
+      const authorization = signRequest({ method: 'POST', path: UPLOAD_PATH, body, keyId: alice.keyId, signingSeed: alice.keys.signingSeed, nowSeconds: Date.now() / 1000 });
+
+      const baseline = rssBytes(relay.child.pid!);
+      if (process.env['FXE_BENCH_DEBUG']) console.log(`  rss before upload ${(baseline / MiB).toFixed(0)} MiB`);
+      let peak = baseline;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, rssBytes(relay.child.pid!));
+      }, 10);
+      const start = performance.now();
+      const status = await post(relay.url + UPLOAD_PATH, { authorization, 'content-type': contentType }, body);
+      const upSeconds = (performance.now() - start) / 1000;
+      clearInterval(sampler);
+      peak = Math.max(peak, rssBytes(relay.child.pid!));
+      if (status !== 201) throw new Error(`upload of ${size} MiB answered ${status}`);
+
+      const id = sealed.envelope.message_id;
+      const raw = await timedDownload(relay.url, bob, ciphertextPath(id));
+      const json = await timedDownload(relay.url, bob, messagePath(id));
+      console.log(`relay ${String(size).padStart(3)} MiB: upload ${rate(sealed.ciphertext.length, upSeconds)}, ` +
+        `download raw ${rate(raw.bytes, raw.seconds)}, download JSON/base64url ${rate(sealed.ciphertext.length, json.seconds)} (of ciphertext)`);
+      if (size === 100) {
+        const message = sealed.ciphertext.length;
+        console.log(`relay peak RSS during the 100 MiB upload: ${(peak / MiB).toFixed(0)} MiB ` +
+          `(baseline ${(baseline / MiB).toFixed(0)} MiB, +${((peak - baseline) / MiB).toFixed(0)} MiB); ` +
+          `target: well under 2x the message = ${((2 * message) / MiB).toFixed(0)} MiB -> ${peak < 2 * message ? 'met' : 'NOT met'}`);
+      }
+      const receipt = signReceipt({ messageId: id, ciphertextSha256: sealed.envelope.ciphertext_sha256, recipientOrgId: bob.orgId, recipientBundleId: bob.bundleId, bundleSeed: bob.keys.bundleSeed, signedAt: Date.now() / 1000 });
+      await call(relay.url, bob, 'POST', receiptPath(id), { body: JSON.stringify(receipt) });
+    }
+  } finally {
+    relay.child.kill('SIGTERM');
+    await new Promise((r) => relay.child.once('exit', r));
+    removeDir(dataDir);
+  }
+}
+
+// Run directly: node --experimental-strip-types test/bench/relay.ts
+if (import.meta.url === `file://${process.argv[1]}`) await run();
