@@ -8,7 +8,7 @@
  */
 import busboy from 'busboy';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { createWriteStream, renameSync, unlinkSync, type WriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -111,6 +111,7 @@ function receiveParts(req: IncomingMessage, contentType: string, tempPath: strin
     let envelopeText: string | undefined;
     let ciphertextDone: Promise<void> | undefined;
     let envelopeDone: Promise<void> | undefined;
+    let tempFile: WriteStream | undefined;
     let settled = false;
     let bodyEnded = false;
     let parserClosed = false;
@@ -132,7 +133,11 @@ function receiveParts(req: IncomingMessage, contentType: string, tempPath: strin
       req.unpipe(parser);
       req.pause();
       parser.destroy();
-      reject(new UploadAbort(error));
+      // Answer only once the temp file is closed: the caller deletes it next, and a write
+      // stream still open could otherwise outlive the delete.
+      const closed = tempFile === undefined || tempFile.closed ? Promise.resolve() : new Promise<void>((r) => tempFile!.once('close', () => r()));
+      tempFile?.destroy();
+      void closed.then(() => reject(new UploadAbort(error)));
     };
     const malformed = (detail: string): void => fail(new RelayHttpError('malformed_multipart', { detail }));
 
@@ -203,7 +208,8 @@ function receiveParts(req: IncomingMessage, contentType: string, tempPath: strin
         },
       });
       // flush: fsync before close, so a published file is on disk before its row commits.
-      ciphertextDone = pipeline(stream, meter, createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true }));
+      tempFile = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true });
+      ciphertextDone = pipeline(stream, meter, tempFile);
       ciphertextDone.catch(() => undefined); // observed in finishIfDone / fail
     });
 

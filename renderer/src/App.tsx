@@ -361,6 +361,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                 onForward={(f) => setCompose({ file: null, forward: { id: f.id, fileName: f.fileName } })}
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
+                onChanged={() => (setRefreshKey((k) => k + 1), onStatusStale())}
               />
             ) : (
               <div className="detail empty-detail">

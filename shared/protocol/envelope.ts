@@ -105,27 +105,31 @@ export interface SealParams {
   random?: (n: number) => Uint8Array;
 }
 
-/** Encrypts and signs a fax for every bundle of the recipient org (several during rotation). */
-export async function sealEnvelope(p: SealParams): Promise<{ envelope: Envelope; ciphertext: Uint8Array }> {
+/**
+ * Encrypts the body for one CEK / nonce / AAD and reports what the envelope needs. Lets the
+ * outbox stream a file to a file (electron/services/crypto/file-seal.ts) while the envelope
+ * rules stay here.
+ */
+export type BodySealer = (cek: Uint8Array, nonce24: Uint8Array, aad: Uint8Array) => Promise<{ sha256: Uint8Array; size: number }>;
+
+/** sealEnvelope without the in-memory body: `sealBody` produces the wire ciphertext wherever it likes. */
+export async function sealEnvelopeWith(p: Omit<SealParams, 'plaintext'> & { sealBody: BodySealer }): Promise<Envelope> {
   const backend = p.backend ?? nobleBackend;
   const random = p.random ?? randomBytes;
   if (p.recipientBundles.length === 0) throw new ProtocolError('malformed', 'The recipient has no encryption keys on fxe.', 'bundles');
+  // Decode the bundles before any work, so a broken bundle fails fast and names itself.
+  const bundles = p.recipientBundles.map((bundle, i) => ({
+    bundleId: bundle.bundle_id,
+    mlkemPublic: b64uDecode(bundle.ml_kem_pub, `bundles[${i}].ml_kem_pub`),
+    x25519Public: b64uDecode(bundle.x25519_pub, `bundles[${i}].x25519_pub`),
+  }));
   const messageId = p.messageId ?? uuid4(random);
   const aad = envelopeAad(messageId, p.senderOrgId, p.recipientOrgId, p.metadata, backend);
   const cek = random(CEK_LENGTH);
   const nonce24 = random(BODY_NONCE_LENGTH);
   try {
-    const { ciphertext, sha256 } = await sealBody(backend, cek, nonce24, p.plaintext, aad);
-    const wrappedKeys = p.recipientBundles.map((bundle, i) =>
-      wrapCek({
-        cek,
-        aad,
-        bundleId: bundle.bundle_id,
-        mlkemPublic: b64uDecode(bundle.ml_kem_pub, `bundles[${i}].ml_kem_pub`),
-        x25519Public: b64uDecode(bundle.x25519_pub, `bundles[${i}].x25519_pub`),
-        random,
-      }),
-    );
+    const wrappedKeys = bundles.map((b) => wrapCek({ cek, aad, ...b, random }));
+    const body = await p.sealBody(cek, nonce24, aad);
     const signed = {
       message_id: messageId,
       suite: SUITE,
@@ -135,12 +139,12 @@ export async function sealEnvelope(p: SealParams): Promise<{ envelope: Envelope;
       from_number: p.fromNumber,
       from_name: p.fromName,
       to_number: p.toNumber,
-      ciphertext_sha256: hexEncode(sha256),
+      ciphertext_sha256: hexEncode(body.sha256),
       metadata: p.metadata,
       created_at: Math.floor(p.createdAt),
     };
     const signature = signWithDomain(p.senderBundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(signed, backend));
-    const envelope: Envelope = {
+    return {
       message_id: signed.message_id,
       suite: signed.suite,
       sender_org_id: signed.sender_org_id,
@@ -149,17 +153,31 @@ export async function sealEnvelope(p: SealParams): Promise<{ envelope: Envelope;
       from_number: signed.from_number,
       from_name: signed.from_name,
       to_number: signed.to_number,
-      size: ciphertext.length,
+      size: body.size,
       ciphertext_sha256: signed.ciphertext_sha256,
       metadata: signed.metadata,
       created_at: signed.created_at,
       sender_sig: b64uEncode(signature),
       wrapped_keys: wrappedKeys,
     };
-    return { envelope, ciphertext };
   } finally {
     cek.fill(0);
   }
+}
+
+/** Encrypts and signs a fax for every bundle of the recipient org (several during rotation). */
+export async function sealEnvelope(p: SealParams): Promise<{ envelope: Envelope; ciphertext: Uint8Array }> {
+  const backend = p.backend ?? nobleBackend;
+  let ciphertext: Uint8Array | undefined;
+  const envelope = await sealEnvelopeWith({
+    ...p,
+    sealBody: async (cek, nonce24, aad) => {
+      const sealed = await sealBody(backend, cek, nonce24, p.plaintext, aad);
+      ciphertext = sealed.ciphertext;
+      return { sha256: sealed.sha256, size: sealed.ciphertext.length };
+    },
+  });
+  return { envelope, ciphertext: ciphertext! };
 }
 
 function requireString(obj: JsonObject, key: string, where = ''): string {
@@ -261,47 +279,88 @@ export interface OpenParams {
   backend?: CryptoBackend;
 }
 
+/**
+ * Where the wire ciphertext lives while it is opened (memory, or a file for the receiver).
+ * `open` hashes and decrypts but must not release the plaintext: the caller commits it only
+ * after openEnvelopeWith returns.
+ */
+export interface BodyOpener {
+  /** Length of the wire ciphertext in bytes. */
+  readonly size: number;
+  /** SHA-256 of the whole wire ciphertext (used to rank failures when no key opens it). */
+  sha256(): Promise<Uint8Array>;
+  /** Hashes and decrypts with `cek`; `ok` is false when the tag does not verify. */
+  open(cek: Uint8Array, aad: Uint8Array): Promise<{ sha256: Uint8Array; ok: boolean }>;
+}
+
 const hashMismatch = (): ProtocolError =>
   new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
 
-/** Verifies, unwraps and decrypts. Returns plaintext only when every check passed. */
-export async function openEnvelope(p: OpenParams): Promise<{ plaintext: Uint8Array; metadata: Envelope['metadata'] }> {
+/**
+ * The open rules, independent of where the ciphertext is. Resolves only when every check
+ * passed; throws the highest-ranked failure otherwise (see the module comment).
+ */
+export async function openEnvelopeWith(p: Omit<OpenParams, 'ciphertext'> & { body: BodyOpener }): Promise<{ metadata: Envelope['metadata'] }> {
   const backend = p.backend ?? nobleBackend;
   const e = p.envelope;
   if (e.suite !== SUITE) throw new ProtocolError('unsupported_suite', `This fax uses an encryption suite this app does not support (${e.suite.slice(0, 64)}).`, 'suite');
   const expectedHash = hexDecode(e.ciphertext_sha256, 'ciphertext_sha256');
   if (expectedHash.length !== 32) throw new ProtocolError('malformed', 'ciphertext_sha256 must be 64 hex characters.', 'ciphertext_sha256');
   verifyEnvelopeSignature(e, p.senderBundleEd25519Pub, backend);
-  if (e.size !== p.ciphertext.length) {
+  if (e.size !== p.body.size) {
     throw new ProtocolError('hash_mismatch', 'The encrypted fax is not the size its envelope says: it was cut short or altered.', 'size');
   }
   // Failures after this point are ranked: a hash mismatch outranks the key-related ones,
   // whatever order the work actually ran in.
-  const hashThenThrow = (err: ProtocolError): never => {
-    if (!sameHash(backend.sha256(p.ciphertext), expectedHash)) throw hashMismatch();
+  const hashThenThrow = async (err: ProtocolError): Promise<never> => {
+    if (!sameHash(await p.body.sha256(), expectedHash)) throw hashMismatch();
     throw err;
   };
   const index = e.wrapped_keys.findIndex((wk) => wk.recipient_key_bundle_id === p.recipient.bundleId);
   if (index < 0) {
-    hashThenThrow(new ProtocolError('no_key_for_bundle', `This fax was not encrypted for this mailbox key (${p.recipient.bundleId}).`, 'wrapped_keys'));
+    await hashThenThrow(new ProtocolError('no_key_for_bundle', `This fax was not encrypted for this mailbox key (${p.recipient.bundleId}).`, 'wrapped_keys'));
   }
   const aad = envelopeAad(e.message_id, e.sender_org_id, e.recipient_org_id, e.metadata, backend);
-  let cek: Uint8Array;
+  let cek: Uint8Array | undefined;
   try {
     cek = unwrapCek(decodeWrappedKey(e.wrapped_keys[index]!, index), p.recipient, aad);
   } catch (err) {
-    if (err instanceof ProtocolError) hashThenThrow(err);
+    if (err instanceof ProtocolError) await hashThenThrow(err);
     throw err;
   }
   try {
-    const { sha256, plaintext } = await hashAndOpenBody(backend, cek, p.ciphertext, aad);
-    if (!sameHash(sha256, expectedHash)) {
-      plaintext?.fill(0);
-      throw hashMismatch();
-    }
-    if (plaintext === null) throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.', 'ciphertext');
-    return { plaintext, metadata: e.metadata };
+    const { sha256, ok } = await p.body.open(cek, aad);
+    if (!sameHash(sha256, expectedHash)) throw hashMismatch();
+    if (!ok) throw new ProtocolError('decrypt_failed', 'The fax could not be decrypted: it was damaged or altered.', 'ciphertext');
+    return { metadata: e.metadata };
   } finally {
     cek.fill(0);
+  }
+}
+
+/** Verifies, unwraps and decrypts. Returns plaintext only when every check passed. */
+export async function openEnvelope(p: OpenParams): Promise<{ plaintext: Uint8Array; metadata: Envelope['metadata'] }> {
+  const backend = p.backend ?? nobleBackend;
+  let plaintext: Uint8Array | null = null;
+  try {
+    const { metadata } = await openEnvelopeWith({
+      ...p,
+      body: {
+        size: p.ciphertext.length,
+        sha256: async () => backend.sha256(p.ciphertext),
+        open: async (cek, aad) => {
+          const result = await hashAndOpenBody(backend, cek, p.ciphertext, aad);
+          plaintext = result.plaintext;
+          return { sha256: result.sha256, ok: result.plaintext !== null };
+        },
+      },
+    });
+    const released = plaintext as Uint8Array | null;
+    if (released === null) throw new Error('openEnvelopeWith resolved without a plaintext');
+    plaintext = null;
+    return { plaintext: released, metadata };
+  } finally {
+    // Only reached with a plaintext still held when a later check failed: wipe it.
+    (plaintext as Uint8Array | null)?.fill(0);
   }
 }

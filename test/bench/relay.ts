@@ -36,7 +36,8 @@ function rssBytes(pid: number): number {
 /** POSTs a body with node:http and resolves with the status when the answer has been read. */
 function post(url: string, headers: Record<string, string>, body: Uint8Array): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+    // agent: false: a fresh connection, so a kept-alive socket the relay is just closing cannot be reused.
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });

@@ -277,6 +277,8 @@ describe('upload', () => {
     const { body, contentType } = seedMultipart(sealed.envelopeText, sealed.ciphertext);
     const withExtraPart = Buffer.from(body).toString('latin1').replace(/--(----fxe[0-9a-f]+)--\r\n$/, '--$1\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--$1--\r\n');
     expectError(await post(new Uint8Array(Buffer.from(withExtraPart, 'latin1')), contentType), 'malformed_multipart');
+    // A refused upload leaves nothing behind, even when it was refused while its file was opening.
+    expect(readdirSync(join(dataDir, 'incoming'))).toEqual([]);
   });
 
   it('refuses a duplicate message_id (409)', async () => {

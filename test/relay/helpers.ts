@@ -207,7 +207,7 @@ export function streamRequest(p: {
 }): Promise<{ status: number; json: Record<string, unknown>; bytesSent: () => number }> {
   return new Promise((resolve, reject) => {
     let sent = 0;
-    const req = httpRequest(p.url, { method: p.method, headers: p.headers });
+    const req = httpRequest(p.url, { method: p.method, headers: p.headers, agent: false });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
+import type Database from 'better-sqlite3';
 import type { Db } from './database.ts';
 
 export interface FaxRow {
@@ -105,9 +106,18 @@ export class FaxRepository {
   private readonly db: Db;
   private readonly nowMs: () => number;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(db: Db, nowMs: () => number) {
     this.db = db;
     this.nowMs = nowMs;
+  }
+
+  /** Prepared statements are compiled once per SQL text (inserts of 100k rows, hot list queries). */
+  private q(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.statements.set(sql, st); }
+    return st;
   }
 
   insert(f: NewFax): void {
@@ -122,11 +132,11 @@ export class FaxRepository {
   }
 
   exists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM faxes WHERE id = ?').get(id) !== undefined;
+    return this.q('SELECT 1 FROM faxes WHERE id = ?').get(id) !== undefined;
   }
 
   row(id: string, includeDeleted = false): FaxRow {
-    const r = this.db.prepare(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.id = ?`).get(id) as FaxRow | undefined;
+    const r = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.id = ?`).get(id) as FaxRow | undefined;
     if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
     return r;
   }
@@ -141,7 +151,7 @@ export class FaxRepository {
       if (s.sql) { where.push(s.sql); params.push(...s.params); }
     }
     const w = where.join(' AND ');
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM faxes f WHERE ${w}`).get(...params) as { n: number }).n;
+    const total = (this.q(`SELECT count(*) AS n FROM faxes f WHERE ${w}`).get(...params) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE ${w} ORDER BY f.at DESC, f.rowid DESC LIMIT ? OFFSET ?`)
       .all(...params, q.limit, q.offset) as FaxRow[];
@@ -153,16 +163,16 @@ export class FaxRepository {
   }
 
   unreadCount(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND deleted_at IS NULL").get() as { n: number }).n;
+    return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND deleted_at IS NULL").get() as { n: number }).n;
   }
 
   markRead(ids: string[], read: boolean): void {
-    const st = this.db.prepare('UPDATE faxes SET read = ? WHERE id = ?');
+    const st = this.q('UPDATE faxes SET read = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(read ? 1 : 0, id); })();
   }
 
   archive(ids: string[], archived: boolean): void {
-    const st = this.db.prepare('UPDATE faxes SET archived = ? WHERE id = ?');
+    const st = this.q('UPDATE faxes SET archived = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(archived ? 1 : 0, id); })();
   }
 
@@ -170,10 +180,10 @@ export class FaxRepository {
   softDelete(ids: string[]): string {
     const token = randomBytes(12).toString('hex');
     const now = this.nowMs();
-    const st = this.db.prepare('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
+    const st = this.q('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.db.prepare('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
         if (!r) continue;
         st.run(now, token, id);
         this.audit('delete', r.org_id, id, '');
@@ -183,10 +193,10 @@ export class FaxRepository {
   }
 
   undoDelete(token: string): number {
-    const ids = this.db.prepare('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
+    const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
     if (ids.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: 'unknown or purged undo token' });
     this.db.transaction(() => {
-      this.db.prepare('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE undo_token = ?').run(token);
+      this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE undo_token = ?').run(token);
       for (const r of ids) this.audit('undelete', r.org_id, r.id, '');
     })();
     return ids.length;
@@ -194,7 +204,7 @@ export class FaxRepository {
 
   /** Rows soft-deleted before `cutoffMs`: the caller removes their blobs, then `purgeRows`. */
   deletedBefore(cutoffMs: number): { id: string; org_id: string; blob_id: string | null }[] {
-    return this.db.prepare('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
+    return this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
       id: string; org_id: string; blob_id: string | null;
     }[];
   }
@@ -202,9 +212,9 @@ export class FaxRepository {
   purgeRows(ids: string[]): void {
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.db.prepare('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
-        this.db.prepare('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
-        this.db.prepare('DELETE FROM faxes WHERE id = ?').run(id);
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        this.q('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
+        this.q('DELETE FROM faxes WHERE id = ?').run(id);
         if (r) this.audit('purge', r.org_id, id, '');
       }
     })();
@@ -214,20 +224,20 @@ export class FaxRepository {
     this.row(id);
     const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
-      const ins = this.db.prepare('INSERT INTO fax_tags (fax_id, tag) VALUES (?, ?)');
+      this.q('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
+      const ins = this.q('INSERT INTO fax_tags (fax_id, tag) VALUES (?, ?)');
       for (const t of clean) ins.run(id, t);
-      this.db.prepare('UPDATE faxes SET tags = ? WHERE id = ?').run(clean.join(' '), id);
+      this.q('UPDATE faxes SET tags = ? WHERE id = ?').run(clean.join(' '), id);
     })();
   }
 
   allTags(): string[] {
-    return (this.db.prepare('SELECT DISTINCT tag FROM fax_tags ORDER BY tag').all() as { tag: string }[]).map((r) => r.tag);
+    return (this.q('SELECT DISTINCT tag FROM fax_tags ORDER BY tag').all() as { tag: string }[]).map((r) => r.tag);
   }
 
   setNote(id: string, note: string): void {
     this.row(id);
-    this.db.prepare('UPDATE faxes SET note = ? WHERE id = ?').run(note, id);
+    this.q('UPDATE faxes SET note = ? WHERE id = ?').run(note, id);
   }
 
   update(id: string, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: string | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
@@ -241,30 +251,30 @@ export class FaxRepository {
     if (patch.ciphertextSha256 !== undefined) { sets.push('ciphertext_sha256 = ?'); params.push(patch.ciphertextSha256); }
     if (patch.pstn !== undefined) { sets.push('pstn_json = ?'); params.push(patch.pstn ? JSON.stringify(patch.pstn) : null); }
     if (sets.length === 0) return;
-    this.db.prepare(`UPDATE faxes SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    this.q(`UPDATE faxes SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
   }
 
   removeOrg(orgId: string): { blob_id: string | null }[] {
-    const blobs = this.db.prepare('SELECT blob_id FROM faxes WHERE org_id = ?').all(orgId) as { blob_id: string | null }[];
+    const blobs = this.q('SELECT blob_id FROM faxes WHERE org_id = ?').all(orgId) as { blob_id: string | null }[];
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM fax_tags WHERE fax_id IN (SELECT id FROM faxes WHERE org_id = ?)').run(orgId);
-      this.db.prepare('DELETE FROM faxes WHERE org_id = ?').run(orgId);
+      this.q('DELETE FROM fax_tags WHERE fax_id IN (SELECT id FROM faxes WHERE org_id = ?)').run(orgId);
+      this.q('DELETE FROM faxes WHERE org_id = ?').run(orgId);
     })();
     return blobs;
   }
 
   blobReferenced(blobId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM faxes WHERE blob_id = ?').get(blobId) !== undefined;
+    return this.q('SELECT 1 FROM faxes WHERE blob_id = ?').get(blobId) !== undefined;
   }
 
   audit(action: AuditAction, orgId: string | null, faxId: string | null, detail: string): void {
-    this.db.prepare('INSERT INTO audit_log (at, org_id, action, fax_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.nowMs(), orgId, action, faxId, detail);
+    this.q('INSERT INTO audit_log (at, org_id, action, fax_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.nowMs(), orgId, action, faxId, detail);
   }
 
   auditTrail(faxId?: string): { at: number; orgId: string | null; action: string; faxId: string | null; detail: string }[] {
     const rows = (faxId
-      ? this.db.prepare('SELECT * FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId)
-      : this.db.prepare('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: string | null; action: string; fax_id: string | null; detail: string }[];
+      ? this.q('SELECT * FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId)
+      : this.q('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: string | null; action: string; fax_id: string | null; detail: string }[];
     return rows.map((r) => ({ at: r.at, orgId: r.org_id, action: r.action, faxId: r.fax_id, detail: r.detail }));
   }
 }

@@ -2,7 +2,7 @@
 // note, the actions (print, save, forward, resend, archive, delete), and the document itself.
 // The document is fetched only through 'faxes.document', which main serves for verified
 // faxes only: a fax that failed verification shows its error and never a document.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FaxDetail, UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
@@ -19,9 +19,13 @@ export interface FaxDetailPaneProps {
   onNotice: (text: string) => void;
   /** Live send progress for this fax from 'outbox.changed' events, if any. */
   liveProgress: number | null;
+  /** Something about this fax changed here (read state): lists and counts should refresh. */
+  onChanged: () => void;
 }
 
-export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress }: FaxDetailPaneProps) {
+export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged }: FaxDetailPaneProps) {
+  const changed = useRef(onChanged);
+  changed.current = onChanged;
   const [fax, setFax] = useState<FaxDetail | null>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array } | null>(null);
@@ -33,9 +37,14 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
     call('faxes.get', { id }).then(
       (f) => {
         if (!alive) return;
-        setFax(f);
         setError(null);
-        if (f.direction === 'in' && !f.read) void call('faxes.markRead', { ids: [id], read: true }).catch(() => undefined);
+        // Opening an unread fax marks it read, as in any mail client.
+        if (f.direction === 'in' && !f.read) {
+          setFax({ ...f, read: true });
+          call('faxes.markRead', { ids: [id], read: true }).then(() => changed.current(), () => undefined);
+        } else {
+          setFax(f);
+        }
       },
       (err: unknown) => alive && setError(toUserError(err)),
     );
@@ -104,7 +113,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
         </div>
         <div className="detail-actions" role="toolbar" aria-label="Fax actions">
           {incoming && (
-            <button type="button" onClick={() => act(async () => (await call('faxes.markRead', { ids: [id], read: !fax.read }), setFax({ ...fax, read: !fax.read }), null))}>
+            <button type="button" onClick={() => act(async () => (await call('faxes.markRead', { ids: [id], read: !fax.read }), setFax({ ...fax, read: !fax.read }), onChanged(), null))}>
               {fax.read ? 'Mark unread' : 'Mark read'}
             </button>
           )}

@@ -188,8 +188,8 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
         </button>
         <span className="grow" />
         {onSave && (
-          <button type="button" onClick={onSave}>
-            Save as PDF
+          <button type="button" onClick={onSave} title="Save a copy as PDF">
+            Save
           </button>
         )}
         {onPrint && (

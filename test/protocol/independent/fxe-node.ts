@@ -5,7 +5,7 @@
  * from shared/protocol: it shares no code with it (its own base64url, its own canonical JSON
  * for the value shapes the envelope uses).
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { createMLKEM768 } from '@oqs/liboqs-js';
 
 const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
@@ -79,8 +79,10 @@ function signingPayload(e: Record<string, unknown>): Buffer {
 
 function wrapKeyOf(ssPq: Uint8Array, ssClassical: Uint8Array, ephPub: Uint8Array, xPub: Uint8Array, kemPub: Uint8Array): Buffer {
   const info = Buffer.concat([Buffer.from('fxe-v1-wrap|'), ephPub, Buffer.from('|'), xPub, Buffer.from('|'), kemPub]);
-  // salt=None in HKDF means HashLen zero bytes; an empty salt is the same HMAC key.
-  return Buffer.from(hkdfSync('sha256', Buffer.concat([ssPq, ssClassical]), Buffer.alloc(0), info, 32));
+  // RFC 5869 by hand on HMAC (node's hkdfSync refuses info over 1024 bytes; ours is 1262).
+  // salt=None means HashLen zero bytes; 32 bytes of output is one expand block.
+  const prk = createHmac('sha256', Buffer.alloc(32)).update(Buffer.concat([ssPq, ssClassical])).digest();
+  return createHmac('sha256', prk).update(Buffer.concat([info, Buffer.from([1])])).digest();
 }
 
 export interface IndependentBundle { bundle_id: string; ml_kem_pub: string; x25519_pub: string }
@@ -101,7 +103,8 @@ export async function independentSeal(p: {
     const wrapped = p.bundles.map((b) => {
       const kemPub = unb64u(b.ml_kem_pub);
       const xPub = unb64u(b.x25519_pub);
-      const { ciphertext: kemCt, sharedSecret } = kem.encapsulate(kemPub);
+      // liboqs-js checks constructor.name === 'Uint8Array', so a Buffer must be copied into a plain one.
+      const { ciphertext: kemCt, sharedSecret } = kem.encapsulate(new Uint8Array(kemPub));
       const ephSk = randomBytes(32);
       const ephPub = x25519PublicFromSecret(ephSk);
       const ssClassical = diffieHellman({ privateKey: xPrivate(ephSk), publicKey: xPublic(xPub) });
@@ -142,7 +145,7 @@ export async function independentOpen(p: {
   if (!wk) throw new Error('independent: no key for bundle');
   const kem = await createMLKEM768();
   try {
-    const ssPq = kem.decapsulate(unb64u(wk['kem_ct']!), p.mlkemSecret);
+    const ssPq = kem.decapsulate(new Uint8Array(unb64u(wk['kem_ct']!)), new Uint8Array(p.mlkemSecret));
     const ephPub = unb64u(wk['x25519_ephemeral_pub']!);
     const ssClassical = diffieHellman({ privateKey: xPrivate(p.x25519Secret), publicKey: xPublic(ephPub) });
     const wrapKey = wrapKeyOf(ssPq, ssClassical, ephPub, p.x25519Public, p.mlkemPublic);

@@ -1,0 +1,212 @@
+/**
+ * Streaming seal and open between files, for the outbox and the receiver: a 100 MiB fax is
+ * encrypted from disk to disk in 1 MiB chunks, hashed on a worker thread as it goes, and never
+ * held in memory whole. The envelope rules stay in shared/protocol (sealEnvelopeWith /
+ * openEnvelopeWith); this module only moves bytes.
+ *
+ * Outputs are written to `<path>.part` and renamed into place only when everything checked
+ * out, so a crash or a tamper never leaves a half-written plaintext under the final name.
+ */
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import {
+  BODY_NONCE_LENGTH, BODY_NONCE_USED, BODY_TAG_LENGTH, MAX_PLAINTEXT_BYTES, ProtocolError, openEnvelopeWith, sealEnvelopeWith,
+} from '../../../shared/protocol/index.ts';
+import type { Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
+import { HashWorker } from './hash-worker.ts';
+import { createNodeBackend, nativeChachaAvailable } from './node-backend.ts';
+
+const CHUNK = 1024 * 1024;
+const sharedHasher = new HashWorker();
+
+async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
+  let got = 0;
+  while (got < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, got, buffer.length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
+}
+
+export interface FileSealParams extends Omit<SealParams, 'plaintext' | 'backend'> {
+  inputPath: string;
+  /** Receives the wire ciphertext (nonce24 ‖ ct ‖ tag). */
+  outputPath: string;
+}
+
+/** Seals a file into a ciphertext file; returns the signed envelope. */
+export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Envelope }> {
+  const backend = createNodeBackend();
+  const { size } = await stat(p.inputPath);
+  if (size > MAX_PLAINTEXT_BYTES) throw new ProtocolError('too_large', 'The file is larger than the 100 MiB an fxe message can carry.');
+  const partPath = `${p.outputPath}.part`;
+  try {
+    const envelope = await sealEnvelopeWith({
+      ...p,
+      backend,
+      sealBody: async (cek, nonce24, aad) => {
+        if (!nativeChachaAvailable()) {
+          // No streaming cipher in this runtime (BoringSSL without chacha20-poly1305): seal in memory.
+          const input = await open(p.inputPath, 'r');
+          const plaintext = new Uint8Array(size);
+          try {
+            await readFully(input, plaintext, 0);
+          } finally {
+            await input.close();
+          }
+          const sealed = await backend.sealAndHash!(cek, nonce24, plaintext, aad);
+          plaintext.fill(0);
+          const out = await open(partPath, 'w', 0o600);
+          try {
+            await out.write(sealed.ciphertext);
+          } finally {
+            await out.close();
+          }
+          return { sha256: sealed.sha256, size: sealed.ciphertext.length };
+        }
+        const input = await open(p.inputPath, 'r');
+        const out = await open(partPath, 'w', 0o600);
+        const job = sharedHasher.begin();
+        const chunk = new Uint8Array(CHUNK);
+        try {
+          await out.write(nonce24);
+          await job.push(nonce24);
+          const cipher = createCipheriv('chacha20-poly1305', cek, nonce24.subarray(0, BODY_NONCE_USED), { authTagLength: BODY_TAG_LENGTH });
+          cipher.setAAD(aad, { plaintextLength: size });
+          let done = 0;
+          while (done < size) {
+            const n = await readFully(input, chunk.subarray(0, Math.min(CHUNK, size - done)), done);
+            if (n === 0) throw new Error('the input file shrank while it was being sealed');
+            const enc = cipher.update(chunk.subarray(0, n));
+            await out.write(enc);
+            await job.push(new Uint8Array(enc.buffer, enc.byteOffset, enc.byteLength), true);
+            done += n;
+          }
+          chunk.fill(0);
+          const tail = new Uint8Array([...cipher.final(), ...cipher.getAuthTag()]);
+          await out.write(tail);
+          await job.push(tail);
+          return { sha256: await job.end(), size: BODY_NONCE_LENGTH + size + BODY_TAG_LENGTH };
+        } finally {
+          await input.close();
+          await out.close();
+        }
+      },
+    });
+    await rename(partPath, p.outputPath);
+    return { envelope };
+  } catch (e) {
+    await rm(partPath, { force: true });
+    throw e;
+  } finally {
+    await backend.close();
+  }
+}
+
+export interface FileOpenParams extends Omit<OpenParams, 'ciphertext' | 'backend'> {
+  /** The wire ciphertext file. */
+  inputPath: string;
+  /** Receives the plaintext, only once every check passed. */
+  outputPath: string;
+}
+
+async function hashFile(path: string): Promise<Uint8Array> {
+  const h = createHash('sha256');
+  const handle = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(CHUNK);
+    for (let pos = 0; ; ) {
+      const n = await readFully(handle, buf, pos);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    await handle.close();
+  }
+  return new Uint8Array(h.digest());
+}
+
+/** Verifies and decrypts a ciphertext file into a plaintext file. */
+export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Envelope['metadata'] }> {
+  const { size } = await stat(p.inputPath);
+  const partPath = `${p.outputPath}.part`;
+  try {
+    const result = await openEnvelopeWith({
+      ...p,
+      backend: createNodeBackend(),
+      body: {
+        size,
+        sha256: () => hashFile(p.inputPath),
+        open: async (cek, aad) => {
+          if (size < BODY_NONCE_LENGTH + BODY_TAG_LENGTH) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
+          if (!nativeChachaAvailable()) {
+            // No streaming cipher in this runtime: hash the file, then open it in memory.
+            const input = await open(p.inputPath, 'r');
+            const ciphertext = new Uint8Array(size);
+            try {
+              await readFully(input, ciphertext, 0);
+            } finally {
+              await input.close();
+            }
+            const backend = createNodeBackend();
+            const r = await backend.openAndHash!(cek, ciphertext, aad);
+            await backend.close();
+            if (r.plaintext) {
+              const out = await open(partPath, 'w', 0o600);
+              try {
+                await out.write(r.plaintext);
+              } finally {
+                await out.close();
+              }
+              r.plaintext.fill(0);
+            }
+            return { sha256: r.sha256, ok: r.plaintext !== null };
+          }
+          const bodyLength = size - BODY_NONCE_LENGTH - BODY_TAG_LENGTH;
+          const input = await open(p.inputPath, 'r');
+          const out = await open(partPath, 'w', 0o600);
+          const job = sharedHasher.begin();
+          try {
+            const head = new Uint8Array(BODY_NONCE_LENGTH);
+            const tag = new Uint8Array(BODY_TAG_LENGTH);
+            await readFully(input, head, 0);
+            await readFully(input, tag, size - BODY_TAG_LENGTH);
+            await job.push(head);
+            const decipher = createDecipheriv('chacha20-poly1305', cek, head.subarray(0, BODY_NONCE_USED), { authTagLength: BODY_TAG_LENGTH });
+            decipher.setAAD(aad, { plaintextLength: bodyLength });
+            decipher.setAuthTag(tag);
+            for (let done = 0; done < bodyLength; ) {
+              const chunk = new Uint8Array(Math.min(CHUNK, bodyLength - done));
+              const n = await readFully(input, chunk, BODY_NONCE_LENGTH + done);
+              if (n !== chunk.length) throw new Error('the ciphertext file shrank while it was being opened');
+              const dec = decipher.update(chunk);
+              await job.push(chunk, true); // hashed on the worker while we write the plaintext
+              await out.write(dec);
+              dec.fill(0);
+              done += n;
+            }
+            await job.push(tag);
+            let ok = true;
+            try {
+              decipher.final();
+            } catch {
+              ok = false;
+            }
+            return { sha256: await job.end(), ok };
+          } finally {
+            await input.close();
+            await out.close();
+          }
+        },
+      },
+    });
+    await rename(partPath, p.outputPath);
+    return result;
+  } catch (e) {
+    await rm(partPath, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,140 @@
+// Services benchmarks (issue 4): end-to-end send → stored at the recipient for 1 MiB by
+// webhook and by polling, send and receive of 100 MiB with peak memory, and the inbox with
+// 100,000 synthetic faxes (first page, search). Prints figures against targets; never fails.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startRelay } from '../../electron/relay/index.ts';
+import { createDemoOrgs } from '../../electron/relay/demo.ts';
+import { createDesk, type Desk } from '../../electron/services/desk.ts';
+import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
+import { openDatabase } from '../../electron/services/inbox/database.ts';
+import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
+import { MAX_PDF_BYTES } from '../../electron/services/outbox/pdf-check.ts';
+import { makePdf, freePort } from '../services/helpers.ts';
+
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
+const mib = (n: number): string => `${(n / 1048576).toFixed(0)} MiB`;
+
+async function desk(dataDir: string, keysZip: string, autoStart: boolean): Promise<Desk> {
+  const d = await createDesk({
+    dataDir, keychain: createMemoryKeychain(), fetch: (u, i) => fetch(u, i), autoStart,
+    dialogs: { openFile: async () => keysZip, saveFile: async () => null }, printer: { printPdf: async () => true },
+  });
+  const r = await d.invoke('orgs.importKeysZip', {});
+  if (!r.ok) throw new Error(r.error.message);
+  return d;
+}
+
+function receivedOnce(d: Desk, id: () => string | null): Promise<void> {
+  return new Promise((resolve) => {
+    const off = d.onEvent((e) => { if (e.type === 'fax.received' && e.id === id()) { off(); resolve(); } });
+  });
+}
+
+async function endToEnd(mode: 'poll' | 'webhook', work: string): Promise<void> {
+  const relay = await startRelay({ dataDir: join(work, `relay-${mode}`), port: 0, webhookRetryDelaysMs: [200] });
+  const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(work, `orgs-${mode}`) });
+  const a = await desk(join(work, `a-${mode}`), orgs[0]!.keysZipPath, true);
+  const b = await desk(join(work, `b-${mode}`), orgs[1]!.keysZipPath, true);
+  if (mode === 'webhook') {
+    const port = await freePort();
+    await b.invoke('settings.update', { receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: `http://127.0.0.1:${port}` });
+  } else {
+    await b.invoke('settings.update', { receiveMode: 'poll', pollIntervalSeconds: 1 });
+  }
+  const orgA = orgs[0]!.orgId;
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const pdf = makePdf(1, 1024 * 1024);
+    let id: string | null = null;
+    const got = receivedOnce(b, () => id);
+    const t0 = performance.now();
+    const r = await a.invoke('send.submit', { orgId: orgA, to: '+15552220002', from: '+15551110001', fileName: 'one-mib.pdf', pdf, coverPage: null, route: 'fxe' });
+    if (!r.ok) throw new Error(r.error.message);
+    id = r.value.id;
+    await got;
+    runs.push(ms(t0));
+  }
+  runs.sort((x, y) => x - y);
+  const note = mode === 'poll' ? ' (includes waiting for the next poll, interval 1 s)' : '';
+  console.log(`e2e 1 MiB send → stored at recipient, ${mode}: median ${runs[2]} ms, min ${runs[0]} ms, max ${runs[4]} ms${note}`);
+  await a.close();
+  await b.close();
+  await relay.close();
+}
+
+async function hundredMiB(work: string): Promise<void> {
+  const relay = await startRelay({ dataDir: join(work, 'relay-big'), port: 0 });
+  const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(work, 'orgs-big') });
+  const a = await desk(join(work, 'a-big'), orgs[0]!.keysZipPath, false);
+  const b = await desk(join(work, 'b-big'), orgs[1]!.keysZipPath, false);
+  const pdf = makePdf(1, MAX_PDF_BYTES - 2048);
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const t0 = performance.now();
+  const r = await a.invoke('send.submit', { orgId: orgs[0]!.orgId, to: '+15552220002', from: '+15551110001', fileName: 'big.pdf', pdf, coverPage: null, route: 'fxe' });
+  if (!r.ok) throw new Error(r.error.message);
+  await a.flushOutbox();
+  const sendMs = ms(t0);
+  const st = await a.invoke('faxes.get', { id: r.value.id });
+  const peakSend = peak;
+  peak = process.memoryUsage().rss;
+  const t1 = performance.now();
+  const n = await b.pollNow();
+  const recvMs = ms(t1);
+  clearInterval(sampler);
+  console.log(`100 MiB (${mib(pdf.length)} PDF): send (validate, seal, upload) ${sendMs} ms → ${st.ok ? st.value.state : st.error.code}; receive (fetch, verify, decrypt, store, receipt) ${recvMs} ms → ${n} stored`);
+  console.log(`100 MiB peak RSS (relay in the same process): send ${mib(peakSend)}, receive ${mib(peak)} (baseline ${mib(base)})`);
+  await a.close();
+  await b.close();
+  await relay.close();
+}
+
+function inbox(work: string): void {
+  const db = openDatabase(join(work, 'inbox100k'));
+  const faxes = new FaxRepository(db, Date.now);
+  const names = ['Northside Clinic', 'Harbor Pharmacy', 'Lakeview Dental', 'St. Anne Hospital', 'Greenway Labs', 'Dr. Andrew Miller', 'City Imaging'];
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < 100_000; i++) {
+      const inbound = i % 3 !== 0;
+      faxes.insert({
+        id: randomUUID(), orgId: i % 10 === 0 ? 'org_b' : 'org_a', direction: inbound ? 'in' : 'out', route: 'fxe',
+        peerNumber: `+1555${String(1_000_000 + (i * 7919) % 9_000_000).padStart(7, '0')}`, peerName: names[i % names.length]!,
+        fileName: `document-${i}.pdf`, pages: 1 + (i % 9), sizeBytes: 50_000 + i, at: 1_700_000_000_000 + i * 60_000, read: i % 4 === 0,
+        state: inbound ? 'received' : 'delivered', senderOrgId: null, recipientOrgId: null, fromNumber: '+15551110001', toNumber: '+15552220002',
+        ciphertextSha256: null, metadataJson: null, blobId: null, blobKey: null,
+      });
+    }
+  })();
+  console.log(`inbox: inserted 100,000 synthetic faxes in ${ms(t0)} ms`);
+  const time = (label: string, target: number, f: () => { total: number }): void => {
+    f(); // first call prepares statements; report the cold and the warm figure
+    const t = performance.now();
+    const r = f();
+    console.log(`inbox: ${label}: ${ms(t)} ms (target < ${target} ms), ${r.total} matches`);
+  };
+  const tc = performance.now();
+  faxes.list({ folder: 'inbox', offset: 0, limit: 50 });
+  console.log(`inbox: first page, cold (first query after open): ${ms(tc)} ms (target < 50 ms)`);
+  time('first page of the inbox (50 rows + total)', 50, () => faxes.list({ folder: 'inbox', offset: 0, limit: 50 }));
+  time('search "miller" (FTS5 trigram)', 100, () => faxes.list({ folder: 'inbox', query: 'miller', offset: 0, limit: 50 }));
+  time('search "5551234" (number fragment)', 100, () => faxes.list({ folder: 'inbox', query: '5551234', offset: 0, limit: 50 }));
+  time('search "document-9999" (file name)', 100, () => faxes.list({ folder: 'inbox', query: 'document-9999', offset: 0, limit: 50 }));
+  db.close();
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'fxe-bench-services-'));
+  try {
+    await hundredMiB(work); // first, so its peak memory is not inflated by the other runs
+    await endToEnd('webhook', work);
+    await endToEnd('poll', work);
+    inbox(work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
