@@ -122,7 +122,8 @@ async function childMemory(mode: string): Promise<void> {
   if (mode === 'memory-inmem') {
     const before = statusKiB('VmRSS');
     const plaintext = new Uint8Array(size);
-    for (let i = 0; i < size; i += 65536) plaintext.set(randomBytes(Math.min(65536, size - i)), i);
+    // Filled in place (getRandomValues takes ≤ 64 KiB at a time): no garbage to inflate the peak.
+    for (let i = 0; i < size; i += 65536) crypto.getRandomValues(plaintext.subarray(i, i + 65536));
     const withPlaintext = statusKiB('VmRSS');
     const sealed = await sealEnvelope(sealParams(f, plaintext, node));
     const peak = statusKiB('VmHWM');
@@ -158,7 +159,10 @@ function memory(): void {
     }
     const growthSeal = ((r.peak - r.withPlaintext) * 1024) / size;
     const growthTotal = ((r.peak - r.before) * 1024) / size;
-    const verdict = growthTotal < TARGET_MEMORY_RATIO ? 'meets target' : 'BELOW target';
+    // In memory, the plaintext buffer (1×) and the returned ciphertext (1×) must both exist, so
+    // the target is judged on what the seal adds on top of its input; file → file on the total.
+    const judged = mode === 'memory-inmem' ? growthSeal : growthTotal;
+    const verdict = judged < TARGET_MEMORY_RATIO ? 'meets target' : 'BELOW target';
     console.log(
       `  ${pad(label, 30)} RSS growth ${((r.peak - r.before) / 1024).toFixed(0)} MiB = ${growthTotal.toFixed(2)}× file size` +
         (mode === 'memory-inmem' ? ` (plaintext buffer included; the seal itself adds ${growthSeal.toFixed(2)}×)` : '') +

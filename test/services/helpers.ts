@@ -86,7 +86,7 @@ export async function openTestDesk(dataDir: string, extra: Partial<DeskDeps> = {
       openFile: async () => t.nextOpen ?? null,
       saveFile: async () => t.nextSave ?? null,
     },
-    printer: { printPdf: async (pdf, jobName) => { t.printed.push({ pdf, jobName }); return true; } },
+    printer: { printPdf: async (pdf, jobName) => { t.printed.push({ pdf: pdf.slice(), jobName }); return true; } },
     testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...extra.testing },
     ...extra,
   });

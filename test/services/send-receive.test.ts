@@ -74,6 +74,55 @@ describe('send and receive by polling between two demo orgs', () => {
     expect(sentFolder.items.map((x) => x.id)).toEqual([id]);
   });
 
+  it('organises the inbox: search, tags, notes, archive, delete with undo, print, input validation', async () => {
+    const pdf = makePdf(1, 1_000);
+    const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'invoice-7731.pdf', pdf, coverPage: null, route: 'fxe' });
+    await a.desk.flushOutbox();
+    expect(await b.desk.pollNow()).toBe(1);
+    await b.call('faxes.setTags', { id, tags: ['billing', 'urgent'] });
+    await b.call('faxes.setNote', { id, note: 'call back about the copay' });
+    expect(await b.call('faxes.tags', {})).toEqual(['billing', 'urgent']);
+    const search = async (query: string): Promise<string[]> => (await b.call('faxes.list', { folder: 'inbox', query, offset: 0, limit: 10 })).items.map((x) => x.id);
+    expect(await search('copay')).toEqual([id]);
+    expect(await search('7731')).toEqual([id]);
+    expect(await search('Northside')).toContain(id);
+    expect(await search('nothing-like-this')).toEqual([]);
+    expect((await b.call('faxes.list', { folder: 'inbox', tag: 'urgent', offset: 0, limit: 10 })).items.map((x) => x.id)).toEqual([id]);
+
+    await b.call('faxes.archive', { ids: [id], archived: true });
+    expect((await b.call('faxes.list', { folder: 'archive', offset: 0, limit: 10 })).items.map((x) => x.id)).toEqual([id]);
+    const { undoToken } = await b.call('faxes.delete', { ids: [id] });
+    expect((await b.call('faxes.list', { folder: 'archive', offset: 0, limit: 10 })).total).toBe(0);
+    expect((await b.desk.invoke('faxes.get', { id })).ok).toBe(false);
+    await b.call('faxes.undoDelete', { undoToken });
+    expect((await b.call('faxes.get', { id })).note).toBe('call back about the copay');
+
+    expect((await b.call('faxes.print', { id })).printed).toBe(true);
+    expect(Buffer.from(b.printed.at(-1)!.pdf).equals(Buffer.from(pdf))).toBe(true);
+
+    const bad = await b.desk.invoke('faxes.list', { folder: 'junk' as 'inbox', offset: 0, limit: 10 });
+    expect(bad.ok).toBe(false);
+    const badNumber = await b.desk.invoke('send.check', { orgId: bOrg, to: '555-1234' });
+    expect(badNumber.ok ? '' : badNumber.error.code).toBe('invalid_fax_number');
+  });
+
+  it("tells the user their clock is off, with the number of seconds", async () => {
+    const dir = tempDir('skew');
+    const skewed = await openTestDesk(dir.path, { autoStart: false, nowMs: () => Date.now() - 1000_000 });
+    try {
+      await importOrg(skewed, relay.orgs[0]!.keysZipPath).catch(() => undefined);
+      const r = await skewed.desk.invoke('send.check', { orgId: aOrg, to: '+15552220002' });
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('relay.clock_skew');
+        expect(r.error.message).toMatch(/clock is off by (99\d|100\d) seconds/);
+      }
+    } finally {
+      await skewed.close();
+      dir.remove();
+    }
+  });
+
   it('refuses a file that is not a PDF with a clear error', async () => {
     const r = await a.desk.invoke('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'x.pdf', pdf: new TextEncoder().encode('hello, not a pdf'), coverPage: null, route: 'fxe' });
     expect(r.ok).toBe(false);
