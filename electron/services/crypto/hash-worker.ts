@@ -15,7 +15,13 @@ const { createHash } = require('node:crypto');
 const jobs = new Map();
 parentPort.on('message', (m) => {
   if (m.type === 'begin') jobs.set(m.id, createHash('sha256'));
-  else if (m.type === 'chunk') { jobs.get(m.id).update(m.data); parentPort.postMessage({ type: 'ack', id: m.id }); }
+  else if (m.type === 'chunk') {
+    jobs.get(m.id).update(m.data);
+    // Detach the chunk's memory now instead of waiting for this isolate's GC: otherwise up to
+    // ~100 MiB of hashed chunks can pile up as garbage during a large seal.
+    if (typeof m.data.buffer.transfer === 'function') m.data.buffer.transfer(0);
+    parentPort.postMessage({ type: 'ack', id: m.id });
+  }
   else if (m.type === 'end') {
     const digest = jobs.get(m.id).digest();
     jobs.delete(m.id);
