@@ -85,10 +85,17 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const nowMs = deps.nowMs ?? Date.now;
   const log = deps.log ?? (() => undefined);
   const listeners = new Set<(e: IpcEvent) => void>();
-  const emit = (e: IpcEvent): void => {
+  const deliver = (e: IpcEvent): void => {
     for (const l of listeners) {
       try { l(e); } catch (err) { log(`event listener failed: ${errorDetail(err)}`); }
     }
+  };
+  // Every change to the faxes is followed by the fresh AppStatus (unread count), so the tray
+  // and the sidebar stay right without polling. Declared as a function: `emitStatus` below
+  // needs `status`, which needs the services this emitter is handed to.
+  const emit = (e: IpcEvent): void => {
+    deliver(e);
+    if (e.type === 'faxes.changed') emitStatus();
   };
   const backend = deps.cryptoBackend ?? (await defaultBackend());
   let services: DeskServices | null = null;
@@ -143,9 +150,10 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     };
   };
 
-  const emitStatus = (): void => {
-    void status().then((st) => emit({ type: 'status.changed', status: st }), () => undefined);
-  };
+  function emitStatus(): void {
+    void status().then((st) => deliver({ type: 'status.changed', status: st }), () => undefined);
+  }
+  const emitFaxesChanged = (): void => emit({ type: 'faxes.changed' });
 
   const startDemo = async (): Promise<OrgSummary[]> => {
     const s = await open();
@@ -158,7 +166,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     return out;
   };
 
-  const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus });
+  const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus, emitFaxesChanged });
 
   // Start at once so polling and the outbox run even before the UI asks anything.
   await open().catch(() => undefined);

@@ -31,6 +31,8 @@ export interface HandlerContext {
   nowMs: () => number;
   log: (line: string) => void;
   emitStatus(): void;
+  /** Tell the UI the fax lists changed; the fresh AppStatus (unread count) follows on its own. */
+  emitFaxesChanged(): void;
 }
 
 export type Handlers = { [C in RequestChannel]: (req: RequestOf<C>) => Promise<ResponseOf<C>> };
@@ -68,7 +70,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       s.clients.forget(orgId);
       for (const b of s.faxes.removeOrg(orgId)) if (b.blob_id) s.blobs.remove(b.blob_id);
       s.faxes.audit('org-remove', orgId, null, '');
-      ctx.emitStatus();
+      ctx.emitFaxesChanged();
       return null;
     },
     'orgs.exportBackup': async ({ orgId, passphrase }) => exportBackup(await svc(), ctx.dialogs, orgId, passphrase),
@@ -83,15 +85,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const doc = pdfOf(s, id);
       const row = s.faxes.row(id);
       s.faxes.audit('view', row.org_id, id, '');
-      if (row.direction === 'in' && row.read === 0) { s.faxes.markRead([id], true); }
+      if (row.direction === 'in' && row.read === 0) { s.faxes.markRead([id], true); ctx.emitFaxesChanged(); }
       return doc;
     },
-    'faxes.markRead': async ({ ids, read }) => { (await svc()).faxes.markRead(ids, read); ctx.emitStatus(); return null; },
-    'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); return null; },
-    'faxes.delete': async ({ ids }) => ({ undoToken: (await svc()).faxes.softDelete(ids) }),
-    'faxes.undoDelete': async ({ undoToken }) => { (await svc()).faxes.undoDelete(undoToken); return null; },
-    'faxes.setTags': async ({ id, tags }) => { (await svc()).faxes.setTags(id, tags); return null; },
-    'faxes.setNote': async ({ id, note }) => { (await svc()).faxes.setNote(id, note); return null; },
+    'faxes.markRead': async ({ ids, read }) => { (await svc()).faxes.markRead(ids, read); ctx.emitFaxesChanged(); return null; },
+    'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); ctx.emitFaxesChanged(); return null; },
+    'faxes.delete': async ({ ids }) => { const undoToken = (await svc()).faxes.softDelete(ids); ctx.emitFaxesChanged(); return { undoToken }; },
+    'faxes.undoDelete': async ({ undoToken }) => { (await svc()).faxes.undoDelete(undoToken); ctx.emitFaxesChanged(); return null; },
+    'faxes.setTags': async ({ id, tags }) => { (await svc()).faxes.setTags(id, tags); ctx.emitFaxesChanged(); return null; },
+    'faxes.setNote': async ({ id, note }) => { (await svc()).faxes.setNote(id, note); ctx.emitFaxesChanged(); return null; },
     'faxes.print': async ({ id }) => {
       const s = await svc();
       const doc = pdfOf(s, id);

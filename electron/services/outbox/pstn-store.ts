@@ -1,0 +1,83 @@
+/**
+ * The PSTN path's own tables in the desk database, created on first use so the shared schema
+ * in inbox/database.ts stays untouched:
+ *
+ *  - `pstn_jobs`: one row per fax the user sent over the phone network, from "accepted" until
+ *    the provider says delivered or failed. `provider_fax_id` is NULL until the provider has
+ *    taken the fax; a restart with a NULL id submits again under the same idempotency key
+ *    (the outbox item id), so the provider recognises the repeat instead of faxing twice.
+ *  - `pstn_kv`: the synchronous KeyValueStore the adapters need (Telnyx idempotency records,
+ *    webhook event ids already handled). Holds ids and fingerprints only, never a secret.
+ */
+import type { Db } from '../inbox/database.ts';
+import type { KeyValueStore } from '../pstn/provider.ts';
+import type { PstnProviderName } from '../../../shared/domain/types.ts';
+
+const PSTN_SCHEMA = `
+CREATE TABLE IF NOT EXISTS pstn_jobs (
+  fax_id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  provider_fax_id TEXT,
+  submit_attempts INTEGER NOT NULL DEFAULT 0,
+  polls INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  done INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pstn_jobs_due ON pstn_jobs (done, next_attempt_at);
+CREATE INDEX IF NOT EXISTS pstn_jobs_by_provider_fax ON pstn_jobs (provider, provider_fax_id);
+
+CREATE TABLE IF NOT EXISTS pstn_kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+export function ensurePstnTables(db: Db): void {
+  db.exec(PSTN_SCHEMA);
+}
+
+export interface PstnJobRow {
+  fax_id: string;
+  org_id: string;
+  provider: PstnProviderName;
+  provider_fax_id: string | null;
+  submit_attempts: number;
+  polls: number;
+  next_attempt_at: number;
+  done: number;
+}
+
+/**
+ * KeyValueStore over `pstn_kv`. putIfAbsent is one INSERT … ON CONFLICT statement, so two
+ * copies of the same webhook racing each other cannot both be "first seen".
+ */
+export class SqliteKeyValueStore implements KeyValueStore {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get(key: string, nowSeconds: number): string | undefined {
+    const row = this.#db.prepare('SELECT value FROM pstn_kv WHERE key = ? AND expires_at > ?').get(key, nowSeconds) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  put(key: string, value: string, expiresAtSeconds: number): void {
+    this.#db.prepare('INSERT INTO pstn_kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      .run(key, value, expiresAtSeconds);
+  }
+
+  putIfAbsent(key: string, value: string, expiresAtSeconds: number, nowSeconds: number): boolean {
+    // An expired entry counts as absent: replace it in the same statement.
+    const res = this.#db.prepare(
+      `INSERT INTO pstn_kv (key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE pstn_kv.expires_at <= ?`,
+    ).run(key, value, expiresAtSeconds, nowSeconds);
+    return res.changes === 1;
+  }
+
+  /** Drop expired entries (called now and then by the PSTN worker). */
+  prune(nowSeconds: number): void {
+    this.#db.prepare('DELETE FROM pstn_kv WHERE expires_at <= ?').run(nowSeconds);
+  }
+}
