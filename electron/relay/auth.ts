@@ -2,14 +2,12 @@
  * FXE1 request authentication for the relay, on top of shared/protocol. Two paths share one
  * nonce memory:
  *  - JSON requests have their (small) body in hand: shared/protocol verifyRequest;
- *  - uploads stream up to 100 MiB and only keep the body's SHA-256, so their header is
- *    checked before the body is read (parse, skew, known key: reject early and stop reading)
- *    and the signature over the body hash after it.
+ *  - uploads stream up to 100 MiB and only keep the body's SHA-256: the header alone is
+ *    checked before the body is read (checkRequestHeader: reject early and stop reading),
+ *    then verifyRequest runs on the body's hash (bodySha256Hex) once it is all in.
  * Accepted nonces are also written to the database, so a replay is refused after a restart.
  */
-import { b64uDecode, isProtocolError, NonceCache, parseAuthorization, utf8Encode, verifyRequest } from '../../shared/protocol/index.ts';
-import type { ParsedAuthorization } from '../../shared/protocol/index.ts';
-import { DOMAIN_REQUEST, verifyWithDomain } from '../../shared/protocol/ed25519-domain.ts';
+import { b64uDecode, checkRequestHeader, isProtocolError, NonceCache, parseAuthorization, verifyRequest } from '../../shared/protocol/index.ts';
 import { AUTH_MAX_SKEW_SECONDS, AUTH_NONCE_WINDOW_SECONDS } from '../../shared/fxe-api/index.ts';
 import { RelayHttpError } from './http-util.ts';
 import type { OrgRow, RelayStore } from './store.ts';
@@ -51,35 +49,43 @@ export class RelayAuth {
     return this.accepted(keyId, p.header, nowSeconds);
   }
 
-  /** Upload, step 1 (before reading the body): parse, skew and key. Nothing is recorded. */
-  precheck(header: string | undefined): { auth: ParsedAuthorization; org: OrgRow; publicKey: Uint8Array } {
+  /**
+   * Upload, step 1 (before reading the body): parse, skew and key, so a bad request is refused
+   * before 100 MiB are read. Nothing is recorded; step 2 repeats these checks.
+   */
+  precheck(header: string | undefined): { header: string } {
     if (header === undefined) throw new RelayHttpError('auth_missing');
-    let auth: ParsedAuthorization;
     try {
-      auth = parseAuthorization(header);
+      checkRequestHeader({ header, nowSeconds: this.now(), publicKeyFor: (id) => this.signingKeyOf(id), maxSkewSeconds: AUTH_MAX_SKEW_SECONDS });
     } catch (e) {
       throw toHttpError(e);
     }
-    if (Math.abs(this.now() - auth.ts) > AUTH_MAX_SKEW_SECONDS) throw new RelayHttpError('auth_stale');
-    const org = this.store.orgByKeyId(auth.keyId);
-    const publicKey = org ? decodeKey(org.signing_pub) : undefined;
-    if (!org || !publicKey) throw new RelayHttpError('auth_unknown_key');
-    return { auth, org, publicKey };
+    return { header };
   }
 
   /**
-   * Upload, step 2 (after the whole body): the signature over the streamed body's hash, then
-   * the nonce (recorded only now that the request is proven authentic). The skew is checked
-   * again: a slow upload must still have been signed within the window when it completes.
+   * Upload, step 2 (after the whole body): the same verifyRequest as JSON requests, given the
+   * streamed body's hash instead of the body. The skew is checked again at completion, and
+   * the nonce is recorded only now that the request is proven authentic.
    */
   verifyStreamed(p: { pre: ReturnType<RelayAuth['precheck']>; method: string; target: string; bodySha256Hex: string }): OrgRow {
-    const { auth, org, publicKey } = p.pre;
     const nowSeconds = this.now();
-    const payload = utf8Encode(`${p.method}\n${p.target}\n${p.bodySha256Hex}\n${auth.ts}\n${auth.nonce}`);
-    if (!verifyWithDomain(publicKey, DOMAIN_REQUEST, payload, auth.sig)) throw new RelayHttpError('bad_signature');
-    if (this.nonces.seen(auth.keyId, auth.nonce, nowSeconds)) throw new RelayHttpError('auth_replayed');
-    this.store.recordNonce(auth.keyId, auth.nonce, nowSeconds);
-    return org;
+    let keyId: string;
+    try {
+      ({ keyId } = verifyRequest({
+        header: p.pre.header,
+        method: p.method,
+        path: p.target,
+        bodySha256Hex: p.bodySha256Hex,
+        nowSeconds,
+        publicKeyFor: (id) => this.signingKeyOf(id),
+        nonces: this.nonces,
+        maxSkewSeconds: AUTH_MAX_SKEW_SECONDS,
+      }));
+    } catch (e) {
+      throw toHttpError(e);
+    }
+    return this.accepted(keyId, p.pre.header, nowSeconds);
   }
 
   private accepted(keyId: string, header: string, nowSeconds: number): OrgRow {

@@ -13,15 +13,20 @@ import { BlobStore } from './inbox/blob-store.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { openDatabase, type Db } from './inbox/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
+import { PageCounter } from './inbox/page-count.ts';
+import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { KeyPins } from './outbox/key-pins.ts';
 import { Outbox } from './outbox/outbox.ts';
+import { PstnOutbox } from './outbox/pstn-outbox.ts';
+import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
 import { startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import { SettingsStore } from './settings.ts';
+import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 
@@ -38,6 +43,12 @@ export interface ServiceOptions {
   relayRetries?: number;
   relayTimeoutMs?: number;
   outboxRetryBaseMs?: number;
+  /** PSTN lane timing (tests shorten it): first status poll, submit backoff, adapter retries. */
+  pstnPollBaseMs?: number;
+  pstnRetryBaseMs?: number;
+  pstnHttpRetry?: Partial<RetryPolicy>;
+  /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
+  keyRotationGraceMs?: number;
   /** Safety-net poll interval while in webhook mode. */
   webhookSafetyPollSeconds?: number;
 }
@@ -52,8 +63,16 @@ export interface DeskServices {
   pins: KeyPins;
   clients: RelayClientPool;
   outbox: Outbox;
+  /** The phone-network lane of the outbox (issue 6). */
+  pstn: PstnOutbox;
   pipeline: ReceivePipeline;
   poller: Poller;
+  /** Fills in the page count of stored faxes, after they are stored (never blocking it). */
+  pages: PageCounter;
+  /** Key rotation of our orgs and the retirement of their old bundles. */
+  rotation: KeyRotation;
+  /** Retention policy and the purge of deleted faxes (start(): at once, then hourly). */
+  retention: RetentionJob;
   contacts: ContactRepository;
   settings: SettingsStore;
   relayReachable: boolean | null;
@@ -79,27 +98,51 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const pins = new KeyPins(db, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
+  const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
+  // Every fax stored or queued gets its page count once it is safely on disk.
+  const emit = (e: IpcEvent): void => {
+    o.emit(e);
+    if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
+  };
   const clients = new RelayClientPool(orgs, {
     fetch: o.fetch, nowMs: o.nowMs,
     ...(o.relayRetries === undefined ? {} : { retries: o.relayRetries }),
     ...(o.relayTimeoutMs === undefined ? {} : { timeoutMs: o.relayTimeoutMs }),
   });
+  const pstn = new PstnOutbox({
+    db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
+    ...(o.pstnPollBaseMs === undefined ? {} : { pollBaseMs: o.pstnPollBaseMs }),
+    ...(o.pstnRetryBaseMs === undefined ? {} : { retryBaseMs: o.pstnRetryBaseMs }),
+    ...(o.pstnHttpRetry === undefined ? {} : { httpRetry: o.pstnHttpRetry }),
+  });
   const outbox = new Outbox({
-    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit: o.emit, spoolDir: join(o.dataDir, 'spool'), log: o.log,
+    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, spoolDir: join(o.dataDir, 'spool'), log: o.log, pstn,
     ...(o.outboxRetryBaseMs === undefined ? {} : { retryBaseMs: o.outboxRetryBaseMs }),
   });
   const pipeline = new ReceivePipeline({
-    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit: o.emit, log: o.log,
+    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, log: o.log,
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+  });
+
+  const rotation = new KeyRotation({
+    db, vault, orgs, clients, faxes, nowMs: o.nowMs, log: o.log,
+    isSettled: (orgId, messageId) => pipeline.isSettled(orgId, messageId),
+    ...(o.keyRotationGraceMs === undefined ? {} : { graceMs: o.keyRotationGraceMs }),
+  });
+
+  const retention = new RetentionJob({
+    faxes, blobs, nowMs: o.nowMs, log: o.log,
+    settings: () => settings.get().retention,
+    onChanged: () => o.emit({ type: 'faxes.changed' }),
   });
 
   // A crash between writing a body and committing its row leaves an orphan: remove it.
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pipeline, contacts: new ContactRepository(db), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
     relayReachable: null,
     webhook: null,
     poller: new Poller({
@@ -110,7 +153,10 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         const st = settings.get();
         return (st.receiveMode === 'webhook' ? (o.webhookSafetyPollSeconds ?? 300) : st.pollIntervalSeconds) * 1000;
       },
-      onTick: () => outbox.checkDeliveries(),
+      onTick: async () => {
+        await outbox.checkDeliveries();
+        await rotation.tick();
+      },
       onReachability: (ok) => { s.relayReachable = ok; },
       log: o.log,
     }),
@@ -148,7 +194,10 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     },
     async close() {
       await s.poller.stop();
+      await pages.stop();
+      await retention.stop();
       await outbox.stop();
+      await pstn.stop();
       if (s.webhook) await s.webhook.close();
       orgs.close();
       db.close();

@@ -15,12 +15,15 @@ import type { AppStatus, FxeApi, IpcEvent, RequestChannel, RequestOf, ResponseOf
 import { isRequestChannel } from '../../shared/ipc/contract.ts';
 import type { OrgSummary, Result, UserError } from '../../shared/domain/types.ts';
 import type { CryptoBackend } from '../../shared/protocol/index.ts';
+import { createNodeBackend } from './crypto/node-backend.ts';
 import { openServices, type DeskServices } from './desk-services.ts';
 import { DeskError, errorDetail, toUserError } from './errors.ts';
 import { createHandlers, type Dialogs, type Printer } from './ipc/handlers.ts';
 import { validateRequest } from './ipc/validate.ts';
 import type { Keychain } from './keychain/keychain.ts';
+import type { RetentionReport } from './inbox/retention.ts';
 import type { CrashPoint } from './receiver/pipeline.ts';
+import type { RetryPolicy } from './pstn/http.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import { importKeysZipBytes } from './vault/onboarding.ts';
 
@@ -59,6 +62,12 @@ export interface DeskDeps {
     relayRetries?: number;
     relayTimeoutMs?: number;
     outboxRetryBaseMs?: number;
+    /** Shorten the old bundle's grace period after a key rotation. */
+    keyRotationGraceMs?: number;
+    /** PSTN lane: first status poll and submit backoff (ms), and the adapters' in-request retries. */
+    pstnPollBaseMs?: number;
+    pstnRetryBaseMs?: number;
+    pstnHttpRetry?: Partial<RetryPolicy>;
   };
 }
 
@@ -68,17 +77,20 @@ export interface Desk extends FxeApi {
   pollNow(): Promise<number>;
   /** Run the outbox until idle (tests). */
   flushOutbox(): Promise<void>;
+  /** Run retention and the purge of deleted faxes now (tests; it also runs hourly). */
+  runRetention(): Promise<RetentionReport>;
   /** The listener's local URL in webhook mode (for the tunnel setup screen and tests). */
   webhookListenerUrl(): string | null;
 }
 
+/**
+ * The native backend (node:crypto) for every seal and open in the main process: a static
+ * import, so the bundle always carries it and a packaging slip cannot silently fall back
+ * to noble's ~10x slower SHA-256. It picks noble per primitive itself where the runtime
+ * lacks one (Electron's BoringSSL has no streaming chacha20-poly1305).
+ */
 async function defaultBackend(): Promise<CryptoBackend | undefined> {
-  try {
-    const mod = (await import('./crypto/node-backend.ts')) as { createNodeBackend?: () => CryptoBackend };
-    return mod.createNodeBackend?.();
-  } catch {
-    return undefined; // noble is the fallback inside the protocol core
-  }
+  return createNodeBackend();
 }
 
 export async function createDesk(deps: DeskDeps): Promise<Desk> {
@@ -116,12 +128,20 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
           ...(deps.testing?.relayRetries === undefined ? {} : { relayRetries: deps.testing.relayRetries }),
           ...(deps.testing?.relayTimeoutMs === undefined ? {} : { relayTimeoutMs: deps.testing.relayTimeoutMs }),
           ...(deps.testing?.outboxRetryBaseMs === undefined ? {} : { outboxRetryBaseMs: deps.testing.outboxRetryBaseMs }),
+          ...(deps.testing?.keyRotationGraceMs === undefined ? {} : { keyRotationGraceMs: deps.testing.keyRotationGraceMs }),
+          ...(deps.testing?.pstnPollBaseMs === undefined ? {} : { pstnPollBaseMs: deps.testing.pstnPollBaseMs }),
+          ...(deps.testing?.pstnRetryBaseMs === undefined ? {} : { pstnRetryBaseMs: deps.testing.pstnRetryBaseMs }),
+          ...(deps.testing?.pstnHttpRetry === undefined ? {} : { pstnHttpRetry: deps.testing.pstnHttpRetry }),
         });
         services = s;
         unlockError = null;
         if (deps.autoStart !== false) {
           await s.pipeline.resumeOwedReceipts();
+          await s.rotation.resume();
+          s.pages.backfill();
+          s.retention.start();
           s.outbox.start();
+          s.pstn.start();
           await s.applyReceiveMode();
         }
         return s;
@@ -196,6 +216,10 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     async flushOutbox() {
       const s = await open();
       await s.outbox.kick();
+    },
+    async runRetention() {
+      const s = await open();
+      return s.retention.runOnce();
     },
     webhookListenerUrl() {
       return services?.webhook?.url ?? null;

@@ -391,6 +391,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           initialTo={compose.to}
           forward={compose.forward}
           onClose={() => (setCompose(null), setRefreshKey((k) => k + 1))}
+          onOpenSettings={() => (setCompose(null), setView({ kind: 'settings' }))}
         />
       )}
       <Toasts toasts={toasts} dismiss={dismissToast} />

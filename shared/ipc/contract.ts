@@ -77,6 +77,8 @@ export interface IpcRequests {
   /** The backup is the keys.zip encrypted under this passphrase (scrypt + AES-256-GCM); at least 10 characters. */
   'orgs.exportBackup': [{ orgId: string; passphrase?: string }, { savedTo: string } | null];
   'orgs.rotateKeys': [{ orgId: string }, OrgSummary];
+  /** Restore from an encrypted backup (orgs.exportBackup): main opens the file dialog itself. null = cancelled. */
+  'orgs.importBackup': [{ passphrase: string }, OrgSummary | null];
 
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
   'faxes.get': [{ id: string }, FaxDetail];
@@ -155,7 +157,7 @@ export const IPC_EVENT_CHANNEL = 'fxe:event';
 
 export const REQUEST_CHANNELS: readonly RequestChannel[] = [
   'app.status', 'demo.start',
-  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys',
+  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys', 'orgs.importBackup',
   'faxes.list', 'faxes.get', 'faxes.document', 'faxes.markRead', 'faxes.archive', 'faxes.delete', 'faxes.undoDelete',
   'faxes.setTags', 'faxes.setNote', 'faxes.print', 'faxes.saveAs', 'faxes.printDeliveryConfirmation', 'faxes.resend',
   'faxes.forward', 'faxes.tags',

@@ -29,6 +29,26 @@ export interface CryptoBackend {
    * not verify. The caller compares `sha256` before releasing the plaintext.
    */
   openAndHash?(key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }>;
+
+  // Optional small primitives. They are a fixed cost per message (about 10 ms with noble, a
+  // few hundred µs natively), which is what limits a 1 MiB fax. Each one a backend leaves out
+  // is noble's (shared/protocol/primitives.ts picks), so a runtime that lacks one (Electron's
+  // BoringSSL has no ML-KEM) still works. Every one must give noble's bytes and verdicts.
+  /** Ed25519 (RFC 8032) signature of `message` with a 32-byte seed. */
+  ed25519Sign?(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Strict Ed25519 verification; false (never a throw) for any bad key or signature. */
+  ed25519Verify?(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** X25519 public key of a 32-byte secret. */
+  x25519PublicKey?(secret: Uint8Array): Uint8Array;
+  /** X25519 shared secret; throws on an invalid key or an all-zero (low-order) result. */
+  x25519SharedSecret?(secret: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * ML-KEM-768 (FIPS 203) encapsulation to a 1184-byte public key, with the backend's own
+   * randomness (used only when the caller did not inject a random source). Throws on a bad key.
+   */
+  mlkem768Encapsulate?(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  /** ML-KEM-768 decapsulation with the 2400-byte (expanded) secret key. Throws on a bad key. */
+  mlkem768Decapsulate?(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
 }
 
 function nobleChachaOpen(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {

@@ -6,6 +6,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, utf8Encode } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
+import { ed25519Sign, ed25519Verify } from './primitives.ts';
 
 function domainTag(tag: string): Uint8Array {
   const bytes = utf8Encode(tag);
@@ -26,20 +28,17 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(seed);
 }
 
-export function signWithDomain(seed: Uint8Array, domain: Uint8Array, payload: Uint8Array): Uint8Array {
+/** `backend`: an optional native Ed25519 (same bytes: Ed25519 signatures are deterministic). */
+export function signWithDomain(seed: Uint8Array, domain: Uint8Array, payload: Uint8Array, backend?: CryptoBackend): Uint8Array {
   if (seed.length !== ED25519_SEED_LENGTH) throw new ProtocolError('malformed', 'An Ed25519 private key must be 32 bytes.', 'seed');
-  return ed25519.sign(concatBytes(domain, payload), seed);
+  return ed25519Sign(backend, seed, concatBytes(domain, payload));
 }
 
 /**
  * Strict RFC 8032 verification (zip215 off: no non-canonical encodings), as OpenSSL does.
  * Returns false for any malformed key or signature rather than throwing.
  */
-export function verifyWithDomain(publicKey: Uint8Array, domain: Uint8Array, payload: Uint8Array, signature: Uint8Array): boolean {
+export function verifyWithDomain(publicKey: Uint8Array, domain: Uint8Array, payload: Uint8Array, signature: Uint8Array, backend?: CryptoBackend): boolean {
   if (publicKey.length !== ED25519_PUBLIC_LENGTH || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
-  try {
-    return ed25519.verify(signature, concatBytes(domain, payload), publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return ed25519Verify(backend, publicKey, concatBytes(domain, payload), signature);
 }

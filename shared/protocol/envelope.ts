@@ -128,7 +128,7 @@ export async function sealEnvelopeWith(p: Omit<SealParams, 'plaintext'> & { seal
   const cek = random(CEK_LENGTH);
   const nonce24 = random(BODY_NONCE_LENGTH);
   try {
-    const wrappedKeys = bundles.map((b) => wrapCek({ cek, aad, ...b, random }));
+    const wrappedKeys = bundles.map((b) => wrapCek({ cek, aad, ...b, random: p.random, backend }));
     const body = await p.sealBody(cek, nonce24, aad);
     const signed = {
       message_id: messageId,
@@ -143,7 +143,7 @@ export async function sealEnvelopeWith(p: Omit<SealParams, 'plaintext'> & { seal
       metadata: p.metadata,
       created_at: Math.floor(p.createdAt),
     };
-    const signature = signWithDomain(p.senderBundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(signed, backend));
+    const signature = signWithDomain(p.senderBundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(signed, backend), backend);
     return {
       message_id: signed.message_id,
       suite: signed.suite,
@@ -266,7 +266,7 @@ export function envelopeToJson(envelope: Envelope): string {
 /** Throws ProtocolError('bad_signature') unless the sender's bundle key signed this envelope. */
 export function verifyEnvelopeSignature(envelope: Envelope, senderBundleEd25519Pub: Uint8Array, backend: CryptoBackend = nobleBackend): void {
   const sig = b64uDecode(envelope.sender_sig, 'sender_sig');
-  if (!verifyWithDomain(senderBundleEd25519Pub, DOMAIN_ENVELOPE, envelopeSigningPayload(envelope, backend), sig)) {
+  if (!verifyWithDomain(senderBundleEd25519Pub, DOMAIN_ENVELOPE, envelopeSigningPayload(envelope, backend), sig, backend)) {
     throw new ProtocolError('bad_signature', "The fax's sender signature does not match: it may have been altered or forged.", 'sender_sig');
   }
 }
@@ -323,7 +323,7 @@ export async function openEnvelopeWith(p: Omit<OpenParams, 'ciphertext'> & { bod
   const aad = envelopeAad(e.message_id, e.sender_org_id, e.recipient_org_id, e.metadata, backend);
   let cek: Uint8Array | undefined;
   try {
-    cek = unwrapCek(decodeWrappedKey(e.wrapped_keys[index]!, index), p.recipient, aad);
+    cek = unwrapCek(decodeWrappedKey(e.wrapped_keys[index]!, index), p.recipient, aad, backend);
   } catch (err) {
     if (err instanceof ProtocolError) await hashThenThrow(err);
     throw err;

@@ -12,3 +12,4 @@ export * from './request-auth.ts';
 export * from './receipt.ts';
 export * from './bundle.ts';
 export * from './webhook.ts';
+export * from './primitives.ts';

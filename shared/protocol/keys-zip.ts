@@ -202,6 +202,18 @@ function checkX25519Pair(secret: Uint8Array, pub: Uint8Array): void {
 /** Reads and fully validates a keys.zip. Errors are ProtocolError('keys_zip_invalid') naming the entry. */
 export async function readKeysZip(zip: Uint8Array): Promise<OrgKeys> {
   const declared = checkStructure(zip);
+  // The caller's buffer stays the caller's (noble's rule): jszip works on our own copy, so
+  // the chunks we wipe below (stored entries are views into the archive) are never theirs.
+  // (new Uint8Array(view) copies; Buffer#slice would not.)
+  const ownCopy = new Uint8Array(zip);
+  try {
+    return await readValidatedKeys(ownCopy, declared);
+  } finally {
+    ownCopy.fill(0);
+  }
+}
+
+async function readValidatedKeys(zip: Uint8Array, declared: Map<string, RawZipEntry>): Promise<OrgKeys> {
   let archive: JSZip;
   try {
     // checkCRC32 would make jszip inflate every entry up front, bombs included: we check

@@ -16,8 +16,8 @@ import { DOMAIN_REQUEST, signWithDomain, verifyWithDomain } from './ed25519-doma
 export const FXE1_MAX_SKEW_SECONDS = 300;
 export const FXE1_NONCE_WINDOW_SECONDS = 600;
 
-function requestPayload(method: string, path: string, body: Uint8Array, ts: string, nonce: string): Uint8Array {
-  return utf8Encode(`${method}\n${path}\n${hexEncode(sha256(body))}\n${ts}\n${nonce}`);
+function requestPayloadFromHash(method: string, path: string, bodySha256Hex: string, ts: string, nonce: string): Uint8Array {
+  return utf8Encode(`${method}\n${path}\n${bodySha256Hex}\n${ts}\n${nonce}`);
 }
 
 /** Returns the full header value "FXE1 key_id=…,ts=…,nonce=…,sig=…". */
@@ -34,7 +34,7 @@ export function signRequest(p: {
 }): string {
   const ts = String(Math.floor(p.nowSeconds));
   const nonce = b64uEncode(p.nonce ?? randomBytes(16));
-  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayload(p.method, p.path, p.body, ts, nonce));
+  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayloadFromHash(p.method, p.path, hexEncode(sha256(p.body)), ts, nonce));
   return `FXE1 key_id=${p.keyId},ts=${ts},nonce=${nonce},sig=${b64uEncode(sig)}`;
 }
 
@@ -110,20 +110,27 @@ export class NonceCache {
   }
 }
 
-/**
- * Server side. Order: parse → skew → key lookup → signature → nonce. The nonce is recorded
- * only after the signature verifies, so forged requests cannot burn a real client's nonces.
- */
-export function verifyRequest(p: {
+/** What the server knows about the request body: exactly one of the two. */
+export interface RequestBodyProof {
+  /** The whole body. */
+  body?: Uint8Array;
+  /** Hex SHA-256 of the body (either case), for servers that hash a streamed body as it arrives. */
+  bodySha256Hex?: string;
+}
+
+export interface RequestHeaderCheck {
   header: string | undefined;
-  method: string;
-  path: string;
-  body: Uint8Array;
   nowSeconds: number;
   publicKeyFor: (keyId: string) => Uint8Array | undefined;
-  nonces: NonceCache;
   maxSkewSeconds?: number;
-}): { keyId: string } {
+}
+
+/**
+ * The checks that need only the header: parse → skew → key lookup. A server streaming a
+ * large body runs this before reading it (to refuse early and stop reading); verifyRequest
+ * runs it again at the end, so nothing is trusted from the early call. Records nothing.
+ */
+export function checkRequestHeader(p: RequestHeaderCheck): { auth: ParsedAuthorization; publicKey: Uint8Array } {
   if (p.header === undefined) throw new ProtocolError('auth_malformed', 'The request is not signed (no Authorization header).', 'Authorization');
   const auth = parseAuthorization(p.header);
   const maxSkew = p.maxSkewSeconds ?? FXE1_MAX_SKEW_SECONDS;
@@ -132,7 +139,34 @@ export function verifyRequest(p: {
   }
   const publicKey = p.publicKeyFor(auth.keyId);
   if (publicKey === undefined) throw new ProtocolError('auth_unknown_key', 'The request is signed with a key this server does not know.', 'Authorization');
-  const payload = requestPayload(p.method, p.path, p.body, String(auth.ts), auth.nonce);
+  return { auth, publicKey };
+}
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+function bodyHashHex(p: RequestBodyProof): string {
+  // Both or neither is a server bug, not a client fault: refuse rather than guess.
+  if ((p.body === undefined) === (p.bodySha256Hex === undefined)) {
+    throw new ProtocolError('malformed', 'The request verifier needs either the body or its SHA-256, not both or neither.', 'body');
+  }
+  if (p.body !== undefined) return hexEncode(sha256(p.body));
+  if (typeof p.bodySha256Hex !== 'string' || !SHA256_HEX.test(p.bodySha256Hex)) {
+    throw new ProtocolError('malformed', 'The request body hash given to the verifier is not 64 hex characters.', 'bodySha256Hex');
+  }
+  // The client signed lowercase hex (Python's hexdigest()).
+  return p.bodySha256Hex.toLowerCase();
+}
+
+/**
+ * Server side. Order: parse → skew → key lookup → signature → nonce. The nonce is recorded
+ * only after the signature verifies, so forged requests cannot burn a real client's nonces.
+ * Give either the body or, for a streamed body, its SHA-256 in hex (`bodySha256Hex`).
+ */
+export function verifyRequest(
+  p: RequestHeaderCheck & RequestBodyProof & { method: string; path: string; nonces: NonceCache },
+): { keyId: string } {
+  const { auth, publicKey } = checkRequestHeader(p);
+  const payload = requestPayloadFromHash(p.method, p.path, bodyHashHex(p), String(auth.ts), auth.nonce);
   if (!verifyWithDomain(publicKey, DOMAIN_REQUEST, payload, auth.sig)) {
     throw new ProtocolError('bad_signature', 'The request signature does not match.', 'Authorization');
   }

@@ -8,14 +8,15 @@
  * public keys in `info` bind the wrap key to this exact recipient (no unknown-key share).
  * Every secret created here is wiped in `finally`.
  */
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { b64uDecode, b64uEncode, concatBytes, utf8Encode } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
 import { CEK_LENGTH } from './body-cipher.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
+import { mlkem768Decapsulate, mlkem768Encapsulate, x25519PublicKey, x25519SharedSecret } from './primitives.ts';
+import { randomBytes } from '@noble/hashes/utils.js';
 
 export const MLKEM768_PUBLIC_LENGTH = 1184;
 export const MLKEM768_SECRET_LENGTH = 2400;
@@ -64,31 +65,38 @@ export function wrapCek(p: {
   bundleId: string;
   mlkemPublic: Uint8Array;
   x25519Public: Uint8Array;
-  random: (n: number) => Uint8Array;
+  /**
+   * Injected randomness (deterministic tests): every random byte then comes from it, drawn in
+   * the same order as always (ML-KEM m, ephemeral secret, wrap nonce). Absent: the system
+   * CSPRNG, and the backend may encapsulate natively.
+   */
+  random?: (n: number) => Uint8Array;
+  backend?: CryptoBackend;
 }): WrappedKey {
   if (p.mlkemPublic.length !== MLKEM768_PUBLIC_LENGTH) throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an ML-KEM key of the wrong size.`, 'ml_kem_pub');
   if (p.x25519Public.length !== X25519_KEY_LENGTH) throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an X25519 key of the wrong size.`, 'x25519_pub');
-  const kemMsg = p.random(32);
-  const ephSecret = p.random(X25519_KEY_LENGTH);
+  const random = p.random ?? randomBytes;
+  const kemMsg = p.random ? p.random(32) : undefined;
+  const ephSecret = random(X25519_KEY_LENGTH);
   let ssPq: Uint8Array | undefined;
   let ssClassical: Uint8Array | undefined;
   let wrapKey: Uint8Array | undefined;
   try {
     let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
     try {
-      encapsulated = ml_kem768.encapsulate(p.mlkemPublic, kemMsg);
+      encapsulated = mlkem768Encapsulate(p.backend, p.mlkemPublic, kemMsg);
     } catch (cause) {
       throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an invalid ML-KEM key.`, 'ml_kem_pub', { cause });
     }
     ssPq = encapsulated.sharedSecret;
-    const ephPublic = x25519.getPublicKey(ephSecret);
+    const ephPublic = x25519PublicKey(p.backend, ephSecret);
     try {
-      ssClassical = x25519.getSharedSecret(ephSecret, p.x25519Public);
+      ssClassical = x25519SharedSecret(p.backend, ephSecret, p.x25519Public);
     } catch (cause) {
       throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an invalid X25519 key.`, 'x25519_pub', { cause });
     }
     wrapKey = deriveWrapKey(ssPq, ssClassical, wrapInfo(ephPublic, p.x25519Public, p.mlkemPublic));
-    const wrapNonce = p.random(WRAP_NONCE_LENGTH);
+    const wrapNonce = random(WRAP_NONCE_LENGTH);
     const wrapped = gcm(wrapKey, wrapNonce, p.aad).encrypt(p.cek);
     return {
       recipient_key_bundle_id: p.bundleId,
@@ -98,7 +106,7 @@ export function wrapCek(p: {
       wrapped_cek: b64uEncode(wrapped),
     };
   } finally {
-    kemMsg.fill(0);
+    kemMsg?.fill(0);
     ephSecret.fill(0);
     ssPq?.fill(0);
     ssClassical?.fill(0);
@@ -123,13 +131,13 @@ export function decodeWrappedKey(wk: WrappedKey, index: number): { kemCt: Uint8A
 }
 
 /** Unwraps the CEK; any cryptographic failure is ProtocolError('unwrap_failed'). */
-export function unwrapCek(decoded: ReturnType<typeof decodeWrappedKey>, recipient: RecipientKemKeys, aad: Uint8Array): Uint8Array {
+export function unwrapCek(decoded: ReturnType<typeof decodeWrappedKey>, recipient: RecipientKemKeys, aad: Uint8Array, backend?: CryptoBackend): Uint8Array {
   let ssPq: Uint8Array | undefined;
   let ssClassical: Uint8Array | undefined;
   let wrapKey: Uint8Array | undefined;
   try {
-    ssPq = ml_kem768.decapsulate(decoded.kemCt, recipient.mlkemSecret);
-    ssClassical = x25519.getSharedSecret(recipient.x25519Secret, decoded.ephPublic);
+    ssPq = mlkem768Decapsulate(backend, decoded.kemCt, recipient.mlkemSecret);
+    ssClassical = x25519SharedSecret(backend, recipient.x25519Secret, decoded.ephPublic);
     wrapKey = deriveWrapKey(ssPq, ssClassical, wrapInfo(decoded.ephPublic, recipient.x25519Public, recipient.mlkemPublic));
     const cek = gcm(wrapKey, decoded.wrapNonce, aad).decrypt(decoded.wrappedCek);
     if (cek.length !== CEK_LENGTH) {

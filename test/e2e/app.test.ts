@@ -169,7 +169,16 @@ describe('fxe Desk in Chromium against the real services', () => {
   it('a fax tampered with in transit shows an error and no document', async () => {
     // A compromised relay (or network) flips one character of the ciphertext it hands out.
     pharmacy.desk.interceptFetch = (url, init, real) => {
-      if (!/\/v1\/messages\/[^/?]+$/.test(new URL(url).pathname) || (init?.method ?? 'GET') !== 'GET') return null;
+      if ((init?.method ?? 'GET') !== 'GET') return null;
+      if (/\/v1\/messages\/[^/?]+\/ciphertext$/.test(new URL(url).pathname)) {
+        // The raw download (ciphertext-download extension): flip one byte of the body.
+        return real(url, init).then(async (res) => {
+          const raw = new Uint8Array(await res.arrayBuffer());
+          raw[40] = raw[40]! ^ 0x01;
+          return new Response(raw, { status: res.status, headers: res.headers });
+        });
+      }
+      if (!/\/v1\/messages\/[^/?]+$/.test(new URL(url).pathname)) return null;
       return real(url, init).then(async (res) => {
         const text = await res.text();
         const at = text.indexOf('"ciphertext": "') + '"ciphertext": "'.length + 40;

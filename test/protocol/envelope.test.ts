@@ -11,6 +11,8 @@ import type { CryptoBackend, Envelope, OrgKeys, ProtocolErrorCode } from '../../
 import { alicePub, allBackends, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
 
 const backends = allBackends();
+/** The signature and wrapped-key tables run on noble and on node's native Ed25519 / X25519 / ML-KEM. */
+const tamperBackends = backends.filter((b) => b.label === 'noble' || b.label === 'node (default)');
 afterAll(async () => {
   for (const { backend } of backends) await (backend as { close?: () => Promise<void> }).close?.();
 });
@@ -55,103 +57,106 @@ describe('the reference envelope', () => {
   });
 });
 
-describe('tamper: every character of every signed string field → bad_signature', () => {
-  const fields = ['message_id', 'sender_org_id', 'sender_key_bundle_id', 'recipient_org_id', 'from_number', 'from_name', 'to_number', 'ciphertext_sha256'] as const;
-  for (const field of fields) {
-    it(field, async () => {
-      const base = referenceEnvelope();
-      const value = base[field]!;
-      expect(value.length).toBeGreaterThan(0);
-      for (let i = 0; i < value.length; i++) {
-        const e = clone(base);
-        e[field] = changeAt(value, i);
-        expect(await openCode(e, referenceCiphertext()), `${field}[${i}]`).toBe('bad_signature');
-      }
-      const appended = clone(base);
-      appended[field] = `${value}0`;
-      expect(await openCode(appended, referenceCiphertext())).toMatch(/^(bad_signature|malformed)$/);
+for (const { label, backend } of tamperBackends) {
+  const openCodeWith = (e: Envelope, ct: Uint8Array, who: 'bob' | 'bob_rotated' = 'bob'): Promise<ProtocolErrorCode | 'opened'> => openCode(e, ct, backend, who);
+  describe(`tamper: every character of every signed string field → bad_signature (${label})`, () => {
+    const fields = ['message_id', 'sender_org_id', 'sender_key_bundle_id', 'recipient_org_id', 'from_number', 'from_name', 'to_number', 'ciphertext_sha256'] as const;
+    for (const field of fields) {
+      it(field, async () => {
+        const base = referenceEnvelope();
+        const value = base[field]!;
+        expect(value.length).toBeGreaterThan(0);
+        for (let i = 0; i < value.length; i++) {
+          const e = clone(base);
+          e[field] = changeAt(value, i);
+          expect(await openCodeWith(e, referenceCiphertext()), `${field}[${i}]`).toBe('bad_signature');
+        }
+        const appended = clone(base);
+        appended[field] = `${value}0`;
+        expect(await openCodeWith(appended, referenceCiphertext())).toMatch(/^(bad_signature|malformed)$/);
+      });
+    }
+
+    it('from_name: null instead of text', async () => {
+      const e = clone(referenceEnvelope());
+      e.from_name = null;
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('bad_signature');
     });
-  }
 
-  it('from_name: null instead of text', async () => {
-    const e = clone(referenceEnvelope());
-    e.from_name = null;
-    expect(await openCode(e, referenceCiphertext())).toBe('bad_signature');
-  });
-
-  it('created_at: every digit, and the same value written as 1795444419.0', async () => {
-    const base = referenceEnvelope();
-    const lexeme = String(base.created_at);
-    for (let i = 0; i < lexeme.length; i++) {
-      const e = clone(base);
-      e.created_at = new JsonNumber(changeAt(lexeme, i));
-      expect(await openCode(e, referenceCiphertext()), `created_at[${i}]`).toBe('bad_signature');
-    }
-    const asFloat = clone(base);
-    asFloat.created_at = new JsonNumber(`${lexeme}.0`);
-    expect(await openCode(asFloat, referenceCiphertext())).toBe('bad_signature');
-  });
-
-  it('metadata: each key and value changed, a key added, a key removed, 2 → 2.0', async () => {
-    const base = referenceEnvelope();
-    const variants: Envelope['metadata'][] = [];
-    for (const [k, v] of Object.entries(base.metadata)) {
-      for (let i = 0; i < k.length; i++) {
-        const m = { ...base.metadata };
-        delete m[k];
-        m[changeAt(k, i)] = v;
-        variants.push(m);
+    it('created_at: every digit, and the same value written as 1795444419.0', async () => {
+      const base = referenceEnvelope();
+      const lexeme = String(base.created_at);
+      for (let i = 0; i < lexeme.length; i++) {
+        const e = clone(base);
+        e.created_at = new JsonNumber(changeAt(lexeme, i));
+        expect(await openCodeWith(e, referenceCiphertext()), `created_at[${i}]`).toBe('bad_signature');
       }
-      if (typeof v === 'string') for (let i = 0; i < v.length; i++) variants.push({ ...base.metadata, [k]: changeAt(v, i) });
-    }
-    variants.push({ ...base.metadata, extra: 'x' });
-    const removed = { ...base.metadata };
-    delete removed['pages'];
-    variants.push(removed, { ...base.metadata, pages: new JsonNumber('2.0') }, { ...base.metadata, pages: new JsonNumber('3') });
-    expect(variants.length).toBeGreaterThan(40);
-    for (const metadata of variants) {
-      const e = clone(base);
-      e.metadata = metadata;
-      expect(await openCode(e, referenceCiphertext()), JSON.stringify(metadata)).toBe('bad_signature');
-    }
-  });
+      const asFloat = clone(base);
+      asFloat.created_at = new JsonNumber(`${lexeme}.0`);
+      expect(await openCodeWith(asFloat, referenceCiphertext())).toBe('bad_signature');
+    });
 
-  it('the same metadata with keys in another order still opens (the hash sorts keys)', async () => {
-    const e = clone(referenceEnvelope());
-    e.metadata = Object.fromEntries(Object.entries(e.metadata).reverse());
-    expect(await openCode(e, referenceCiphertext())).toBe('opened');
-  });
+    it('metadata: each key and value changed, a key added, a key removed, 2 → 2.0', async () => {
+      const base = referenceEnvelope();
+      const variants: Envelope['metadata'][] = [];
+      for (const [k, v] of Object.entries(base.metadata)) {
+        for (let i = 0; i < k.length; i++) {
+          const m = { ...base.metadata };
+          delete m[k];
+          m[changeAt(k, i)] = v;
+          variants.push(m);
+        }
+        if (typeof v === 'string') for (let i = 0; i < v.length; i++) variants.push({ ...base.metadata, [k]: changeAt(v, i) });
+      }
+      variants.push({ ...base.metadata, extra: 'x' });
+      const removed = { ...base.metadata };
+      delete removed['pages'];
+      variants.push(removed, { ...base.metadata, pages: new JsonNumber('2.0') }, { ...base.metadata, pages: new JsonNumber('3') });
+      expect(variants.length).toBeGreaterThan(40);
+      for (const metadata of variants) {
+        const e = clone(base);
+        e.metadata = metadata;
+        expect(await openCodeWith(e, referenceCiphertext()), JSON.stringify(metadata)).toBe('bad_signature');
+      }
+    });
 
-  it('every byte of the signature', async () => {
-    const base = referenceEnvelope();
-    const sig = b64uDecode(base.sender_sig);
-    for (let i = 0; i < sig.length; i++) {
-      const bad = sig.slice();
-      bad[i] = bad[i]! ^ 0x01;
-      const e = clone(base);
-      e.sender_sig = b64uEncode(bad);
-      expect(await openCode(e, referenceCiphertext()), `sig[${i}]`).toBe('bad_signature');
-    }
-  });
+    it('the same metadata with keys in another order still opens (the hash sorts keys)', async () => {
+      const e = clone(referenceEnvelope());
+      e.metadata = Object.fromEntries(Object.entries(e.metadata).reverse());
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('opened');
+    });
 
-  it('a signature of the wrong length is malformed, a signature from another key is bad', async () => {
-    const e = clone(referenceEnvelope());
-    e.sender_sig = b64uEncode(new Uint8Array(63));
-    expect(await openCode(e, referenceCiphertext())).toBe('bad_signature');
-    e.sender_sig = 'not base64!';
-    expect(await openCode(e, referenceCiphertext())).toBe('malformed');
-    const bob = await orgKeys('bob');
-    const resigned = clone(referenceEnvelope());
-    resigned.sender_sig = b64uEncode(signWithDomain(bob.bundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(resigned)));
-    expect(await openCode(resigned, referenceCiphertext())).toBe('bad_signature');
-  });
+    it('every byte of the signature', async () => {
+      const base = referenceEnvelope();
+      const sig = b64uDecode(base.sender_sig);
+      for (let i = 0; i < sig.length; i++) {
+        const bad = sig.slice();
+        bad[i] = bad[i]! ^ 0x01;
+        const e = clone(base);
+        e.sender_sig = b64uEncode(bad);
+        expect(await openCodeWith(e, referenceCiphertext()), `sig[${i}]`).toBe('bad_signature');
+      }
+    });
 
-  it('another suite → unsupported_suite', async () => {
-    const e = clone(referenceEnvelope());
-    e.suite = 'fxe-v2-something';
-    expect(await openCode(e, referenceCiphertext())).toBe('unsupported_suite');
+    it('a signature of the wrong length is malformed, a signature from another key is bad', async () => {
+      const e = clone(referenceEnvelope());
+      e.sender_sig = b64uEncode(new Uint8Array(63));
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('bad_signature');
+      e.sender_sig = 'not base64!';
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('malformed');
+      const bob = await orgKeys('bob');
+      const resigned = clone(referenceEnvelope());
+      resigned.sender_sig = b64uEncode(signWithDomain(bob.bundleSeed, DOMAIN_ENVELOPE, envelopeSigningPayload(resigned)));
+      expect(await openCodeWith(resigned, referenceCiphertext())).toBe('bad_signature');
+    });
+
+    it('another suite → unsupported_suite', async () => {
+      const e = clone(referenceEnvelope());
+      e.suite = 'fxe-v2-something';
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('unsupported_suite');
+    });
   });
-});
+}
 
 describe('tamper: the ciphertext', () => {
   for (const { label, backend } of backends) {
@@ -185,68 +190,71 @@ describe('tamper: the ciphertext', () => {
   });
 });
 
-describe('tamper: the wrapped key', () => {
-  const fields = [['kem_ct', 17], ['x25519_ephemeral_pub', 1], ['wrap_nonce', 1], ['wrapped_cek', 1]] as const;
-  for (const [field, step] of fields) {
-    it(`${field}: bytes flipped → unwrap_failed`, async () => {
-      const base = referenceEnvelope();
-      const bytes = b64uDecode(base.wrapped_keys[0]![field]);
-      const positions = [...bytes.keys()].filter((i) => i % step === 0 || i === bytes.length - 1);
-      for (const i of positions) {
-        const bad = bytes.slice();
-        bad[i] = bad[i]! ^ 0x01;
-        const e = clone(base);
-        e.wrapped_keys[0]![field] = b64uEncode(bad);
-        expect(await openCode(e, referenceCiphertext()), `${field}[${i}]`).toBe('unwrap_failed');
-      }
-    });
-    it(`${field}: wrong length or not base64url → malformed`, async () => {
+for (const { label, backend } of tamperBackends) {
+  const openCodeWith = (e: Envelope, ct: Uint8Array, who: 'bob' | 'bob_rotated' = 'bob'): Promise<ProtocolErrorCode | 'opened'> => openCode(e, ct, backend, who);
+  describe(`tamper: the wrapped key (${label})`, () => {
+    const fields = [['kem_ct', 17], ['x25519_ephemeral_pub', 1], ['wrap_nonce', 1], ['wrapped_cek', 1]] as const;
+    for (const [field, step] of fields) {
+      it(`${field}: bytes flipped → unwrap_failed`, async () => {
+        const base = referenceEnvelope();
+        const bytes = b64uDecode(base.wrapped_keys[0]![field]);
+        const positions = [...bytes.keys()].filter((i) => i % step === 0 || i === bytes.length - 1);
+        for (const i of positions) {
+          const bad = bytes.slice();
+          bad[i] = bad[i]! ^ 0x01;
+          const e = clone(base);
+          e.wrapped_keys[0]![field] = b64uEncode(bad);
+          expect(await openCodeWith(e, referenceCiphertext()), `${field}[${i}]`).toBe('unwrap_failed');
+        }
+      });
+      it(`${field}: wrong length or not base64url → malformed`, async () => {
+        const e = clone(referenceEnvelope());
+        e.wrapped_keys[0]![field] = b64uEncode(new Uint8Array(5));
+        expect(await openCodeWith(e, referenceCiphertext())).toBe('malformed');
+        e.wrapped_keys[0]![field] = '***';
+        expect(await openCodeWith(e, referenceCiphertext())).toBe('malformed');
+      });
+    }
+
+    it('a low-order X25519 ephemeral key → unwrap_failed', async () => {
       const e = clone(referenceEnvelope());
-      e.wrapped_keys[0]![field] = b64uEncode(new Uint8Array(5));
-      expect(await openCode(e, referenceCiphertext())).toBe('malformed');
-      e.wrapped_keys[0]![field] = '***';
-      expect(await openCode(e, referenceCiphertext())).toBe('malformed');
+      e.wrapped_keys[0]!.x25519_ephemeral_pub = b64uEncode(new Uint8Array(32));
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('unwrap_failed');
     });
-  }
 
-  it('a low-order X25519 ephemeral key → unwrap_failed', async () => {
-    const e = clone(referenceEnvelope());
-    e.wrapped_keys[0]!.x25519_ephemeral_pub = b64uEncode(new Uint8Array(32));
-    expect(await openCode(e, referenceCiphertext())).toBe('unwrap_failed');
-  });
+    it('tampering with the other bundle’s wrapped key does not affect ours', async () => {
+      const e = clone(referenceEnvelope());
+      e.wrapped_keys[1]!.wrapped_cek = b64uEncode(new Uint8Array(48));
+      expect(await openCodeWith(e, referenceCiphertext(), 'bob')).toBe('opened');
+      expect(await openCodeWith(e, referenceCiphertext(), 'bob_rotated')).toBe('unwrap_failed');
+    });
 
-  it('tampering with the other bundle’s wrapped key does not affect ours', async () => {
-    const e = clone(referenceEnvelope());
-    e.wrapped_keys[1]!.wrapped_cek = b64uEncode(new Uint8Array(48));
-    expect(await openCode(e, referenceCiphertext(), undefined, 'bob')).toBe('opened');
-    expect(await openCode(e, referenceCiphertext(), undefined, 'bob_rotated')).toBe('unwrap_failed');
-  });
+    it('swapping the two wrapped keys’ bundle ids → unwrap_failed', async () => {
+      const e = clone(referenceEnvelope());
+      const [a, b] = e.wrapped_keys as [Envelope['wrapped_keys'][0], Envelope['wrapped_keys'][0]];
+      [a.recipient_key_bundle_id, b.recipient_key_bundle_id] = [b.recipient_key_bundle_id, a.recipient_key_bundle_id];
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('unwrap_failed');
+    });
 
-  it('swapping the two wrapped keys’ bundle ids → unwrap_failed', async () => {
-    const e = clone(referenceEnvelope());
-    const [a, b] = e.wrapped_keys as [Envelope['wrapped_keys'][0], Envelope['wrapped_keys'][0]];
-    [a.recipient_key_bundle_id, b.recipient_key_bundle_id] = [b.recipient_key_bundle_id, a.recipient_key_bundle_id];
-    expect(await openCode(e, referenceCiphertext())).toBe('unwrap_failed');
-  });
+    it('a bundle id not in wrapped_keys → no_key_for_bundle', async () => {
+      const e = clone(referenceEnvelope());
+      e.wrapped_keys[0]!.recipient_key_bundle_id = 'kb_bob_9';
+      expect(await openCodeWith(e, referenceCiphertext())).toBe('no_key_for_bundle');
+      const alice = await orgKeys('alice');
+      await expect(
+        openEnvelope({ envelope: referenceEnvelope(), ciphertext: referenceCiphertext(), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(alice) }),
+      ).rejects.toMatchObject({ code: 'no_key_for_bundle' });
+    });
 
-  it('a bundle id not in wrapped_keys → no_key_for_bundle', async () => {
-    const e = clone(referenceEnvelope());
-    e.wrapped_keys[0]!.recipient_key_bundle_id = 'kb_bob_9';
-    expect(await openCode(e, referenceCiphertext())).toBe('no_key_for_bundle');
-    const alice = await orgKeys('alice');
-    await expect(
-      openEnvelope({ envelope: referenceEnvelope(), ciphertext: referenceCiphertext(), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(alice) }),
-    ).rejects.toMatchObject({ code: 'no_key_for_bundle' });
+    it('a hash mismatch outranks a missing key (the order does not depend on the work order)', async () => {
+      const e = clone(referenceEnvelope());
+      e.wrapped_keys[0]!.recipient_key_bundle_id = 'kb_bob_9';
+      const bad = referenceCiphertext();
+      bad[100] = bad[100]! ^ 1;
+      expect(await openCodeWith(e, bad)).toBe('hash_mismatch');
+    });
   });
-
-  it('a hash mismatch outranks a missing key (the order does not depend on the work order)', async () => {
-    const e = clone(referenceEnvelope());
-    e.wrapped_keys[0]!.recipient_key_bundle_id = 'kb_bob_9';
-    const bad = referenceCiphertext();
-    bad[100] = bad[100]! ^ 1;
-    expect(await openCode(e, bad)).toBe('hash_mismatch');
-  });
-});
+}
 
 /** A validly signed envelope whose wrapped CEK is not the body's key: only the AEAD can notice. */
 async function envelopeWithWrongCek(alice: OrgKeys, bob: OrgKeys): Promise<{ envelope: Envelope; ciphertext: Uint8Array }> {

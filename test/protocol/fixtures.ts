@@ -55,8 +55,9 @@ export const alicePub = (): Uint8Array => b64uDecode(vectors.orgs.alice.public_b
 
 /**
  * Every backend the seal/open suites are parametrised over: noble; node with the overlapped
- * (worker) path forced on even for small bodies; node as it runs by default; node with the
- * cipher falling back to noble (as on an Electron without chacha20-poly1305).
+ * (worker) path forced on even for small bodies; node as it runs by default (native Ed25519,
+ * X25519 and ML-KEM too); node with the cipher falling back to noble (as on an Electron
+ * without chacha20-poly1305); node with noble's small primitives (as without ML-KEM).
  */
 export function allBackends(): { label: string; backend: CryptoBackend }[] {
   return [
@@ -64,5 +65,6 @@ export function allBackends(): { label: string; backend: CryptoBackend }[] {
     { label: 'node (overlapped)', backend: createNodeBackend({ overlapThresholdBytes: 0, chunkBytes: 64 }) },
     { label: 'node (default)', backend: createNodeBackend() },
     { label: 'node (no native chacha)', backend: createNodeBackend({ disableNativeChacha: true }) },
+    { label: 'node (noble asymmetric)', backend: createNodeBackend({ disableNativeAsymmetric: true }) },
   ];
 }

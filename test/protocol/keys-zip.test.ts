@@ -72,6 +72,24 @@ describe('keys.zip: good archives', () => {
     expect(keys.mlkemPublic).toEqual(material.mlkemPublic);
   });
 
+  it('leaves the caller\'s buffer unchanged (stored and deflated entries, Buffer and Uint8Array)', async () => {
+    const stored = buildZip(goodEntries(material));
+    const deflated = buildZip(goodEntries(material).map((e) => ({ ...e, method: 8 as const })));
+    for (const zip of [stored, deflated, Buffer.from(stored), await writeKeysZip({ ...material, credentials: { relay: 'https://r.example', org_id: 'o', key_id: 'k', bundle_id: 'b' } })]) {
+      const before = Uint8Array.from(zip);
+      const keys = await readKeysZip(zip);
+      expect(keys.mlkemSecret).toEqual(material.mlkemSecret);
+      expect(Uint8Array.from(zip)).toEqual(before);
+    }
+  });
+
+  it('leaves the caller\'s buffer unchanged when it refuses the archive', async () => {
+    const zip = buildZip(withEntry(KEYS_ZIP_ENTRIES.x25519Public, new Uint8Array(32).fill(9)));
+    const before = zip.slice();
+    await expect(readKeysZip(zip)).rejects.toThrow(/does not match/);
+    expect(zip).toEqual(before);
+  });
+
   it('tolerates extra credential fields', async () => {
     const creds = JSON.stringify({ relay: 'http://x', org_id: 'o', key_id: 'k', bundle_id: 'b', org_name: 'Acme', numbers: ['+1555'], v: 2.0 });
     const keys = await readKeysZip(buildZip(goodEntries(material, creds)));

@@ -1,7 +1,8 @@
 // FXE1 request signing and server-side verification: skew window, nonce replay window with an
 // injected clock, nonce recorded only after the signature verifies, raw '+' in the query.
 import { describe, expect, it } from 'vitest';
-import { NonceCache, ProtocolError, b64uEncode, parseAuthorization, signRequest, utf8Encode, verifyRequest } from '../../shared/protocol/index.ts';
+import { createHash } from 'node:crypto';
+import { NonceCache, ProtocolError, b64uEncode, checkRequestHeader, parseAuthorization, signRequest, utf8Encode, verifyRequest } from '../../shared/protocol/index.ts';
 import type { ProtocolErrorCode } from '../../shared/protocol/index.ts';
 import { orgKeys, vectors } from './fixtures.ts';
 import { ed25519PublicKey } from '../../shared/protocol/ed25519-domain.ts';
@@ -151,5 +152,73 @@ describe('FXE1 verification', () => {
     ['huge', `FXE1 key_id=${'k'.repeat(5000)}`],
   ])('%s header → auth_malformed', (_label, header) => {
     expect(codeOf(() => verify(header))).toBe('auth_malformed');
+  });
+});
+
+describe('FXE1 verification of a streamed body (bodySha256Hex)', () => {
+  const body = utf8Encode('--boundary\r\nstreamed multipart body\r\n--boundary--\r\n');
+  const bodyHex = createHash('sha256').update(body).digest('hex');
+  const signed = (): string => sign({ body, path: '/v1/messages?x=a+b' });
+  const verifyByHash = (header: string | undefined, bodySha256Hex: string, nonces = new NonceCache(), nowSeconds = T0): { keyId: string } =>
+    verifyRequest({ header, method: 'POST', path: '/v1/messages?x=a+b', bodySha256Hex, nowSeconds, publicKeyFor: keyFor, nonces });
+
+  it('accepts the hash of the signed body, in lowercase or uppercase hex', () => {
+    expect(verifyByHash(signed(), bodyHex)).toEqual({ keyId: 'key_t' });
+    expect(verifyByHash(signed(), bodyHex.toUpperCase())).toEqual({ keyId: 'key_t' });
+  });
+
+  it('gives the same verdict as passing the body itself', () => {
+    const header = signed();
+    expect(verifyRequest({ header, method: 'POST', path: '/v1/messages?x=a+b', body, nowSeconds: T0, publicKeyFor: keyFor, nonces: new NonceCache() })).toEqual(
+      verifyByHash(header, bodyHex),
+    );
+  });
+
+  it('rejects the hash of any other body as bad_signature, without recording the nonce', () => {
+    const nonces = new NonceCache();
+    const other = createHash('sha256').update(body.subarray(1)).digest('hex');
+    expect(codeOf(() => verifyByHash(signed(), other, nonces))).toBe('bad_signature');
+    expect(nonces.size).toBe(0);
+  });
+
+  it('refuses a value that is not a SHA-256 in hex (a server bug) before checking the signature', () => {
+    for (const bad of ['', bodyHex.slice(2), `${bodyHex}00`, `${bodyHex.slice(0, 62)}zz`, ` ${bodyHex.slice(1)}`]) {
+      expect(codeOf(() => verifyByHash(signed(), bad))).toBe('malformed');
+    }
+  });
+
+  it('runs the same header, skew and replay checks as for a whole body', () => {
+    const nonces = new NonceCache();
+    const header = signed();
+    expect(verifyByHash(header, bodyHex, nonces)).toEqual({ keyId: 'key_t' });
+    expect(codeOf(() => verifyByHash(header, bodyHex, nonces))).toBe('auth_replayed');
+    expect(codeOf(() => verifyByHash(header, bodyHex, new NonceCache(), T0 + 301))).toBe('auth_stale');
+    expect(codeOf(() => verifyByHash(header.replace('key_id=key_t', 'key_id=key_u'), bodyHex))).toBe('auth_unknown_key');
+    expect(codeOf(() => verifyByHash(undefined, bodyHex))).toBe('auth_malformed');
+  });
+});
+
+describe('checkRequestHeader (the early check before a streamed body is read)', () => {
+  it('passes a fresh header for a known key and records nothing', () => {
+    const { auth, publicKey } = checkRequestHeader({ header: sign(), nowSeconds: T0, publicKeyFor: keyFor });
+    expect(auth.keyId).toBe('key_t');
+    expect(publicKey).toEqual(pub);
+  });
+
+  it('refuses malformed, stale and unknown-key headers', () => {
+    expect(codeOf(() => checkRequestHeader({ header: 'FXE1 nope', nowSeconds: T0, publicKeyFor: keyFor }))).toBe('auth_malformed');
+    expect(codeOf(() => checkRequestHeader({ header: sign(), nowSeconds: T0 + 301, publicKeyFor: keyFor }))).toBe('auth_stale');
+    expect(codeOf(() => checkRequestHeader({ header: sign(), nowSeconds: T0, publicKeyFor: () => undefined }))).toBe('auth_unknown_key');
+  });
+});
+
+describe('verifyRequest needs exactly one of body and bodySha256Hex', () => {
+  it('refuses both or neither (a server bug) as malformed', () => {
+    const header = sign();
+    const base = { header, method: 'POST', path: '/v1/messages', nowSeconds: T0, publicKeyFor: keyFor, nonces: new NonceCache() };
+    const body = utf8Encode('{"a":1}');
+    expect(codeOf(() => verifyRequest(base))).toBe('malformed');
+    expect(codeOf(() => verifyRequest({ ...base, body, bodySha256Hex: createHash('sha256').update(body).digest('hex') }))).toBe('malformed');
+    expect(verifyRequest({ ...base, body })).toEqual({ keyId: 'key_t' });
   });
 });

@@ -50,7 +50,9 @@ describe('a relay that returns tampered data', () => {
 
   it('a tampered envelope (changed sender number) is rejected, not stored', async () => {
     const id = await send();
-    proxy.rewrite = (req, _status, body) => (req.method === 'GET' && req.path === `/v1/messages/${id}` ? { body: body.toString('utf8').replace('"+15551110001"', '"+15559999999"') } : null);
+    // Both the seed's JSON fetch and the envelope-only fetch (used with the raw download).
+    const envelopePaths = [`/v1/messages/${id}`, `/v1/messages/${id}/envelope`];
+    proxy.rewrite = (req, _status, body) => (req.method === 'GET' && envelopePaths.includes(req.path) ? { body: body.toString('utf8').replace('"+15551110001"', '"+15559999999"') } : null);
     expect(await b.desk.pollNow()).toBe(0);
     await expectNothingStoredAndStillPending();
     const err = b.events.find((e) => e.type === 'receive.error');
@@ -64,6 +66,12 @@ describe('a relay that returns tampered data', () => {
   it('a tampered ciphertext is rejected (hash mismatch), not stored', async () => {
     const id = await send();
     proxy.rewrite = (req, _status, body) => {
+      if (req.method === 'GET' && req.path === `/v1/messages/${id}/ciphertext`) {
+        // The raw download (ciphertext-download extension): flip one byte.
+        const raw = Buffer.from(body);
+        raw[100] = raw[100]! ^ 0x01;
+        return { body: raw };
+      }
       if (req.method !== 'GET' || req.path !== `/v1/messages/${id}`) return null;
       const j = JSON.parse(body.toString('utf8')) as { ciphertext: string };
       const c = j.ciphertext;

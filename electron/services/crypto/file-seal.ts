@@ -18,6 +18,8 @@ import { HashWorker } from './hash-worker.ts';
 import { createNodeBackend, nativeChachaAvailable } from './node-backend.ts';
 
 const CHUNK = 1024 * 1024;
+/** Up to this size a file is sealed / opened in memory (≤ 2× this much RAM, a few file calls). */
+const IN_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
 const sharedHasher = new HashWorker();
 
 async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
@@ -47,8 +49,9 @@ export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Env
       ...p,
       backend,
       sealBody: async (cek, nonce24, aad) => {
-        if (!nativeChachaAvailable()) {
-          // No streaming cipher in this runtime (BoringSSL without chacha20-poly1305): seal in memory.
+        if (!nativeChachaAvailable() || size <= IN_MEMORY_MAX_BYTES) {
+          // Small files (one read, one write: per-chunk file calls would cost more than the
+          // crypto), or no streaming cipher in this runtime (BoringSSL without chacha20-poly1305).
           const input = await open(p.inputPath, 'r');
           const plaintext = new Uint8Array(size);
           try {
@@ -60,7 +63,7 @@ export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Env
           plaintext.fill(0);
           const out = await open(partPath, 'w', 0o600);
           try {
-            await out.write(sealed.ciphertext);
+            await out.writeFile(sealed.ciphertext); // loops until every byte is written
           } finally {
             await out.close();
           }
@@ -142,8 +145,8 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
         sha256: () => hashFile(p.inputPath),
         open: async (cek, aad) => {
           if (size < BODY_NONCE_LENGTH + BODY_TAG_LENGTH) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
-          if (!nativeChachaAvailable()) {
-            // No streaming cipher in this runtime: hash the file, then open it in memory.
+          if (!nativeChachaAvailable() || size <= IN_MEMORY_MAX_BYTES) {
+            // Small files, or no streaming cipher in this runtime: read it whole, open it in memory.
             const input = await open(p.inputPath, 'r');
             const ciphertext = new Uint8Array(size);
             try {
@@ -157,7 +160,7 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
             if (r.plaintext) {
               const out = await open(partPath, 'w', 0o600);
               try {
-                await out.write(r.plaintext);
+                await out.writeFile(r.plaintext);
               } finally {
                 await out.close();
               }

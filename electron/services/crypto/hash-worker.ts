@@ -17,6 +17,11 @@ parentPort.on('message', (m) => {
   if (m.type === 'begin') jobs.set(m.id, createHash('sha256'));
   else if (m.type === 'chunk') {
     jobs.get(m.id).update(m.data);
+    if (m.recycle) {
+      // A pooled copy buffer: hand it back so the next chunk reuses memory already paged in.
+      parentPort.postMessage({ type: 'ack', id: m.id, spare: m.data.buffer }, [m.data.buffer]);
+      return;
+    }
     // Detach the chunk's memory now instead of waiting for this isolate's GC: otherwise up to
     // ~100 MiB of hashed chunks can pile up as garbage during a large seal.
     if (typeof m.data.buffer.transfer === 'function') m.data.buffer.transfer(0);
@@ -31,7 +36,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type WorkerReply = { type: 'ack'; id: number } | { type: 'digest'; id: number; digest: Uint8Array };
+type WorkerReply = { type: 'ack'; id: number; spare?: ArrayBuffer } | { type: 'digest'; id: number; digest: Uint8Array };
 
 interface JobState {
   inFlight: number;
@@ -51,12 +56,23 @@ export interface HashJob {
   end(): Promise<Uint8Array>;
 }
 
+/** Size of the pooled copy buffers (the backends' chunk size). */
+const SPARE_BYTES = 1024 * 1024;
+/** Smaller chunks (a nonce, a tag) are simply copied. */
+const SPARE_MIN_BYTES = 64 * 1024;
+
 /** One worker, shared by every job of one backend; kept unref'd while idle. */
 export class HashWorker {
   private worker: Worker | undefined;
   private readonly jobs = new Map<number, JobState>();
   private nextId = 1;
   private readonly maxInFlight: number;
+  /**
+   * Copy buffers the worker has handed back. A chunk that cannot be transferred (the caller's
+   * buffer) is copied into one of these: fresh memory costs a page fault per 4 KiB, which
+   * on this kind of machine is as slow as hashing it; reused memory costs only the copy.
+   */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(maxInFlight = 8) {
     this.maxInFlight = maxInFlight;
@@ -80,6 +96,7 @@ export class HashWorker {
     const job = this.jobs.get(m.id);
     if (!job) return;
     if (m.type === 'ack') {
+      if (m.spare && this.spares.length <= this.maxInFlight) this.spares.push(m.spare);
       job.inFlight--;
       job.waiters.shift()?.();
     } else {
@@ -123,9 +140,16 @@ export class HashWorker {
         if (state.failed) throw state.failed;
         // Transfer only a buffer the chunk spans exactly (Node pools small Buffers: moving a pool would detach strangers).
         const movable = transfer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
-        const data = movable ? chunk : new Uint8Array(chunk); // new Uint8Array(view) copies; Buffer#slice would not
+        let data: Uint8Array;
+        let recycle = false;
+        if (movable) data = chunk;
+        else if (chunk.length >= SPARE_MIN_BYTES && chunk.length <= SPARE_BYTES) {
+          data = new Uint8Array(this.spares.pop() ?? new ArrayBuffer(SPARE_BYTES), 0, chunk.length);
+          data.set(chunk);
+          recycle = true;
+        } else data = new Uint8Array(chunk); // new Uint8Array(view) copies; Buffer#slice would not
         state.inFlight++;
-        worker.postMessage({ type: 'chunk', id, data }, [data.buffer as ArrayBuffer]);
+        worker.postMessage({ type: 'chunk', id, data, recycle }, [data.buffer as ArrayBuffer]);
         while (state.inFlight >= this.maxInFlight && !state.failed) {
           await new Promise<void>((resolve) => state.waiters.push(resolve));
         }

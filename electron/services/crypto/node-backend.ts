@@ -11,6 +11,7 @@ import { createCipheriv, createDecipheriv, createHash, getCiphers } from 'node:c
 import { nobleBackend, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 import { HashWorker } from './hash-worker.ts';
+import { nativeAsymmetric } from './native-asymmetric.ts';
 
 const NONCE24 = 24;
 const NONCE12 = 12;
@@ -23,11 +24,13 @@ export interface NodeBackendOptions {
   chunkBytes?: number;
   /** For tests: pretend the runtime lacks native ChaCha20-Poly1305 (as some Electron builds do). */
   disableNativeChacha?: boolean;
+  /** For tests: use noble's Ed25519 / X25519 / ML-KEM even where node:crypto has them. */
+  disableNativeAsymmetric?: boolean;
 }
 
 export interface NodeCryptoBackend extends CryptoBackend {
   /** Which primitives are native in this runtime. */
-  readonly native: { chacha20poly1305: boolean; sha256: boolean };
+  readonly native: { chacha20poly1305: boolean; sha256: boolean; /** names of the small primitives done natively */ asymmetric: string[] };
   /** Stops the hash worker (it is unref'd while idle, so this is optional). */
   close(): Promise<void>;
 }
@@ -147,20 +150,31 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
     return { plaintext, sha256 };
   }
 
+  const asymmetric = options.disableNativeAsymmetric ? {} : nativeAsymmetric();
   const backend: NodeCryptoBackend = {
+    ...asymmetric,
     name: chachaNative ? 'node' : 'node-sha+noble-chacha',
-    native: { chacha20poly1305: chachaNative, sha256: true },
+    native: { chacha20poly1305: chachaNative, sha256: true, asymmetric: Object.keys(asymmetric) },
     sha256: nativeSha256,
     chachaSeal,
     chachaOpen,
     async sealAndHash(key, nonce24, plaintext, aad) {
       if (chachaNative && plaintext.length >= threshold) return sealOverlapped(key, nonce24, plaintext, aad);
       if (chachaNative) {
-        const sealed = nativeChachaSeal(key, nonce24.subarray(0, NONCE12), plaintext, aad);
-        const ciphertext = new Uint8Array(NONCE24 + sealed.length);
+        // Straight into the wire buffer after the nonce: one allocation, one copy per chunk.
+        const ciphertext = new Uint8Array(NONCE24 + plaintext.length + TAG);
         ciphertext.set(nonce24, 0);
-        ciphertext.set(sealed, NONCE24);
-        sealed.fill(0);
+        const cipher = createCipheriv('chacha20-poly1305', key, nonce24.subarray(0, NONCE12), { authTagLength: TAG });
+        cipher.setAAD(aad, { plaintextLength: plaintext.length });
+        let at = NONCE24;
+        for (let i = 0; i < plaintext.length; i += chunk) {
+          const enc = cipher.update(plaintext.subarray(i, i + chunk));
+          ciphertext.set(enc, at);
+          at += enc.length;
+        }
+        const fin = cipher.final();
+        ciphertext.set(fin, at);
+        ciphertext.set(cipher.getAuthTag(), at + fin.length);
         return { ciphertext, sha256: nativeSha256(ciphertext) };
       }
       const { ciphertext } = await nobleBackend.sealAndHash!(key, nonce24, plaintext, aad);

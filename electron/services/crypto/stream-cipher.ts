@@ -117,7 +117,7 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function createStreamSealer(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, options: StreamCipherOptions = {}): StreamSealer {
   if (!options.forceNoble && nativeStreamingChachaAvailable()) {
     const cipher = createCipheriv('chacha20-poly1305', key, nonce12, { authTagLength: TAG_LENGTH });
-    cipher.setAAD(aad);
+    cipher.setAAD(aad, { plaintextLength: 0 }); // the length only matters for CCM; chacha20-poly1305 ignores it
     return {
       update: (p) => asBytes(cipher.update(p)),
       final: () => ({ rest: asBytes(cipher.final()), tag: asBytes(cipher.getAuthTag()) }),
@@ -136,7 +136,7 @@ export function createStreamSealer(key: Uint8Array, nonce12: Uint8Array, aad: Ui
 export function createStreamOpener(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, options: StreamCipherOptions = {}): StreamOpener {
   if (!options.forceNoble && nativeStreamingChachaAvailable()) {
     const decipher = createDecipheriv('chacha20-poly1305', key, nonce12, { authTagLength: TAG_LENGTH });
-    decipher.setAAD(aad);
+    decipher.setAAD(aad, { plaintextLength: 0 }); // as above: ignored outside CCM
     return {
       update: (c) => asBytes(decipher.update(c)),
       final: (tag) => {

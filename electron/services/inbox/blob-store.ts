@@ -5,13 +5,38 @@
  * if a copy of it survives somewhere (crypto-shredding).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
-import { writeFileAtomicSync } from '../storage/atomic-file.ts';
+import { fsyncDirectory } from '../storage/atomic-file.ts';
 import type { Vault } from '../vault/vault.ts';
 
 const MAGIC = Buffer.from('FXB1');
+const HEADER_BYTES = 4 + 12;
+const TAG_BYTES = 16;
+const STREAM_CHUNK = 1024 * 1024;
+
+/**
+ * A body being written chunk by chunk (the big-fax path): encrypted as it comes, into a
+ * `.tmp` file that only `commit` makes real. Same format as `write`, so `read` opens it.
+ */
+export interface BlobWriter {
+  readonly blobId: string;
+  /** Encrypts and appends a chunk (the caller may wipe it afterwards). */
+  write(plaintext: Uint8Array): void;
+  /** Tag, fsync, rename into place: from here on the body is durable. */
+  commit(): StoredBlob;
+  /** Throws the partial file away (also safe after a failed commit). */
+  abort(): void;
+  /** Plaintext bytes written so far. */
+  readonly size: number;
+}
+
+const writeFailed = (e: unknown): DeskError => new DeskError(
+  'storage.write_failed',
+  'fxe Desk could not save the fax on this computer. Check that the disk is not full, then try again.',
+  { detail: errorDetail(e), retryable: true, cause: e },
+);
 
 export interface StoredBlob {
   blobId: string;
@@ -29,26 +54,11 @@ export class BlobStore {
 
   /** Encrypt and durably write (fsync) a body; returns what the database row must keep. */
   write(plaintext: Uint8Array): StoredBlob {
-    const blobId = randomBytes(16).toString('hex');
-    const key = randomBytes(32);
-    try {
-      const nonce = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, nonce);
-      c.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
-      const body = Buffer.concat([MAGIC, nonce, c.update(plaintext), c.final(), c.getAuthTag()]);
-      try {
-        writeFileAtomicSync(this.path(blobId), body);
-      } catch (e) {
-        throw new DeskError(
-          'storage.write_failed',
-          'fxe Desk could not save the fax on this computer. Check that the disk is not full, then try again.',
-          { detail: errorDetail(e), retryable: true, cause: e },
-        );
-      }
-      return { blobId, wrappedKey: this.vault.wrapKey(key, blobId) };
-    } finally {
-      key.fill(0);
-    }
+    // Through the streaming writer, 1 MiB at a time: a 100 MiB body costs 1 MiB of extra
+    // memory here, not two more whole copies (cipher output + concatenation).
+    const w = this.writer();
+    for (let off = 0; off < plaintext.length; off += STREAM_CHUNK) w.write(plaintext.subarray(off, off + STREAM_CHUNK));
+    return w.commit();
   }
 
   read(blobId: string, wrappedKey: Uint8Array): Uint8Array {
@@ -71,6 +81,132 @@ export class BlobStore {
       throw new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: authentication failed`, cause: e });
     } finally {
       key.fill(0);
+    }
+  }
+
+  /** Starts a streamed write; nothing is visible under the blob's name until commit. */
+  writer(): BlobWriter {
+    const blobId = randomBytes(16).toString('hex');
+    const finalPath = this.path(blobId);
+    // Ends in .tmp so that sweepOrphans removes it after a crash mid-write.
+    const tmpPath = `${finalPath}.${randomBytes(4).toString('hex')}.tmp`;
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    let fd: number;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fd = openSync(tmpPath, 'wx', 0o600);
+    } catch (e) {
+      key.fill(0);
+      throw writeFailed(e);
+    }
+    let open = true;
+    let size = 0;
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
+    const put = (bytes: Uint8Array): void => {
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    };
+    const close = (): void => {
+      if (open) { open = false; closeSync(fd); }
+    };
+    const abort = (): void => {
+      key.fill(0);
+      try { close(); } catch { /* already closed */ }
+      try { unlinkSync(tmpPath); } catch { /* already gone */ }
+    };
+    try {
+      put(MAGIC);
+      put(nonce);
+    } catch (e) {
+      abort();
+      throw writeFailed(e);
+    }
+    return {
+      blobId,
+      get size() { return size; },
+      write: (plaintext) => {
+        try {
+          put(cipher.update(plaintext));
+          size += plaintext.length;
+        } catch (e) {
+          abort();
+          throw writeFailed(e);
+        }
+      },
+      commit: () => {
+        try {
+          put(cipher.final());
+          put(cipher.getAuthTag());
+          fsyncSync(fd);
+          close();
+          renameSync(tmpPath, finalPath);
+          fsyncDirectory(this.dir);
+          return { blobId, wrappedKey: this.vault.wrapKey(key, blobId) };
+        } catch (e) {
+          abort();
+          throw writeFailed(e);
+        } finally {
+          key.fill(0);
+        }
+      },
+      abort,
+    };
+  }
+
+  /** Plaintext length of a stored body, from its file size (no decryption). */
+  plaintextSize(blobId: string): number {
+    try {
+      return statSync(this.path(blobId)).size - HEADER_BYTES - TAG_BYTES;
+    } catch (e) {
+      throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
+    }
+  }
+
+  /**
+   * Decrypts a body in 1 MiB chunks without holding it whole. The GCM tag is checked only at
+   * the end, so the last step throws storage.corrupt for a damaged file: consumers must not
+   * release anything they built from the chunks before the iteration completed (the outbox
+   * seals into a `.part` file that a failure removes).
+   */
+  async *readChunks(blobId: string, wrappedKey: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+    let fd: number;
+    try {
+      fd = openSync(this.path(blobId), 'r');
+    } catch (e) {
+      throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
+    }
+    const corrupt = (why: string, cause?: unknown): DeskError =>
+      new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: ${why}`, ...(cause ? { cause } : {}) });
+    const key = this.vault.unwrapKey(wrappedKey, blobId);
+    try {
+      const fileSize = fstatSync(fd).size;
+      const header = Buffer.alloc(HEADER_BYTES);
+      const tag = Buffer.alloc(TAG_BYTES);
+      if (fileSize < HEADER_BYTES + TAG_BYTES || readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw corrupt('bad header');
+      readSync(fd, tag, 0, TAG_BYTES, fileSize - TAG_BYTES);
+      const d = createDecipheriv('aes-256-gcm', key, header.subarray(4, 16));
+      d.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
+      d.setAuthTag(tag);
+      const end = fileSize - TAG_BYTES;
+      for (let pos = HEADER_BYTES; pos < end; ) {
+        const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, end - pos));
+        const n = readSync(fd, chunk, 0, chunk.length, pos);
+        if (n !== chunk.length) throw corrupt('file shrank while reading');
+        pos += n;
+        const plain = d.update(chunk);
+        yield new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+      }
+      let rest: Buffer;
+      try {
+        rest = d.final();
+      } catch (e) {
+        throw corrupt('authentication failed', e);
+      }
+      if (rest.length > 0) yield new Uint8Array(rest);
+    } finally {
+      key.fill(0);
+      closeSync(fd);
     }
   }
 

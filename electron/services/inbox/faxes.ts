@@ -76,7 +76,7 @@ export interface ListQuery {
   limit: number;
 }
 
-export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export';
+export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export' | 'backup-import' | 'key-rotate' | 'key-retire';
 
 const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
 
@@ -177,7 +177,7 @@ export class FaxRepository {
   }
 
   /** Soft delete: hidden at once, purged later unless the user undoes it. */
-  softDelete(ids: string[]): string {
+  softDelete(ids: string[], reason = ''): string {
     const token = randomBytes(12).toString('hex');
     const now = this.nowMs();
     const st = this.q('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
@@ -186,7 +186,7 @@ export class FaxRepository {
         const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
         if (!r) continue;
         st.run(now, token, id);
-        this.audit('delete', r.org_id, id, '');
+        this.audit('delete', r.org_id, id, reason);
       }
     })();
     return token;
@@ -233,6 +233,25 @@ export class FaxRepository {
 
   allTags(): string[] {
     return (this.q('SELECT DISTINCT tag FROM fax_tags ORDER BY tag').all() as { tag: string }[]).map((r) => r.tag);
+  }
+
+  /**
+   * Faxes the retention policy applies to: older than the cutoff, not deleted, and finished
+   * (received, sent or delivered: never a fax still waiting in the outbox). For 'archive',
+   * only those not archived yet.
+   */
+  retentionCandidates(cutoffMs: number, action: 'archive' | 'delete', limit = 5000): string[] {
+    const sql = `SELECT id FROM faxes WHERE at < ? AND deleted_at IS NULL AND folder != 'outbox'${action === 'archive' ? ' AND archived = 0' : ''} ORDER BY at LIMIT ?`;
+    return (this.q(sql).all(cutoffMs, limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  setPages(id: string, pages: number | null): void {
+    this.q('UPDATE faxes SET pages = ? WHERE id = ?').run(pages, id);
+  }
+
+  /** Stored faxes (with a body) whose page count is still unknown. */
+  idsWithoutPageCount(limit = 1000): string[] {
+    return (this.q('SELECT id FROM faxes WHERE pages IS NULL AND blob_id IS NOT NULL AND deleted_at IS NULL ORDER BY at DESC LIMIT ?').all(limit) as { id: string }[]).map((r) => r.id);
   }
 
   setNote(id: string, note: string): void {

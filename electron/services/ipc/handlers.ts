@@ -8,8 +8,10 @@ import type { Contact, OrgSummary } from '../../../shared/domain/types.ts';
 import { registerWebhooks, type DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { parseCsv } from '../inbox/contacts.ts';
+import { prependCoverPage } from '../outbox/cover-page.ts';
+import { validatePdf } from '../outbox/pdf-check.ts';
 import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
-import { exportBackup, importKeysZipBytes, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
+import { exportBackup, importBackupFile, importKeysZipBytes, offerKeysZipBackup, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
 import { isE164 } from './validate.ts';
 
 export interface Dialogs {
@@ -74,8 +76,26 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return null;
     },
     'orgs.exportBackup': async ({ orgId, passphrase }) => exportBackup(await svc(), ctx.dialogs, orgId, passphrase),
-    'orgs.rotateKeys': async () => {
-      throw new DeskError('not_supported', 'Key rotation is not available in this version of fxe Desk yet.', { detail: 'orgs.rotateKeys not implemented' });
+    'orgs.importBackup': async ({ passphrase }) => {
+      const s = await svc();
+      const path = await ctx.dialogs.openFile({ title: 'Open an fxe Desk key backup', filters: [{ name: 'fxe Desk key backup', extensions: ['json'] }] });
+      if (!path) return null;
+      const org = await importBackupFile(s, path, passphrase, ctx.log);
+      await s.applyReceiveMode();
+      ctx.emitStatus();
+      return org;
+    },
+    'orgs.rotateKeys': async ({ orgId }) => {
+      const s = await svc();
+      const { summary, keysZip } = await s.rotation.rotate(orgId);
+      ctx.emitStatus();
+      try {
+        // The keys.zip the user keeps (or restores from) must be the new one: offer it now.
+        await offerKeysZipBackup(ctx.dialogs, keysZip, ctx.log);
+      } finally {
+        keysZip.fill(0);
+      }
+      return summary;
     },
 
     'faxes.list': async (req) => (await svc()).faxes.list(req),
@@ -130,6 +150,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const s = await svc();
       const row = s.faxes.row(id);
       if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
+      // A fax waiting in needs-pstn is not on fxe; sending it "again" means the user confirmed
+      // the phone-network prompt for it: the same item goes to the provider (same idempotency key).
+      if (row.state === 'needs-pstn') { s.pstn.enqueue(id); return { id }; }
       const { pdf } = pdfOf(s, id);
       const res = await s.outbox.submit({ orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, pdf, route: row.route });
       return { id: res.id };
@@ -152,8 +175,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     'send.submit': async (req) => {
       const s = await svc();
-      if (req.coverPage) ctx.log('send.submit: cover pages are not rendered yet; sending the document only');
-      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, route: req.route });
+      let pdf = req.pdf;
+      if (req.coverPage) {
+        // Check the user's file first (a clear "not a PDF" beats a cover-page failure), then
+        // send a new PDF with the cover in front; the file the user picked is left as is.
+        const { pages } = await validatePdf(req.pdf);
+        const c = req.coverPage;
+        pdf = (await prependCoverPage(req.pdf, {
+          toName: c.toName, toNumber: req.to, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
+          documentPages: pages, date: new Date(ctx.nowMs()),
+        })).pdf;
+      }
+      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route });
       return { id: res.id };
     },
 
@@ -191,10 +224,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return next;
     },
     'settings.configurePstn': async ({ provider, fromNumber, credentials }) => {
-      const s = await svc();
-      if (provider === null) s.vault.delete('pstn/credentials');
-      else s.vault.put('pstn/credentials', new TextEncoder().encode(JSON.stringify({ provider, credentials })));
-      return s.settings.update({ pstn: { provider, configured: provider !== null, fromNumber } });
+      // Into the vault, merged with what is saved; the answer never contains a credential.
+      return (await svc()).pstn.configure({ provider, fromNumber, credentials });
     },
   };
 }

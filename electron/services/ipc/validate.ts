@@ -131,6 +131,7 @@ export const validators: Validators = {
     return { orgId: str(o, 'orgId', ORG_ID), ...(passphrase === undefined ? {} : { passphrase }) };
   },
   'orgs.rotateKeys': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.importBackup': (raw) => ({ passphrase: str(obj(raw), 'passphrase', { min: 1, max: 1024 }) }),
 
   'faxes.list': (raw) => {
     const o = obj(raw);

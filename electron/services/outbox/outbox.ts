@@ -11,13 +11,13 @@
  * recipient's pinned keys.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IpcEvent, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, bundleFingerprint, envelopeToJson, sealEnvelope, uuid4, verifyBundle, verifyReceipt, type CryptoBackend,
+  b64uDecode, bundleFingerprint, envelopeToJson, uuid4, verifyBundle, verifyReceipt, type CryptoBackend,
 } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import type { BlobStore } from '../inbox/blob-store.ts';
@@ -25,10 +25,11 @@ import type { Db } from '../inbox/database.ts';
 import type { FaxRepository } from '../inbox/faxes.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
-import { writeFileAtomicSync } from '../storage/atomic-file.ts';
+import { sealStreamToFile } from '../crypto/stream-seal.ts';
 import type { OrgRegistry } from '../vault/org-registry.ts';
 import { KeyPins, verifyLookup } from './key-pins.ts';
 import { validatePdf } from './pdf-check.ts';
+import type { PstnOutbox } from './pstn-outbox.ts';
 
 export interface OutboxDeps {
   db: Db;
@@ -45,6 +46,8 @@ export interface OutboxDeps {
   retryBaseMs?: number;
   retryCapMs?: number;
   log?: (line: string) => void;
+  /** The phone-network lane: takes faxes the user chose to send over PSTN. */
+  pstn?: PstnOutbox;
 }
 
 export interface SubmitRequest {
@@ -94,7 +97,7 @@ export class Outbox {
         : null;
       return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange };
     } catch (e) {
-      if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider: null };
+      if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider: this.d.pstn?.configuredProvider() ?? null };
       throw e;
     }
   }
@@ -106,6 +109,8 @@ export class Outbox {
       throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
     }
     const { pages } = await validatePdf(req.pdf);
+    // Over the provider's size limit: say so now, before anything is stored or uploaded.
+    if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
     const id = uuid4();
     const blob = this.d.blobs.write(req.pdf);
     const now = this.d.nowMs();
@@ -119,7 +124,9 @@ export class Outbox {
       if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, org.name);
       this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages} pages)`);
     })();
-    if (pstn) {
+    if (pstn && this.d.pstn) {
+      this.d.pstn.enqueue(id);
+    } else if (pstn) {
       this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
     } else {
       this.emitState(id, 'queued', null, null);
@@ -286,26 +293,27 @@ export class Outbox {
         }
         this.setState(id, 'encrypting', null, null);
         const keys = await this.d.orgs.keys(job.org_id);
-        const plaintext = this.d.blobs.read(fax.blob_id ?? '', fax.blob_key ?? new Uint8Array(0));
-        const { envelope, ciphertext } = await sealEnvelope({
-          plaintext, senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
+        const blobId = fax.blob_id ?? '';
+        const blobKey = fax.blob_key ?? new Uint8Array(0);
+        spool = join(this.d.spoolDir, `${id}.ct`);
+        // Sealed straight out of the encrypted blob store into the spool file, 1 MiB at a
+        // time: the PDF is never whole in memory nor in plaintext on disk. The ciphertext is
+        // what the relay sees anyway; keeping it (fsynced) lets a retry resend the identical
+        // message instead of sealing a second, different one.
+        const { envelope } = await sealStreamToFile({
+          source: this.d.blobs.readChunks(blobId, blobKey), plaintextSize: this.d.blobs.plaintextSize(blobId), outputPath: spool,
+          senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
           recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.org_id === keys.credentials.org_id ? this.d.orgs.get(job.org_id).name : null,
           toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
           createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
         });
-        plaintext.fill(0);
         envelopeJson = envelopeToJson(envelope);
-        spool = join(this.d.spoolDir, `${id}.ct`);
-        // The ciphertext is what the relay sees anyway; keeping it lets a retry resend the
-        // identical message instead of sealing a second, different one.
-        writeFileAtomicSync(spool, ciphertext);
         this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
         this.d.faxes.update(id, { recipientOrgId: verified.orgId, ciphertextSha256: envelope.ciphertext_sha256 });
       }
       this.setState(id, 'uploading', 0, null);
-      const ciphertext = readFileSync(spool);
       let lastShown = 0;
-      const result = await client.upload(envelopeJson, id, ciphertext, (sent, total) => {
+      const result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
         const p = total > 0 ? sent / total : 1;
         if (p - lastShown >= 0.05 || p >= 1) {
           lastShown = p;

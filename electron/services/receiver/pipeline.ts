@@ -11,20 +11,25 @@
  * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
  * event, and the relay's copy is left alone.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, bundleFingerprint, isJsonObject, openEnvelope, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle,
+  b64uDecode, bundleFingerprint, hexEncode, isJsonObject, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle, verifyEnvelopeSignature,
   type CryptoBackend, type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import type { BlobStore } from '../inbox/blob-store.ts';
+import { openFileToSink } from '../crypto/stream-seal.ts';
+import type { BlobStore, StoredBlob } from '../inbox/blob-store.ts';
 import type { Db } from '../inbox/database.ts';
 import type { FaxRepository } from '../inbox/faxes.ts';
 import type { KeyPins } from '../outbox/key-pins.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
+import type { RelayClient } from '../relay-client/relay-client.ts';
 import type { OrgRegistry } from '../vault/org-registry.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
@@ -53,7 +58,22 @@ export interface PipelineDeps {
   hideContentInNotifications?: () => boolean;
   crashAt?: (point: CrashPoint) => boolean;
   log?: (line: string) => void;
+  /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
+  incomingDir?: string;
 }
+
+/** A downloaded message: its envelope text and its ciphertext in a temp file, already hashed. */
+interface Downloaded {
+  envelopeText: string;
+  ciphertextPath: string;
+  size: number;
+  sha256: Uint8Array;
+  /** The relay's answer was unusable as a fax (bad base64): judged like a tampered fax. */
+  invalid?: ProtocolError;
+}
+
+/** Error codes that mean "this relay does not really serve the raw-download extension". */
+const MISSING_ROUTE_CODES = new Set(['relay.not_found', 'relay.http_404', 'relay.method_not_allowed', 'relay.http_405']);
 
 export type HandleOutcome = 'stored' | 'already-done' | 'rejected' | 'gone' | 'retry-later';
 
@@ -77,8 +97,14 @@ export class ReceivePipeline {
   private readonly d: PipelineDeps;
   private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
 
+  private readonly incomingDir: string;
+
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.incomingDir = deps.incomingDir ?? join(dirname(deps.blobs.dir), 'incoming');
+    mkdirSync(this.incomingDir, { recursive: true, mode: 0o700 });
+    // Downloads a crash interrupted: ciphertext only (what the relay holds), fetched again.
+    for (const name of readdirSync(this.incomingDir)) rmSync(join(this.incomingDir, name), { force: true });
   }
 
   /** Single-flight per message: a webhook and a poll for the same fax share one run. */
@@ -136,9 +162,9 @@ export class ReceivePipeline {
 
   private async fetchVerifyStore(orgId: string, messageId: string): Promise<HandleOutcome> {
     const client = await this.d.clients.forOrg(orgId);
-    let fetched: { envelopeText: string; ciphertextB64u: string };
+    let fetched: Downloaded;
     try {
-      fetched = await client.fetchMessage(messageId);
+      fetched = await this.download(client, messageId);
     } catch (e) {
       if (e instanceof DeskError && (e.code === 'relay.message_delivered' || e.code === 'relay.message_not_found')) {
         // Another device of this org took it, or the relay dropped it: nothing to store here.
@@ -147,10 +173,10 @@ export class ReceivePipeline {
       }
       throw e;
     }
-    this.crash('after-fetch');
     let envelope: Envelope;
     let senderOrgId: string | null = null;
     try {
+      this.crash('after-fetch');
       const whole = parseJsonLossless(fetched.envelopeText);
       if (!isJsonObject(whole)) throw new ProtocolError('malformed', 'The relay answer is not an object.', 'message');
       const envValue = whole['envelope'];
@@ -162,17 +188,37 @@ export class ReceivePipeline {
       if (envelope.message_id !== messageId) throw verifyFail('The fax is not the one the relay announced.', `asked ${messageId}, got ${envelope.message_id}`);
       if (envelope.recipient_org_id !== keys.credentials.org_id) throw verifyFail('The fax is addressed to another organisation.', `recipient ${envelope.recipient_org_id}`);
       if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(envelope.to_number)) throw verifyFail('The fax is addressed to a number that is not yours.', `to ${envelope.to_number}`);
-      const ciphertext = b64uDecode(fetched.ciphertextB64u, 'ciphertext');
+      if (fetched.invalid) throw fetched.invalid;
       const senderBundle = await client.keyBundle(envelope.sender_key_bundle_id);
       this.checkSenderBundle(envelope, senderBundle);
-      const opened = await openEnvelope({
-        envelope, ciphertext, senderBundleEd25519Pub: b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub'),
-        recipient: { bundleId: keys.credentials.bundle_id, mlkemSecret: keys.mlkemSecret, mlkemPublic: keys.mlkemPublic, x25519Secret: keys.x25519Secret, x25519Public: keys.x25519Public },
-        backend: this.d.backend,
-      });
-      this.crash('after-decrypt');
-      this.store(orgId, envelope, opened.plaintext, opened.metadata, keys.credentials.bundle_id, keys.bundleSeed);
-      opened.plaintext.fill(0);
+      // After a key rotation a fax may be sealed for our current bundle, a previous one we
+      // still hold, or both: open it with the key set the envelope names (the receipt is
+      // signed with that same bundle).
+      const opener = await this.d.orgs.keysForBundles(orgId, envelope.wrapped_keys.map((w) => w.recipient_key_bundle_id));
+      const senderPub = b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub');
+      // Verify before decrypting: the sender's signature, then that the bytes we downloaded
+      // are the ones the sender signed for. Only then is anything decrypted.
+      verifyEnvelopeSignature(envelope, senderPub, this.d.backend);
+      if (fetched.size !== envelope.size || hexEncode(fetched.sha256) !== envelope.ciphertext_sha256.toLowerCase()) {
+        throw new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
+      }
+      // Decrypted chunk by chunk straight into a new encrypted blob: the plaintext is never
+      // whole in memory nor on disk, and the blob becomes real only after the tag verified.
+      const writer = this.d.blobs.writer();
+      let blob: StoredBlob | null = null;
+      try {
+        const opened = await openFileToSink({
+          envelope, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256, senderBundleEd25519Pub: senderPub,
+          recipient: { bundleId: opener.credentials.bundle_id, mlkemSecret: opener.mlkemSecret, mlkemPublic: opener.mlkemPublic, x25519Secret: opener.x25519Secret, x25519Public: opener.x25519Public },
+          sink: (chunk) => writer.write(chunk),
+          backend: this.d.backend,
+        });
+        this.crash('after-decrypt');
+        blob = writer.commit();
+        this.store(orgId, envelope, blob, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+      } finally {
+        if (!blob) writer.abort();
+      }
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
@@ -183,7 +229,45 @@ export class ReceivePipeline {
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
       return 'rejected';
+    } finally {
+      await rm(fetched.ciphertextPath, { force: true });
     }
+  }
+
+  /**
+   * Envelope + ciphertext into a temp file. The raw-download extension when the relay lists
+   * it (no base64, no 133 MiB JSON string in memory); the seed's JSON fetch otherwise, and
+   * also when a relay lists the extension but does not actually serve it.
+   */
+  private async download(client: RelayClient, messageId: string): Promise<Downloaded> {
+    const ciphertextPath = join(this.incomingDir, `${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}.${randomBytes(4).toString('hex')}.ct`);
+    if (await client.hasExtension('ciphertext-download')) {
+      try {
+        const { envelopeText } = await client.fetchEnvelope(messageId);
+        const got = await client.downloadCiphertext(messageId, ciphertextPath);
+        return { envelopeText, ciphertextPath, size: got.size, sha256: got.sha256 };
+      } catch (e) {
+        if (!(e instanceof DeskError && MISSING_ROUTE_CODES.has(e.code))) throw e;
+        this.d.log?.(`receive ${messageId}: the relay lists ciphertext-download but does not serve it (${e.code}); using the JSON fetch`);
+        client.forgetExtensions();
+      }
+    }
+    const fetched = await client.fetchMessage(messageId);
+    let ciphertext: Uint8Array;
+    try {
+      ciphertext = b64uDecode(fetched.ciphertextB64u, 'ciphertext');
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      return { envelopeText: fetched.envelopeText, ciphertextPath, size: -1, sha256: new Uint8Array(32), invalid: e };
+    }
+    const out = await open(ciphertextPath, 'w', 0o600);
+    try {
+      await out.write(ciphertext);
+    } finally {
+      await out.close();
+    }
+    const digest = createHash('sha256').update(ciphertext).digest();
+    return { envelopeText: fetched.envelopeText, ciphertextPath, size: ciphertext.length, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) };
   }
 
   /** The sender's bundle must belong to the sender org and be signed by its pinned org key. */
@@ -209,10 +293,10 @@ export class ReceivePipeline {
     if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
   }
 
-  private store(orgId: string, envelope: Envelope, plaintext: Uint8Array, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
-    // Body first (fsynced); the row that points at it commits after. A crash in between
-    // leaves an orphan file that start-up sweeps away, never a row without a body.
-    const blob = this.d.blobs.write(plaintext);
+  private store(orgId: string, envelope: Envelope, blob: StoredBlob, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
+    // The body is already committed (fsynced) by the caller; the row that points at it
+    // commits here. A crash in between leaves an orphan file that start-up sweeps away,
+    // never a row without a body.
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
@@ -224,14 +308,14 @@ export class ReceivePipeline {
       this.d.db.transaction(() => {
         this.d.faxes.insert({
           id: localId, orgId, direction: 'in', route: 'fxe', peerNumber: envelope.from_number, peerName: envelope.from_name, fileName,
-          pages: null, sizeBytes: plaintext.length, at: now, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
+          pages: null, sizeBytes, at: now, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
           recipientOrgId: envelope.recipient_org_id, fromNumber: envelope.from_number, toNumber: envelope.to_number,
           ciphertextSha256: envelope.ciphertext_sha256, metadataJson: JSON.stringify(metadata, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'lexeme' in v ? (v as { lexeme: string }).lexeme : v)),
           blobId: blob.blobId, blobKey: blob.wrappedKey,
         });
         this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
           .run(orgId, envelope.message_id, localId, JSON.stringify(receipt), envelope.sender_org_id, now);
-        this.d.faxes.audit('receive', orgId, localId, `from ${envelope.from_number} (${envelope.sender_org_id}), ${plaintext.length} bytes`);
+        this.d.faxes.audit('receive', orgId, localId, `from ${envelope.from_number} (${envelope.sender_org_id}), ${sizeBytes} bytes`);
       })();
     } catch (e) {
       this.d.blobs.remove(blob.blobId);

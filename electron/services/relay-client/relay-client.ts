@@ -5,12 +5,16 @@
  * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
 import type {
   BundleView, HealthResponse, LookupResponse, MessageStatusResponse, OrgResponse, PendingListResponse,
   ReceiptResponse, UploadResponse, WebhookSecretResponse,
 } from '../../../shared/fxe-api/types.ts';
-import { signRequest } from '../../../shared/protocol/index.ts';
+import { CIPHERTEXT_SHA256_HEADER } from '../../../shared/fxe-api/types.ts';
+import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
+import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
+import { signRequestForBodyHash } from '../crypto/request-sign.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
@@ -45,7 +49,18 @@ interface RequestSpec {
   signed?: boolean;
   /** Extra time allowed for big bodies. */
   bytesHint?: number;
+  /** A body too big to hold: re-opened for every attempt, signed by its precomputed hash. */
+  streamBody?: StreamBody;
 }
+
+interface StreamBody {
+  length: number;
+  sha256Hex: string;
+  open(): ReadableStream<Uint8Array>;
+}
+
+/** How long a relay's /v1/health extension list is trusted before asking again. */
+const EXTENSIONS_TTL_MS = 10 * 60_000;
 
 export interface UploadProgress {
   (sentBytes: number, totalBytes: number): void;
@@ -58,6 +73,7 @@ export class RelayClient {
   readonly baseUrl: string;
   private readonly opts: RelayClientOptions;
   private readonly nowMs: () => number;
+  private extensionsCache: { at: number; list: ReadonlySet<string> } | null = null;
 
   constructor(opts: RelayClientOptions) {
     this.opts = opts;
@@ -120,6 +136,128 @@ export class RelayClient {
       if (e instanceof DeskError && e.code === 'relay.duplicate_message') return { message_id: messageId, alreadyUploaded: true };
       throw e;
     }
+  }
+
+  /**
+   * The same upload with the ciphertext streamed from a file (the big-fax path): the body is
+   * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
+   * re-reads the file.
+   */
+  async uploadFile(envelopeJson: string, messageId: string, ciphertextPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+    const boundary = `----fxedesk${randomBytes(12).toString('hex')}`;
+    const head = te.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="envelope"\r\nContent-Type: application/json\r\n\r\n${envelopeJson}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="ciphertext"; filename="ct.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    const tail = te.encode(`\r\n--${boundary}--\r\n`);
+    const hash = createHash('sha256').update(head);
+    let ciphertextLength = 0;
+    try {
+      const handle = await open(ciphertextPath, 'r');
+      try {
+        const buf = new Uint8Array(STREAM_CHUNK);
+        for (;;) {
+          const { bytesRead } = await handle.read(buf, 0, buf.length, ciphertextLength);
+          if (bytesRead === 0) break;
+          hash.update(buf.subarray(0, bytesRead));
+          ciphertextLength += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      throw new DeskError('outbox.spool_unreadable', 'fxe Desk could not read the encrypted fax it prepared. It will encrypt it again.', { detail: errorDetail(e), cause: e });
+    }
+    const length = head.length + ciphertextLength + tail.length;
+    const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, ciphertextPath, ciphertextLength, tail, onProgress) };
+    try {
+      const j = await this.json<UploadResponse>({
+        method: 'POST', path: '/v1/messages', streamBody, contentType: `multipart/form-data; boundary=${boundary}`, bytesHint: length,
+      });
+      if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');
+      return { message_id: j.message_id, alreadyUploaded: false };
+    } catch (e) {
+      if (e instanceof DeskError && e.code === 'relay.duplicate_message') return { message_id: messageId, alreadyUploaded: true };
+      throw e;
+    }
+  }
+
+  /** Whether the relay's /v1/health lists an extension (cached; an unreachable health counts as "no"). */
+  async hasExtension(name: RelayExtension): Promise<boolean> {
+    const now = this.nowMs();
+    if (!this.extensionsCache || now - this.extensionsCache.at > EXTENSIONS_TTL_MS) {
+      let list: string[] = [];
+      try {
+        const h = await this.health();
+        list = Array.isArray(h.extensions) ? h.extensions.filter((x): x is RelayExtension => typeof x === 'string') : [];
+      } catch {
+        // A relay without /v1/health is a seed-only relay: no extensions.
+      }
+      this.extensionsCache = { at: now, list: new Set(list) };
+    }
+    return this.extensionsCache.list.has(name);
+  }
+
+  /** Forget the cached extension list (after a route the relay claimed turned out missing). */
+  forgetExtensions(): void {
+    this.extensionsCache = null;
+  }
+
+  /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
+  async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
+    const res = await this.send({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}/envelope` });
+    const text = await this.readText(res, 'envelope');
+    let shape: { envelope?: unknown };
+    try { shape = JSON.parse(text) as typeof shape; } catch { throw garbage('envelope: not JSON'); }
+    if (typeof shape.envelope !== 'object' || shape.envelope === null) throw garbage('envelope: missing envelope');
+    return { envelopeText: text };
+  }
+
+  /**
+   * The raw ciphertext (extension) streamed into `destPath` (mode 0600) while hashed, never
+   * more than MAX_CIPHERTEXT_BYTES. On any failure the partial file is removed.
+   */
+  async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
+    const path = `/v1/messages/${encodeURIComponent(messageId)}/ciphertext`;
+    const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
+    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > MAX_CIPHERTEXT_BYTES) {
+      await res.body?.cancel().catch(() => undefined);
+      throw garbage(`ciphertext: Content-Length ${declared} is over the ${MAX_CIPHERTEXT_BYTES}-byte cap`);
+    }
+    if (!res.body) throw garbage('ciphertext: no body');
+    const hash = createHash('sha256');
+    let size = 0;
+    const out = await open(destPath, 'w', 0o600);
+    try {
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          let step: ReadableStreamReadResult<Uint8Array>;
+          try {
+            step = await reader.read();
+          } catch (e) {
+            throw unreachable(this.baseUrl, `reading ${path}: ${errorDetail(e)}`, e);
+          }
+          if (step.done) break;
+          size += step.value.length;
+          if (size > MAX_CIPHERTEXT_BYTES) throw garbage(`ciphertext: more than ${MAX_CIPHERTEXT_BYTES} bytes`);
+          hash.update(step.value);
+          await out.write(step.value);
+        }
+      } finally {
+        reader.releaseLock();
+      }
+      if (Number.isFinite(declared) && declared !== size) throw unreachable(this.baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
+      await out.close();
+    } catch (e) {
+      await out.close().catch(() => undefined);
+      await res.body.cancel().catch(() => undefined);
+      await rm(destPath, { force: true });
+      throw e;
+    }
+    const digest = hash.digest();
+    return { size, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength), relaySha256Hex: res.headers.get(CIPHERTEXT_SHA256_HEADER) };
   }
 
   /** Pending messages addressed to us (polling extension). */
@@ -232,7 +370,10 @@ export class RelayClient {
     if (spec.contentType) headers['content-type'] = spec.contentType;
     if (spec.signed !== false) {
       if (!this.opts.identity) throw new DeskError('internal', 'fxe Desk tried to talk to the relay without keys.', { detail: `${method} ${path} without identity` });
-      headers['authorization'] = signRequest({
+      headers['authorization'] = spec.streamBody ? signRequestForBodyHash({
+        method, path, bodySha256Hex: spec.streamBody.sha256Hex, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
+        nowSeconds: Math.floor(this.nowMs() / 1000),
+      }) : signRequest({
         method, path, body: whole, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
         nowSeconds: Math.floor(this.nowMs() / 1000),
       });
@@ -240,7 +381,11 @@ export class RelayClient {
     const timeoutMs = (this.opts.timeoutMs ?? 30_000) + Math.ceil((spec.bytesHint ?? 0) / (256 * 1024)) * 1000;
     const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
     if (method !== 'GET') {
-      if (spec.onProgress) {
+      if (spec.streamBody) {
+        init.body = spec.streamBody.open();
+        init.duplex = 'half';
+        headers['content-length'] = String(spec.streamBody.length);
+      } else if (spec.onProgress) {
         init.body = progressStream(whole, spec.onProgress);
         init.duplex = 'half';
         headers['content-length'] = String(whole.length);
@@ -275,6 +420,55 @@ function concat(parts: Uint8Array[]): Uint8Array {
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
+}
+
+/** head ‖ the file's bytes ‖ tail, read 1 MiB at a time as the transport pulls; reports progress. */
+function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, tail: Uint8Array, onProgress?: UploadProgress): ReadableStream<Uint8Array> {
+  const total = head.length + fileLength + tail.length;
+  let handle: Awaited<ReturnType<typeof open>> | null = null;
+  let stage: 'head' | 'file' | 'tail' | 'done' = 'head';
+  let filePos = 0;
+  let sent = 0;
+  const closeFile = async (): Promise<void> => {
+    const h = handle;
+    handle = null;
+    await h?.close().catch(() => undefined);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        let chunk: Uint8Array;
+        if (stage === 'head') {
+          chunk = head;
+          stage = fileLength > 0 ? 'file' : 'tail';
+        } else if (stage === 'file') {
+          handle ??= await open(filePath, 'r');
+          // A fresh buffer per chunk: the transport may still hold the previous one.
+          const buf = new Uint8Array(Math.min(STREAM_CHUNK, fileLength - filePos));
+          const { bytesRead } = await handle.read(buf, 0, buf.length, filePos);
+          if (bytesRead === 0) throw new Error('the encrypted fax file shrank while it was being uploaded');
+          chunk = buf.subarray(0, bytesRead);
+          filePos += bytesRead;
+          if (filePos >= fileLength) { stage = 'tail'; await closeFile(); }
+        } else if (stage === 'tail') {
+          chunk = tail;
+          stage = 'done';
+        } else {
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+        sent += chunk.length;
+        onProgress?.(sent, total);
+      } catch (e) {
+        await closeFile();
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await closeFile();
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** A body stream that reports how much of it the transport has pulled. */

@@ -2,14 +2,14 @@
  * Getting an org into the desk: import a keys.zip (from a file the user picked), redeem an
  * invite (keys generated here, only public halves leave), and export an encrypted backup.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
 import { generateKeyMaterial, writeKeysZip } from '../../../shared/protocol/index.ts';
 import type { DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { writeFileAtomicSync } from '../storage/atomic-file.ts';
-import { checkPassphrase, encryptBackup } from './backup.ts';
+import { checkPassphrase, decryptBackup, encryptBackup } from './backup.ts';
 
 export interface SaveDialog {
   saveFile(opts: { title: string; defaultPath: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
@@ -69,6 +69,23 @@ export async function redeemInvite(
   return importKeysZipBytes(s, zip, log ? { log } : {});
 }
 
+/**
+ * After a key rotation: offer to save the new keys.zip (the plain fxe format, like the one
+ * the user got when joining). Cancelling is allowed (an encrypted backup can be exported from
+ * Settings later); a failed write is logged, the rotation itself already succeeded.
+ */
+export async function offerKeysZipBackup(dialogs: SaveDialog, keysZip: Uint8Array, log?: (l: string) => void): Promise<string | null> {
+  const path = await dialogs.saveFile({ title: 'Save your new fxe keys (keep this file safe; the old one no longer works)', defaultPath: 'keys.zip', filters: [{ name: 'fxe keys', extensions: ['zip'] }] });
+  if (!path) return null;
+  try {
+    writeFileAtomicSync(path, keysZip, 0o600);
+    return path;
+  } catch (e) {
+    log?.(`the new keys.zip could not be written to the chosen place: ${errorDetail(e)}`);
+    return null;
+  }
+}
+
 export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: string, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
   const pass = checkPassphrase(passphrase);
   const org = s.orgs.get(orgId);
@@ -82,4 +99,28 @@ export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: 
   }
   s.faxes.audit('backup-export', orgId, null, path);
   return { savedTo: path };
+}
+
+/** A backup is a few KiB of JSON; anything far larger is not one (and is not read into memory). */
+const BACKUP_MAX_BYTES = 1024 * 1024;
+
+/** Restore an org from an encrypted backup file made by exportBackup. */
+export async function importBackupFile(s: DeskServices, path: string, passphrase: string, log?: (l: string) => void): Promise<OrgSummary> {
+  let text: string;
+  try {
+    if (statSync(path).size > BACKUP_MAX_BYTES) throw new DeskError('backup.invalid', 'That file is not an fxe Desk key backup.', { detail: 'larger than 1 MiB' });
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof DeskError) throw e;
+    throw new DeskError('file.read_failed', 'fxe Desk could not read that file.', { detail: errorDetail(e), cause: e });
+  }
+  const { orgId, keysZip } = decryptBackup(text, passphrase);
+  try {
+    const org = await importKeysZipBytes(s, keysZip, log ? { log } : {});
+    if (org.orgId !== orgId) log?.(`backup labelled ${orgId} held the keys of ${org.orgId}`);
+    s.faxes.audit('backup-import', org.orgId, null, path);
+    return org;
+  } finally {
+    keysZip.fill(0);
+  }
 }

@@ -17,6 +17,15 @@ export function keysRecordName(orgId: string): string {
   return `org/${orgId}/keys.zip`;
 }
 
+/** The keys.zip of a bundle the org rotated away from, kept until nothing can still arrive for it. */
+export function previousKeysRecordName(orgId: string, bundleId: string): string {
+  return `org/${orgId}/previous-bundle/${bundleId}/keys.zip`;
+}
+
+function previousListKey(orgId: string): string {
+  return `orgs.previous-bundles.${orgId}`;
+}
+
 export interface ImportFacts {
   /** From the relay (GET /v1/orgs/me) when reachable; otherwise left as known before. */
   name?: string;
@@ -28,6 +37,8 @@ export class OrgRegistry {
   private readonly db: Db;
   private readonly vault: Vault;
   private readonly cache = new Map<string, OrgKeys>();
+  /** Keys of previous (rotated-away) bundles, by `${orgId}/${bundleId}`. */
+  private readonly previousCache = new Map<string, OrgKeys>();
 
   constructor(db: Db, vault: Vault) {
     this.db = db;
@@ -60,8 +71,7 @@ export class OrgRegistry {
   /** Validate a keys.zip and keep it (encrypted). Re-importing the same org replaces its keys. */
   async validate(zip: Uint8Array): Promise<OrgKeys> {
     try {
-      // A copy: readKeysZip scrubs the buffer it is given, and we still need to store these bytes.
-      return await readKeysZip(zip.slice());
+      return await readKeysZip(zip); // leaves `zip` untouched: we still store these bytes
     } catch (e) {
       if (isDeskError(e)) throw e;
       throw new DeskError('org.keys_zip_invalid', 'That file is not a valid fxe keys.zip. Use the keys.zip you downloaded when you joined fxe.', {
@@ -106,7 +116,7 @@ export class OrgRegistry {
     const hit = this.cache.get(orgId);
     if (hit) return hit;
     const zip = this.keysZip(orgId);
-    const keys = await readKeysZip(zip.slice());
+    const keys = await readKeysZip(zip);
     zip.fill(0);
     this.cache.set(orgId, keys);
     return keys;
@@ -118,8 +128,55 @@ export class OrgRegistry {
     return zip;
   }
 
+  /** Bundle ids of the org's previous key sets still kept (newest last). */
+  previousBundleIds(orgId: string): string[] {
+    const raw = kvGet(this.db, previousListKey(orgId));
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  /** Keep the keys.zip of a bundle being rotated away from (secret first, then the list). */
+  keepPreviousKeys(orgId: string, bundleId: string, zip: Uint8Array): void {
+    this.vault.put(previousKeysRecordName(orgId, bundleId), zip);
+    const ids = this.previousBundleIds(orgId).filter((x) => x !== bundleId);
+    kvSet(this.db, previousListKey(orgId), JSON.stringify([...ids, bundleId]));
+  }
+
+  /** Forget a previous bundle's private keys for good. */
+  dropPreviousKeys(orgId: string, bundleId: string): void {
+    kvSet(this.db, previousListKey(orgId), JSON.stringify(this.previousBundleIds(orgId).filter((x) => x !== bundleId)));
+    this.vault.delete(previousKeysRecordName(orgId, bundleId));
+    const cached = this.previousCache.get(`${orgId}/${bundleId}`);
+    if (cached) wipeKeys(cached);
+    this.previousCache.delete(`${orgId}/${bundleId}`);
+  }
+
+  /**
+   * The key set that opens an envelope addressed to any of `bundleIds` (the envelope's
+   * wrapped keys): the current bundle if named, else a previous one we still hold. Falls back
+   * to the current keys, so a fax for a bundle we no longer hold fails as "not for our keys".
+   */
+  async keysForBundles(orgId: string, bundleIds: readonly string[]): Promise<OrgKeys> {
+    const current = await this.keys(orgId);
+    if (bundleIds.includes(current.credentials.bundle_id)) return current;
+    for (const id of this.previousBundleIds(orgId)) {
+      if (!bundleIds.includes(id)) continue;
+      const key = `${orgId}/${id}`;
+      const hit = this.previousCache.get(key);
+      if (hit) return hit;
+      const zip = this.vault.get(previousKeysRecordName(orgId, id));
+      if (!zip) continue;
+      const keys = await readKeysZip(zip);
+      zip.fill(0);
+      this.previousCache.set(key, keys);
+      return keys;
+    }
+    return current;
+  }
+
   remove(orgId: string): void {
     this.get(orgId);
+    for (const id of this.previousBundleIds(orgId)) this.dropPreviousKeys(orgId, id);
+    this.db.prepare('DELETE FROM kv WHERE key = ?').run(previousListKey(orgId));
     kvSet(this.db, ORGS_KEY, JSON.stringify(this.list().filter((o) => o.orgId !== orgId)));
     this.vault.delete(keysRecordName(orgId));
     this.vault.delete(`org/${orgId}/webhook-secrets`);
@@ -132,6 +189,8 @@ export class OrgRegistry {
   close(): void {
     for (const k of this.cache.values()) wipeKeys(k);
     this.cache.clear();
+    for (const k of this.previousCache.values()) wipeKeys(k);
+    this.previousCache.clear();
   }
 }
 

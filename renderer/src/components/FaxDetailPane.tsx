@@ -3,12 +3,13 @@
 // The document is fetched only through 'faxes.document', which main serves for verified
 // faxes only: a fax that failed verification shows its error and never a document.
 import { useEffect, useRef, useState } from 'react';
-import type { FaxDetail, UserError } from '../../../shared/domain/types.ts';
+import type { FaxDetail, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PdfViewer } from './PdfViewer.tsx';
+import { PSTN_PROVIDER_LABELS, PstnPrompt } from './SendDialog.tsx';
 
 export interface FaxDetailPaneProps {
   id: string;
@@ -31,6 +32,8 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
   const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array } | null>(null);
   const [docError, setDocError] = useState<UserError | null>(null);
   const [actionError, setActionError] = useState<UserError | null>(null);
+  /** The phone-network prompt for a fax waiting in needs-pstn: the provider on offer, or null for none. */
+  const [pstnPrompt, setPstnPrompt] = useState<{ provider: PstnProviderName | null } | null>(null);
 
   useEffect(() => {
     let alive = true;
@@ -120,7 +123,21 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
           <button type="button" onClick={() => onForward(fax)} disabled={!doc}>
             Forward
           </button>
-          {fax.state === 'failed' || fax.state === 'needs-pstn' ? (
+          {fax.state === 'needs-pstn' && !incoming ? (
+            <button
+              type="button"
+              className="warning"
+              onClick={() =>
+                act(async () => {
+                  const st = await call('settings.get', {});
+                  setPstnPrompt({ provider: st.pstn.configured ? st.pstn.provider : null });
+                  return null;
+                })
+              }
+            >
+              Send over phone network…
+            </button>
+          ) : fax.state === 'failed' ? (
             <button type="button" onClick={() => act(async () => (await call('faxes.resend', { id }), 'Sending again. Watch the Outbox.'))}>
               Resend
             </button>
@@ -141,9 +158,24 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
         </div>
       )}
       {fax.failureReason && <ErrorNotice error={fax.failureReason} />}
+      {fax.route === 'pstn' && !incoming && <PstnPanel fax={fax} />}
       {actionError && <ErrorNotice error={actionError} onDismiss={() => setActionError(null)} />}
       {fax.receipt && <ReceiptPanel fax={fax} onPrinted={onNotice} onError={setActionError} />}
       <TagsAndNote fax={fax} onError={setActionError} />
+
+      {pstnPrompt && (
+        <PstnPrompt
+          number={fax.toNumber}
+          provider={pstnPrompt.provider}
+          onCancel={() => setPstnPrompt(null)}
+          onConfirm={() => {
+            setPstnPrompt(null);
+            // For an item in needs-pstn, main takes "send again" as the user's go-ahead for
+            // the phone network: the same item goes to the provider.
+            void act(async () => (await call('faxes.resend', { id }), onChanged(), 'Sending over the phone network. Watch the Outbox.'));
+          }}
+        />
+      )}
 
       <div className="detail-document">
         {docError ? (
@@ -155,6 +187,34 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
         )}
       </div>
     </article>
+  );
+}
+
+/** A fax that went (or is going) over the phone network: say plainly it was not encrypted, and what the provider reports. */
+function PstnPanel({ fax }: { fax: FaxDetail }) {
+  const provider = fax.pstn?.provider as PstnProviderName | undefined;
+  const label = provider && provider in PSTN_PROVIDER_LABELS ? PSTN_PROVIDER_LABELS[provider] : 'the fax provider';
+  return (
+    <section className="pstn-notice" aria-label="Phone network" data-testid="pstn-notice">
+      <h3>Phone network (PSTN): not end-to-end encrypted</h3>
+      {/* Same sentence as pstnRouteNotice() in electron/services/pstn/provider.ts (the renderer cannot import it). */}
+      <p>
+        Sent through {label} over the ordinary phone network (PSTN), not end-to-end encrypted: {label} and the phone network can
+        read this fax.
+      </p>
+      {fax.pstn ? (
+        <dl className="facts">
+          <dt>Provider</dt>
+          <dd>{label}</dd>
+          <dt>Provider's fax id</dt>
+          <dd><code>{fax.pstn.providerFaxId}</code></dd>
+          <dt>Provider status</dt>
+          <dd data-testid="pstn-provider-status">{fax.pstn.status}</dd>
+        </dl>
+      ) : (
+        <p className="muted">Waiting for {label} to take the fax.</p>
+      )}
+    </section>
   );
 }
 

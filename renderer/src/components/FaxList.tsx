@@ -216,7 +216,6 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
         <span className="who-name">{who}</span>
         <span className="who-number">
           {fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName}
-          {fax.route === 'pstn' && <span className="badge warn" title="Sent over the ordinary phone network, not encrypted">phone</span>}
           {fax.tags.map((t) => (
             <span key={t} className="badge tag">
               {t}
@@ -230,8 +229,14 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       </span>
       <span className="num">{fax.pages ?? '—'}</span>
       <span className="num">{fileSize(fax.sizeBytes)}</span>
-      <span>
+      <span className="state-cell">
         <span className={`pill tone-${stateTone(fax.state)}`}>{stateLabel(fax.state)}</span>
+        {/* Next to the state, where it cannot be cut off: this fax left the encrypted network. */}
+        {fax.route === 'pstn' && (
+          <span className="badge warn pstn" title="Sent over the ordinary phone network (PSTN), not end-to-end encrypted">
+            PSTN · not encrypted
+          </span>
+        )}
       </span>
     </div>
   );

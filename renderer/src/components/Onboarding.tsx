@@ -6,13 +6,15 @@ import type { UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { parseFaxNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { PassphraseForm } from './Settings.tsx';
 
 export function Onboarding({ onReady, keychainError }: { onReady: () => void; keychainError: UserError | null }) {
-  const [busy, setBusy] = useState<null | 'demo' | 'import' | 'invite'>(null);
+  const [busy, setBusy] = useState<null | 'demo' | 'import' | 'invite' | 'restore'>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [showInvite, setShowInvite] = useState(false);
+  const [showRestore, setShowRestore] = useState(false);
 
-  const run = async (which: 'demo' | 'import', action: () => Promise<boolean>) => {
+  const run = async (which: 'demo' | 'import' | 'restore', action: () => Promise<boolean>) => {
     setBusy(which);
     setError(null);
     try {
@@ -41,6 +43,17 @@ export function Onboarding({ onReady, keychainError }: { onReady: () => void; ke
             <button type="button" className="primary" disabled={busy !== null} onClick={() => run('import', async () => (await call('orgs.importKeysZip', {})) !== null)}>
               {busy === 'import' ? 'Importing…' : 'Import keys.zip…'}
             </button>
+            {showRestore ? (
+              <PassphraseForm
+                mode="restore"
+                onCancel={() => setShowRestore(false)}
+                onSubmit={(passphrase) => { setShowRestore(false); void run('restore', async () => (await call('orgs.importBackup', { passphrase })) !== null); }}
+              />
+            ) : (
+              <button type="button" disabled={busy !== null} onClick={() => setShowRestore(true)}>
+                {busy === 'restore' ? 'Restoring…' : 'Restore an fxe Desk backup…'}
+              </button>
+            )}
           </section>
           <section className="choice">
             <h2>I have an invite</h2>

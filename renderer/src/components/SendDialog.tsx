@@ -6,7 +6,7 @@
 //   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network.
 // After submit the dialog follows the fax through 'outbox.changed' events with a progress bar.
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { Contact, OrgSummary, OutboxState, UserError } from '../../../shared/domain/types.ts';
+import type { Contact, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { IpcEvent, KeyChangeWarning as KeyChange, SendCheck } from '../../../shared/ipc/contract.ts';
 import { call, fxe, toUserError } from '../api.ts';
 import { fileSize, groupedFingerprint, stateLabel } from '../format.ts';
@@ -21,6 +21,8 @@ export interface SendDialogProps {
   /** Set when forwarding an existing fax instead of sending a new file. */
   forward?: { id: string; fileName: string };
   onClose: () => void;
+  /** Closes the dialog and opens Settings (the PSTN prompt links there when no provider is set up). */
+  onOpenSettings?: () => void;
 }
 
 type Step =
@@ -36,7 +38,7 @@ export function isPdfFile(file: File): boolean {
   return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
 }
 
-export function SendDialog({ org, initialFile, initialTo, forward, onClose }: SendDialogProps) {
+export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOpenSettings }: SendDialogProps) {
   const [file, setFile] = useState<File | null>(initialFile);
   const [to, setTo] = useState(initialTo ?? '');
   const [from, setFrom] = useState(org.faxNumbers[0] ?? '');
@@ -157,7 +159,15 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose }: Se
     );
   }
   if (step.kind === 'pstn') {
-    return <PstnPrompt number={step.to} provider={step.check.pstnProvider} onCancel={() => setStep({ kind: 'form' })} onConfirm={() => submit('pstn', step.to)} />;
+    return (
+      <PstnPrompt
+        number={step.to}
+        provider={step.check.pstnProvider}
+        onCancel={() => setStep({ kind: 'form' })}
+        onConfirm={() => submit('pstn', step.to)}
+        {...(onOpenSettings ? { onOpenSettings } : {})}
+      />
+    );
   }
 
   const sending = step.kind === 'sending';
@@ -172,7 +182,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose }: Se
       footer={
         sending ? (
           <button type="button" className="primary" onClick={onClose}>
-            {finished ? 'Done' : 'Close (keeps sending)'}
+            {finished ? 'Done' : step.state === 'failed' ? 'Close' : 'Close (keeps sending)'}
           </button>
         ) : (
           <>
@@ -318,8 +328,23 @@ function SendProgress({ state, progress, route, failed }: { state: OutboxState |
   );
 }
 
-export function PstnPrompt({ number, provider, onCancel, onConfirm }: { number: string; provider: string | null; onCancel: () => void; onConfirm: () => void }) {
-  const providerName = provider ? provider.charAt(0).toUpperCase() + provider.slice(1) : null;
+/** Provider names as their owners write them. */
+export const PSTN_PROVIDER_LABELS: Record<PstnProviderName, string> = { telnyx: 'Telnyx', mintfax: 'mintfax' };
+
+/**
+ * Asked before a fax leaves the encrypted network. The user picks the configured provider
+ * (the only one there is: one provider per install) or cancels; nothing is sent otherwise.
+ * With no provider set up it says so and links to Settings.
+ */
+export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettings }: {
+  number: string;
+  provider: PstnProviderName | null;
+  onCancel: () => void;
+  onConfirm: () => void;
+  onOpenSettings?: () => void;
+}) {
+  const [chosen, setChosen] = useState<PstnProviderName | null>(provider);
+  const providerName = provider ? PSTN_PROVIDER_LABELS[provider] : null;
   return (
     <Dialog
       title="Send over the phone network?"
@@ -331,10 +356,16 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm }: { number: 
           <button type="button" onClick={onCancel} autoFocus>
             Cancel
           </button>
-          {providerName && (
-            <button type="button" className="warning" onClick={onConfirm}>
+          {providerName ? (
+            <button type="button" className="warning" onClick={onConfirm} disabled={chosen !== provider}>
               Send unencrypted via {providerName}
             </button>
+          ) : (
+            onOpenSettings && (
+              <button type="button" className="primary" onClick={onOpenSettings}>
+                Open Settings
+              </button>
+            )
           )}
         </>
       }
@@ -344,12 +375,28 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm }: { number: 
       </p>
       <p>
         If you continue, this fax <strong>leaves the encrypted network</strong>: it goes over the ordinary phone system, where
-        the phone company and the fax service can see its contents. There will be no signed delivery receipt.
+        the phone company and the fax service can see its contents. It is <strong>not end-to-end encrypted</strong>, and there
+        will be no signed delivery receipt, only the fax service's delivery report.
       </p>
-      {providerName ? (
-        <p>It would be sent through your configured provider, {providerName}.</p>
+      {provider && providerName ? (
+        <fieldset className="pstn-choice">
+          <legend>Send it through</legend>
+          <label className="check">
+            <input type="radio" name="pstn-provider" checked={chosen === provider} onChange={() => setChosen(provider)} />
+            {providerName} <span className="muted">(set up in Settings)</span>
+          </label>
+        </fieldset>
       ) : (
-        <p className="field-error">No phone-network provider is set up, so it cannot be sent this way. An administrator can add one in Settings.</p>
+        <p className="field-error" role="alert">
+          No phone-network provider is set up, so this fax cannot be sent this way.{' '}
+          {onOpenSettings ? (
+            <button type="button" className="link" onClick={onOpenSettings}>
+              Set one up in Settings
+            </button>
+          ) : (
+            'An administrator can add one in Settings.'
+          )}
+        </p>
       )}
     </Dialog>
   );

@@ -8,16 +8,34 @@ import { groupedFingerprint } from '../format.ts';
 import { displayNumber, parseFaxNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
-const PROVIDER_FIELDS: Record<PstnProviderName, { key: string; label: string }[]> = {
+/**
+ * What each provider needs, in the field names settings.configurePstn expects (main checks
+ * the same list in electron/services/outbox/pstn-credentials.ts). Secrets are password
+ * fields; an empty field keeps what is saved, since saved secrets are never shown again.
+ */
+interface ProviderField {
+  key: string;
+  label: string;
+  hint?: string;
+  secret: boolean;
+  required: boolean;
+}
+
+const PROVIDER_FIELDS: Record<PstnProviderName, ProviderField[]> = {
   telnyx: [
-    { key: 'apiKey', label: 'API key' },
-    { key: 'connectionId', label: 'Connection ID' },
+    { key: 'apiKey', label: 'API key', secret: true, required: true },
+    { key: 'connectionId', label: 'Connection ID', hint: 'The id of your Programmable Fax application.', secret: false, required: true },
+    { key: 'webhookPublicKey', label: 'Webhook public key (optional)', hint: 'From the Telnyx portal; checks status updates sent to this computer.', secret: false, required: false },
+    { key: 'webhookHmacSecret', label: 'Webhook signing secret (optional)', hint: 'Only for the older t=…,h=… signatures.', secret: true, required: false },
   ],
   mintfax: [
-    { key: 'apiKey', label: 'API key' },
-    { key: 'accountId', label: 'Account ID' },
+    { key: 'apiKey', label: 'API key', secret: true, required: true },
+    { key: 'webhookSecret', label: 'Webhook signing secret (optional)', hint: 'Starts with whsec_. The old one keeps working for five minutes after a change.', secret: true, required: false },
   ],
 };
+
+const PUBLIC_API: Record<PstnProviderName, string> = { telnyx: 'https://api.telnyx.com', mintfax: 'https://api.mintfax.com' };
+const PROVIDER_LABELS: Record<PstnProviderName, string> = { telnyx: 'Telnyx', mintfax: 'mintfax' };
 
 export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; onChanged: (s: SettingsValue) => void; onNotice: (t: string) => void }) {
   const [settings, setSettings] = useState<SettingsValue | null>(null);
@@ -167,56 +185,97 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
   const [fromNumber, setFromNumber] = useState(settings.pstn.fromNumber);
   const [credentials, setCredentials] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  // Saved secrets stay saved when the same provider is kept and a field is left empty.
+  const keepsSaved = settings.pstn.configured && provider !== '' && provider === settings.pstn.provider;
 
   const save = async () => {
     setProblem(null);
     let from = '';
+    const sent: Record<string, string> = {};
     if (provider) {
       const p = parseFaxNumber(fromNumber);
       if (!p.ok) return setProblem(`Caller ID: ${p.message}`);
       from = p.number.e164;
-      const missing = PROVIDER_FIELDS[provider].filter((f) => !credentials[f.key]?.trim());
-      if (missing.length && !settings.pstn.configured) return setProblem(`Enter the ${missing.map((f) => f.label).join(' and ')}.`);
+      const missing = PROVIDER_FIELDS[provider].filter((f) => f.required && !credentials[f.key]?.trim());
+      if (missing.length && !keepsSaved) return setProblem(`Enter the ${missing.map((f) => f.label).join(' and ')}.`);
+      for (const f of [...PROVIDER_FIELDS[provider], { key: 'baseUrl' }]) {
+        const v = credentials[f.key]?.trim();
+        if (v) sent[f.key] = v;
+      }
     }
+    setSaving(true);
     try {
-      onSaved(await call('settings.configurePstn', { provider: provider || null, fromNumber: from, credentials }));
+      onSaved(await call('settings.configurePstn', { provider: provider || null, fromNumber: from, credentials: sent }));
       setCredentials({});
     } catch (err) {
       onError(toUserError(err));
+    } finally {
+      setSaving(false);
     }
   };
 
   return (
     <Card title="Phone-network fallback (PSTN)">
-      <p className="hint">Used only when the recipient is not on fxe, and only after you confirm. Faxes sent this way are not encrypted.</p>
+      <p className="hint">
+        Used only when the recipient is not on fxe, and only after you confirm. Faxes sent this way are <strong>not end-to-end encrypted</strong>: the
+        provider and the phone network can read them.
+      </p>
       <label>
         Provider
-        <select value={provider} onChange={(e) => setProvider(e.target.value as PstnProviderName | '')}>
+        <select value={provider} onChange={(e) => (setProvider(e.target.value as PstnProviderName | ''), setCredentials({}), setProblem(null))} name="pstn-provider">
           <option value="">None (never send unencrypted)</option>
           <option value="telnyx">Telnyx</option>
-          <option value="mintfax">Mintfax</option>
+          <option value="mintfax">mintfax</option>
         </select>
       </label>
       {provider && (
         <>
           <label>
             Caller ID for phone-network faxes
-            <input value={fromNumber} onChange={(e) => setFromNumber(e.target.value)} placeholder="+1 212 555 0100" />
+            <input value={fromNumber} onChange={(e) => setFromNumber(e.target.value)} placeholder="+1 212 555 0100" name="pstn-from" />
+            <span className="hint">Your fax number at {PROVIDER_LABELS[provider]}.</span>
           </label>
           {PROVIDER_FIELDS[provider].map((f) => (
             <label key={f.key}>
-              {f.label} {settings.pstn.configured && <span className="muted">(saved; type to replace)</span>}
-              <input type="password" autoComplete="off" value={credentials[f.key] ?? ''} onChange={(e) => setCredentials({ ...credentials, [f.key]: e.target.value })} />
+              {f.label} {keepsSaved && <span className="muted">(saved; type to replace)</span>}
+              <input
+                type={f.secret ? 'password' : 'text'}
+                autoComplete="off"
+                spellCheck={false}
+                name={`pstn-${f.key}`}
+                value={credentials[f.key] ?? ''}
+                onChange={(e) => setCredentials({ ...credentials, [f.key]: e.target.value })}
+              />
+              {f.hint && <span className="hint">{f.hint}</span>}
             </label>
           ))}
+          <details className="advanced">
+            <summary>Advanced</summary>
+            <label>
+              API address {keepsSaved && <span className="muted">(saved; type to replace)</span>}
+              <input
+                type="url"
+                autoComplete="off"
+                spellCheck={false}
+                name="pstn-baseUrl"
+                placeholder={PUBLIC_API[provider]}
+                value={credentials['baseUrl'] ?? ''}
+                onChange={(e) => setCredentials({ ...credentials, baseUrl: e.target.value })}
+              />
+              <span className="hint">Leave empty for {PUBLIC_API[provider]}. Set it only for an on-premises proxy.</span>
+            </label>
+          </details>
         </>
       )}
       {problem && <p className="field-error" role="alert">{problem}</p>}
-      <p className="status-line">
-        {settings.pstn.configured && settings.pstn.provider ? `✓ ${settings.pstn.provider} is set up (${displayNumber(settings.pstn.fromNumber)}).` : 'Not set up.'}
+      <p className="status-line" data-testid="pstn-status">
+        {settings.pstn.configured && settings.pstn.provider
+          ? `✓ ${PROVIDER_LABELS[settings.pstn.provider]} is set up (caller ID ${displayNumber(settings.pstn.fromNumber)}).`
+          : 'Not set up: faxes to numbers outside fxe cannot be sent.'}
       </p>
-      <button type="button" onClick={save}>
-        Save provider
+      <button type="button" onClick={save} disabled={saving}>
+        {saving ? 'Saving…' : 'Save provider'}
       </button>
     </Card>
   );
@@ -224,6 +283,8 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
 
 function OrgKeysCard({ orgs, onNotice, onError }: { orgs: OrgSummary[]; onNotice: (t: string) => void; onError: (e: UserError) => void }) {
   const [confirmRotate, setConfirmRotate] = useState<string | null>(null);
+  // Which org's backup passphrase is being asked for ('' = restoring a backup).
+  const [passphraseFor, setPassphraseFor] = useState<string | null>(null);
   const run = (p: Promise<string | null>) => p.then((t) => t && onNotice(t), (err: unknown) => onError(toUserError(err)));
   return (
     <section className="card wide" aria-label="Organisation keys">
@@ -238,19 +299,27 @@ function OrgKeysCard({ orgs, onNotice, onError }: { orgs: OrgSummary[]; onNotice
               <code className="wrap">{groupedFingerprint(o.fingerprint)}</code>
             </div>
             <div className="row-actions">
-              <button type="button" onClick={() => run(call('orgs.exportBackup', { orgId: o.orgId }).then((r) => (r ? `Backup saved to ${r.savedTo}` : null)))}>
-                Back up keys…
-              </button>
+              {passphraseFor === o.orgId ? (
+                <PassphraseForm
+                  mode="export"
+                  onCancel={() => setPassphraseFor(null)}
+                  onSubmit={(passphrase) => (setPassphraseFor(null), run(call('orgs.exportBackup', { orgId: o.orgId, passphrase }).then((r) => (r ? `Backup saved to ${r.savedTo}` : null))))}
+                />
+              ) : (
+                <button type="button" onClick={() => setPassphraseFor(o.orgId)}>
+                  Back up keys…
+                </button>
+              )}
               {confirmRotate === o.orgId ? (
                 <>
-                  <span className="muted">Partners will see a key-change warning.</span>
+                  <span className="muted">New keys are made on this computer; the old ones keep working for 7 days while partners switch over.</span>
                   <button type="button" onClick={() => setConfirmRotate(null)}>
                     Cancel
                   </button>
                   <button
                     type="button"
                     className="warning"
-                    onClick={() => (setConfirmRotate(null), run(call('orgs.rotateKeys', { orgId: o.orgId }).then(() => 'New keys are in use. Back them up now.')))}
+                    onClick={() => (setConfirmRotate(null), run(call('orgs.rotateKeys', { orgId: o.orgId }).then((r) => `New keys are in use for ${r.name}. Keep the new keys.zip safe: the old one no longer works.`)))}
                   >
                     Rotate now
                   </button>
@@ -264,6 +333,54 @@ function OrgKeysCard({ orgs, onNotice, onError }: { orgs: OrgSummary[]; onNotice
           </li>
         ))}
       </ul>
+      {passphraseFor === '' ? (
+        <PassphraseForm
+          mode="restore"
+          onCancel={() => setPassphraseFor(null)}
+          onSubmit={(passphrase) => (setPassphraseFor(null), run(call('orgs.importBackup', { passphrase }).then((r) => (r ? `${r.name} restored from the backup.` : null))))}
+        />
+      ) : (
+        <button type="button" onClick={() => setPassphraseFor('')}>
+          Restore from a backup…
+        </button>
+      )}
     </section>
+  );
+}
+
+/**
+ * Asks for the passphrase of an encrypted key backup. Exporting: at least 10 characters,
+ * typed twice (a typo would make the backup unopenable). Restoring: typed once; main then
+ * opens the file dialog itself.
+ */
+export function PassphraseForm({ mode, onSubmit, onCancel }: { mode: 'export' | 'restore'; onSubmit: (passphrase: string) => void; onCancel: () => void }) {
+  const [passphrase, setPassphrase] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const problem =
+    mode === 'restore'
+      ? passphrase.length === 0 ? 'Type the passphrase of the backup.' : null
+      : passphrase.length < 10 ? 'Use at least 10 characters.' : passphrase !== repeat ? 'The two passphrases are not the same.' : null;
+  return (
+    <form
+      className="inline"
+      aria-label={mode === 'export' ? 'Backup passphrase' : 'Passphrase of the backup to restore'}
+      onSubmit={(e) => { e.preventDefault(); if (!problem) onSubmit(passphrase); }}
+    >
+      <label>
+        Backup passphrase
+        <input type="password" autoComplete="new-password" autoFocus value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+      </label>
+      {mode === 'export' && (
+        <label>
+          Repeat it
+          <input type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} />
+        </label>
+      )}
+      <span className="muted" role="status">{problem ?? (mode === 'export' ? 'Keep it somewhere safe: without it the backup cannot be opened.' : '')}</span>
+      <button type="button" onClick={onCancel}>Cancel</button>
+      <button type="submit" className="primary" disabled={problem !== null}>
+        {mode === 'export' ? 'Save backup…' : 'Choose backup file…'}
+      </button>
+    </form>
   );
 }

@@ -1,0 +1,171 @@
+/**
+ * node:crypto versions of the small primitives (Ed25519, X25519, ML-KEM-768) for the node
+ * backend. noble spends about 10 ms on them per message, node:crypto a few hundred µs: for a
+ * 1 MiB fax that is the difference between ~200 and ~800 MB/s.
+ *
+ * node:crypto takes keys as KeyObjects, so raw bytes are wrapped in the fixed DER forms of
+ * RFC 8410 (Ed25519/X25519) and of the IETF ML-KEM key formats (SPKI BIT STRING = the
+ * 1184-byte FIPS 203 encapsulation key; PKCS#8 `expandedKey` = the 2400-byte decapsulation
+ * key, exactly what keys.zip holds). OpenSSL checks H(ek) inside the expanded key on import.
+ *
+ * Each primitive is probed once (a known-answer round trip against noble): a runtime that
+ * lacks it, such as Electron's BoringSSL without ML-KEM, simply leaves it out and the
+ * protocol falls back to noble for that one primitive.
+ */
+import { createHash, createPrivateKey, createPublicKey, decapsulate, diffieHellman, encapsulate, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import type { CryptoBackend } from '../../../shared/protocol/index.ts';
+
+export type NativeAsymmetric = Pick<
+  CryptoBackend,
+  'ed25519Sign' | 'ed25519Verify' | 'x25519PublicKey' | 'x25519SharedSecret' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'
+>;
+
+const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+// RFC 8410 prefixes: SEQUENCE { AlgorithmIdentifier { OID 1.3.101.112 / .110 }, key }.
+const ED25519_SPKI = hex('302a300506032b6570032100');
+const ED25519_PKCS8 = hex('302e020100300506032b657004220420');
+const X25519_SPKI = hex('302a300506032b656e032100');
+const X25519_PKCS8 = hex('302e020100300506032b656e04220420');
+// ML-KEM-768, OID 2.16.840.1.101.3.4.4.2: SPKI with a 1185-byte BIT STRING (0 unused bits ‖ ek);
+// PKCS#8 whose privateKey OCTET STRING holds the `expandedKey` OCTET STRING (2400 bytes).
+const MLKEM768_SPKI = hex('308204b2300b0609608648016503040402038204a100');
+const MLKEM768_PKCS8 = hex('30820978020100300b06096086480165030404020482096404820960');
+
+function withPrefix(prefix: Uint8Array, key: Uint8Array, length: number): Buffer {
+  if (!(key instanceof Uint8Array) || key.length !== length) throw new Error(`key must be ${length} bytes`);
+  const der = Buffer.allocUnsafeSlow(prefix.length + length);
+  der.set(prefix, 0);
+  der.set(key, prefix.length);
+  return der;
+}
+
+/**
+ * Imported KeyObjects, remembered per key array. A hit is used only if the array still holds
+ * the same bytes (its SHA-256 is compared), so a caller that wipes or refills its array never
+ * gets a stale key. Importing a 2400-byte ML-KEM key costs ~100 µs; the check ~3 µs.
+ */
+class KeyObjectCache {
+  private readonly entries = new WeakMap<Uint8Array, { digest: Buffer; key: KeyObject }>();
+  get(bytes: Uint8Array, load: () => KeyObject): KeyObject {
+    const digest = createHash('sha256').update(bytes).digest();
+    const hit = this.entries.get(bytes);
+    if (hit && hit.digest.equals(digest)) return hit.key;
+    const key = load();
+    this.entries.set(bytes, { digest, key });
+    return key;
+  }
+}
+
+function privateKey(prefix: Uint8Array, secret: Uint8Array, length: number): KeyObject {
+  const der = withPrefix(prefix, secret, length);
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
+const publicKey = (prefix: Uint8Array, key: Uint8Array, length: number): KeyObject =>
+  createPublicKey({ key: withPrefix(prefix, key, length), format: 'der', type: 'spki' });
+
+function buildAll(): Required<NativeAsymmetric> {
+  // One cache per key type: the same 32 bytes can be handed in as an Ed25519 seed and as an
+  // X25519 secret, and must not come back as the other kind of key.
+  const edSecrets = new KeyObjectCache();
+  const edPublics = new KeyObjectCache();
+  const xSecrets = new KeyObjectCache();
+  const kemSecrets = new KeyObjectCache();
+  const kemPublics = new KeyObjectCache();
+  const edPrivate = (seed: Uint8Array): KeyObject => edSecrets.get(seed, () => privateKey(ED25519_PKCS8, seed, 32));
+  const xPrivate = (secret: Uint8Array): KeyObject => xSecrets.get(secret, () => privateKey(X25519_PKCS8, secret, 32));
+  return {
+    ed25519Sign: (seed, message) => toBytes(sign(null, message, edPrivate(seed))),
+    ed25519Verify(pub, message, signature) {
+      if (pub.length !== 32 || signature.length !== 64) return false;
+      try {
+        return verify(null, message, edPublics.get(pub, () => publicKey(ED25519_SPKI, pub, 32)), signature);
+      } catch {
+        return false;
+      }
+    },
+    // The ephemeral secret is used once: no cache (it would only hold a secret longer).
+    x25519PublicKey: (secret) => {
+      const spki = createPublicKey(privateKey(X25519_PKCS8, secret, 32)).export({ format: 'der', type: 'spki' });
+      return toBytes(spki.subarray(X25519_SPKI.length));
+    },
+    x25519SharedSecret: (secret, pub) =>
+      // OpenSSL refuses an all-zero result (a low-order public key), as noble does.
+      toBytes(diffieHellman({ privateKey: xPrivate(secret), publicKey: publicKey(X25519_SPKI, pub, 32) })),
+    mlkem768Encapsulate(pub) {
+      const { sharedKey, ciphertext } = encapsulate(kemPublics.get(pub, () => publicKey(MLKEM768_SPKI, pub, 1184)));
+      return { cipherText: toBytes(ciphertext), sharedSecret: toBytes(sharedKey) };
+    },
+    mlkem768Decapsulate: (cipherText, secret) =>
+      toBytes(decapsulate(kemSecrets.get(secret, () => privateKey(MLKEM768_PKCS8, secret, 2400)), cipherText)),
+  };
+}
+
+const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+
+let detected: NativeAsymmetric | undefined;
+
+/**
+ * The primitives this runtime offers natively, probed once per process (the probe runs noble
+ * too, ~10 ms) and shared by every backend. Each backend gets its own key caches.
+ */
+export function nativeAsymmetric(): NativeAsymmetric {
+  detected ??= detectNativeAsymmetric();
+  const fresh = buildAll();
+  const found: NativeAsymmetric = {};
+  for (const name of Object.keys(detected) as (keyof NativeAsymmetric)[]) (found as Record<string, unknown>)[name] = fresh[name];
+  return found;
+}
+
+/**
+ * Probes each primitive against noble on fixed inputs and keeps only those that work and give
+ * noble's bytes.
+ */
+export function detectNativeAsymmetric(): NativeAsymmetric {
+  const all = buildAll();
+  const found: NativeAsymmetric = {};
+  const seed = new Uint8Array(32).fill(3);
+  const message = new Uint8Array(48).fill(5);
+  const probe = (check: () => boolean): boolean => {
+    try {
+      return check();
+    } catch {
+      return false;
+    }
+  };
+  if (probe(() => bytesEqual(all.ed25519Sign(seed, message), ed25519.sign(message, seed)))) found.ed25519Sign = all.ed25519Sign;
+  const edSig = ed25519.sign(message, seed);
+  if (probe(() => all.ed25519Verify(ed25519.getPublicKey(seed), message, edSig) && !all.ed25519Verify(ed25519.getPublicKey(seed), seed, edSig))) {
+    found.ed25519Verify = all.ed25519Verify;
+  }
+  const peer = x25519.getPublicKey(new Uint8Array(32).fill(9));
+  if (probe(() => bytesEqual(all.x25519PublicKey(seed), x25519.getPublicKey(seed)))) found.x25519PublicKey = all.x25519PublicKey;
+  if (probe(() => bytesEqual(all.x25519SharedSecret(seed, peer), x25519.getSharedSecret(seed, peer)))) found.x25519SharedSecret = all.x25519SharedSecret;
+  const kem = ml_kem768.keygen(new Uint8Array(64).fill(7));
+  if (
+    probe(() => {
+      const enc = all.mlkem768Encapsulate(kem.publicKey);
+      return bytesEqual(ml_kem768.decapsulate(enc.cipherText, kem.secretKey), enc.sharedSecret);
+    })
+  ) {
+    found.mlkem768Encapsulate = all.mlkem768Encapsulate;
+  }
+  if (
+    probe(() => {
+      const enc = ml_kem768.encapsulate(kem.publicKey, new Uint8Array(32).fill(1));
+      return bytesEqual(all.mlkem768Decapsulate(enc.cipherText, kem.secretKey), enc.sharedSecret);
+    })
+  ) {
+    found.mlkem768Decapsulate = all.mlkem768Decapsulate;
+  }
+  return found;
+}

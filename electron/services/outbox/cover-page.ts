@@ -1,0 +1,165 @@
+/**
+ * Fax cover pages: a plain one-page sheet (to, from, subject, message, page count, date) put
+ * in front of the user's PDF before it is sealed. Pure: bytes and facts in, new bytes out;
+ * the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so nothing
+ * (no font file, no network) is needed at run time.
+ */
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { DeskError, errorDetail } from '../errors.ts';
+
+export interface CoverPageInfo {
+  toName: string;
+  toNumber: string;
+  fromName: string;
+  fromNumber: string;
+  subject: string;
+  message: string;
+  /** Pages of the document itself; the cover states the total including itself. */
+  documentPages: number;
+  /** When the fax is sent (shown on the sheet). */
+  date: Date;
+}
+
+const LETTER: [number, number] = [612, 792];
+const MARGIN = 56;
+const LABEL_WIDTH = 96;
+const INK = rgb(0.1, 0.1, 0.12);
+const MUTED = rgb(0.38, 0.4, 0.44);
+const RULE = rgb(0.75, 0.77, 0.8);
+
+/** "Thu 7 May 2026, 14:03": unambiguous for people on both sides of the Atlantic. */
+export function formatCoverDate(d: Date): string {
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const hh = String(d.getHours()).padStart(2, '0');
+  const mm = String(d.getMinutes()).padStart(2, '0');
+  return `${days[d.getDay()]} ${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}, ${hh}:${mm}`;
+}
+
+/**
+ * The standard fonts only cover WinAnsi (Latin-1 and a few more): anything else would make
+ * pdf-lib throw, so it is shown as '?' rather than failing the whole fax.
+ */
+function encodable(font: PDFFont, text: string): string {
+  let out = '';
+  for (const ch of text.replace(/\t/g, '    ')) {
+    try {
+      font.encodeText(ch);
+      out += ch;
+    } catch {
+      out += '?';
+    }
+  }
+  return out;
+}
+
+/** Greedy word wrap to `width`; words longer than a line are cut. */
+function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split(/\r?\n/)) {
+    let line = '';
+    for (const word of paragraph.split(/ +/)) {
+      let w = word;
+      const candidate = line ? `${line} ${w}` : w;
+      if (font.widthOfTextAtSize(candidate, size) <= width) { line = candidate; continue; }
+      if (line) lines.push(line);
+      line = '';
+      while (font.widthOfTextAtSize(w, size) > width) {
+        let cut = w.length - 1;
+        while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > width) cut--;
+        lines.push(w.slice(0, cut));
+        w = w.slice(cut);
+      }
+      line = w;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPageInfo): void {
+  const { width, height } = page.getSize();
+  const textWidth = width - 2 * MARGIN;
+  let y = height - MARGIN - 30;
+  page.drawText('FAX', { x: MARGIN, y, size: 30, font: bold, color: INK });
+  y -= 18;
+  page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 1.5, color: INK });
+  y -= 28;
+
+  const total = info.documentPages + 1;
+  const rows: [string, string][] = [
+    ['To', info.toName],
+    ['Fax', info.toNumber],
+    ['From', info.fromName],
+    ['Fax', info.fromNumber],
+    ['Date', formatCoverDate(info.date)],
+    ['Pages', `${total} (including this cover page)`],
+    ['Subject', info.subject],
+  ];
+  for (const [label, value] of rows) {
+    page.drawText(label, { x: MARGIN, y, size: 11, font: bold, color: MUTED });
+    const lines = wrap(regular, 12, encodable(regular, value.trim() || '-'), textWidth - LABEL_WIDTH).slice(0, 3);
+    for (const line of lines) {
+      page.drawText(line, { x: MARGIN + LABEL_WIDTH, y, size: 12, font: regular, color: INK });
+      y -= 17;
+    }
+    y -= 5;
+  }
+
+  y -= 6;
+  page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 0.75, color: RULE });
+  y -= 26;
+  if (info.message.trim()) {
+    page.drawText('Message', { x: MARGIN, y, size: 11, font: bold, color: MUTED });
+    y -= 20;
+    const lineHeight = 15;
+    const room = Math.max(1, Math.floor((y - MARGIN - 24) / lineHeight));
+    let lines = wrap(regular, 11, encodable(regular, info.message), textWidth);
+    if (lines.length > room) lines = [...lines.slice(0, room - 1), '[the message continues beyond this page and was shortened]'];
+    for (const line of lines) {
+      page.drawText(line, { x: MARGIN, y, size: 11, font: regular, color: INK });
+      y -= lineHeight;
+    }
+  }
+  page.drawText('Sent end-to-end encrypted with fxe Desk.', { x: MARGIN, y: MARGIN - 20, size: 8, font: regular, color: MUTED });
+}
+
+function coverFailed(e: unknown): DeskError {
+  return new DeskError(
+    'cover.failed',
+    'A cover page could not be added to this PDF (it may be password-protected or damaged). Send it without a cover page, or save it again as a new PDF.',
+    { detail: errorDetail(e), cause: e },
+  );
+}
+
+/** A stand-alone one-page cover sheet. */
+export async function renderCoverPage(info: CoverPageInfo): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage(LETTER);
+  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+  return doc.save();
+}
+
+/**
+ * Returns a new PDF: the cover first (sized like the document's first page), then the
+ * document's pages unchanged. `pdf` itself is not touched.
+ */
+export async function prependCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promise<{ pdf: Uint8Array; pages: number }> {
+  let doc: PDFDocument;
+  try {
+    // pdf-lib copies what it parses; `updateMetadata: false` keeps the author's metadata as is.
+    doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  } catch (e) {
+    throw coverFailed(e);
+  }
+  try {
+    const first = doc.getPageCount() > 0 ? doc.getPage(0).getSize() : null;
+    const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
+    const page = doc.insertPage(0, size);
+    drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+    const out = await doc.save();
+    return { pdf: out, pages: doc.getPageCount() };
+  } catch (e) {
+    throw coverFailed(e);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The PSTN provider's credentials: checked, merged with what is already saved, and kept in
+ * the vault (encrypted under the keychain key). They are never read back to the renderer:
+ * settings only say which provider is set up and the caller ID.
+ *
+ * What each provider needs (the Settings screen asks for exactly these):
+ *   telnyx:  apiKey, connectionId (required); webhookPublicKey (Ed25519, base64),
+ *            webhookHmacSecret (older HMAC scheme), baseUrl (optional)
+ *   mintfax: apiKey (required); webhookSecret (whsec_…), baseUrl (optional)
+ * `baseUrl` overrides the provider's public API address, for an on-premises proxy or a test
+ * stand-in; empty means the provider's public URL.
+ */
+import type { PstnProviderName, Settings } from '../../../shared/domain/types.ts';
+import { DeskError } from '../errors.ts';
+import type { PstnConfig } from '../pstn/provider.ts';
+import type { SettingsStore } from '../settings.ts';
+import type { Vault } from '../vault/vault.ts';
+
+export const PSTN_CREDENTIALS_RECORD = 'pstn/credentials';
+
+interface FieldSpec {
+  required: boolean;
+  label: string;
+}
+
+export const PSTN_CREDENTIAL_FIELDS: Record<PstnProviderName, Record<string, FieldSpec>> = {
+  telnyx: {
+    apiKey: { required: true, label: 'API key' },
+    connectionId: { required: true, label: 'Connection ID' },
+    webhookPublicKey: { required: false, label: 'Webhook public key' },
+    webhookHmacSecret: { required: false, label: 'Webhook signing secret' },
+    baseUrl: { required: false, label: 'API address' },
+  },
+  mintfax: {
+    apiKey: { required: true, label: 'API key' },
+    webhookSecret: { required: false, label: 'Webhook signing secret' },
+    baseUrl: { required: false, label: 'API address' },
+  },
+};
+
+/** mintfax keeps accepting the old signing secret this long after a change (seed 001: five minutes). */
+const SECRET_ROTATION_OVERLAP_SECONDS = 300;
+
+interface StoredCredentials {
+  provider: PstnProviderName;
+  credentials: Record<string, string>;
+  /** mintfax rotation: the secret before the last change, and until when it is still tried. */
+  previousWebhookSecret?: string;
+  previousWebhookSecretExpiresAt?: number;
+}
+
+function readStored(vault: Vault): StoredCredentials | null {
+  const raw = vault.get(PSTN_CREDENTIALS_RECORD);
+  if (!raw) return null;
+  const parsed = JSON.parse(new TextDecoder().decode(raw)) as StoredCredentials;
+  return parsed && (parsed.provider === 'telnyx' || parsed.provider === 'mintfax') && typeof parsed.credentials === 'object' ? parsed : null;
+}
+
+function checkBaseUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new DeskError('pstn.invalid_base_url', 'The API address is not a valid web address (it should start with https://).', { detail: 'baseUrl: not an http(s) URL' });
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * Save (or, with provider null, remove) the provider settings. Fields left empty keep what is
+ * saved for the same provider, so the Settings screen never needs to show a secret to let
+ * someone change just the caller ID.
+ */
+export function configurePstn(
+  vault: Vault,
+  settings: SettingsStore,
+  req: { provider: PstnProviderName | null; fromNumber: string; credentials: Record<string, string> },
+  nowSeconds: number,
+): Settings {
+  if (req.provider === null) {
+    vault.delete(PSTN_CREDENTIALS_RECORD);
+    return settings.update({ pstn: { provider: null, configured: false, fromNumber: '' } });
+  }
+  const fields = PSTN_CREDENTIAL_FIELDS[req.provider];
+  for (const key of Object.keys(req.credentials)) {
+    if (!(key in fields)) {
+      throw new DeskError('invalid_request', 'Some information is missing or not valid (credentials).', { detail: `credentials: ${req.provider} has no field ${key}` });
+    }
+  }
+  const stored = readStored(vault);
+  const previous = stored?.provider === req.provider ? stored.credentials : {};
+  const merged: Record<string, string> = { ...previous };
+  for (const [key, value] of Object.entries(req.credentials)) {
+    const v = value.trim();
+    if (v !== '') merged[key] = key === 'baseUrl' ? checkBaseUrl(v) : v;
+  }
+  const missing = Object.entries(fields).filter(([key, spec]) => spec.required && !merged[key]).map(([, spec]) => spec.label);
+  if (missing.length > 0) {
+    throw new DeskError('pstn.credentials_missing', `Enter the ${missing.join(' and ')} for ${req.provider === 'telnyx' ? 'Telnyx' : 'mintfax'}.`, { detail: `missing: ${missing.join(', ')}` });
+  }
+  if (!req.fromNumber) {
+    throw new DeskError('pstn.caller_id_missing', 'Enter the caller ID (your fax number at the provider) for phone-network faxes.', { detail: 'fromNumber empty' });
+  }
+  const next: StoredCredentials = { provider: req.provider, credentials: merged };
+  // A changed mintfax signing secret: keep accepting the old one for five minutes, as
+  // seed 001 says, so events signed just before the change are not refused.
+  const oldSecret = previous['webhookSecret'];
+  if (req.provider === 'mintfax' && oldSecret && merged['webhookSecret'] && oldSecret !== merged['webhookSecret']) {
+    next.previousWebhookSecret = oldSecret;
+    next.previousWebhookSecretExpiresAt = nowSeconds + SECRET_ROTATION_OVERLAP_SECONDS;
+  } else if (stored?.provider === req.provider && stored.previousWebhookSecret) {
+    next.previousWebhookSecret = stored.previousWebhookSecret;
+    if (stored.previousWebhookSecretExpiresAt !== undefined) next.previousWebhookSecretExpiresAt = stored.previousWebhookSecretExpiresAt;
+  }
+  vault.put(PSTN_CREDENTIALS_RECORD, new TextEncoder().encode(JSON.stringify(next)));
+  return settings.update({ pstn: { provider: req.provider, configured: true, fromNumber: req.fromNumber } });
+}
+
+/** The adapter configuration from the vault, or null when no provider is set up. */
+export function loadPstnConfig(vault: Vault): PstnConfig | null {
+  const stored = readStored(vault);
+  if (!stored) return null;
+  const c = stored.credentials;
+  const opt = (key: string): string | undefined => (c[key] ? c[key] : undefined);
+  if (stored.provider === 'telnyx') {
+    const baseUrl = opt('baseUrl');
+    const publicKey = opt('webhookPublicKey');
+    const hmac = opt('webhookHmacSecret');
+    return {
+      provider: 'telnyx', apiKey: c['apiKey'] ?? '', connectionId: c['connectionId'] ?? '',
+      ...(baseUrl ? { baseUrl } : {}), ...(publicKey ? { webhookPublicKey: publicKey } : {}), ...(hmac ? { webhookHmacSecret: hmac } : {}),
+    };
+  }
+  const baseUrl = opt('baseUrl');
+  const secret = opt('webhookSecret');
+  return {
+    provider: 'mintfax', apiKey: c['apiKey'] ?? '',
+    ...(baseUrl ? { baseUrl } : {}), ...(secret ? { webhookSecret: secret } : {}),
+    ...(stored.previousWebhookSecret ? { previousWebhookSecret: stored.previousWebhookSecret } : {}),
+    ...(stored.previousWebhookSecretExpiresAt === undefined ? {} : { previousWebhookSecretExpiresAt: stored.previousWebhookSecretExpiresAt }),
+  };
+}

@@ -1,0 +1,107 @@
+// The CLI remembers each peer org's keys between runs (a child process per run, a real relay):
+// first use pins them, an unchanged key passes silently, a changed one is refused (exit 7,
+// nothing sent or stored) until the run says --accept-key-change. The change is simulated
+// the only way a peer's identity can differ for us: the pin on disk names another key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makePdf, startTestRelay, type TestRelay } from './helpers.ts';
+
+const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+interface Pins { format: string; orgs: Record<string, { fingerprint: string }> }
+const readPins = (path: string): Pins => JSON.parse(readFileSync(path, 'utf8')) as Pins;
+
+function tamperPin(path: string, orgId: string): string {
+  const pins = readPins(path);
+  const real = pins.orgs[orgId]!.fingerprint;
+  pins.orgs[orgId]!.fingerprint = 'ab'.repeat(32);
+  writeFileSync(path, JSON.stringify(pins));
+  return real;
+}
+
+describe('fxe-desk CLI key pinning', () => {
+  let relay: TestRelay;
+  let northside: string;
+  let harbor: string;
+  let pdfFile: string;
+
+  beforeAll(async () => {
+    relay = await startTestRelay();
+    northside = relay.orgs[0]!.keysZipPath;
+    harbor = relay.orgs[1]!.keysZipPath;
+    pdfFile = join(relay.dir.path, 'pinned.pdf');
+    writeFileSync(pdfFile, makePdf(1, 2_000));
+  });
+  afterAll(async () => { await relay?.close(); });
+
+  it('send pins the recipient beside the keys.zip and refuses a changed key unless accepted', async () => {
+    const sendArgs = ['send', '--keys', northside, '--to', '+15552220002', '--from', '+15551110001', pdfFile];
+    const first = await run(sendArgs);
+    expect(first.code).toBe(0);
+    const pinsPath = join(dirname(northside), 'keys.pins.json');
+    expect(existsSync(pinsPath)).toBe(true);
+    const harborOrg = relay.orgs[1]!.orgId;
+    expect(readPins(pinsPath)).toMatchObject({ format: 'fxe-desk-pins-v1', orgs: { [harborOrg]: { fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+
+    expect((await run(sendArgs)).code).toBe(0); // unchanged: silent
+
+    const real = tamperPin(pinsPath, harborOrg);
+    const refused = await run(sendArgs);
+    expect(refused.code).toBe(7);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/security keys of Harbor Pharmacy .* changed/);
+    expect(refused.stderr).toMatch(/--accept-key-change/);
+
+    const accepted = await run([...sendArgs.slice(0, -1), '--accept-key-change', pdfFile]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toMatch(/warning: accepted new keys/);
+    expect(readPins(pinsPath).orgs[harborOrg]!.fingerprint).toBe(real);
+
+    // Three faxes went out (the refused one never left): the receiver sees exactly three.
+    const out = join(relay.dir.path, 'harbor-inbox');
+    const state = join(relay.dir.path, 'harbor-state');
+    const received = await run(['receive', '--keys', harbor, '--out', out, '--once', '--state', state]);
+    expect(received.code).toBe(0);
+    expect(readdirSync(out).filter((f) => f.endsWith('.pdf'))).toHaveLength(3);
+    expect(Object.keys(readPins(join(state, 'pins.json')).orgs)).toEqual([relay.orgs[0]!.orgId]);
+  });
+
+  it('receive holds faxes from a sender whose key changed (left on the relay) until accepted', async () => {
+    const state = join(relay.dir.path, 'harbor-state');
+    const out = join(relay.dir.path, 'harbor-inbox-2');
+    tamperPin(join(state, 'pins.json'), relay.orgs[0]!.orgId);
+    const sent = await run(['send', '--keys', northside, '--to', '+15552220002', '--from', '+15551110001', pdfFile]);
+    expect(sent.code).toBe(0);
+    const id = sent.stdout.trim();
+
+    const held = await run(['receive', '--keys', harbor, '--out', out, '--once', '--state', state]);
+    expect(held.code).toBe(7);
+    expect(held.stderr).toMatch(/sender's security keys changed/);
+    expect(existsSync(join(out, `${id}.pdf`))).toBe(false);
+    expect(existsSync(join(out, `${id}.rejected`))).toBe(false);
+
+    const ok = await run(['receive', '--keys', harbor, '--out', out, '--once', '--state', state, '--accept-key-change']);
+    expect(ok.code).toBe(0);
+    expect(existsSync(join(out, `${id}.pdf`))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, `${id}.json`), 'utf8'))).toMatchObject({ message_id: id, receipt_sent: true });
+
+    // status checks the recipient's receipt key against the sender's pins too.
+    const st = await run(['status', '--keys', northside, id]);
+    expect(st.code).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ status: 'delivered', receipt_verified: true });
+  });
+});
