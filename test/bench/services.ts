@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startRelay } from '../../electron/relay/index.ts';
 import { createDemoOrgs } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk } from '../../electron/services/desk.ts';
@@ -65,11 +67,33 @@ async function endToEnd(mode: 'poll' | 'webhook', work: string): Promise<void> {
   await relay.close();
 }
 
-async function hundredMiB(work: string): Promise<void> {
-  const relay = await startRelay({ dataDir: join(work, 'relay-big'), port: 0 });
-  const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(work, 'orgs-big') });
-  const a = await desk(join(work, 'a-big'), orgs[0]!.keysZipPath, false);
-  const b = await desk(join(work, 'b-big'), orgs[1]!.keysZipPath, false);
+/**
+ * The relay as its own process (as in real use): then this process's memory is the desk's
+ * alone, not the desk's plus the relay's buffers.
+ */
+async function startRelayProcess(dataDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const cli = fileURLToPath(new URL('../../electron/relay/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited early (${code})`)));
+  });
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+  };
+}
+
+async function hundredMiB(work: string, relayWhere: 'in-process' | 'child-process'): Promise<void> {
+  const relay = relayWhere === 'in-process' ? await startRelay({ dataDir: join(work, 'relay-big'), port: 0 }) : await startRelayProcess(join(work, 'relay-big-child'));
+  const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(work, `orgs-big-${relayWhere}`) });
+  const a = await desk(join(work, `a-big-${relayWhere}`), orgs[0]!.keysZipPath, false);
+  const b = await desk(join(work, `b-big-${relayWhere}`), orgs[1]!.keysZipPath, false);
   const pdf = makePdf(1, MAX_PDF_BYTES - 2048);
   const base = process.memoryUsage().rss;
   let peak = base;
@@ -87,10 +111,10 @@ async function hundredMiB(work: string): Promise<void> {
   const n = await b.pollNow();
   const recvMs = ms(t1);
   clearInterval(sampler);
-  console.log(`100 MiB (${mib(pdf.length)} PDF): send (validate, seal, upload) ${sendMs} ms → ${st.ok ? st.value.state : st.error.code}; receive (fetch, verify, decrypt, store, receipt) ${recvMs} ms → ${n} stored`);
-  console.log(`100 MiB peak RSS (relay in the same process): send ${mib(peakSend)}, receive ${mib(peak)} (baseline ${mib(base)}, which already holds the 100 MiB PDF)`);
+  console.log(`[relay ${relayWhere}] 100 MiB (${mib(pdf.length)} PDF): send (validate, seal, upload) ${sendMs} ms → ${st.ok ? st.value.state : st.error.code}; receive (fetch, verify, decrypt, store, receipt) ${recvMs} ms → ${n} stored`);
+  console.log(`[relay ${relayWhere}] 100 MiB peak RSS: send ${mib(peakSend)}, receive ${mib(peak)} (baseline ${mib(base)}, which already holds the 100 MiB PDF)`);
   // The growth over the baseline is what sending/receiving costs; target: well under 2× the file.
-  console.log(`100 MiB peak RSS growth: send +${mib(peakSend - base)}, receive +${mib(peak - receiveBase)} (target < ${mib(2 * pdf.length)}; includes garbage not yet collected)`);
+  console.log(`[relay ${relayWhere}] 100 MiB peak RSS growth: send +${mib(peakSend - base)}, receive +${mib(peak - receiveBase)} (target < ${mib(2 * pdf.length)}; includes garbage not yet collected)`);
   await a.close();
   await b.close();
   await relay.close();
@@ -133,7 +157,8 @@ function inbox(work: string): void {
 export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'fxe-bench-services-'));
   try {
-    await hundredMiB(work); // first, so its peak memory is not inflated by the other runs
+    await hundredMiB(work, 'child-process'); // first, so its peak memory is not inflated by the other runs
+    await hundredMiB(work, 'in-process');
     await endToEnd('webhook', work);
     await endToEnd('poll', work);
     inbox(work);
