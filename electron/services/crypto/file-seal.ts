@@ -15,12 +15,20 @@ import {
 } from '../../../shared/protocol/index.ts';
 import type { Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
 import { HashWorker } from './hash-worker.ts';
-import { createNodeBackend, nativeChachaAvailable } from './node-backend.ts';
+import { createNodeBackend, nativeChachaAvailable, releaseChunk } from './node-backend.ts';
+import type { NodeCryptoBackend } from './node-backend.ts';
 
 const CHUNK = 1024 * 1024;
 /** Up to this size a file is sealed / opened in memory (≤ 2× this much RAM, a few file calls). */
 const IN_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
 const sharedHasher = new HashWorker();
+/**
+ * One backend for every file seal / open in the process: a backend owns a hash worker, and
+ * starting a worker per fax (~30 ms) would cost more than sealing a 1 MiB file. Its worker
+ * is unref'd while idle, so it never keeps the process alive.
+ */
+let sharedBackend: NodeCryptoBackend | undefined;
+const fileBackend = (): NodeCryptoBackend => (sharedBackend ??= createNodeBackend());
 
 async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
   let got = 0;
@@ -40,7 +48,7 @@ export interface FileSealParams extends Omit<SealParams, 'plaintext' | 'backend'
 
 /** Seals a file into a ciphertext file; returns the signed envelope. */
 export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Envelope }> {
-  const backend = createNodeBackend();
+  const backend = fileBackend();
   const { size } = await stat(p.inputPath);
   if (size > MAX_PLAINTEXT_BYTES) throw new ProtocolError('too_large', 'The file is larger than the 100 MiB an fxe message can carry.');
   const partPath = `${p.outputPath}.part`;
@@ -103,8 +111,6 @@ export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Env
   } catch (e) {
     await rm(partPath, { force: true });
     throw e;
-  } finally {
-    await backend.close();
   }
 }
 
@@ -139,7 +145,7 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
   try {
     const result = await openEnvelopeWith({
       ...p,
-      backend: createNodeBackend(),
+      backend: fileBackend(),
       body: {
         size,
         sha256: () => hashFile(p.inputPath),
@@ -154,9 +160,7 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
             } finally {
               await input.close();
             }
-            const backend = createNodeBackend();
-            const r = await backend.openAndHash!(cek, ciphertext, aad);
-            await backend.close();
+            const r = await fileBackend().openAndHash!(cek, ciphertext, aad);
             if (r.plaintext) {
               const out = await open(partPath, 'w', 0o600);
               try {
@@ -189,6 +193,7 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
               await job.push(chunk, true); // hashed on the worker while we write the plaintext
               await out.write(dec);
               dec.fill(0);
+              releaseChunk(dec);
               done += n;
             }
             await job.push(tag);

@@ -5,7 +5,7 @@
  * if a copy of it survives somewhere (crypto-shredding).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
@@ -61,26 +61,57 @@ export class BlobStore {
     return w.commit();
   }
 
+  /**
+   * The whole body, decrypted. Read and decrypted 1 MiB at a time into one buffer of the
+   * final size: a 100 MiB fax costs ~100 MiB here, not the file plus two decrypted copies.
+   */
   read(blobId: string, wrappedKey: Uint8Array): Uint8Array {
-    let file: Buffer;
+    let fd: number;
     try {
-      file = readFileSync(this.path(blobId));
+      fd = openSync(this.path(blobId), 'r');
     } catch (e) {
       throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
     }
-    if (file.length < 4 + 12 + 16 || !file.subarray(0, 4).equals(MAGIC)) {
-      throw new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: bad header` });
-    }
-    const key = this.vault.unwrapKey(wrappedKey, blobId);
+    const corrupt = (why: string, cause?: unknown): DeskError =>
+      new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: ${why}`, ...(cause ? { cause } : {}) });
+    let key: Uint8Array | null = null;
+    let out: Uint8Array | null = null;
     try {
-      const d = createDecipheriv('aes-256-gcm', key, file.subarray(4, 16));
+      const fileSize = fstatSync(fd).size;
+      const header = Buffer.alloc(HEADER_BYTES);
+      const tag = Buffer.alloc(TAG_BYTES);
+      if (fileSize < HEADER_BYTES + TAG_BYTES || readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw corrupt('bad header');
+      readSync(fd, tag, 0, TAG_BYTES, fileSize - TAG_BYTES);
+      key = this.vault.unwrapKey(wrappedKey, blobId);
+      const d = createDecipheriv('aes-256-gcm', key, header.subarray(4, 16));
       d.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
-      d.setAuthTag(file.subarray(file.length - 16));
-      return new Uint8Array(Buffer.concat([d.update(file.subarray(16, file.length - 16)), d.final()]));
-    } catch (e) {
-      throw new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: authentication failed`, cause: e });
+      d.setAuthTag(tag);
+      const end = fileSize - TAG_BYTES;
+      out = new Uint8Array(end - HEADER_BYTES);
+      const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, out.length));
+      let at = 0;
+      for (let pos = HEADER_BYTES; pos < end; ) {
+        const n = readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
+        if (n <= 0) throw corrupt('file shrank while reading');
+        pos += n;
+        const plain = d.update(chunk.subarray(0, n));
+        out.set(plain, at);
+        at += plain.length;
+        plain.fill(0);
+      }
+      try {
+        const rest = d.final();
+        out.set(rest, at);
+      } catch (e) {
+        throw corrupt('authentication failed', e);
+      }
+      const done = out;
+      out = null;
+      return done;
     } finally {
-      key.fill(0);
+      out?.fill(0); // only still set when something failed: no unauthenticated plaintext survives
+      key?.fill(0);
+      closeSync(fd);
     }
   }
 
