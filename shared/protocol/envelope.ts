@@ -128,8 +128,20 @@ export async function sealEnvelopeWith(p: Omit<SealParams, 'plaintext'> & { seal
   const cek = random(CEK_LENGTH);
   const nonce24 = random(BODY_NONCE_LENGTH);
   try {
-    const wrappedKeys = bundles.map((b) => wrapCek({ cek, aad, ...b, random: p.random, backend }));
-    const body = await p.sealBody(cek, nonce24, aad);
+    // The body goes first and the wraps run at its first real wait (typically while the
+    // backend's worker hashes the last chunk), so the fixed cost of a seal overlaps the body
+    // instead of adding to it. Whatever fails, the body has settled before this function
+    // returns or throws, so a caller never cleans up under a body sealer still writing.
+    const bodyPromise = p.sealBody(cek, nonce24, aad);
+    bodyPromise.catch(() => undefined); // handled below; without this a fast failure would count as unhandled
+    let wrappedKeys: WrappedKey[];
+    try {
+      wrappedKeys = await atNextTask(() => bundles.map((b) => wrapCek({ cek, aad, ...b, random: p.random, backend })));
+    } catch (e) {
+      await bodyPromise.catch(() => undefined);
+      throw e;
+    }
+    const body = await bodyPromise;
     const signed = {
       message_id: messageId,
       suite: SUITE,
@@ -163,6 +175,26 @@ export async function sealEnvelopeWith(p: Omit<SealParams, 'plaintext'> & { seal
   } finally {
     cek.fill(0);
   }
+}
+
+/**
+ * Runs `work` in a new task (after pending microtasks, so after an async body sealer reached
+ * its first real wait). MessageChannel exists in Node, Electron and browsers, and unlike
+ * setTimeout(0) it is not clamped to 1 ms.
+ */
+function atNextTask<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      try {
+        resolve(work());
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Encrypts and signs a fax for every bundle of the recipient org (several during rotation). */
