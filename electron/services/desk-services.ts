@@ -22,7 +22,7 @@ import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
-import { startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
+import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import { SettingsStore } from './settings.ts';
@@ -111,6 +111,12 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   });
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
+    // Providers post status events to our listener through the tunnel; without one (poll
+    // mode, or no tunnel URL yet) submissions name no webhook and status polling does it.
+    webhookUrlFor: (provider) => {
+      const st = settings.get();
+      return st.receiveMode === 'webhook' && st.webhookTunnelUrl ? `${st.webhookTunnelUrl.replace(/\/+$/, '')}${pstnWebhookPath(provider)}` : null;
+    },
     ...(o.pstnPollBaseMs === undefined ? {} : { pollBaseMs: o.pstnPollBaseMs }),
     ...(o.pstnRetryBaseMs === undefined ? {} : { retryBaseMs: o.pstnRetryBaseMs }),
     ...(o.pstnHttpRetry === undefined ? {} : { httpRetry: o.pstnHttpRetry }),
@@ -182,6 +188,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           db, port: wanted, nowMs: o.nowMs, log: o.log,
           secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? s.webhookSecrets(orgId) : []),
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
+          pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
         if (st.webhookTunnelUrl) await registerWebhooks(s, st.webhookTunnelUrl, o.log);
       } else if (s.webhook) {

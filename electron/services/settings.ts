@@ -8,7 +8,7 @@ export const DEFAULT_SETTINGS: Settings = {
   webhookTunnelUrl: '',
   webhookListenPort: 0,
   notifications: { enabled: true, hideContentOnLockScreen: true },
-  pstn: { provider: null, configured: false, fromNumber: '' },
+  pstn: { provider: null, configured: false, fromNumber: '', baseUrl: '' },
   retention: { enabled: false, days: 365, action: 'archive' },
   theme: 'system',
 };

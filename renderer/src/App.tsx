@@ -2,6 +2,7 @@
 // several screens share (status, folder, search, selection, dialogs, toasts), listens to
 // main's events, and implements window-wide drag-and-drop and keyboard shortcuts.
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../shared/domain/pdf-limits.ts';
 import type { FaxDetail, FaxSummary, Folder, Settings as SettingsValue, UserError } from '../../shared/domain/types.ts';
 import type { AppStatus, IpcEvent, MenuCommand } from '../../shared/ipc/contract.ts';
 import { call, fxe, toUserError } from './api.ts';
@@ -10,7 +11,7 @@ import { FaxDetailPane } from './components/FaxDetailPane.tsx';
 import { FaxList } from './components/FaxList.tsx';
 import { Onboarding } from './components/Onboarding.tsx';
 import { PhoneBook } from './components/PhoneBook.tsx';
-import { isPdfFile, MAX_PDF_BYTES, SendDialog } from './components/SendDialog.tsx';
+import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
 import { Toasts, type Toast } from './components/Toasts.tsx';
 
@@ -253,7 +254,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       return;
     }
     if (pdf.size > MAX_PDF_BYTES) {
-      setBanner({ code: 'send_too_large', message: 'This PDF is too large to fax (the limit is 50 MB).', detail: `${pdf.name}: ${pdf.size} bytes` });
+      // The services' own limit and sentence (shared/domain/pdf-limits.ts), checked here only to answer at once.
+      setBanner({ code: 'pdf.too_large', message: pdfTooLargeMessage(pdf.size), detail: `${pdf.name}: ${pdf.size} bytes > ${MAX_PDF_BYTES}` });
       return;
     }
     setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf }));

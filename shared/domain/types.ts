@@ -94,7 +94,12 @@ export interface Settings {
   webhookTunnelUrl: string;
   webhookListenPort: number;
   notifications: { enabled: boolean; hideContentOnLockScreen: boolean };
-  pstn: { provider: PstnProviderName | null; configured: boolean; fromNumber: string };
+  /**
+   * The phone-network provider as set up with settings.configurePstn. `baseUrl` is the saved
+   * API address override ('' = the provider's public address): shown, since it is not a
+   * secret. The credentials themselves stay in the vault and never appear here.
+   */
+  pstn: { provider: PstnProviderName | null; configured: boolean; fromNumber: string; baseUrl: string };
   retention: { enabled: boolean; days: number; action: 'archive' | 'delete' };
   theme: 'system' | 'light' | 'dark';
 }

@@ -94,6 +94,12 @@ export interface IpcRequests {
   'faxes.saveAs': [{ id: string }, { savedTo: string } | null];
   'faxes.printDeliveryConfirmation': [{ id: string }, { printed: boolean }];
   'faxes.resend': [{ id: string }, { id: string }];
+  /**
+   * The user confirmed the phone-network prompt for an outgoing fax waiting in needs-pstn: the
+   * same item goes to the configured provider, under the same idempotency key (its id). Without
+   * a provider it stays in needs-pstn and says so; any other state is refused.
+   */
+  'faxes.sendViaPstn': [{ id: string }, null];
   'faxes.forward': [{ id: string; to: string; from: string }, { id: string }];
   'faxes.tags': [Record<string, never>, string[]];
 
@@ -160,7 +166,7 @@ export const REQUEST_CHANNELS: readonly RequestChannel[] = [
   'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys', 'orgs.importBackup',
   'faxes.list', 'faxes.get', 'faxes.document', 'faxes.markRead', 'faxes.archive', 'faxes.delete', 'faxes.undoDelete',
   'faxes.setTags', 'faxes.setNote', 'faxes.print', 'faxes.saveAs', 'faxes.printDeliveryConfirmation', 'faxes.resend',
-  'faxes.forward', 'faxes.tags',
+  'faxes.sendViaPstn', 'faxes.forward', 'faxes.tags',
   'send.check', 'send.acceptKeyChange', 'send.submit',
   'contacts.list', 'contacts.save', 'contacts.delete', 'contacts.importCsv', 'contacts.exportCsv',
   'settings.get', 'settings.update', 'settings.configurePstn',

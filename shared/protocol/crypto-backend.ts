@@ -2,8 +2,8 @@
  * The crypto seam. Only the bulk primitives (ChaCha20-Poly1305 over the fax body and SHA-256
  * over the ciphertext) go through it: they are where time goes for a 100 MiB fax. The main
  * process plugs in a node:crypto backend (electron/services/crypto/node-backend.ts); noble
- * is the pure default that runs anywhere. Small primitives (Ed25519, X25519, ML-KEM, HKDF,
- * AES-GCM on 32 bytes) always use noble.
+ * is the pure default that runs anywhere. The small primitives (Ed25519, X25519, ML-KEM,
+ * AES-GCM on 32 bytes) are optional members a backend may add; HKDF is always noble's.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
@@ -42,6 +42,16 @@ export interface CryptoBackend {
   x25519PublicKey?(secret: Uint8Array): Uint8Array;
   /** X25519 shared secret; throws on an invalid key or an all-zero (low-order) result. */
   x25519SharedSecret?(secret: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * A fresh ephemeral X25519 key pair (the backend's own CSPRNG; its secret never leaves the
+   * backend) and its shared secret with `peerPublic`. Used only when no random source is
+   * injected. Throws like x25519SharedSecret.
+   */
+  x25519Ephemeral?(peerPublic: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array };
+  /** AES-256-GCM with a 12-byte nonce; returns ct ‖ tag(16). */
+  aes256GcmSeal?(key: Uint8Array, nonce12: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** AES-256-GCM open of ct ‖ tag; throws on a bad tag. */
+  aes256GcmOpen?(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
   /**
    * ML-KEM-768 (FIPS 203) encapsulation to a 1184-byte public key, with the backend's own
    * randomness (used only when the caller did not inject a random source). Throws on a bad key.

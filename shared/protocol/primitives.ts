@@ -5,6 +5,8 @@
  */
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { gcm } from '@noble/ciphers/aes.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import type { CryptoBackend } from './crypto-backend.ts';
 
 type Backend = CryptoBackend | undefined;
@@ -43,4 +45,28 @@ export function mlkem768Encapsulate(backend: Backend, publicKey: Uint8Array, mes
 
 export function mlkem768Decapsulate(backend: Backend, cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
   return backend?.mlkem768Decapsulate ? backend.mlkem768Decapsulate(cipherText, secretKey) : ml_kem768.decapsulate(cipherText, secretKey);
+}
+
+/**
+ * An ephemeral X25519 key pair and its shared secret with `peerPublic`. With `secret` (drawn
+ * from an injected random source) that secret is used; without, the backend may generate the
+ * pair natively, or noble draws one from the system CSPRNG (and it is wiped after use).
+ */
+export function x25519Ephemeral(backend: Backend, peerPublic: Uint8Array, secret?: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array } {
+  if (secret === undefined && backend?.x25519Ephemeral) return backend.x25519Ephemeral(peerPublic);
+  const own = secret ?? randomBytes(32);
+  try {
+    return { publicKey: x25519PublicKey(backend, own), sharedSecret: x25519SharedSecret(backend, own, peerPublic) };
+  } finally {
+    if (secret === undefined) own.fill(0);
+  }
+}
+
+export function aes256GcmSeal(backend: Backend, key: Uint8Array, nonce12: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  return backend?.aes256GcmSeal ? backend.aes256GcmSeal(key, nonce12, plaintext, aad) : gcm(key, nonce12, aad).encrypt(plaintext);
+}
+
+/** Throws on a bad tag. */
+export function aes256GcmOpen(backend: Backend, key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+  return backend?.aes256GcmOpen ? backend.aes256GcmOpen(key, nonce12, sealed, aad) : gcm(key, nonce12, aad).decrypt(sealed);
 }

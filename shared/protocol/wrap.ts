@@ -10,12 +10,11 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { gcm } from '@noble/ciphers/aes.js';
 import { b64uDecode, b64uEncode, concatBytes, utf8Encode } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
 import { CEK_LENGTH } from './body-cipher.ts';
 import type { CryptoBackend } from './crypto-backend.ts';
-import { mlkem768Decapsulate, mlkem768Encapsulate, x25519PublicKey, x25519SharedSecret } from './primitives.ts';
+import { aes256GcmOpen, aes256GcmSeal, mlkem768Decapsulate, mlkem768Encapsulate, x25519Ephemeral, x25519SharedSecret } from './primitives.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
 
 export const MLKEM768_PUBLIC_LENGTH = 1184;
@@ -77,7 +76,7 @@ export function wrapCek(p: {
   if (p.x25519Public.length !== X25519_KEY_LENGTH) throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an X25519 key of the wrong size.`, 'x25519_pub');
   const random = p.random ?? randomBytes;
   const kemMsg = p.random ? p.random(32) : undefined;
-  const ephSecret = random(X25519_KEY_LENGTH);
+  const ephSecret = p.random ? p.random(X25519_KEY_LENGTH) : undefined;
   let ssPq: Uint8Array | undefined;
   let ssClassical: Uint8Array | undefined;
   let wrapKey: Uint8Array | undefined;
@@ -89,15 +88,15 @@ export function wrapCek(p: {
       throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an invalid ML-KEM key.`, 'ml_kem_pub', { cause });
     }
     ssPq = encapsulated.sharedSecret;
-    const ephPublic = x25519PublicKey(p.backend, ephSecret);
+    let ephPublic: Uint8Array;
     try {
-      ssClassical = x25519SharedSecret(p.backend, ephSecret, p.x25519Public);
+      ({ publicKey: ephPublic, sharedSecret: ssClassical } = x25519Ephemeral(p.backend, p.x25519Public, ephSecret));
     } catch (cause) {
       throw new ProtocolError('malformed', `Recipient bundle ${p.bundleId} has an invalid X25519 key.`, 'x25519_pub', { cause });
     }
     wrapKey = deriveWrapKey(ssPq, ssClassical, wrapInfo(ephPublic, p.x25519Public, p.mlkemPublic));
     const wrapNonce = random(WRAP_NONCE_LENGTH);
-    const wrapped = gcm(wrapKey, wrapNonce, p.aad).encrypt(p.cek);
+    const wrapped = aes256GcmSeal(p.backend, wrapKey, wrapNonce, p.cek, p.aad);
     return {
       recipient_key_bundle_id: p.bundleId,
       kem_ct: b64uEncode(encapsulated.cipherText),
@@ -107,7 +106,7 @@ export function wrapCek(p: {
     };
   } finally {
     kemMsg?.fill(0);
-    ephSecret.fill(0);
+    ephSecret?.fill(0);
     ssPq?.fill(0);
     ssClassical?.fill(0);
     wrapKey?.fill(0);
@@ -139,7 +138,7 @@ export function unwrapCek(decoded: ReturnType<typeof decodeWrappedKey>, recipien
     ssPq = mlkem768Decapsulate(backend, decoded.kemCt, recipient.mlkemSecret);
     ssClassical = x25519SharedSecret(backend, recipient.x25519Secret, decoded.ephPublic);
     wrapKey = deriveWrapKey(ssPq, ssClassical, wrapInfo(decoded.ephPublic, recipient.x25519Public, recipient.mlkemPublic));
-    const cek = gcm(wrapKey, decoded.wrapNonce, aad).decrypt(decoded.wrappedCek);
+    const cek = aes256GcmOpen(backend, wrapKey, decoded.wrapNonce, decoded.wrappedCek, aad);
     if (cek.length !== CEK_LENGTH) {
       cek.fill(0);
       throw new Error('unwrapped CEK has the wrong length');

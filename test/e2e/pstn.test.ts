@@ -94,7 +94,12 @@ describe('PSTN fallback in the app', () => {
     await expect(card.locator('input[name=pstn-apiKey]').inputValue()).resolves.toBe('');
     await expect(page.content()).resolves.not.toContain(API_KEY);
     const settings = await clinic.desk.invoke('settings.get', {});
-    expect(settings.ok && settings.value.pstn).toEqual({ provider: 'mintfax', configured: true, fromNumber: '+15551119999' });
+    expect(settings.ok && settings.value.pstn).toEqual({ provider: 'mintfax', configured: true, fromNumber: '+15551119999', baseUrl: mintfax.url });
+    // The API address is not a secret: after leaving Settings and coming back, the saved one is shown.
+    const nav = page.getByRole('navigation', { name: 'Folders' });
+    await nav.getByRole('button', { name: 'Phone book' }).click();
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Phone-network fallback (PSTN)' }).locator('input[name=pstn-baseUrl]').inputValue()).toBe(mintfax.url);
   });
 
   it('a number outside fxe: the prompt offers mintfax, the user accepts, the outbox shows it delivered', async () => {

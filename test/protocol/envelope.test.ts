@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   JsonNumber, ProtocolError, SUITE, b64uDecode, b64uEncode, envelopeAad, envelopeSigningPayload, envelopeToJson, generateKeyMaterial, hexEncode,
-  openEnvelope, parseEnvelope, parseJsonLossless, publicBundleOf, sealBody, sealEnvelope, signWithDomain, DOMAIN_ENVELOPE, utf8Encode, wrapCek,
+  openEnvelope, parseEnvelope, parseJsonLossless, publicBundleOf, sealBody, sealEnvelope, sealEnvelopeWith, signWithDomain, DOMAIN_ENVELOPE, utf8Encode, wrapCek,
 } from '../../shared/protocol/index.ts';
 import type { CryptoBackend, Envelope, OrgKeys, ProtocolErrorCode } from '../../shared/protocol/index.ts';
 import { alicePub, allBackends, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
@@ -381,5 +381,50 @@ describe('parseEnvelope', () => {
 
   it('refuses non-objects', () => {
     for (const text of ['[]', '"x"', 'null', '{']) expect(() => parseEnvelope(text)).toThrow(expect.objectContaining({ code: 'malformed' }));
+  });
+});
+
+describe('sealEnvelopeWith: the body and the wraps overlap, failures stay ordered', () => {
+  const base = async () => {
+    const alice = await orgKeys('alice');
+    return {
+      senderOrgId: 'org_alice', senderBundleId: 'kb_alice_1', senderBundleSeed: alice.bundleSeed, recipientOrgId: 'org_bob',
+      recipientBundles: [vectors.orgs.bob.public_bundle], fromNumber: '+15551110001', fromName: null, toNumber: '+15552220002',
+      metadata: { filename: 'f.pdf' }, createdAt: 1_767_225_600,
+    };
+  };
+
+  it('a body sealer that fails at once surfaces its own error (and no unhandled rejection)', async () => {
+    const failing = new ProtocolError('too_large', 'The file is larger than the 100 MiB an fxe message can carry.');
+    await expect(sealEnvelopeWith({ ...(await base()), sealBody: () => Promise.reject(failing) })).rejects.toBe(failing);
+  });
+
+  it('when a wrap fails, the body has settled before the error reaches the caller', async () => {
+    let bodySettled = false;
+    const broken = { ...vectors.orgs.bob.public_bundle, x25519_pub: b64uEncode(new Uint8Array(31)) };
+    const attempt = sealEnvelopeWith({
+      ...(await base()),
+      recipientBundles: [broken],
+      sealBody: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        bodySettled = true;
+        return { sha256: new Uint8Array(32), size: 40 };
+      },
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'malformed', field: 'x25519_pub' });
+    expect(bodySettled).toBe(true);
+  });
+
+  it('with injected randomness the envelope is the same whichever backend seals it', async () => {
+    const seq = (): ((n: number) => Uint8Array) => {
+      let k = 0;
+      return (n) => Uint8Array.from({ length: n }, () => (k++ * 7) & 0xff);
+    };
+    const plaintext = new Uint8Array(randomBytes(3000));
+    const sealed = await Promise.all(backends.map(async ({ backend }) => sealEnvelope({ ...(await base()), plaintext, backend, random: seq() })));
+    for (const s of sealed.slice(1)) {
+      expect(s.envelope).toEqual(sealed[0]!.envelope);
+      expect(Buffer.from(s.ciphertext).equals(Buffer.from(sealed[0]!.ciphertext))).toBe(true);
+    }
   });
 });

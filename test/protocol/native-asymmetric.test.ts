@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { gcm } from '@noble/ciphers/aes.js';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
 import { detectNativeAsymmetric } from '../../electron/services/crypto/native-asymmetric.ts';
 import { generateKeyMaterial, wrapCek, decodeWrappedKey, unwrapCek, nobleBackend } from '../../shared/protocol/index.ts';
@@ -14,8 +15,9 @@ const rnd = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n))
 
 describe('native small primitives (node:crypto)', () => {
   it('are all found on Node 24 (OpenSSL 3.5 has ML-KEM)', () => {
-    expect(Object.keys(native).sort()).toEqual(['ed25519Sign', 'ed25519Verify', 'mlkem768Decapsulate', 'mlkem768Encapsulate', 'x25519PublicKey', 'x25519SharedSecret']);
-    expect(createNodeBackend().native.asymmetric).toHaveLength(6);
+    const all = ['aes256GcmOpen', 'aes256GcmSeal', 'ed25519Sign', 'ed25519Verify', 'mlkem768Decapsulate', 'mlkem768Encapsulate', 'x25519Ephemeral', 'x25519PublicKey', 'x25519SharedSecret'];
+    expect(Object.keys(native).sort()).toEqual(all);
+    expect(createNodeBackend().native.asymmetric.sort()).toEqual(all);
     expect(createNodeBackend({ disableNativeAsymmetric: true }).native.asymmetric).toEqual([]);
     expect(createNodeBackend({ disableNativeAsymmetric: true }).ed25519Sign).toBeUndefined();
   });
@@ -47,6 +49,35 @@ describe('native small primitives (node:crypto)', () => {
     }
     expect(() => native.x25519SharedSecret!(rnd(32), new Uint8Array(32))).toThrow();
     expect(() => x25519.getSharedSecret(rnd(32), new Uint8Array(32))).toThrow();
+  });
+
+  it('X25519 ephemeral: a fresh pair each time whose shared secret the peer derives too', () => {
+    const peerSecret = rnd(32);
+    const peerPublic = x25519.getPublicKey(peerSecret);
+    const a = native.x25519Ephemeral!(peerPublic);
+    const b = native.x25519Ephemeral!(peerPublic);
+    expect(a.publicKey).not.toEqual(b.publicKey);
+    expect(x25519.getSharedSecret(peerSecret, a.publicKey)).toEqual(a.sharedSecret);
+    expect(() => native.x25519Ephemeral!(new Uint8Array(32))).toThrow();
+  });
+
+  it('AES-256-GCM: the same bytes as noble; a flipped bit anywhere fails to open', () => {
+    const key = rnd(32);
+    const nonce = rnd(12);
+    const aad = rnd(70);
+    const plaintext = rnd(32);
+    const sealed = native.aes256GcmSeal!(key, nonce, plaintext, aad);
+    expect(sealed).toEqual(gcm(key, nonce, aad).encrypt(plaintext));
+    expect(native.aes256GcmOpen!(key, nonce, sealed, aad)).toEqual(plaintext);
+    for (let i = 0; i < sealed.length; i++) {
+      const bad = sealed.slice();
+      bad[i] = bad[i]! ^ 0x80;
+      expect(() => native.aes256GcmOpen!(key, nonce, bad, aad)).toThrow();
+    }
+    const badAad = aad.slice();
+    badAad[0] = badAad[0]! ^ 1;
+    expect(() => native.aes256GcmOpen!(key, nonce, sealed, badAad)).toThrow();
+    expect(() => native.aes256GcmOpen!(key, nonce, new Uint8Array(15), aad)).toThrow();
   });
 
   it('ML-KEM-768: native encapsulation opens with noble and the reverse, on the vectors\' keys (FIPS 203 byte formats)', async () => {

@@ -67,7 +67,8 @@ describe('PSTN fallback through mintfax', () => {
     const settings = await desk.call('settings.configurePstn', {
       provider: 'mintfax', fromNumber: CALLER_ID, credentials: { apiKey: mintfax.apiKey, baseUrl: `${mintfax.url}/` },
     });
-    expect(settings.pstn).toEqual({ provider: 'mintfax', configured: true, fromNumber: CALLER_ID });
+    // The API address is shown back (not a secret), without the trailing slash.
+    expect(settings.pstn).toEqual({ provider: 'mintfax', configured: true, fromNumber: CALLER_ID, baseUrl: mintfax.url });
     expect(JSON.stringify(settings)).not.toContain(mintfax.apiKey);
     expect(JSON.stringify(await desk.call('settings.get', {}))).not.toContain(mintfax.apiKey);
     for (const file of filesUnder(dataDir())) expect(readFileSync(file).includes(mintfax.apiKey), file).toBe(false);
@@ -83,13 +84,19 @@ describe('PSTN fallback through mintfax', () => {
     await desk.desk.flushOutbox();
     expect((await desk.call('faxes.get', { id })).state).toBe('needs-pstn');
 
+    // "Resend" is not a way onto the phone network: that takes the explicit channel.
+    const resend = await desk.desk.invoke('faxes.resend', { id });
+    expect(!resend.ok && resend.error.code).toBe('fax.needs_pstn_choice');
     // The user confirmed the phone-network prompt for this item.
-    await desk.call('faxes.resend', { id });
+    await desk.call('faxes.sendViaPstn', { id });
     const done = await waitForState(desk, id, ['delivered', 'failed']);
     expect(done).toMatchObject({ state: 'delivered', route: 'pstn', folder: 'sent', fromNumber: CALLER_ID, failureReason: null });
     expect(done.pstn).toMatchObject({ provider: 'mintfax', status: 'delivered' });
     expect(done.pstn!.providerFaxId).toMatch(/^fax_/);
     expect(outboxStates(desk, id)).toEqual(expect.arrayContaining(['needs-pstn', 'queued', 'uploading', 'sent', 'delivered']));
+    // Once on its way (here: delivered) it cannot be sent over the phone network a second time.
+    const again = await desk.desk.invoke('faxes.sendViaPstn', { id });
+    expect(!again.ok && again.error.code).toBe('pstn.not_waiting');
 
     // The provider got exactly one fax, our bytes, under our idempotency key.
     const posts = mintfax.requests.filter((r) => r.method === 'POST' && r.status === 201);

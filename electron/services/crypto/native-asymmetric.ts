@@ -12,15 +12,17 @@
  * lacks it, such as Electron's BoringSSL without ML-KEM, simply leaves it out and the
  * protocol falls back to noble for that one primitive.
  */
-import { createHash, createPrivateKey, createPublicKey, decapsulate, diffieHellman, encapsulate, sign, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, decapsulate, diffieHellman, encapsulate, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { gcm } from '@noble/ciphers/aes.js';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 
 export type NativeAsymmetric = Pick<
   CryptoBackend,
-  'ed25519Sign' | 'ed25519Verify' | 'x25519PublicKey' | 'x25519SharedSecret' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'
+  | 'ed25519Sign' | 'ed25519Verify' | 'x25519PublicKey' | 'x25519SharedSecret' | 'x25519Ephemeral' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'
+  | 'aes256GcmSeal' | 'aes256GcmOpen'
 >;
 
 const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -61,6 +63,28 @@ class KeyObjectCache {
   }
 }
 
+/**
+ * Imported public keys, by content: bundles are decoded afresh for every seal, so identity
+ * would never hit, and a public key is no secret. Bounded (oldest dropped first).
+ */
+class PublicKeyCache {
+  private readonly entries = new Map<string, KeyObject>();
+  private readonly limit: number;
+  constructor(limit = 64) {
+    this.limit = limit;
+  }
+  get(bytes: Uint8Array, load: () => KeyObject): KeyObject {
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    let key = this.entries.get(id);
+    if (key === undefined) {
+      key = load();
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(id, key);
+    }
+    return key;
+  }
+}
+
 function privateKey(prefix: Uint8Array, secret: Uint8Array, length: number): KeyObject {
   const der = withPrefix(prefix, secret, length);
   try {
@@ -77,10 +101,17 @@ function buildAll(): Required<NativeAsymmetric> {
   // One cache per key type: the same 32 bytes can be handed in as an Ed25519 seed and as an
   // X25519 secret, and must not come back as the other kind of key.
   const edSecrets = new KeyObjectCache();
-  const edPublics = new KeyObjectCache();
+  const edPublics = new PublicKeyCache();
   const xSecrets = new KeyObjectCache();
+  const xPublics = new PublicKeyCache();
   const kemSecrets = new KeyObjectCache();
-  const kemPublics = new KeyObjectCache();
+  const kemPublics = new PublicKeyCache();
+  const xPublic = (pub: Uint8Array): KeyObject => xPublics.get(pub, () => publicKey(X25519_SPKI, pub, 32));
+  const rawX = (key: KeyObject): Uint8Array => {
+    const { x } = key.export({ format: 'jwk' });
+    if (typeof x !== 'string') throw new Error('node:crypto returned an X25519 key without x');
+    return Uint8Array.from(Buffer.from(x, 'base64url'));
+  };
   const edPrivate = (seed: Uint8Array): KeyObject => edSecrets.get(seed, () => privateKey(ED25519_PKCS8, seed, 32));
   const xPrivate = (secret: Uint8Array): KeyObject => xSecrets.get(secret, () => privateKey(X25519_PKCS8, secret, 32));
   return {
@@ -96,14 +127,27 @@ function buildAll(): Required<NativeAsymmetric> {
     // Through the cache: a seal asks for the ephemeral key's public half and then its shared
     // secret, and importing an X25519 private key (~60 µs) is most of the cost. The JWK export
     // is ~1 µs where the DER one is ~25 µs.
-    x25519PublicKey: (secret) => {
-      const { x } = createPublicKey(xPrivate(secret)).export({ format: 'jwk' });
-      if (typeof x !== 'string') throw new Error('node:crypto returned an X25519 key without x');
-      return Uint8Array.from(Buffer.from(x, 'base64url'));
-    },
+    x25519PublicKey: (secret) => rawX(createPublicKey(xPrivate(secret))),
     x25519SharedSecret: (secret, pub) =>
       // OpenSSL refuses an all-zero result (a low-order public key), as noble does.
-      toBytes(diffieHellman({ privateKey: xPrivate(secret), publicKey: publicKey(X25519_SPKI, pub, 32) })),
+      toBytes(diffieHellman({ privateKey: xPrivate(secret), publicKey: xPublic(pub) })),
+    x25519Ephemeral(peer) {
+      // Generated inside OpenSSL: the ephemeral secret never exists as JS bytes.
+      const pair = generateKeyPairSync('x25519');
+      return { publicKey: rawX(pair.publicKey), sharedSecret: toBytes(diffieHellman({ privateKey: pair.privateKey, publicKey: xPublic(peer) })) };
+    },
+    aes256GcmSeal(key, nonce, plaintext, aad) {
+      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+      cipher.setAAD(aad);
+      return toBytes(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+    },
+    aes256GcmOpen(key, nonce, sealed, aad) {
+      if (sealed.length < 16) throw new Error('AES-GCM input shorter than its tag');
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      return toBytes(Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]));
+    },
     mlkem768Encapsulate(pub) {
       const { sharedKey, ciphertext } = encapsulate(kemPublics.get(pub, () => publicKey(MLKEM768_SPKI, pub, 1184)));
       return { cipherText: toBytes(ciphertext), sharedSecret: toBytes(sharedKey) };
@@ -153,6 +197,25 @@ export function detectNativeAsymmetric(): NativeAsymmetric {
   const peer = x25519.getPublicKey(new Uint8Array(32).fill(9));
   if (probe(() => bytesEqual(all.x25519PublicKey(seed), x25519.getPublicKey(seed)))) found.x25519PublicKey = all.x25519PublicKey;
   if (probe(() => bytesEqual(all.x25519SharedSecret(seed, peer), x25519.getSharedSecret(seed, peer)))) found.x25519SharedSecret = all.x25519SharedSecret;
+  if (
+    probe(() => {
+      const eph = all.x25519Ephemeral(peer);
+      return bytesEqual(x25519.getSharedSecret(new Uint8Array(32).fill(9), eph.publicKey), eph.sharedSecret);
+    })
+  ) {
+    found.x25519Ephemeral = all.x25519Ephemeral;
+  }
+  const gcmKey = new Uint8Array(32).fill(4);
+  const gcmNonce = new Uint8Array(12).fill(6);
+  if (
+    probe(() => {
+      const sealed = all.aes256GcmSeal(gcmKey, gcmNonce, message, seed);
+      return bytesEqual(sealed, gcm(gcmKey, gcmNonce, seed).encrypt(message)) && bytesEqual(all.aes256GcmOpen(gcmKey, gcmNonce, sealed, seed), message);
+    })
+  ) {
+    found.aes256GcmSeal = all.aes256GcmSeal;
+    found.aes256GcmOpen = all.aes256GcmOpen;
+  }
   const kem = ml_kem768.keygen(new Uint8Array(64).fill(7));
   if (
     probe(() => {

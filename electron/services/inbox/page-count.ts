@@ -30,15 +30,39 @@ function loadPdfJs(): Promise<PdfJsModule> {
 /** Faxes above this size are not parsed a second time just for a number (null instead). */
 export const PAGE_COUNT_MAX_BYTES = 128 * 1024 * 1024;
 
-/** The number of pages, or null when the document cannot be read. Never throws. */
+/**
+ * The number of pages, or null when the document cannot be read. Never throws. The caller's
+ * bytes are left as they are: pdf.js gets a copy (it takes over, detaches, what it is given).
+ */
 export async function countPdfPages(pdf: Uint8Array): Promise<number | null> {
   if (pdf.length === 0 || pdf.length > PAGE_COUNT_MAX_BYTES) return null;
+  return countWithPdfJs(pdf.slice());
+}
+
+/**
+ * Like countPdfPages, but takes `pdf` over instead of copying it: for a caller that made the
+ * buffer for this (a decrypted blob), so a 100 MiB fax is not held twice while it is counted.
+ * Afterwards `pdf` is empty (detached by pdf.js) or zeroed; the caller must not use it.
+ * pdf.js's own copy is dropped with the document, as the copy always was.
+ */
+export async function countPdfPagesTakingOwnership(pdf: Uint8Array): Promise<number | null> {
+  try {
+    if (pdf.length === 0 || pdf.length > PAGE_COUNT_MAX_BYTES) return null;
+    // Only a view of its whole buffer can be handed over; pdf.js would copy any other anyway.
+    return await countWithPdfJs(pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength ? pdf : pdf.slice());
+  } finally {
+    // Zero it when it was never handed over; once pdf.js detached it, it reads as empty.
+    if (pdf.byteLength > 0) pdf.fill(0);
+  }
+}
+
+/** Structure only: eval and XFA off, nothing rendered, so nothing in the PDF runs. `data` is pdf.js's from here on. */
+async function countWithPdfJs(data: Uint8Array): Promise<number | null> {
   let task: PdfJsLoadingTask | null = null;
   try {
     const lib = await loadPdfJs();
-    // pdf.js takes over (detaches) the buffer it is given: always hand it a copy.
     task = lib.getDocument({
-      data: pdf.slice(), isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false, disableFontFace: true, stopAtErrors: false,
+      data, isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false, disableFontFace: true, stopAtErrors: false,
     });
     const doc = await task.promise;
     const pages = doc.numPages;
@@ -101,9 +125,8 @@ export class PageCounter {
       try {
         const row = this.d.faxes.row(id);
         if (row.pages !== null || !row.blob_id || !row.blob_key) continue;
-        const pdf = this.d.blobs.read(row.blob_id, row.blob_key);
-        const pages = await countPdfPages(pdf);
-        pdf.fill(0);
+        // The decrypted copy is ours alone: hand it over rather than copy it again.
+        const pages = await countPdfPagesTakingOwnership(this.d.blobs.read(row.blob_id, row.blob_key));
         if (pages === null || this.stopped) continue;
         this.d.faxes.setPages(id, pages);
         this.d.onCounted(id);

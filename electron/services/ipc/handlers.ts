@@ -150,12 +150,26 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const s = await svc();
       const row = s.faxes.row(id);
       if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
-      // A fax waiting in needs-pstn is not on fxe; sending it "again" means the user confirmed
-      // the phone-network prompt for it: the same item goes to the provider (same idempotency key).
-      if (row.state === 'needs-pstn') { s.pstn.enqueue(id); return { id }; }
+      // A fax waiting in needs-pstn is not on fxe: sending it again would only park a copy there.
+      // Leaving the encrypted network takes the user's explicit go-ahead (faxes.sendViaPstn).
+      if (row.state === 'needs-pstn') {
+        throw new DeskError('fax.needs_pstn_choice', 'This fax is not on the fxe network yet. Open it and choose "Send over phone network…" to send it unencrypted.', { detail: `${id} is needs-pstn` });
+      }
       const { pdf } = pdfOf(s, id);
       const res = await s.outbox.submit({ orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, pdf, route: row.route });
       return { id: res.id };
+    },
+    'faxes.sendViaPstn': async ({ id }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you send can go over the phone network.', { detail: id });
+      // Only an item parked in needs-pstn: anything else is already on its way (or done), and
+      // re-routing it could fax it twice.
+      if (row.state !== 'needs-pstn') {
+        throw new DeskError('pstn.not_waiting', 'This fax is not waiting to go over the phone network.', { detail: `${id} is ${row.state}` });
+      }
+      s.pstn.enqueue(id); // same item, so the same idempotency key at the provider
+      return null;
     },
     'faxes.forward': async ({ id, to, from }) => {
       const s = await svc();

@@ -159,6 +159,7 @@ export const validators: Validators = {
   'faxes.saveAs': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.printDeliveryConfirmation': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.resend': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.sendViaPstn': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.forward': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from') }; },
   'faxes.tags': none,
 

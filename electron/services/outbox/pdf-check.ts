@@ -1,14 +1,14 @@
 /**
  * Is this file a PDF we can fax? Judged by its structure, never its name: the header, a
  * cross-reference table or stream, a trailer and %%EOF, then pdf.js (the same engine as the
- * viewer) must open it and count its pages. The size cap is the relay's 100 MiB of
- * ciphertext, which is the PDF plus 40 bytes (24-byte nonce, 16-byte tag).
+ * viewer) must open it and count its pages. The size cap (MAX_PDF_BYTES, the relay's 100 MiB
+ * of ciphertext less the encryption overhead) and its sentence live in shared/, because the
+ * renderer turns away the same files with the same words.
  */
-import { MAX_CIPHERTEXT_BYTES } from '../../../shared/fxe-api/types.ts';
+import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import { DeskError } from '../errors.ts';
 
-export const ENCRYPTION_OVERHEAD_BYTES = 40;
-export const MAX_PDF_BYTES = MAX_CIPHERTEXT_BYTES - ENCRYPTION_OVERHEAD_BYTES;
+export { ENCRYPTION_OVERHEAD_BYTES, MAX_PDF_BYTES } from '../../../shared/domain/pdf-limits.ts';
 
 const latin1 = new TextDecoder('latin1');
 
@@ -20,7 +20,7 @@ function notPdf(detail: string): DeskError {
 export function checkPdfStructure(pdf: Uint8Array): void {
   if (pdf.length === 0) throw new DeskError('pdf.empty', 'This file is empty.', { detail: '0 bytes' });
   if (pdf.length > MAX_PDF_BYTES) {
-    throw new DeskError('pdf.too_large', `This PDF is too large to fax over fxe (${(pdf.length / 1048576).toFixed(1)} MiB; the limit is just under 100 MiB). Split it into smaller files.`, {
+    throw new DeskError('pdf.too_large', pdfTooLargeMessage(pdf.length), {
       detail: `${pdf.length} bytes > ${MAX_PDF_BYTES}`,
     });
   }

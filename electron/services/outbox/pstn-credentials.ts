@@ -8,7 +8,8 @@
  *            webhookHmacSecret (older HMAC scheme), baseUrl (optional)
  *   mintfax: apiKey (required); webhookSecret (whsec_…), baseUrl (optional)
  * `baseUrl` overrides the provider's public API address, for an on-premises proxy or a test
- * stand-in; empty means the provider's public URL.
+ * stand-in. Unlike the secrets it is shown back (Settings.pstn.baseUrl), so an empty value
+ * sent means "the provider's public URL" and clears a saved one; left out, it is kept.
  */
 import type { PstnProviderName, Settings } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
@@ -79,7 +80,7 @@ export function configurePstn(
 ): Settings {
   if (req.provider === null) {
     vault.delete(PSTN_CREDENTIALS_RECORD);
-    return settings.update({ pstn: { provider: null, configured: false, fromNumber: '' } });
+    return settings.update({ pstn: { provider: null, configured: false, fromNumber: '', baseUrl: '' } });
   }
   const fields = PSTN_CREDENTIAL_FIELDS[req.provider];
   for (const key of Object.keys(req.credentials)) {
@@ -92,7 +93,12 @@ export function configurePstn(
   const merged: Record<string, string> = { ...previous };
   for (const [key, value] of Object.entries(req.credentials)) {
     const v = value.trim();
-    if (v !== '') merged[key] = key === 'baseUrl' ? checkBaseUrl(v) : v;
+    if (key === 'baseUrl') {
+      if (v === '') delete merged[key];
+      else merged[key] = checkBaseUrl(v);
+    } else if (v !== '') {
+      merged[key] = v;
+    }
   }
   const missing = Object.entries(fields).filter(([key, spec]) => spec.required && !merged[key]).map(([, spec]) => spec.label);
   if (missing.length > 0) {
@@ -113,7 +119,7 @@ export function configurePstn(
     if (stored.previousWebhookSecretExpiresAt !== undefined) next.previousWebhookSecretExpiresAt = stored.previousWebhookSecretExpiresAt;
   }
   vault.put(PSTN_CREDENTIALS_RECORD, new TextEncoder().encode(JSON.stringify(next)));
-  return settings.update({ pstn: { provider: req.provider, configured: true, fromNumber: req.fromNumber } });
+  return settings.update({ pstn: { provider: req.provider, configured: true, fromNumber: req.fromNumber, baseUrl: merged['baseUrl'] ?? '' } });
 }
 
 /** The adapter configuration from the vault, or null when no provider is set up. */

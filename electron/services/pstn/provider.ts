@@ -39,19 +39,8 @@ export { PstnError, isPstnError, type PstnErrorReason } from './errors.ts';
 export { WebhookDeduper } from './webhook-dedupe.ts';
 export { FileKeyValueStore, MemoryKeyValueStore, type KeyValueStore } from './key-value-store.ts';
 
-/**
- * What a sent item must say when it went over the phone network. Shown on the send prompt,
- * in the sent item's detail and on its delivery confirmation.
- */
-export const PSTN_NOT_E2E_NOTICE =
-  'Sent over the ordinary phone network (PSTN), not end-to-end encrypted: the fax provider and the phone network can read this fax.';
-
-export const PSTN_PROVIDER_LABELS: Record<PstnProviderName, string> = { telnyx: 'Telnyx', mintfax: 'mintfax' };
-
-/** The notice naming the provider, e.g. for the sent item's detail view. */
-export function pstnRouteNotice(provider: PstnProviderName): string {
-  return `Sent through ${PSTN_PROVIDER_LABELS[provider]} over the ordinary phone network (PSTN), not end-to-end encrypted: ${PSTN_PROVIDER_LABELS[provider]} and the phone network can read this fax.`;
-}
+// The user-facing sentences live in shared/ so the renderer shows the very same words.
+export { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, pstnRouteNotice } from '../../../shared/domain/pstn.ts';
 
 /**
  * Provider status → outbox state. Once the provider holds the fax it has left the desk, so

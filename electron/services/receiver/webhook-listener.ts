@@ -5,9 +5,16 @@
  * The HMAC is checked over the raw body bytes before anything is parsed; stale timestamps
  * are refused; an event id seen before is acknowledged and skipped. The event is recorded
  * durably and acknowledged at once; the work runs after, and polling remains the safety net.
+ *
+ * The same listener also takes the PSTN providers' status events, at `/pstn/telnyx` and
+ * `/pstn/mintfax` (the URL each phone-network submission names). Those are checked by the
+ * provider's own scheme, not ours: the raw body and headers go untouched to `pstnWebhook`
+ * (PstnOutbox.handleWebhook), whose HTTP status is the answer.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PSTN_PROVIDERS } from '../../../shared/domain/pstn.ts';
+import type { PstnProviderName } from '../../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../../shared/fxe-api/types.ts';
 import { WEBHOOK_HEADERS } from '../../../shared/fxe-api/types.ts';
 import { verifyWebhookSignature } from '../../../shared/protocol/index.ts';
@@ -24,6 +31,8 @@ export interface WebhookListenerDeps {
   nowMs: () => number;
   toleranceSeconds?: number;
   log?: (line: string) => void;
+  /** A provider's status event, raw as it arrived (verified there); answered with httpStatus. Absent: 404. */
+  pstnWebhook?: (provider: PstnProviderName, headers: IncomingHttpHeaders, rawBody: Uint8Array) => { httpStatus: number };
 }
 
 export interface WebhookListener {
@@ -34,6 +43,12 @@ export interface WebhookListener {
 }
 
 export const WEBHOOK_PATH_PREFIX = '/fxe-webhook/';
+export const PSTN_WEBHOOK_PATH_PREFIX = '/pstn/';
+
+/** The listener path a provider posts its fax status events to, e.g. `/pstn/mintfax`. */
+export function pstnWebhookPath(provider: PstnProviderName): string {
+  return `${PSTN_WEBHOOK_PATH_PREFIX}${provider}`;
+}
 
 function reply(res: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
@@ -60,8 +75,19 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     const v = req.headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
+  const handlePstn = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const provider = PSTN_PROVIDERS.find((p) => pstnWebhookPath(p) === path);
+    if (!provider || !d.pstnWebhook) return reply(res, 404, { error: 'not_found' });
+    if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
+    const body = await readBody(req);
+    if (body === null) return reply(res, 413, { error: 'too_large' });
+    const { httpStatus } = d.pstnWebhook(provider, req.headers, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    // The provider only reads the status; the body says which way it went, for a person debugging.
+    return reply(res, httpStatus, httpStatus < 300 ? { ok: true } : { error: httpStatus === 404 ? 'not_configured' : 'refused' });
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
+    if (url.startsWith(PSTN_WEBHOOK_PATH_PREFIX)) return handlePstn(req, res, url.split('?')[0] ?? '');
     if (!url.startsWith(WEBHOOK_PATH_PREFIX)) return reply(res, 404, { error: 'not_found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
     const orgId = decodeURIComponent(url.slice(WEBHOOK_PATH_PREFIX.length).split('?')[0] ?? '');

@@ -9,7 +9,8 @@ import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTo
 import { displayNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PdfViewer } from './PdfViewer.tsx';
-import { PSTN_PROVIDER_LABELS, PstnPrompt } from './SendDialog.tsx';
+import { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, isPstnProviderName, pstnRouteNotice } from '../../../shared/domain/pstn.ts';
+import { PstnPrompt } from './SendDialog.tsx';
 
 export interface FaxDetailPaneProps {
   id: string;
@@ -170,9 +171,8 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
           onCancel={() => setPstnPrompt(null)}
           onConfirm={() => {
             setPstnPrompt(null);
-            // For an item in needs-pstn, main takes "send again" as the user's go-ahead for
-            // the phone network: the same item goes to the provider.
-            void act(async () => (await call('faxes.resend', { id }), onChanged(), 'Sending over the phone network. Watch the Outbox.'));
+            // The user's explicit go-ahead for the phone network: the same item goes to the provider.
+            void act(async () => (await call('faxes.sendViaPstn', { id }), onChanged(), 'Sending over the phone network. Watch the Outbox.'));
           }}
         />
       )}
@@ -192,16 +192,12 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
 
 /** A fax that went (or is going) over the phone network: say plainly it was not encrypted, and what the provider reports. */
 function PstnPanel({ fax }: { fax: FaxDetail }) {
-  const provider = fax.pstn?.provider as PstnProviderName | undefined;
-  const label = provider && provider in PSTN_PROVIDER_LABELS ? PSTN_PROVIDER_LABELS[provider] : 'the fax provider';
+  const provider = isPstnProviderName(fax.pstn?.provider) ? fax.pstn.provider : null;
+  const label = provider ? PSTN_PROVIDER_LABELS[provider] : 'the fax provider';
   return (
     <section className="pstn-notice" aria-label="Phone network" data-testid="pstn-notice">
       <h3>Phone network (PSTN): not end-to-end encrypted</h3>
-      {/* Same sentence as pstnRouteNotice() in electron/services/pstn/provider.ts (the renderer cannot import it). */}
-      <p>
-        Sent through {label} over the ordinary phone network (PSTN), not end-to-end encrypted: {label} and the phone network can
-        read this fax.
-      </p>
+      <p>{provider ? pstnRouteNotice(provider) : PSTN_NOT_E2E_NOTICE}</p>
       {fax.pstn ? (
         <dl className="facts">
           <dt>Provider</dt>

@@ -8,6 +8,8 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Contact, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { IpcEvent, KeyChangeWarning as KeyChange, SendCheck } from '../../../shared/ipc/contract.ts';
+import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
+import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
 import { call, fxe, toUserError } from '../api.ts';
 import { fileSize, groupedFingerprint, stateLabel } from '../format.ts';
 import { defaultCountryFor, displayNumber, parseFaxNumber } from '../phone.ts';
@@ -31,8 +33,6 @@ type Step =
   | { kind: 'key-change'; warning: KeyChange; to: string }
   | { kind: 'pstn'; check: Extract<SendCheck, { kind: 'not-on-fxe' }>; to: string }
   | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn' };
-
-export const MAX_PDF_BYTES = 50 * 1024 * 1024;
 
 export function isPdfFile(file: File): boolean {
   return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
@@ -227,7 +227,10 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
                 aria-label="PDF to send"
                 onChange={(e) => {
                   const f = e.target.files?.[0];
-                  if (f) (setFile(f), setFileError(null));
+                  if (!f) return;
+                  // Too large for fxe: say so now, in the services' words, rather than after the upload.
+                  if (f.size > MAX_PDF_BYTES) (setFile(null), setFileError(pdfTooLargeMessage(f.size)));
+                  else (setFile(f), setFileError(null));
                 }}
               />
             </div>
@@ -327,9 +330,6 @@ function SendProgress({ state, progress, route, failed }: { state: OutboxState |
     </div>
   );
 }
-
-/** Provider names as their owners write them. */
-export const PSTN_PROVIDER_LABELS: Record<PstnProviderName, string> = { telnyx: 'Telnyx', mintfax: 'mintfax' };
 
 /**
  * Asked before a fax leaves the encrypted network. The user picks the configured provider

@@ -3,6 +3,7 @@
 // someone turns it on). PSTN credentials go straight to the vault and are never shown again.
 import { useEffect, useState, type ReactNode } from 'react';
 import type { OrgSummary, PstnProviderName, Settings as SettingsValue, UserError } from '../../../shared/domain/types.ts';
+import { PSTN_PROVIDER_LABELS as PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
 import { call, toUserError } from '../api.ts';
 import { groupedFingerprint } from '../format.ts';
 import { displayNumber, parseFaxNumber } from '../phone.ts';
@@ -35,7 +36,6 @@ const PROVIDER_FIELDS: Record<PstnProviderName, ProviderField[]> = {
 };
 
 const PUBLIC_API: Record<PstnProviderName, string> = { telnyx: 'https://api.telnyx.com', mintfax: 'https://api.mintfax.com' };
-const PROVIDER_LABELS: Record<PstnProviderName, string> = { telnyx: 'Telnyx', mintfax: 'mintfax' };
 
 export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; onChanged: (s: SettingsValue) => void; onNotice: (t: string) => void }) {
   const [settings, setSettings] = useState<SettingsValue | null>(null);
@@ -184,6 +184,9 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
   const [provider, setProvider] = useState<PstnProviderName | ''>(settings.pstn.provider ?? '');
   const [fromNumber, setFromNumber] = useState(settings.pstn.fromNumber);
   const [credentials, setCredentials] = useState<Record<string, string>>({});
+  // The API address is not a secret: the saved one is shown, and clearing it means the public address.
+  const savedBaseUrl = (p: PstnProviderName | ''): string => (p !== '' && p === settings.pstn.provider ? settings.pstn.baseUrl : '');
+  const [baseUrl, setBaseUrl] = useState(savedBaseUrl(provider));
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   // Saved secrets stay saved when the same provider is kept and a field is left empty.
@@ -199,10 +202,12 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
       from = p.number.e164;
       const missing = PROVIDER_FIELDS[provider].filter((f) => f.required && !credentials[f.key]?.trim());
       if (missing.length && !keepsSaved) return setProblem(`Enter the ${missing.map((f) => f.label).join(' and ')}.`);
-      for (const f of [...PROVIDER_FIELDS[provider], { key: 'baseUrl' }]) {
+      for (const f of PROVIDER_FIELDS[provider]) {
         const v = credentials[f.key]?.trim();
         if (v) sent[f.key] = v;
       }
+      // Always sent: empty (the public address) must be able to replace a saved one.
+      sent['baseUrl'] = baseUrl.trim();
     }
     setSaving(true);
     try {
@@ -223,7 +228,7 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
       </p>
       <label>
         Provider
-        <select value={provider} onChange={(e) => (setProvider(e.target.value as PstnProviderName | ''), setCredentials({}), setProblem(null))} name="pstn-provider">
+        <select value={provider} onChange={(e) => { const p = e.target.value as PstnProviderName | ''; setProvider(p); setCredentials({}); setBaseUrl(savedBaseUrl(p)); setProblem(null); }} name="pstn-provider">
           <option value="">None (never send unencrypted)</option>
           <option value="telnyx">Telnyx</option>
           <option value="mintfax">mintfax</option>
@@ -253,15 +258,15 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
           <details className="advanced">
             <summary>Advanced</summary>
             <label>
-              API address {keepsSaved && <span className="muted">(saved; type to replace)</span>}
+              API address
               <input
                 type="url"
                 autoComplete="off"
                 spellCheck={false}
                 name="pstn-baseUrl"
                 placeholder={PUBLIC_API[provider]}
-                value={credentials['baseUrl'] ?? ''}
-                onChange={(e) => setCredentials({ ...credentials, baseUrl: e.target.value })}
+                value={baseUrl}
+                onChange={(e) => setBaseUrl(e.target.value)}
               />
               <span className="hint">Leave empty for {PUBLIC_API[provider]}. Set it only for an on-premises proxy.</span>
             </label>
