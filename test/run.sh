@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test command (README: `npm test`). Lint and type-check first, build the three
 # bundles (the end-to-end suite drives the real renderer build), then every suite under a
-# private D-Bus session with an unlocked gnome-keyring, so the keychain tests use a real
-# Secret Service. Nothing is skipped: a missing piece is an error that says what to install.
+# private D-Bus session with a fresh, unlocked gnome-keyring, so the keychain tests use a
+# real Secret Service. Nothing is skipped: a missing piece is an error that says what to
+# install.
 set -eu
 cd "$(dirname "$0")/.."
 for tool in dbus-run-session gnome-keyring-daemon; do
@@ -11,4 +12,12 @@ done
 npx eslint .
 npx tsc --noEmit -p tsconfig.json
 npx electron-vite build >/dev/null
-exec dbus-run-session -- sh -c 'echo -n fxe-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && FXE_TEST_KEYCHAIN=secret-service npx vitest run "$@"' vitest "$@"
+# The keyring daemon keeps its files under $XDG_DATA_HOME/keyrings. A login keyring left by
+# an earlier run with another password would stay locked, so the daemon gets a new folder
+# each run (only the daemon: clients reach it over D-Bus).
+keyrings=$(mktemp -d)
+trap 'rm -rf "$keyrings"' EXIT
+export FXE_TEST_KEYRING_HOME="$keyrings"
+dbus-run-session -- sh -c '
+  echo -n fxe-test | XDG_DATA_HOME="$FXE_TEST_KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  FXE_TEST_KEYCHAIN=secret-service npx vitest run "$@"' vitest "$@"
