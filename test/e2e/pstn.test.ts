@@ -155,6 +155,35 @@ describe('PSTN fallback in the app', () => {
     await expect(page.getByTestId('pstn-provider-status').textContent()).resolves.toBe('failed');
   });
 
+  it('an item parked in needs-pstn: "Send over phone network…" sends that same item through mintfax', async () => {
+    const status = await clinic.desk.invoke('app.status', {});
+    const org = status.ok ? status.value.orgs[0]! : null;
+    if (!org) throw new Error('no org');
+    // Sent as an fxe fax: the outbox finds the number is not on fxe and parks it.
+    const submitted = await clinic.desk.invoke('send.submit', {
+      orgId: org.orgId, to: '+15005550001', from: org.faxNumbers[0]!, fileName: 'parked.pdf',
+      pdf: makeTestPdf({ pages: 1, title: 'Parked' }), coverPage: null, route: 'fxe',
+    });
+    if (!submitted.ok) throw new Error(submitted.error.message);
+    const id = submitted.value.id;
+    await clinic.desk.flushOutbox();
+    const parked = await clinic.desk.invoke('faxes.get', { id });
+    expect(parked.ok && parked.value.state).toBe('needs-pstn');
+
+    await openRow('Outbox', 'parked.pdf');
+    await page.getByRole('article', { name: 'Fax details' }).getByRole('button', { name: 'Send over phone network…' }).click();
+    const prompt = page.getByTestId('pstn-prompt');
+    await prompt.waitFor();
+    await prompt.getByRole('button', { name: 'Send unencrypted via mintfax' }).click();
+    await expect.poll(async () => {
+      const f = await clinic.desk.invoke('faxes.get', { id });
+      return f.ok ? f.value.state : null;
+    }, { timeout: 30_000 }).toBe('delivered');
+    // The provider got this very item (its id is the idempotency key), once.
+    const taken = [...mintfax.faxes.values()].filter((f) => f.idempotency_key === id);
+    expect(taken).toHaveLength(1);
+  });
+
   it('raised no uncaught errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -75,6 +75,13 @@ export async function startDeskEnv(): Promise<DeskEnv> {
         },
       },
       testing: { relayRetries: 1, outboxRetryBaseMs: 200 },
+      // As the Electron shell does (electron/main/index.ts): "Try the demo" starts its own
+      // local relay with the two demo orgs. Started only when the user clicks it.
+      startDemoRelay: async () => {
+        const demoRelay = await startRelay({ dataDir: join(root, `demo-${name}`, 'relay') });
+        const demoOrgs = await createDemoOrgs({ relayUrl: demoRelay.url, outDir: join(root, `demo-${name}`, 'orgs') });
+        return { url: demoRelay.url, orgs: demoOrgs, close: () => demoRelay.close() };
+      },
     });
     desks.push({ desk, dataDir, keychain });
     return Object.assign(t, { desk });
