@@ -176,6 +176,11 @@ function receiveParts(req: IncomingMessage, contentType: string, tempPath: strin
     });
 
     parser.on('file', (name, stream: Readable) => {
+      // busboy destroys an unfinished part's stream with an error when the upload is cut off
+      // or refused; a part we only drain (a wrong name, a second copy) has no other listener,
+      // and an unheard 'error' would take the whole relay down. The failure itself is
+      // reported through the parser (fail / malformed), so this listener only absorbs it.
+      stream.on('error', () => undefined);
       if (name === 'envelope') {
         if (envelopeDone) {
           stream.resume();

@@ -217,7 +217,12 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       else if (e.key === 'e') (e.preventDefault(), void archive(selected));
       else if (e.key === 'u') {
         e.preventDefault();
-        void call('faxes.markRead', { ids: [selected.id], read: !selected.read }).then(() => setRefreshKey((k) => k + 1));
+        // Toggle from the fax's current state: `selected` is the row as it was when picked,
+        // and opening it (or the detail view's button) may have changed it since.
+        const id = selected.id;
+        void call('faxes.get', { id })
+          .then((fax) => call('faxes.markRead', { ids: [id], read: !fax.read }))
+          .then(() => setRefreshKey((k) => k + 1), (err: unknown) => setBanner(toUserError(err)));
       }
     };
     window.addEventListener('keydown', onKey);

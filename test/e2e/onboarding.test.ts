@@ -59,7 +59,7 @@ describe('onboarding in the app', () => {
     await page.getByRole('button', { name: 'New fax' }).click();
     const dialog = page.getByTestId('send-dialog');
     await dialog.getByLabel('PDF to send').setInputFiles({ name: 'demo-prescription.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makeTestPdf({ pages: 2, title: 'Demo prescription' })) });
-    await dialog.getByRole('textbox', { name: 'To' }).fill('+1 555 222 0002');
+    await dialog.getByRole('combobox', { name: 'To', exact: true }).fill('+1 555 222 0002');
     await dialog.getByRole('button', { name: 'Send', exact: true }).click();
     await dialog.locator('.send-progress[data-state="sent"], .send-progress[data-state="delivered"]').waitFor({ timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Done' }).click();

@@ -225,7 +225,9 @@ export const validators: Validators = {
     const keys = Object.keys(c);
     if (keys.length > 20) throw invalid('credentials', 'too many fields');
     for (const k of keys) {
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(k)) throw invalid('credentials', 'bad field name');
+      // __proto__ and friends match the pattern: refused by name so they can never reach an
+      // object spread or merge of the saved credentials.
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(k) || k === '__proto__' || k === 'constructor' || k === 'prototype') throw invalid('credentials', 'bad field name');
       credentials[k] = str(c, k, { max: 4096 });
     }
     const fromNumber = o['fromNumber'] === '' ? '' : e164(o, 'fromNumber');

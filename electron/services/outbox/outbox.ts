@@ -350,6 +350,10 @@ export class Outbox {
       return;
     }
     this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(id);
+    // A failed job is never retried (resend makes a new message): its sealed copy in the
+    // spool would only linger. The row in hand may predate this attempt's sealing, so ask.
+    const spooled = this.d.db.prepare('SELECT ciphertext_file FROM outbox_jobs WHERE fax_id = ?').get(id) as { ciphertext_file: string | null } | undefined;
+    if (spooled?.ciphertext_file) { try { unlinkSync(spooled.ciphertext_file); } catch { /* already gone */ } }
     this.d.faxes.audit('send', job.org_id, id, `failed: ${err.code}`);
     this.setState(id, 'failed', null, err);
   }

@@ -56,13 +56,22 @@ function reply(res: ServerResponse, status: number, body: object): void {
   res.end(text);
 }
 
+/** Answer 413 and then drop the connection: the rest of the oversized body is never read. */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  const text = JSON.stringify({ error: 'too_large' });
+  res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.end(text, () => setTimeout(() => req.socket.destroy(), 250).unref());
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let n = 0;
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > MAX_BODY) { resolve(null); req.destroy(); return; }
+      // Stop reading but keep the socket until the 413 is out (tooLarge): destroying it here
+      // made the sender see a reset instead of an answer.
+      if (n > MAX_BODY) { req.removeAllListeners('data'); req.pause(); resolve(null); return; }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -80,7 +89,7 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     if (!provider || !d.pstnWebhook) return reply(res, 404, { error: 'not_found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
     const body = await readBody(req);
-    if (body === null) return reply(res, 413, { error: 'too_large' });
+    if (body === null) return tooLarge(req, res);
     const { httpStatus } = d.pstnWebhook(provider, req.headers, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
     // The provider only reads the status; the body says which way it went, for a person debugging.
     return reply(res, httpStatus, httpStatus < 300 ? { ok: true } : { error: httpStatus === 404 ? 'not_configured' : 'refused' });
@@ -90,11 +99,16 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     if (url.startsWith(PSTN_WEBHOOK_PATH_PREFIX)) return handlePstn(req, res, url.split('?')[0] ?? '');
     if (!url.startsWith(WEBHOOK_PATH_PREFIX)) return reply(res, 404, { error: 'not_found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
-    const orgId = decodeURIComponent(url.slice(WEBHOOK_PATH_PREFIX.length).split('?')[0] ?? '');
+    let orgId: string;
+    try {
+      orgId = decodeURIComponent(url.slice(WEBHOOK_PATH_PREFIX.length).split('?')[0] ?? '');
+    } catch {
+      return reply(res, 404, { error: 'unknown_endpoint' }); // bad percent-encoding: no org of ours
+    }
     const secrets = orgId ? d.secretsFor(orgId) : [];
     if (secrets.length === 0) return reply(res, 404, { error: 'unknown_endpoint' });
     const body = await readBody(req);
-    if (body === null) return reply(res, 413, { error: 'too_large' });
+    if (body === null) return tooLarge(req, res);
     try {
       verifyWebhookSignature({
         signatureHeader: header(req, WEBHOOK_HEADERS.signature),
@@ -118,10 +132,21 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
       d.log?.(`webhook ${eventId}: unreadable body: ${errorDetail(e)}`);
       return reply(res, 400, { error: 'malformed' });
     }
+    // The event id and type headers are NOT covered by the HMAC (only timestamp and body are).
+    // Whoever saw one genuine delivery could re-send it within the time window under a new id
+    // or type, slipping past the dedupe. When the signed body names them (our relay does),
+    // the headers must agree and the signed values are the ones used.
+    const typeHeader = header(req, WEBHOOK_HEADERS.eventType);
+    const bodyEventId = typeof event.event_id === 'string' ? event.event_id : undefined;
+    const bodyType = typeof event.type === 'string' ? event.type : undefined;
+    if ((bodyEventId !== undefined && bodyEventId !== eventId) || (bodyType !== undefined && typeHeader !== undefined && bodyType !== typeHeader)) {
+      d.log?.(`webhook ${eventId} for ${orgId} refused: headers disagree with the signed body`);
+      return reply(res, 400, { error: 'header_mismatch' });
+    }
     const fresh = d.db.prepare('INSERT OR IGNORE INTO webhook_events (event_id, at) VALUES (?, ?)').run(`${orgId}:${eventId}`, d.nowMs()).changes === 1;
     reply(res, 200, { ok: true, duplicate: !fresh });
     if (fresh) {
-      const type = header(req, WEBHOOK_HEADERS.eventType) ?? event.type;
+      const type = bodyType ?? typeHeader;
       d.onEvent(orgId, { ...event, type } as WebhookEvent);
     }
   };

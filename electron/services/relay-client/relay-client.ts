@@ -67,6 +67,10 @@ export interface UploadProgress {
 }
 
 const STREAM_CHUNK = 1 << 20;
+/** Every JSON answer but a whole message is small (bundles, lists of at most 1000 ids). */
+const MAX_JSON_ANSWER_BYTES = 8 * 1024 * 1024;
+/** GET /v1/messages/{id}: the ciphertext in base64url (4/3) plus the envelope and some slack. */
+const MAX_MESSAGE_ANSWER_BYTES = Math.ceil((MAX_CIPHERTEXT_BYTES * 4) / 3) + 2 * 1024 * 1024;
 const te = new TextEncoder();
 
 export class RelayClient {
@@ -272,7 +276,8 @@ export class RelayClient {
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
   async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
     const res = await this.send({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}` });
-    const text = await this.readText(res, 'message');
+    // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
+    const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
     // Extract the envelope object's exact text so numbers keep their lexemes; the protocol
     // core's parseEnvelope does the lossless parse. A plain JSON.parse just checks the shape.
     let shape: { envelope?: unknown; ciphertext?: unknown };
@@ -331,12 +336,40 @@ export class RelayClient {
     }
   }
 
-  private async readText(res: Response, what: string): Promise<string> {
-    try {
-      return await res.text();
-    } catch (e) {
-      throw unreachable(this.baseUrl, `reading ${what}: ${errorDetail(e)}`, e);
+  /**
+   * The answer as text, never more than `maxBytes`: a broken or hostile relay that streams
+   * an endless answer gets `relay.garbage` instead of filling the memory of the desk.
+   */
+  private async readText(res: Response, what: string, maxBytes = MAX_JSON_ANSWER_BYTES): Promise<string> {
+    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw garbage(`${what}: answer of ${declared} bytes is over the ${maxBytes}-byte cap`);
     }
+    if (!res.body) return '';
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        let step: ReadableStreamReadResult<Uint8Array>;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          throw unreachable(this.baseUrl, `reading ${what}: ${errorDetail(e)}`, e);
+        }
+        if (step.done) break;
+        size += step.value.length;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw garbage(`${what}: answer over the ${maxBytes}-byte cap`);
+        }
+        parts.push(step.value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    return new TextDecoder().decode(concat(parts));
   }
 
   /** One logical request: attempts with backoff; returns a 2xx Response or throws. */
@@ -403,7 +436,7 @@ export class RelayClient {
     let code: string | null = null;
     let relayMessage: string | null = null;
     try {
-      const body = (await res.json()) as { error?: unknown; message?: unknown };
+      const body = JSON.parse(await this.readText(res, 'error answer', 64 * 1024)) as { error?: unknown; message?: unknown };
       if (typeof body.error === 'string') code = body.error;
       if (typeof body.message === 'string') relayMessage = body.message;
     } catch {

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
-import { generateKeyMaterial, writeKeysZip } from '../../../shared/protocol/index.ts';
+import { generateKeyMaterial, KEYS_ZIP_MAX_BYTES, writeKeysZip } from '../../../shared/protocol/index.ts';
 import type { DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { writeFileAtomicSync } from '../storage/atomic-file.ts';
@@ -34,8 +34,15 @@ export async function importKeysZipBytes(s: DeskServices, zip: Uint8Array, opts:
 
 export function readKeysZipFile(path: string): Uint8Array {
   try {
+    // A keys.zip is a few KiB: a far larger pick (a video, a disk image) is refused from its
+    // size, before it is read into memory.
+    const size = statSync(path).size;
+    if (size > KEYS_ZIP_MAX_BYTES) {
+      throw new DeskError('org.keys_zip_invalid', 'That file is not a valid fxe keys.zip. Use the keys.zip you downloaded when you joined fxe.', { detail: `${size} bytes, more than ${KEYS_ZIP_MAX_BYTES}` });
+    }
     return new Uint8Array(readFileSync(path));
   } catch (e) {
+    if (e instanceof DeskError) throw e;
     throw new DeskError('file.read_failed', 'fxe Desk could not read that file.', { detail: errorDetail(e), cause: e });
   }
 }

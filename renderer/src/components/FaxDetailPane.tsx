@@ -29,6 +29,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
   const changed = useRef(onChanged);
   changed.current = onChanged;
   const [fax, setFax] = useState<FaxDetail | null>(null);
+  const loadedOnce = useRef(false);
   const [error, setError] = useState<UserError | null>(null);
   const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array } | null>(null);
   const [docError, setDocError] = useState<UserError | null>(null);
@@ -42,8 +43,11 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       (f) => {
         if (!alive) return;
         setError(null);
-        // Opening an unread fax marks it read, as in any mail client.
-        if (f.direction === 'in' && !f.read) {
+        // Opening an unread fax marks it read, as in any mail client: once, when it opens.
+        // Not on later refreshes, or "Mark unread" (u) on the open fax would be undone at once.
+        const opening = !loadedOnce.current;
+        loadedOnce.current = true;
+        if (opening && f.direction === 'in' && !f.read) {
           setFax({ ...f, read: true });
           call('faxes.markRead', { ids: [id], read: true }).then(() => changed.current(), () => undefined);
         } else {
@@ -245,12 +249,21 @@ function ReceiptPanel({ fax, onPrinted, onError }: { fax: FaxDetail; onPrinted: 
 }
 
 function TagsAndNote({ fax, onError }: { fax: FaxDetail; onError: (e: UserError) => void }) {
-  const [tags, setTags] = useState(fax.tags.join(', '));
+  const serverTags = fax.tags.join(', ');
+  const [tags, setTags] = useState(serverTags);
   const [note, setNote] = useState(fax.note);
+  // Saving one field refreshes the fax, and the refreshed copy must not wipe what is being
+  // typed in the other: a field follows the saved value only while the user has not edited it.
+  const shownTags = useRef(serverTags);
+  const shownNote = useRef(fax.note);
   useEffect(() => {
-    setTags(fax.tags.join(', '));
-    setNote(fax.note);
-  }, [fax.id, fax.tags, fax.note]);
+    setTags((local) => (local === shownTags.current ? serverTags : local));
+    shownTags.current = serverTags;
+  }, [serverTags]);
+  useEffect(() => {
+    setNote((local) => (local === shownNote.current ? fax.note : local));
+    shownNote.current = fax.note;
+  }, [fax.note]);
 
   const saveTags = () => {
     const list = [...new Set(tags.split(',').map((t) => t.trim()).filter(Boolean))];

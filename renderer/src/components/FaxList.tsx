@@ -207,7 +207,8 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       style={style}
       role="option"
       aria-selected={selected}
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
+      // The file name too: rows from the same sender would otherwise sound identical.
+      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
       data-fax-id={fax.id}
       onClick={onClick}
     >

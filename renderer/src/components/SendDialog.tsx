@@ -236,8 +236,11 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
             </div>
           )}
           <label>
-            To
+            {/* Named by this span alone: the hint below sits inside the label for layout, and
+                would otherwise become part of the field's name (read out on every keystroke). */}
+            <span id={`${listId}-label`}>To</span>
             <input
+              aria-labelledby={`${listId}-label`}
               autoFocus
               value={to}
               onChange={(e) => {

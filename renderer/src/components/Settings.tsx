@@ -46,11 +46,16 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
   }, []);
 
   const update = async (patch: Partial<Omit<SettingsValue, 'pstn'>>) => {
+    // Show the change at once (a checkbox that flips only after the round trip to main feels
+    // broken), then take main's answer; on failure, show main's saved values again.
+    const before = settings;
+    setSettings((s) => (s ? { ...s, ...patch } : s));
     try {
       const next = await call('settings.update', patch);
       setSettings(next);
       onChanged(next);
     } catch (err) {
+      setSettings(before);
       setError(toUserError(err));
     }
   };
