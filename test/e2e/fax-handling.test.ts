@@ -133,13 +133,14 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await pharmacy.desk.desk.pollNow();
     const received = row(page, /^Unread\. From Dr\. Rivera, referral\.pdf, .*, 4 pages, Received$/);
     await received.waitFor({ timeout: 20_000 });
+    const faxId = (await received.getAttribute('data-fax-id'))!;
     await received.click();
     await page.locator('canvas.page-canvas[data-rendered="true"]').waitFor({ timeout: 20_000 });
     await expect(page.locator('.viewer-toolbar').textContent()).resolves.toContain('/ 4');
     await expect(page.getByRole('article', { name: 'Fax details' }).getByRole('heading', { level: 2 }).textContent()).resolves.toBe('Dr. Rivera');
     await saveScreen(page, 'cover-page');
 
-    const pdf = await documentOf(pharmacy, (await received.getAttribute('data-fax-id'))!);
+    const pdf = await documentOf(pharmacy, faxId);
     const cover = pdfText(pdf, 1);
     for (const text of ['Pharmacist on duty', 'Northside Clinic', 'Referral for J. Smith', 'Please fill the attached prescription today.']) expect(cover).toContain(text);
     expect(pdfText(pdf, 2)).toContain('Referral: J. Smith'); // the document itself follows, whole

@@ -71,7 +71,9 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
     void (async () => {
       let scale = zoom.mode === 'scale' ? zoom.scale : 1;
       if (zoom.mode === 'fit-width') {
-        const p = await doc.getPage(page);
+        // Rejects when the fax is closed meanwhile (the document is destroyed): not an error.
+        const p = await doc.getPage(page).catch(() => null);
+        if (!p) return;
         const base = p.getViewport({ scale: 1, rotation: (p.rotate + rotation) % 360 });
         scale = Math.max(0.25, (stageWidth - 48) / base.width);
       }
@@ -187,16 +189,19 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
           ↻
         </button>
         <span className="grow" />
-        {onSave && (
-          <button type="button" onClick={onSave} title="Save a copy as PDF">
-            Save
-          </button>
-        )}
-        {onPrint && (
-          <button type="button" className="primary" onClick={onPrint}>
-            Print
-          </button>
-        )}
+        {/* One group: on a narrow pane Save and Print wrap to the next line together. */}
+        <span className="viewer-actions">
+          {onSave && (
+            <button type="button" onClick={onSave} title="Save a copy as PDF">
+              Save
+            </button>
+          )}
+          {onPrint && (
+            <button type="button" className="primary" onClick={onPrint}>
+              Print
+            </button>
+          )}
+        </span>
       </div>
       <div className="viewer-main">
         {showThumbs && doc && <Thumbnails doc={doc} current={page} onPick={goTo} rotation={rotation} />}
@@ -253,13 +258,17 @@ function LazyThumb({ doc, pageNumber, rotation }: { doc: PDFDocumentProxy; pageN
     if (!visible || !ref.current) return;
     let job: { cancel: () => void } | null = null;
     let alive = true;
-    void doc.getPage(pageNumber).then((p) => {
-      if (!alive || !ref.current) return;
-      const base = p.getViewport({ scale: 1, rotation: (p.rotate + rotation) % 360 });
-      const j = renderPage(doc, pageNumber, ref.current, THUMB_WIDTH / base.width, rotation);
-      job = j;
-      j.done.catch(() => undefined); // a thumbnail that fails just stays blank
-    });
+    doc.getPage(pageNumber).then(
+      (p) => {
+        if (!alive || !ref.current) return;
+        const base = p.getViewport({ scale: 1, rotation: (p.rotate + rotation) % 360 });
+        const j = renderPage(doc, pageNumber, ref.current, THUMB_WIDTH / base.width, rotation);
+        job = j;
+        j.done.catch(() => undefined); // a thumbnail that fails just stays blank
+      },
+      // The fax was closed while this page loaded ("Transport destroyed"): nothing to draw.
+      () => undefined,
+    );
     return () => {
       alive = false;
       job?.cancel();
