@@ -14,6 +14,7 @@ import { PhoneBook } from './components/PhoneBook.tsx';
 import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
 import { Toasts, type Toast } from './components/Toasts.tsx';
+import { displayNumber } from './phone.ts';
 
 type View = { kind: 'folder'; folder: Folder } | { kind: 'phonebook' } | { kind: 'settings' };
 type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
@@ -80,6 +81,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   const toastSeq = useRef(0);
 
   const activeOrg = status.orgs.find((o) => o.orgId === status.activeOrgId) ?? status.orgs[0]!;
+  // In the demo, the other demo org is who to fax first.
+  const demoPeer = activeOrg.isDemo ? status.orgs.find((o) => o.isDemo && o.orgId !== activeOrg.orgId && o.faxNumbers.length > 0) ?? null : null;
 
   const notify = useCallback((text: string, action?: Toast['action']) => {
     toastSeq.current += 1;
@@ -372,6 +375,19 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
               />
             ) : (
               <div className="detail empty-detail">
+                {demoPeer && (
+                  // A newcomer in the demo should not have to guess what to do first.
+                  <section className="demo-hint" aria-label="Demo">
+                    <h2>You are trying fxe Desk with two demo organisations</h2>
+                    <p>
+                      Send a fax to <strong>{demoPeer.name}</strong> ({displayNumber(demoPeer.faxNumbers[0]!)}), then pick {demoPeer.name} in
+                      the organisation menu at the top to watch it arrive, decrypted only there.
+                    </p>
+                    <button type="button" className="primary" onClick={() => setCompose({ file: null, to: demoPeer.faxNumbers[0]! })}>
+                      Send a fax to {demoPeer.name}…
+                    </button>
+                  </section>
+                )}
                 <p className="muted">Select a fax to read it, or drop a PDF anywhere to send one.</p>
                 <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · e archive · Del delete · u unread · Ctrl+N new fax</p>
               </div>

@@ -32,6 +32,18 @@ const folder = (page: Page, name: 'Inbox' | 'Sent' | 'Outbox' | 'Archive') =>
   page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: new RegExp(`^${name}`) });
 const toast = (page: Page, text: string) => page.getByRole('status').locator('.toast', { hasText: text });
 
+/** A screenshot without the toasts left over from earlier steps. */
+async function screen(page: Page, name: string): Promise<void> {
+  // Behind an open modal dialog the page is inert (toasts included): nothing to click then.
+  if ((await page.locator('dialog[open]').count()) === 0) await dismissToasts(page);
+  await saveScreen(page, name);
+}
+
+async function dismissToasts(page: Page): Promise<void> {
+  const dismiss = page.getByRole('status').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
+}
+
 /** The text of one page of a PDF, extracted by poppler (an independent reader). */
 function pdfText(pdf: Uint8Array, page: number): string {
   const file = join(scratch, `text-${Date.now()}-${page}.pdf`);
@@ -100,6 +112,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     // The pharmacy keeps the clinic's doctor in its phone book: that name shows in its inbox.
     await importCsv(pharmacy.page, 'Dr. Rivera,Northside Clinic,+15551110001\n');
     await toast(pharmacy.page, 'Imported 1 contact.').waitFor();
+    await dismissToasts(page);
   });
 
   it('autocompletes the recipient from the phone book and sends with a cover page', async () => {
@@ -122,7 +135,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await dialog.getByRole('textbox', { name: 'To (name)' }).fill('Pharmacist on duty');
     await dialog.getByRole('textbox', { name: 'Subject' }).fill('Referral for J. Smith');
     await dialog.getByRole('textbox', { name: 'Message' }).fill('Please fill the attached prescription today. Call us with any question.');
-    await saveScreen(page, 'send-cover-page');
+    await screen(page, 'send-cover-page');
     await dialog.getByRole('button', { name: 'Send', exact: true }).click();
     await finishSending(page);
   });
@@ -138,7 +151,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await page.locator('canvas.page-canvas[data-rendered="true"]').waitFor({ timeout: 20_000 });
     await expect(page.locator('.viewer-toolbar').textContent()).resolves.toContain('/ 4');
     await expect(page.getByRole('article', { name: 'Fax details' }).getByRole('heading', { level: 2 }).textContent()).resolves.toBe('Dr. Rivera');
-    await saveScreen(page, 'cover-page');
+    await screen(page, 'cover-page');
 
     const pdf = await documentOf(pharmacy, faxId);
     const cover = pdfText(pdf, 1);
@@ -159,7 +172,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await expect(receipt.textContent()).resolves.toContain(env.orgs[1]!.orgId);
     await expect(receipt.textContent()).resolves.toMatch(/checked that signature/);
     await page.locator('canvas.page-canvas[data-rendered="true"]').waitFor({ timeout: 20_000 });
-    await saveScreen(page, 'receipt');
+    await screen(page, 'receipt');
 
     await receipt.getByRole('button', { name: 'Print delivery confirmation' }).click();
     await toast(page, 'Delivery confirmation sent to the printer.').waitFor();
@@ -286,7 +299,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     });
     expect(bg).toBeLessThan(60);
     expect(fg).toBeGreaterThan(150);
-    await saveScreen(page, 'inbox-dark');
+    await screen(page, 'inbox-dark');
   });
 
   it('raised no uncaught errors in either window', () => {

@@ -56,10 +56,11 @@ describe('onboarding in the app', () => {
 
   it('the demo sends a fax from one demo org to the other and it arrives', async () => {
     const page = newcomer.page;
-    await page.getByRole('button', { name: 'New fax' }).click();
-    const dialog = page.getByTestId('send-dialog');
+    // The empty demo inbox says what to do first, with the button to do it.
+    await page.getByRole('region', { name: 'Demo' }).getByRole('button', { name: 'Send a fax to Harbor Pharmacy…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send a fax' });
+    await expect(dialog.getByRole('combobox', { name: 'To', exact: true }).inputValue()).resolves.toBe('+15552220002');
     await dialog.getByLabel('PDF to send').setInputFiles({ name: 'demo-prescription.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makeTestPdf({ pages: 2, title: 'Demo prescription' })) });
-    await dialog.getByRole('combobox', { name: 'To', exact: true }).fill('+1 555 222 0002');
     await dialog.getByRole('button', { name: 'Send', exact: true }).click();
     await dialog.locator('.send-progress[data-state="sent"], .send-progress[data-state="delivered"]').waitFor({ timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Done' }).click();

@@ -214,7 +214,7 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
     >
       <span className="who">
         {unread && <span className="unread-dot" aria-hidden="true" />}
-        <span className="who-name">{who}</span>
+        <span className="who-name" title={who}>{who}</span>
         <span className="who-number">
           {fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName}
           {fax.tags.map((t) => (
