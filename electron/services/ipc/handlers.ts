@@ -218,11 +218,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const nameCol = col(['name'], 0);
       const orgCol = col(['organisation', 'organization', 'company'], 1);
       const faxCol = col(['fax_number', 'fax', 'fax number', 'number'], 2);
+      // Our export prefixes cells starting with = + - @ with an apostrophe so spreadsheets
+      // don't run them as formulas; undo that so an exported file imports again.
+      const cell = (r: string[], i: number): string => (r[i] ?? '').replace(/^'(?=[=+\-@])/, '');
       for (const r of hasHeader ? rows.slice(1) : rows) {
-        const name = (r[nameCol] ?? '').trim();
-        const fax = (r[faxCol] ?? '').replace(/[\s().-]/g, '');
+        const name = cell(r, nameCol).trim();
+        const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
         if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
-        s.contacts.save({ name, organisation: (r[orgCol] ?? '').trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
+        s.contacts.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
         imported++;
       }
       return { imported, skipped };
