@@ -18,6 +18,15 @@ npx electron-vite build >/dev/null
 keyrings=$(mktemp -d)
 trap 'rm -rf "$keyrings"' EXIT
 export FXE_TEST_KEYRING_HOME="$keyrings"
+mkdir -p test-artifacts
+status=0
 dbus-run-session -- sh -c '
   echo -n fxe-test | XDG_DATA_HOME="$FXE_TEST_KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  FXE_TEST_KEYCHAIN=secret-service npx vitest run "$@"' vitest "$@"
+  FXE_TEST_KEYCHAIN=secret-service npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"' vitest "$@" || status=$?
+# One plain closing line with the counts, whatever reporter output came before it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit "$status"

@@ -20,11 +20,14 @@ function requestPayloadFromHash(method: string, path: string, bodySha256Hex: str
   return utf8Encode(`${method}\n${path}\n${bodySha256Hex}\n${ts}\n${nonce}`);
 }
 
-/** Returns the full header value "FXE1 key_id=…,ts=…,nonce=…,sig=…". */
-export function signRequest(p: {
+/**
+ * Returns the full header value "FXE1 key_id=…,ts=…,nonce=…,sig=…". Give either the body or,
+ * for a body too big to hold (a 100 MiB upload streamed from disk), its SHA-256 in hex
+ * (`bodySha256Hex`): the signature covers only the hash, so both give the same header.
+ */
+export function signRequest(p: RequestBodyProof & {
   method: string;
   path: string;
-  body: Uint8Array;
   keyId: string;
   signingSeed: Uint8Array;
   /** Unix seconds (may be fractional: floored like Python's int(time.time())). */
@@ -34,7 +37,7 @@ export function signRequest(p: {
 }): string {
   const ts = String(Math.floor(p.nowSeconds));
   const nonce = b64uEncode(p.nonce ?? randomBytes(16));
-  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayloadFromHash(p.method, p.path, hexEncode(sha256(p.body)), ts, nonce));
+  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayloadFromHash(p.method, p.path, bodyHashHex(p), ts, nonce));
   return `FXE1 key_id=${p.keyId},ts=${ts},nonce=${nonce},sig=${b64uEncode(sig)}`;
 }
 
@@ -145,13 +148,14 @@ export function checkRequestHeader(p: RequestHeaderCheck): { auth: ParsedAuthori
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 function bodyHashHex(p: RequestBodyProof): string {
-  // Both or neither is a server bug, not a client fault: refuse rather than guess.
+  // Both or neither is a programming bug (in the signer or the server), not a peer's fault:
+  // refuse rather than guess.
   if ((p.body === undefined) === (p.bodySha256Hex === undefined)) {
-    throw new ProtocolError('malformed', 'The request verifier needs either the body or its SHA-256, not both or neither.', 'body');
+    throw new ProtocolError('malformed', 'Request signing needs either the body or its SHA-256, not both or neither.', 'body');
   }
   if (p.body !== undefined) return hexEncode(sha256(p.body));
   if (typeof p.bodySha256Hex !== 'string' || !SHA256_HEX.test(p.bodySha256Hex)) {
-    throw new ProtocolError('malformed', 'The request body hash given to the verifier is not 64 hex characters.', 'bodySha256Hex');
+    throw new ProtocolError('malformed', 'The request body hash given for signing is not 64 hex characters.', 'bodySha256Hex');
   }
   // The client signed lowercase hex (Python's hexdigest()).
   return p.bodySha256Hex.toLowerCase();
