@@ -40,7 +40,14 @@ function pdfjsAssets(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve(root, 'electron/main/index.ts') },
+      // The PDF worker (electron/services/inbox/pdf-parse.ts) is its own entry so that it lands
+      // beside index.js as out/main/pdf-parse-worker.js, where pdf-parse.ts looks for it.
+      lib: {
+        entry: {
+          index: resolve(root, 'electron/main/index.ts'),
+          'pdf-parse-worker': resolve(root, 'electron/services/inbox/pdf-parse-worker.ts'),
+        },
+      },
       // Native modules and Electron itself stay outside the bundle.
       rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3'] },
     },

@@ -2,27 +2,15 @@
 // the CSP (also sent as a response header), the app:// origin we trust, and the hardening
 // applied to every session and every webContents. Everything not explicitly needed is denied.
 import type { IpcMainEvent, IpcMainInvokeEvent, Session, WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../../shared/app/csp.ts';
 
 /** Our renderer's origin: a privileged custom scheme (see app-protocol.ts), never file://. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'fxe-desk';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** Identical to the <meta> CSP in renderer/index.html; sent as a header too (stronger: applies before parsing). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The CSP lives in shared/app/csp.ts (the e2e harness and renderer/index.html use the same). */
+export { CONTENT_SECURITY_POLICY };
 
 /** True only for a URL of one of our own pages. */
 export function isAppUrl(url: string, page?: 'index.html' | 'print.html'): boolean {

@@ -7,7 +7,7 @@
  *    then verifyRequest runs on the body's hash (bodySha256Hex) once it is all in.
  * Accepted nonces are also written to the database, so a replay is refused after a restart.
  */
-import { b64uDecode, checkRequestHeader, isProtocolError, NonceCache, parseAuthorization, verifyRequest } from '../../shared/protocol/index.ts';
+import { b64uDecode, checkRequestHeader, isProtocolError, NonceCache, parseAuthorization, verifyRequest, type RequestBodyProof } from '../../shared/protocol/index.ts';
 import { AUTH_MAX_SKEW_SECONDS, AUTH_NONCE_WINDOW_SECONDS } from '../../shared/fxe-api/index.ts';
 import { RelayHttpError } from './http-util.ts';
 import type { OrgRow, RelayStore } from './store.ts';
@@ -30,23 +30,7 @@ export class RelayAuth {
   /** A JSON request with its whole body. Returns the calling org. */
   verify(p: { header: string | undefined; method: string; target: string; body: Uint8Array }): OrgRow {
     if (p.header === undefined) throw new RelayHttpError('auth_missing');
-    const nowSeconds = this.now();
-    let keyId: string;
-    try {
-      ({ keyId } = verifyRequest({
-        header: p.header,
-        method: p.method,
-        path: p.target,
-        body: p.body,
-        nowSeconds,
-        publicKeyFor: (id) => this.signingKeyOf(id),
-        nonces: this.nonces,
-        maxSkewSeconds: AUTH_MAX_SKEW_SECONDS,
-      }));
-    } catch (e) {
-      throw toHttpError(e);
-    }
-    return this.accepted(keyId, p.header, nowSeconds);
+    return this.verifyAndRecord(p.header, p.method, p.target, { body: p.body });
   }
 
   /**
@@ -69,14 +53,19 @@ export class RelayAuth {
    * the nonce is recorded only now that the request is proven authentic.
    */
   verifyStreamed(p: { pre: ReturnType<RelayAuth['precheck']>; method: string; target: string; bodySha256Hex: string }): OrgRow {
+    return this.verifyAndRecord(p.pre.header, p.method, p.target, { bodySha256Hex: p.bodySha256Hex });
+  }
+
+  /** Both paths' verdict: shared/protocol verifyRequest, then the nonce goes to the database too. */
+  private verifyAndRecord(header: string, method: string, target: string, body: RequestBodyProof): OrgRow {
     const nowSeconds = this.now();
     let keyId: string;
     try {
       ({ keyId } = verifyRequest({
-        header: p.pre.header,
-        method: p.method,
-        path: p.target,
-        bodySha256Hex: p.bodySha256Hex,
+        ...body,
+        header,
+        method,
+        path: target,
         nowSeconds,
         publicKeyFor: (id) => this.signingKeyOf(id),
         nonces: this.nonces,
@@ -85,7 +74,7 @@ export class RelayAuth {
     } catch (e) {
       throw toHttpError(e);
     }
-    return this.accepted(keyId, p.pre.header, nowSeconds);
+    return this.accepted(keyId, header, nowSeconds);
   }
 
   private accepted(keyId: string, header: string, nowSeconds: number): OrgRow {

@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MessageStatusResponse } from '../../shared/fxe-api/types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS orgs (
@@ -110,19 +111,14 @@ export interface InviteRow {
   org_id: string | null;
 }
 
-export interface MessageRow {
+/**
+ * One stored message: the columns the status answer shows (shared/fxe-api, so the two cannot
+ * drift apart), plus what only the relay keeps: the list order, the envelope and the receipt.
+ */
+export interface MessageRow extends Omit<MessageStatusResponse, 'status' | 'receipt'> {
   seq: number;
-  message_id: string;
-  sender_org_id: string;
-  recipient_org_id: string;
-  from_number: string;
-  to_number: string;
-  size: number;
-  ciphertext_sha256: string;
   created_at: number;
   envelope_json: string;
-  uploaded_at: number;
-  delivered_at: number | null;
   receipt_json: string | null;
 }
 

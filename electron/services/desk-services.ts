@@ -25,6 +25,7 @@ import { Poller } from './receiver/poller.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
+import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';
@@ -121,12 +122,13 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     ...(o.pstnRetryBaseMs === undefined ? {} : { retryBaseMs: o.pstnRetryBaseMs }),
     ...(o.pstnHttpRetry === undefined ? {} : { httpRetry: o.pstnHttpRetry }),
   });
+  const lane: FaxLaneDeps = { db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, log: o.log };
   const outbox = new Outbox({
-    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, spoolDir: join(o.dataDir, 'spool'), log: o.log, pstn,
+    ...lane, spoolDir: join(o.dataDir, 'spool'), pstn,
     ...(o.outboxRetryBaseMs === undefined ? {} : { retryBaseMs: o.outboxRetryBaseMs }),
   });
   const pipeline = new ReceivePipeline({
-    db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, log: o.log,
+    ...lane,
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),

@@ -211,7 +211,11 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     },
     async pollNow() {
       const s = await open();
-      return s.poller.pollOnce();
+      const stored = await s.poller.pollOnce();
+      // Page counts run in a worker thread after storing: settle them too, so a caller sees
+      // each new fax complete (pages known, or null when pdf.js gave up within its limits).
+      await s.pages.idle();
+      return stored;
     },
     async flushOutbox() {
       const s = await open();

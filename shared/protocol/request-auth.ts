@@ -113,11 +113,11 @@ export class NonceCache {
   }
 }
 
-/** What the server knows about the request body: exactly one of the two. */
+/** What the signer or the server has of the request body: exactly one of the two. */
 export interface RequestBodyProof {
   /** The whole body. */
   body?: Uint8Array;
-  /** Hex SHA-256 of the body (either case), for servers that hash a streamed body as it arrives. */
+  /** Hex SHA-256 of the body (either case), for a body streamed rather than held in memory. */
   bodySha256Hex?: string;
 }
 

@@ -18,6 +18,7 @@ import { dropPdf, readPageCanvas } from './harness/page-actions.ts';
 import { ensureRendererBuilt, REPO_ROOT } from './harness/renderer-build.ts';
 import { saveScreen } from './harness/screens.ts';
 import { CSP, serveDirectory, type StaticServer } from './harness/static-server.ts';
+import { CONTENT_SECURITY_POLICY } from '../../shared/app/csp.ts';
 
 interface AppWindow {
   context: BrowserContext;
@@ -73,8 +74,10 @@ afterAll(async () => {
 
 describe('fxe Desk in Chromium against the real services', () => {
   it('serves the renderer under the same CSP the Electron shell sets', () => {
+    // The shell sends the one shared policy (shared/app/csp.ts), which is what we serve here.
     const shellSource = readFileSync(`${REPO_ROOT}electron/main/security.ts`, 'utf8');
-    for (const directive of CSP.split('; ')) expect(shellSource).toContain(`"${directive}"`);
+    expect(shellSource).toContain("import { CONTENT_SECURITY_POLICY } from '../../shared/app/csp.ts';");
+    expect(CSP).toBe(CONTENT_SECURITY_POLICY);
     const html = readFileSync(`${REPO_ROOT}out/renderer/index.html`, 'utf8');
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     // The <meta> copy cannot carry frame-ancestors (browsers ignore it there); otherwise equal.

@@ -222,3 +222,29 @@ describe('verifyRequest needs exactly one of body and bodySha256Hex', () => {
     expect(verifyRequest({ ...base, body })).toEqual({ keyId: 'key_t' });
   });
 });
+
+describe('signRequest by body hash (bodySha256Hex, for a body streamed from disk)', () => {
+  const body = utf8Encode('--boundary\r\na body too big to hold, in principle\r\n--boundary--\r\n');
+  const bodyHex = createHash('sha256').update(body).digest('hex');
+  const common = { method: 'POST', path: '/v1/messages?x=a+b', keyId: 'key_t', signingSeed: seed, nowSeconds: T0 + 0.7, nonce: new Uint8Array(16).fill(9) };
+
+  it('gives the very header signing the body gives, for the same clock and nonce, in either hex case', () => {
+    const expected = signRequest({ ...common, body });
+    expect(signRequest({ ...common, bodySha256Hex: bodyHex })).toBe(expected);
+    expect(signRequest({ ...common, bodySha256Hex: bodyHex.toUpperCase() })).toBe(expected);
+  });
+
+  it('verifies as a request for that body', () => {
+    const header = signRequest({ method: 'POST', path: '/v1/messages', keyId: 'key_t', signingSeed: seed, nowSeconds: T0, bodySha256Hex: bodyHex });
+    expect(verify(header, { body })).toEqual({ keyId: 'key_t' });
+    expect(codeOf(() => verify(header, { body: body.subarray(1) }))).toBe('bad_signature');
+  });
+
+  it('refuses both or neither of body and bodySha256Hex, and a value that is not a SHA-256 in hex, as malformed', () => {
+    expect(codeOf(() => signRequest(common))).toBe('malformed');
+    expect(codeOf(() => signRequest({ ...common, body, bodySha256Hex: bodyHex }))).toBe('malformed');
+    for (const bad of ['', bodyHex.slice(2), `${bodyHex}00`, `${bodyHex.slice(0, 62)}zz`]) {
+      expect(codeOf(() => signRequest({ ...common, bodySha256Hex: bad }))).toBe('malformed');
+    }
+  });
+});

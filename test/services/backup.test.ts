@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeysZip } from '../../shared/protocol/index.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, openTestDesk, openTwoDesks, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 
 describe('encrypted key backup and restore', () => {
+  let scene: TwoDeskScene;
   let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let dirs: TwoDeskScene['dirs'];
   let a: TestDesk;
   let b: TestDesk;
   let restored: TestDesk;
@@ -19,19 +20,14 @@ describe('encrypted key backup and restore', () => {
   let bOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('backup');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
+    scene = await openTwoDesks('backup', { a: { autoStart: false }, b: { autoStart: false } });
+    ({ relay, dirs, a, b, aOrg, bOrg } = scene);
     restored = await openTestDesk(join(dirs.path, 'restored'), { autoStart: false });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
   });
 
   afterAll(async () => {
-    for (const t of [a, b, restored]) await t?.close();
-    await relay?.close();
-    dirs?.remove();
+    await restored?.close();
+    await scene?.close();
   });
 
   it('exports only with a passphrase of 10+ characters, and the file reveals no key', async () => {

@@ -2,7 +2,7 @@
 // front (N+1 pages), the cover carries the facts, and the user's own bytes are untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { prependCoverPage, renderCoverPage } from '../../electron/services/outbox/cover-page.ts';
+import { formatCoverNumber, prependCoverPage, renderCoverPage } from '../../electron/services/outbox/cover-page.ts';
 import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 
 interface TextItem { str?: string }
@@ -30,13 +30,22 @@ async function readPdf(pdf: Uint8Array): Promise<{ pages: number; firstPageText:
 const cover = { toName: 'Harbor Pharmacy, attn. Dana', fromName: 'Northside Clinic', subject: 'Prescription renewal for J. Smith', message: 'Please renew the attached prescription.\nCall us at 555-0100 with any questions.' };
 
 describe('cover page module', () => {
+  it('prints fax numbers the way people write them, and leaves what it cannot parse as given', () => {
+    expect(formatCoverNumber('+15552220002')).toBe('+1 555 222 0002');
+    expect(formatCoverNumber('+442079460958')).toBe('+44 20 7946 0958');
+    expect(formatCoverNumber('+4930123456')).toBe('+49 30 123456');
+    expect(formatCoverNumber('+1')).toBe('+1');
+    expect(formatCoverNumber('ext. 12')).toBe('ext. 12');
+  });
+
   it('renders one page with every fact on it', async () => {
     const pdf = await renderCoverPage({ ...cover, toNumber: '+15552220002', fromNumber: '+15551110001', documentPages: 3, date: new Date(2026, 4, 7, 14, 3) });
     const { pages, firstPageText } = await readPdf(pdf);
     expect(pages).toBe(1);
-    for (const s of ['FAX', 'Harbor Pharmacy, attn. Dana', '+15552220002', 'Northside Clinic', '+15551110001', 'Prescription renewal for J. Smith', 'Please renew the attached prescription.', '4 (including this cover page)', 'Thu 7 May 2026, 14:03']) {
+    for (const s of ['FAX', 'Harbor Pharmacy, attn. Dana', '+1 555 222 0002', 'Northside Clinic', '+1 555 111 0001', 'Prescription renewal for J. Smith', 'Please renew the attached prescription.', '4 (including this cover page)', 'Thu 7 May 2026, 14:03']) {
       expect(firstPageText).toContain(s);
     }
+    expect(firstPageText).not.toContain('+15552220002');
   });
 
   it('prepends without modifying the input and survives text the standard font cannot draw', async () => {
@@ -91,7 +100,7 @@ describe('send.submit with a cover page, end to end', () => {
     const doc = await b.call('faxes.document', { id });
     const { pages, firstPageText } = await readPdf(doc.pdf);
     expect(pages).toBe(4);
-    for (const s of ['Harbor Pharmacy, attn. Dana', '+15552220002', 'Northside Clinic', '+15551110001', 'Prescription renewal for J. Smith', 'Call us at 555-0100', '4 (including this cover page)']) {
+    for (const s of ['Harbor Pharmacy, attn. Dana', '+1 555 222 0002', 'Northside Clinic', '+1 555 111 0001', 'Prescription renewal for J. Smith', 'Call us at 555-0100', '4 (including this cover page)']) {
       expect(firstPageText).toContain(s);
     }
   });

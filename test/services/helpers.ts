@@ -131,3 +131,41 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The usual scene of the end-to-end tests: a real local relay with its demo orgs, desk A with
+ * the first org (Northside Clinic, +15551110001) and desk B with the second (Harbor Pharmacy,
+ * +15552220002), both in one temp dir. `close` undoes all of it.
+ */
+export interface TwoDeskScene {
+  relay: TestRelay;
+  dirs: { path: string; remove(): void };
+  a: TestDesk;
+  b: TestDesk;
+  aOrg: string;
+  bOrg: string;
+  close(): Promise<void>;
+}
+
+export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>; b?: Partial<DeskDeps> } = {}): Promise<TwoDeskScene> {
+  const relay = await startTestRelay();
+  const dirs = tempDir(label);
+  const opened: TestDesk[] = [];
+  const close = async (): Promise<void> => {
+    for (const t of opened) await t.close();
+    await relay.close();
+    dirs.remove();
+  };
+  try {
+    const a = await openTestDesk(join(dirs.path, 'a'), deps.a);
+    opened.push(a);
+    const b = await openTestDesk(join(dirs.path, 'b'), deps.b);
+    opened.push(b);
+    const aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
+    const bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    return { relay, dirs, a, b, aOrg, bOrg, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

@@ -10,15 +10,16 @@ import { readKeysZip, type OrgKeys } from '../../shared/protocol/index.ts';
 import { RelayClient } from '../../electron/services/relay-client/relay-client.ts';
 import { previousKeysRecordName } from '../../electron/services/vault/org-registry.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, openTwoDesks, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 
 function clientOf(keys: OrgKeys): RelayClient {
   return new RelayClient({ baseUrl: keys.credentials.relay, identity: { keyId: keys.credentials.key_id, signingSeed: keys.signingSeed }, fetch: (u, i) => fetch(u, i), retries: 0 });
 }
 
 describe('key rotation', () => {
+  let scene: TwoDeskScene;
   let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let dirs: TwoDeskScene['dirs'];
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
@@ -26,21 +27,17 @@ describe('key rotation', () => {
   let aKeys: OrgKeys;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('rotation');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    // Grace 0: the first housekeeping pass after the rotation retires the old bundle.
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, testing: { relayRetries: 1, keyRotationGraceMs: 0 } });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('rotation', {
+      a: { autoStart: false },
+      // Grace 0: the first housekeeping pass after the rotation retires the old bundle.
+      b: { autoStart: false, testing: { relayRetries: 1, keyRotationGraceMs: 0 } },
+    });
+    ({ relay, dirs, a, b, aOrg, bOrg } = scene);
     aKeys = await readKeysZip(new Uint8Array(readFileSync(relay.orgs[0]!.keysZipPath)));
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('rotates, keeps both bundles open through the grace period, then retires the old one', async () => {

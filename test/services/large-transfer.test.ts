@@ -6,7 +6,6 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStreamOpener, createStreamSealer, nativeStreamingChachaAvailable } from '../../electron/services/crypto/stream-cipher.ts';
-import { signRequestForBodyHash } from '../../electron/services/crypto/request-sign.ts';
 import { hexEncode, signRequest } from '../../shared/protocol/index.ts';
 import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
@@ -90,7 +89,7 @@ describe('FXE1 signing by body hash', () => {
     const body = randomBytes(3000);
     const common = { method: 'POST', path: '/v1/messages', keyId: 'key_abc', signingSeed: randomBytes(32), nowSeconds: 1_760_000_000.7, nonce: randomBytes(16) };
     const expected = signRequest({ ...common, body });
-    const got = signRequestForBodyHash({ ...common, bodySha256Hex: hexEncode(createHash('sha256').update(body).digest()) });
+    const got = signRequest({ ...common, bodySha256Hex: hexEncode(createHash('sha256').update(body).digest()) });
     expect(got).toBe(expected);
   });
 });

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UNDO_WINDOW_MS } from '../../electron/services/inbox/retention.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -23,8 +23,7 @@ function auditActions(dataDir: string): { action: string; fax_id: string | null;
 const blobFiles = (dataDir: string): string[] => readdirSync(join(dataDir, 'blobs')).filter((f) => f.endsWith('.bin'));
 
 describe('retention and purge', () => {
-  let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
@@ -32,12 +31,8 @@ describe('retention and purge', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('retention');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, nowMs: () => Date.now() + offsetMs });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('retention', { a: { autoStart: false }, b: { autoStart: false, nowMs: () => Date.now() + offsetMs } });
+    ({ a, b, aOrg } = scene);
     for (const name of ['one.pdf', 'two.pdf', 'three.pdf']) {
       const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: name, pdf: makePdf(1, 2_000), coverPage: null, route: 'fxe' });
       ids.push(id);
@@ -47,10 +42,7 @@ describe('retention and purge', () => {
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('is off by default and purges a deleted fax, body included, only after the undo window', async () => {

@@ -2,31 +2,23 @@
 // sends a PDF to B (Harbor Pharmacy); B receives it by polling, stores it encrypted, sends
 // a receipt; A verifies the receipt against B's pinned keys and shows "delivered".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { makePdf, importOrg, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+import { importOrg, makePdf, openTestDesk, openTwoDesks, tempDir, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 
 describe('send and receive by polling between two demo orgs', () => {
+  let scene: TwoDeskScene;
   let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
   let bOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('desks');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('desks', { a: { autoStart: false }, b: { autoStart: false } });
+    ({ relay, a, b, aOrg, bOrg } = scene);
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('imports keys.zip with the names and numbers the relay knows', async () => {

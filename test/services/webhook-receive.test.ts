@@ -3,25 +3,19 @@
 // verify, store and receipt the fax; A learns of delivery from its own message.delivered
 // webhook and verifies B's receipt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
-import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
 describe('receive by webhook', () => {
-  let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
   let bOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('desks');
-    a = await openTestDesk(join(dirs.path, 'a'));
-    b = await openTestDesk(join(dirs.path, 'b'));
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('desks');
+    ({ a, b, aOrg, bOrg } = scene);
     for (const t of [a, b]) {
       const port = await freePort();
       await t.call('settings.update', { receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: `http://127.0.0.1:${port}` });
@@ -29,10 +23,7 @@ describe('receive by webhook', () => {
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('stores the fax on message.received and shows delivered on message.delivered', async () => {

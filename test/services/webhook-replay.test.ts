@@ -11,26 +11,22 @@ import { WEBHOOK_HEADERS, type MessageReceivedEvent } from '../../shared/fxe-api
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { webhookSecretsRecord } from '../../electron/services/desk-services.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
-import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 
 const SECRET = 'whsec_replay_test_secret_0123456789';
 const te = new TextEncoder();
 
 describe('webhook repeats and forgeries', () => {
+  let scene: TwoDeskScene;
   let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
   let bOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('webhook-replay');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('webhook-replay', { a: { autoStart: false }, b: { autoStart: false } });
+    ({ relay, a, b, aOrg, bOrg } = scene);
     const vault = await openVault(b.dataDir, b.keychain);
     vault.put(webhookSecretsRecord(bOrg), te.encode(JSON.stringify([SECRET])));
     vault.close();
@@ -42,10 +38,7 @@ describe('webhook repeats and forgeries', () => {
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   async function sendFax(name: string): Promise<{ id: string; size: number }> {

@@ -7,18 +7,17 @@
  * Outputs are written to `<path>.part` and renamed into place only when everything checked
  * out, so a crash or a tamper never leaves a half-written plaintext under the final name.
  */
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import {
   BODY_NONCE_LENGTH, BODY_NONCE_USED, BODY_TAG_LENGTH, MAX_PLAINTEXT_BYTES, ProtocolError, openEnvelopeWith, sealEnvelopeWith,
 } from '../../../shared/protocol/index.ts';
 import type { Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
+import { FILE_CHUNK_BYTES as CHUNK, readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
 import { HashWorker } from './hash-worker.ts';
 import { createNodeBackend, nativeChachaAvailable, releaseChunk } from './node-backend.ts';
 import type { NodeCryptoBackend } from './node-backend.ts';
 
-const CHUNK = 1024 * 1024;
 /** Up to this size a file is sealed / opened in memory (≤ 2× this much RAM, a few file calls). */
 const IN_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
 const sharedHasher = new HashWorker();
@@ -30,14 +29,26 @@ const sharedHasher = new HashWorker();
 let sharedBackend: NodeCryptoBackend | undefined;
 const fileBackend = (): NodeCryptoBackend => (sharedBackend ??= createNodeBackend());
 
-async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
-  let got = 0;
-  while (got < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, got, buffer.length - got, position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
+/** The small-file path: the whole file in one buffer (the caller zeroes it when it is secret). */
+async function readWholeFile(path: string, size: number): Promise<Uint8Array> {
+  const input = await open(path, 'r');
+  const bytes = new Uint8Array(size);
+  try {
+    await readFully(input, bytes, 0);
+  } finally {
+    await input.close();
   }
-  return got;
+  return bytes;
+}
+
+/** The small-file path's output: one owner-only file written whole (writeFile loops until every byte is out). */
+async function writeOwnerOnlyFile(path: string, bytes: Uint8Array): Promise<void> {
+  const out = await open(path, 'w', 0o600);
+  try {
+    await out.writeFile(bytes);
+  } finally {
+    await out.close();
+  }
 }
 
 export interface FileSealParams extends Omit<SealParams, 'plaintext' | 'backend'> {
@@ -60,21 +71,10 @@ export async function sealFileToFile(p: FileSealParams): Promise<{ envelope: Env
         if (!nativeChachaAvailable() || size <= IN_MEMORY_MAX_BYTES) {
           // Small files (one read, one write: per-chunk file calls would cost more than the
           // crypto), or no streaming cipher in this runtime (BoringSSL without chacha20-poly1305).
-          const input = await open(p.inputPath, 'r');
-          const plaintext = new Uint8Array(size);
-          try {
-            await readFully(input, plaintext, 0);
-          } finally {
-            await input.close();
-          }
+          const plaintext = await readWholeFile(p.inputPath, size);
           const sealed = await backend.sealAndHash!(cek, nonce24, plaintext, aad);
           plaintext.fill(0);
-          const out = await open(partPath, 'w', 0o600);
-          try {
-            await out.writeFile(sealed.ciphertext); // loops until every byte is written
-          } finally {
-            await out.close();
-          }
+          await writeOwnerOnlyFile(partPath, sealed.ciphertext);
           return { sha256: sealed.sha256, size: sealed.ciphertext.length };
         }
         const input = await open(p.inputPath, 'r');
@@ -121,23 +121,6 @@ export interface FileOpenParams extends Omit<OpenParams, 'ciphertext' | 'backend
   outputPath: string;
 }
 
-async function hashFile(path: string): Promise<Uint8Array> {
-  const h = createHash('sha256');
-  const handle = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(CHUNK);
-    for (let pos = 0; ; ) {
-      const n = await readFully(handle, buf, pos);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      pos += n;
-    }
-  } finally {
-    await handle.close();
-  }
-  return new Uint8Array(h.digest());
-}
-
 /** Verifies and decrypts a ciphertext file into a plaintext file. */
 export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Envelope['metadata'] }> {
   const { size } = await stat(p.inputPath);
@@ -148,26 +131,15 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
       backend: fileBackend(),
       body: {
         size,
-        sha256: () => hashFile(p.inputPath),
+        sha256: () => sha256OfFile(p.inputPath),
         open: async (cek, aad) => {
           if (size < BODY_NONCE_LENGTH + BODY_TAG_LENGTH) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
           if (!nativeChachaAvailable() || size <= IN_MEMORY_MAX_BYTES) {
             // Small files, or no streaming cipher in this runtime: read it whole, open it in memory.
-            const input = await open(p.inputPath, 'r');
-            const ciphertext = new Uint8Array(size);
-            try {
-              await readFully(input, ciphertext, 0);
-            } finally {
-              await input.close();
-            }
+            const ciphertext = await readWholeFile(p.inputPath, size);
             const r = await fileBackend().openAndHash!(cek, ciphertext, aad);
             if (r.plaintext) {
-              const out = await open(partPath, 'w', 0o600);
-              try {
-                await out.writeFile(r.plaintext);
-              } finally {
-                await out.close();
-              }
+              await writeOwnerOnlyFile(partPath, r.plaintext);
               r.plaintext.fill(0);
             }
             return { sha256: r.sha256, ok: r.plaintext !== null };
@@ -177,10 +149,7 @@ export async function openFileToFile(p: FileOpenParams): Promise<{ metadata: Env
           const out = await open(partPath, 'w', 0o600);
           const job = sharedHasher.begin();
           try {
-            const head = new Uint8Array(BODY_NONCE_LENGTH);
-            const tag = new Uint8Array(BODY_TAG_LENGTH);
-            await readFully(input, head, 0);
-            await readFully(input, tag, size - BODY_TAG_LENGTH);
+            const { head, tag } = await readCiphertextEnds(input, size);
             await job.push(head);
             const decipher = createDecipheriv('chacha20-poly1305', cek, head.subarray(0, BODY_NONCE_USED), { authTagLength: BODY_TAG_LENGTH });
             decipher.setAAD(aad, { plaintextLength: bodyLength });

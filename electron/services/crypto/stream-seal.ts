@@ -13,16 +13,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   BODY_NONCE_LENGTH, BODY_NONCE_USED, BODY_TAG_LENGTH, MAX_CIPHERTEXT_BYTES, MAX_PLAINTEXT_BYTES, ProtocolError, openEnvelopeWith, sealEnvelopeWith,
 } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend, Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
+import { FILE_CHUNK_BYTES as CHUNK, readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
 import { createStreamOpener, createStreamSealer, type StreamCipherOptions } from './stream-cipher.ts';
-
-const CHUNK = 1024 * 1024;
 
 interface Sha256Job {
   push(chunk: Uint8Array): void;
@@ -35,16 +33,6 @@ function sha256Job(): Sha256Job {
     push: (chunk) => { h.update(chunk); },
     end: () => { const d = h.digest(); return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); },
   };
-}
-
-async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
-  let got = 0;
-  while (got < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, got, buffer.length - got, position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return got;
 }
 
 export interface StreamSealParams extends Omit<SealParams, 'plaintext' | 'backend'> {
@@ -120,23 +108,6 @@ export interface FileToSinkParams extends Omit<OpenParams, 'ciphertext' | 'backe
   cipher?: StreamCipherOptions;
 }
 
-async function hashFile(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  const job = sha256Job();
-  try {
-    const buf = new Uint8Array(CHUNK);
-    for (let pos = 0; ; ) {
-      const n = await readFully(handle, buf, pos);
-      if (n === 0) break;
-      job.push(buf.subarray(0, n));
-      pos += n;
-    }
-    return job.end();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Verifies (signature, size, hash, key) and decrypts a ciphertext file chunk by chunk into
  * `sink`. Resolves only when the tag and the hash verified; on any failure the caller must
@@ -150,16 +121,13 @@ export async function openFileToSink(p: FileToSinkParams): Promise<{ metadata: E
     ...p,
     body: {
       size,
-      sha256: () => (p.knownSha256 ? Promise.resolve(p.knownSha256) : hashFile(p.inputPath)),
+      sha256: () => (p.knownSha256 ? Promise.resolve(p.knownSha256) : sha256OfFile(p.inputPath)),
       open: async (cek, aad) => {
         if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
         const input = await open(p.inputPath, 'r');
         const job = sha256Job();
         try {
-          const head = new Uint8Array(BODY_NONCE_LENGTH);
-          const tag = new Uint8Array(BODY_TAG_LENGTH);
-          await readFully(input, head, 0);
-          await readFully(input, tag, size - BODY_TAG_LENGTH);
+          const { head, tag } = await readCiphertextEnds(input, size);
           job.push(head);
           const opener = createStreamOpener(cek, head.subarray(0, BODY_NONCE_USED), aad, p.cipher);
           const buffer = new Uint8Array(CHUNK); // reused: no 100 MiB of garbage for a 100 MiB fax

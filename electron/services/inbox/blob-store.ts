@@ -4,7 +4,7 @@
  * key next to the fax's row. Deleting the row's wrapped key makes the file unreadable even
  * if a copy of it survives somewhere (crypto-shredding).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
@@ -38,6 +38,22 @@ const writeFailed = (e: unknown): DeskError => new DeskError(
   { detail: errorDetail(e), retryable: true, cause: e },
 );
 
+const readFailed = (e: unknown): DeskError =>
+  new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
+
+const corruptBlob = (blobId: string, why: string, cause?: unknown): DeskError =>
+  new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: ${why}`, ...(cause ? { cause } : {}) });
+
+/** A stored body opened for decryption: header checked, tag loaded, decipher ready. */
+interface BlobReading {
+  fd: number;
+  decipher: DecipherGCM;
+  /** Where the ciphertext ends (the tag follows); it starts at HEADER_BYTES. */
+  end: number;
+  /** Wipes the body key and closes the file: call it exactly once, in a finally. */
+  close(): void;
+}
+
 export interface StoredBlob {
   blobId: string;
   wrappedKey: Uint8Array;
@@ -66,27 +82,10 @@ export class BlobStore {
    * final size: a 100 MiB fax costs ~100 MiB here, not the file plus two decrypted copies.
    */
   read(blobId: string, wrappedKey: Uint8Array): Uint8Array {
-    let fd: number;
-    try {
-      fd = openSync(this.path(blobId), 'r');
-    } catch (e) {
-      throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
-    }
-    const corrupt = (why: string, cause?: unknown): DeskError =>
-      new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: ${why}`, ...(cause ? { cause } : {}) });
-    let key: Uint8Array | null = null;
+    const { fd, decipher: d, end, close } = this.beginRead(blobId, wrappedKey);
+    const corrupt = (why: string, cause?: unknown): DeskError => corruptBlob(blobId, why, cause);
     let out: Uint8Array | null = null;
     try {
-      const fileSize = fstatSync(fd).size;
-      const header = Buffer.alloc(HEADER_BYTES);
-      const tag = Buffer.alloc(TAG_BYTES);
-      if (fileSize < HEADER_BYTES + TAG_BYTES || readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw corrupt('bad header');
-      readSync(fd, tag, 0, TAG_BYTES, fileSize - TAG_BYTES);
-      key = this.vault.unwrapKey(wrappedKey, blobId);
-      const d = createDecipheriv('aes-256-gcm', key, header.subarray(4, 16));
-      d.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
-      d.setAuthTag(tag);
-      const end = fileSize - TAG_BYTES;
       out = new Uint8Array(end - HEADER_BYTES);
       const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, out.length));
       let at = 0;
@@ -110,8 +109,7 @@ export class BlobStore {
       return done;
     } finally {
       out?.fill(0); // only still set when something failed: no unauthenticated plaintext survives
-      key?.fill(0);
-      closeSync(fd);
+      close();
     }
   }
 
@@ -190,7 +188,7 @@ export class BlobStore {
     try {
       return statSync(this.path(blobId)).size - HEADER_BYTES - TAG_BYTES;
     } catch (e) {
-      throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
+      throw readFailed(e);
     }
   }
 
@@ -201,25 +199,9 @@ export class BlobStore {
    * seals into a `.part` file that a failure removes).
    */
   async *readChunks(blobId: string, wrappedKey: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
-    let fd: number;
+    const { fd, decipher: d, end, close } = this.beginRead(blobId, wrappedKey);
+    const corrupt = (why: string, cause?: unknown): DeskError => corruptBlob(blobId, why, cause);
     try {
-      fd = openSync(this.path(blobId), 'r');
-    } catch (e) {
-      throw new DeskError('storage.read_failed', 'fxe Desk could not open this fax from the disk.', { detail: errorDetail(e), cause: e });
-    }
-    const corrupt = (why: string, cause?: unknown): DeskError =>
-      new DeskError('storage.corrupt', 'The saved copy of this fax is damaged.', { detail: `blob ${blobId}: ${why}`, ...(cause ? { cause } : {}) });
-    const key = this.vault.unwrapKey(wrappedKey, blobId);
-    try {
-      const fileSize = fstatSync(fd).size;
-      const header = Buffer.alloc(HEADER_BYTES);
-      const tag = Buffer.alloc(TAG_BYTES);
-      if (fileSize < HEADER_BYTES + TAG_BYTES || readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw corrupt('bad header');
-      readSync(fd, tag, 0, TAG_BYTES, fileSize - TAG_BYTES);
-      const d = createDecipheriv('aes-256-gcm', key, header.subarray(4, 16));
-      d.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
-      d.setAuthTag(tag);
-      const end = fileSize - TAG_BYTES;
       for (let pos = HEADER_BYTES; pos < end; ) {
         const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, end - pos));
         const n = readSync(fd, chunk, 0, chunk.length, pos);
@@ -236,8 +218,39 @@ export class BlobStore {
       }
       if (rest.length > 0) yield new Uint8Array(rest);
     } finally {
-      key.fill(0);
+      close();
+    }
+  }
+
+  /** The part of read and readChunks before the first byte is decrypted. */
+  private beginRead(blobId: string, wrappedKey: Uint8Array): BlobReading {
+    let fd: number;
+    try {
+      fd = openSync(this.path(blobId), 'r');
+    } catch (e) {
+      throw readFailed(e);
+    }
+    let key: Uint8Array | null = null;
+    try {
+      const fileSize = fstatSync(fd).size;
+      const header = Buffer.alloc(HEADER_BYTES);
+      const tag = Buffer.alloc(TAG_BYTES);
+      if (fileSize < HEADER_BYTES + TAG_BYTES || readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw corruptBlob(blobId, 'bad header');
+      readSync(fd, tag, 0, TAG_BYTES, fileSize - TAG_BYTES);
+      key = this.vault.unwrapKey(wrappedKey, blobId);
+      const decipher = createDecipheriv('aes-256-gcm', key, header.subarray(4, 16));
+      decipher.setAAD(Buffer.from(`fxe-desk-blob|${blobId}`));
+      decipher.setAuthTag(tag);
+      const openFd = fd;
+      const openKey = key;
+      return {
+        fd, decipher, end: fileSize - TAG_BYTES,
+        close: () => { openKey.fill(0); closeSync(openFd); },
+      };
+    } catch (e) {
+      key?.fill(0);
       closeSync(fd);
+      throw e;
     }
   }
 

@@ -4,6 +4,7 @@
  * the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so nothing
  * (no font file, no network) is needed at run time.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { DeskError, errorDetail } from '../errors.ts';
 
@@ -34,6 +35,16 @@ export function formatCoverDate(d: Date): string {
   const hh = String(d.getHours()).padStart(2, '0');
   const mm = String(d.getMinutes()).padStart(2, '0');
   return `${days[d.getDay()]} ${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}, ${hh}:${mm}`;
+}
+
+/**
+ * "+1 555 222 0002" rather than "+15552220002": the cover is read by people, and someone
+ * calling back dials from it. E.164 stays everywhere else (storage, the wire, providers).
+ * Anything libphonenumber cannot parse is shown exactly as given.
+ */
+export function formatCoverNumber(number: string): string {
+  const parsed = parsePhoneNumberFromString(number.trim());
+  return parsed ? parsed.formatInternational() : number;
 }
 
 /**
@@ -89,9 +100,9 @@ function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPa
   const total = info.documentPages + 1;
   const rows: [string, string][] = [
     ['To', info.toName],
-    ['Fax', info.toNumber],
+    ['Fax', formatCoverNumber(info.toNumber)],
     ['From', info.fromName],
-    ['Fax', info.fromNumber],
+    ['Fax', formatCoverNumber(info.fromNumber)],
     ['Date', formatCoverDate(info.date)],
     ['Pages', `${total} (including this cover page)`],
     ['Subject', info.subject],

@@ -13,39 +13,27 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IpcEvent, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, bundleFingerprint, envelopeToJson, uuid4, verifyBundle, verifyReceipt, type CryptoBackend,
+  b64uDecode, bundleFingerprint, envelopeToJson, uuid4, verifyBundle, verifyReceipt,
 } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import type { BlobStore } from '../inbox/blob-store.ts';
-import type { Db } from '../inbox/database.ts';
-import type { FaxRepository } from '../inbox/faxes.ts';
-import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { sealStreamToFile } from '../crypto/stream-seal.ts';
-import type { OrgRegistry } from '../vault/org-registry.ts';
-import { KeyPins, verifyLookup } from './key-pins.ts';
+import { exponentialDelayMs, halfJitter } from '../backoff.ts';
+import type { FaxLaneDeps } from '../service-deps.ts';
+import { JobLoop } from './job-loop.ts';
+import { verifyLookup } from './key-pins.ts';
 import { validatePdf } from './pdf-check.ts';
 import type { PstnOutbox } from './pstn-outbox.ts';
 
-export interface OutboxDeps {
-  db: Db;
-  faxes: FaxRepository;
-  blobs: BlobStore;
-  orgs: OrgRegistry;
-  pins: KeyPins;
-  clients: RelayClientPool;
-  backend: CryptoBackend;
-  nowMs: () => number;
-  emit: (e: IpcEvent) => void;
+export interface OutboxDeps extends FaxLaneDeps {
   spoolDir: string;
   /** Backoff between attempts of one job after retryable failures. */
   retryBaseMs?: number;
   retryCapMs?: number;
-  log?: (line: string) => void;
   /** The phone-network lane: takes faxes the user chose to send over PSTN. */
   pstn?: PstnOutbox;
 }
@@ -75,13 +63,17 @@ const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 
 export class Outbox {
   private readonly d: OutboxDeps;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop: JobLoop<JobRow>;
 
   constructor(deps: OutboxDeps) {
     this.d = deps;
+    this.loop = new JobLoop<JobRow>({
+      dueJob: () => this.dueJob(),
+      process: (job) => this.process(job),
+      nextDueAt: () => this.nextDueAt(),
+      nowMs: deps.nowMs,
+      minWaitMs: 50,
+    });
     mkdirSync(deps.spoolDir, { recursive: true, mode: 0o700 });
   }
 
@@ -159,40 +151,23 @@ export class Outbox {
   }
 
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Run every due job now; resolves when the queue is idle (or only has future work). */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) { this.rerun = true; return this.running; }
-    this.running = (async () => {
-      try {
-        do {
-          this.rerun = false;
-          await this.drain();
-        } while (this.rerun && !this.stopped);
-      } finally {
-        this.running = null;
-        this.scheduleNext();
-      }
-    })();
-    return this.running;
+    return this.loop.kick();
   }
 
   /** Ask the relay about every sent-but-not-delivered fax (polling mode, and at start). */
   async checkDeliveries(): Promise<void> {
     const rows = this.d.db.prepare("SELECT j.fax_id, j.org_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'sent'").all() as { fax_id: string; org_id: string }[];
     for (const r of rows) {
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
       try {
         const client = await this.d.clients.forOrg(r.org_id);
         const st = await client.status(r.fax_id);
@@ -253,20 +228,11 @@ export class Outbox {
     ).get(...ACTIVE_STATES, this.d.nowMs()) as JobRow | undefined;
   }
 
-  private async drain(): Promise<void> {
-    for (let job = this.dueJob(); job && !this.stopped; job = this.dueJob()) await this.process(job);
-  }
-
-  private scheduleNext(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+  private nextDueAt(): number | null {
     const next = this.d.db.prepare(
       `SELECT min(j.next_attempt_at) AS t FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state IN (${ACTIVE_STATES.map(() => '?').join(',')})`,
     ).get(...ACTIVE_STATES) as { t: number | null };
-    if (next.t === null) return;
-    const wait = Math.max(50, next.t - this.d.nowMs());
-    this.timer = setTimeout(() => { this.timer = null; void this.kick(); }, Math.min(wait, 2_147_000_000));
-    this.timer.unref();
+    return next.t;
   }
 
   private async process(job: JobRow): Promise<void> {
@@ -341,9 +307,7 @@ export class Outbox {
     }
     if (e instanceof DeskError && e.retryable) {
       const attempts = job.attempts + 1;
-      const base = this.d.retryBaseMs ?? 2_000;
-      const cap = this.d.retryCapMs ?? 5 * 60_000;
-      const delay = Math.min(cap, base * 2 ** Math.min(attempts - 1, 20)) * (0.5 + Math.random() / 2);
+      const delay = halfJitter(exponentialDelayMs(attempts - 1, this.d.retryBaseMs ?? 2_000, this.d.retryCapMs ?? 5 * 60_000));
       this.d.db.prepare('UPDATE outbox_jobs SET attempts = ?, next_attempt_at = ? WHERE fax_id = ?').run(attempts, Math.round(this.d.nowMs() + delay), id);
       this.d.log?.(`outbox ${id}: retry in ${Math.round(delay)} ms: ${err.detail ?? err.message}`);
       this.setState(id, 'queued', null, err);

@@ -1,12 +1,13 @@
 /**
  * Is this file a PDF we can fax? Judged by its structure, never its name: the header, a
  * cross-reference table or stream, a trailer and %%EOF, then pdf.js (the same engine as the
- * viewer) must open it and count its pages. The size cap (MAX_PDF_BYTES, the relay's 100 MiB
- * of ciphertext less the encryption overhead) and its sentence live in shared/, because the
+ * viewer, in a worker thread under a time and memory limit) must open it and count its pages.
+ * The size cap (MAX_PDF_BYTES, the relay's 100 MiB of ciphertext less the encryption overhead) and its sentence live in shared/, because the
  * renderer turns away the same files with the same words.
  */
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import { DeskError } from '../errors.ts';
+import { parsePdfInWorker } from '../inbox/pdf-parse.ts';
 
 export { ENCRYPTION_OVERHEAD_BYTES, MAX_PDF_BYTES } from '../../../shared/domain/pdf-limits.ts';
 
@@ -39,35 +40,29 @@ export function checkPdfStructure(pdf: Uint8Array): void {
   if (/^\s*xref\b/.test(at) && !tail.includes('trailer') && !latin1.decode(pdf.subarray(offset)).includes('trailer')) throw notPdf('xref table without a trailer');
 }
 
-interface PdfJsModule {
-  getDocument(src: { data: Uint8Array; stopAtErrors?: boolean; isEvalSupported?: boolean; verbosity?: number; useSystemFonts?: boolean; disableFontFace?: boolean }): {
-    promise: Promise<{ numPages: number }>;
-    destroy(): Promise<void>;
-  };
+/**
+ * A PDF pdf.js could not get through within its time and memory limits. Not called "not a
+ * PDF": it may be a real (if unusual or hostile) one, and a fresh save usually fixes it.
+ */
+function uncheckable(detail: string): DeskError {
+  return new DeskError(
+    'pdf.uncheckable',
+    'This PDF could not be checked: opening it took too long or needed too much memory. Save or print it again as a new PDF and try again.',
+    { detail },
+  );
 }
 
-let pdfjs: Promise<PdfJsModule> | null = null;
-function loadPdfJs(): Promise<PdfJsModule> {
-  // The legacy build runs in plain Node; without a worker it parses on this thread.
-  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs') as unknown as Promise<PdfJsModule>;
-  return pdfjs;
-}
-
-/** Full check: structure, then pdf.js must open it. Returns the page count. */
+/**
+ * Full check: structure, then pdf.js (strict, in a worker under a time and memory limit, see
+ * ../inbox/pdf-parse.ts) must open it. Returns the page count. `pdf` is not modified.
+ */
 export async function validatePdf(pdf: Uint8Array): Promise<{ pages: number }> {
   checkPdfStructure(pdf);
-  const lib = await loadPdfJs();
-  // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
-  const task = lib.getDocument({ data: pdf.slice(), stopAtErrors: true, isEvalSupported: false, verbosity: 0, useSystemFonts: false, disableFontFace: true });
-  try {
-    const doc = await task.promise;
-    const pages = doc.numPages;
-    await task.destroy();
-    if (!Number.isInteger(pages) || pages < 1) throw notPdf('no pages');
-    return { pages };
-  } catch (e) {
-    if (e instanceof DeskError) throw e;
-    await task.destroy().catch(() => undefined);
-    throw notPdf(`pdf.js could not open it: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  // The worker takes over (moves) what it is given: hand it a copy.
+  const outcome = await parsePdfInWorker(pdf.slice(), { strict: true });
+  switch (outcome.kind) {
+    case 'pages': return { pages: outcome.pages };
+    case 'unreadable': throw notPdf(`pdf.js could not open it: ${outcome.detail}`);
+    case 'overrun': throw uncheckable(outcome.detail);
   }
 }

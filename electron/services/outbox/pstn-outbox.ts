@@ -29,6 +29,8 @@ import { fileTooLargeError } from '../pstn/errors.ts';
 import { handlePstnWebhook } from '../pstn/webhook-http.ts';
 import type { SettingsStore } from '../settings.ts';
 import type { Vault } from '../vault/vault.ts';
+import { exponentialDelayMs } from '../backoff.ts';
+import { JobLoop } from './job-loop.ts';
 import { configurePstn, loadPstnConfig } from './pstn-credentials.ts';
 import { ensurePstnTables, SqliteKeyValueStore, type PstnJobRow } from './pstn-store.ts';
 
@@ -70,13 +72,17 @@ export class PstnOutbox {
   private readonly deduper: WebhookDeduper;
   /** Built from the vault on first use; dropped when the settings change. */
   private provider: PstnProvider | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop: JobLoop<PstnJobRow>;
 
   constructor(deps: PstnOutboxDeps) {
     this.d = deps;
+    this.loop = new JobLoop<PstnJobRow>({
+      dueJob: () => this.dueJob(),
+      process: (job) => this.process(job),
+      nextDueAt: () => this.nextDueAt(),
+      nowMs: deps.nowMs,
+      minWaitMs: 20,
+    });
     ensurePstnTables(deps.db);
     this.kv = new SqliteKeyValueStore(deps.db);
     this.deduper = new WebhookDeduper(this.kv);
@@ -162,39 +168,16 @@ export class PstnOutbox {
   }
 
   start(): void {
-    this.stopped = false;
-    void this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Run every due submission and status check now; resolves when none is due. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      // Yield first: with nothing due the loop below would otherwise finish synchronously,
-      // before `this.running` is even assigned, and the finally would clear nothing.
-      await Promise.resolve();
-      try {
-        do {
-          this.rerun = false;
-          for (let job = this.dueJob(); job && !this.stopped; job = this.dueJob()) await this.process(job);
-        } while (this.rerun && !this.stopped);
-      } finally {
-        this.running = null;
-        this.scheduleNext();
-      }
-    })();
-    return this.running;
+    return this.loop.kick();
   }
 
   /** Jobs not finished yet (tests and diagnostics). */
@@ -226,17 +209,8 @@ export class PstnOutbox {
     return this.d.db.prepare('SELECT * FROM pstn_jobs WHERE done = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 1').get(this.d.nowMs()) as PstnJobRow | undefined;
   }
 
-  private scheduleNext(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    const next = this.d.db.prepare('SELECT min(next_attempt_at) AS t FROM pstn_jobs WHERE done = 0').get() as { t: number | null };
-    if (next.t === null) return;
-    const wait = Math.max(20, next.t - this.d.nowMs());
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.kick();
-    }, Math.min(wait, 2_147_000_000));
-    this.timer.unref();
+  private nextDueAt(): number | null {
+    return (this.d.db.prepare('SELECT min(next_attempt_at) AS t FROM pstn_jobs WHERE done = 0').get() as { t: number | null }).t;
   }
 
   private async process(job: PstnJobRow): Promise<void> {
@@ -284,8 +258,7 @@ export class PstnOutbox {
     if (retryable) {
       const attempts = job.submit_attempts + 1;
       const asked = isPstnError(e) && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : null;
-      const base = this.d.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-      const delay = asked ?? Math.min(this.d.retryCapMs ?? DEFAULT_RETRY_CAP_MS, base * 2 ** Math.min(attempts - 1, 20));
+      const delay = asked ?? exponentialDelayMs(attempts - 1, this.d.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, this.d.retryCapMs ?? DEFAULT_RETRY_CAP_MS);
       this.d.db.prepare('UPDATE pstn_jobs SET submit_attempts = ?, next_attempt_at = ? WHERE fax_id = ?').run(attempts, Math.round(this.d.nowMs() + delay), id);
       this.d.log?.(`pstn ${id}: retry in ${Math.round(delay)} ms: ${err.code}: ${err.detail ?? err.message}`);
       this.setState(id, 'queued', null, err, null);
@@ -308,8 +281,7 @@ export class PstnOutbox {
   }
 
   private schedulePoll(job: PstnJobRow): void {
-    const base = this.d.pollBaseMs ?? DEFAULT_POLL_BASE_MS;
-    const delay = Math.min(this.d.pollCapMs ?? DEFAULT_POLL_CAP_MS, base * 2 ** Math.min(job.polls, 20));
+    const delay = exponentialDelayMs(job.polls, this.d.pollBaseMs ?? DEFAULT_POLL_BASE_MS, this.d.pollCapMs ?? DEFAULT_POLL_CAP_MS);
     this.d.db.prepare('UPDATE pstn_jobs SET polls = polls + 1, next_attempt_at = ? WHERE fax_id = ?').run(Math.round(this.d.nowMs() + delay), job.fax_id);
   }
 

@@ -15,22 +15,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
   b64uDecode, bundleFingerprint, hexEncode, isJsonObject, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle, verifyEnvelopeSignature,
-  type CryptoBackend, type Envelope, type Receipt,
+  type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink } from '../crypto/stream-seal.ts';
-import type { BlobStore, StoredBlob } from '../inbox/blob-store.ts';
-import type { Db } from '../inbox/database.ts';
-import type { FaxRepository } from '../inbox/faxes.ts';
-import type { KeyPins } from '../outbox/key-pins.ts';
-import type { RelayClientPool } from '../relay-client/client-pool.ts';
+import type { StoredBlob } from '../inbox/blob-store.ts';
 import type { RelayClient } from '../relay-client/relay-client.ts';
-import type { OrgRegistry } from '../vault/org-registry.ts';
+import type { FaxLaneDeps } from '../service-deps.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
 export type CrashPoint = 'after-fetch' | 'after-decrypt' | 'after-store' | 'after-receipt';
@@ -44,20 +39,10 @@ export class SimulatedCrash extends Error {
   }
 }
 
-export interface PipelineDeps {
-  db: Db;
-  faxes: FaxRepository;
-  blobs: BlobStore;
-  orgs: OrgRegistry;
-  pins: KeyPins;
-  clients: RelayClientPool;
-  backend: CryptoBackend;
-  nowMs: () => number;
-  emit: (e: IpcEvent) => void;
+export interface PipelineDeps extends FaxLaneDeps {
   notify?: (n: { title: string; body: string }) => void;
   hideContentInNotifications?: () => boolean;
   crashAt?: (point: CrashPoint) => boolean;
-  log?: (line: string) => void;
   /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
   incomingDir?: string;
 }

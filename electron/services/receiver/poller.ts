@@ -3,6 +3,7 @@
  * receipt and feed each to the pipeline. On failure the interval backs off (doubling, with
  * jitter, up to 5 minutes) and snaps back after the next success.
  */
+import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { errorDetail } from '../errors.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import type { ReceivePipeline } from './pipeline.ts';
@@ -86,7 +87,7 @@ export class Poller {
       void this.pollOnce().finally(() => {
         const base = this.d.intervalMs();
         const cap = this.d.maxBackoffMs ?? 300_000;
-        const wait = this.failures === 0 ? base : Math.min(cap, base * 2 ** this.failures) * (0.5 + Math.random() / 2);
+        const wait = this.failures === 0 ? base : halfJitter(exponentialDelayMs(this.failures, base, cap));
         this.schedule(wait);
       });
     }, ms);

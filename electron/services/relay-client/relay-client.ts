@@ -14,7 +14,7 @@ import type {
 import { CIPHERTEXT_SHA256_HEADER } from '../../../shared/fxe-api/types.ts';
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
 import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
-import { signRequestForBodyHash } from '../crypto/request-sign.ts';
+import { exponentialDelayMs } from '../backoff.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
@@ -119,27 +119,13 @@ export class RelayClient {
    * attempt got through (the answer was lost): that is success, not failure.
    */
   async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
-    const boundary = `----fxedesk${randomBytes(12).toString('hex')}`;
-    const head = te.encode(
-      `--${boundary}\r\nContent-Disposition: form-data; name="envelope"\r\nContent-Type: application/json\r\n\r\n${envelopeJson}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="ciphertext"; filename="ct.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    );
-    const tail = te.encode(`\r\n--${boundary}--\r\n`);
-    try {
-      const j = await this.json<UploadResponse>({
-        method: 'POST',
-        path: '/v1/messages',
-        body: concat([head, ciphertext, tail]),
-        contentType: `multipart/form-data; boundary=${boundary}`,
-        ...(onProgress ? { onProgress } : {}),
-        bytesHint: ciphertext.length,
-      });
-      if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');
-      return { message_id: j.message_id, alreadyUploaded: false };
-    } catch (e) {
-      if (e instanceof DeskError && e.code === 'relay.duplicate_message') return { message_id: messageId, alreadyUploaded: true };
-      throw e;
-    }
+    const { head, tail, contentType } = uploadFrame(envelopeJson);
+    return this.postMessage(messageId, {
+      body: concat([head, ciphertext, tail]),
+      contentType,
+      ...(onProgress ? { onProgress } : {}),
+      bytesHint: ciphertext.length,
+    });
   }
 
   /**
@@ -148,12 +134,7 @@ export class RelayClient {
    * re-reads the file.
    */
   async uploadFile(envelopeJson: string, messageId: string, ciphertextPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
-    const boundary = `----fxedesk${randomBytes(12).toString('hex')}`;
-    const head = te.encode(
-      `--${boundary}\r\nContent-Disposition: form-data; name="envelope"\r\nContent-Type: application/json\r\n\r\n${envelopeJson}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="ciphertext"; filename="ct.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    );
-    const tail = te.encode(`\r\n--${boundary}--\r\n`);
+    const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     let ciphertextLength = 0;
     try {
@@ -174,10 +155,16 @@ export class RelayClient {
     }
     const length = head.length + ciphertextLength + tail.length;
     const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, ciphertextPath, ciphertextLength, tail, onProgress) };
+    return this.postMessage(messageId, { streamBody, contentType, bytesHint: length });
+  }
+
+  /**
+   * POST /v1/messages with a multipart body made by uploadFrame. A 409 duplicate for our own
+   * message id means an earlier attempt got through (the answer was lost): success.
+   */
+  private async postMessage(messageId: string, body: Omit<RequestSpec, 'method' | 'path'>): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     try {
-      const j = await this.json<UploadResponse>({
-        method: 'POST', path: '/v1/messages', streamBody, contentType: `multipart/form-data; boundary=${boundary}`, bytesHint: length,
-      });
+      const j = await this.json<UploadResponse>({ method: 'POST', path: '/v1/messages', ...body });
       if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');
       return { message_id: j.message_id, alreadyUploaded: false };
     } catch (e) {
@@ -224,35 +211,17 @@ export class RelayClient {
   async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
     const path = `/v1/messages/${encodeURIComponent(messageId)}/ciphertext`;
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > MAX_CIPHERTEXT_BYTES) {
-      await res.body?.cancel().catch(() => undefined);
-      throw garbage(`ciphertext: Content-Length ${declared} is over the ${MAX_CIPHERTEXT_BYTES}-byte cap`);
-    }
+    const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
     if (!res.body) throw garbage('ciphertext: no body');
     const hash = createHash('sha256');
     let size = 0;
     const out = await open(destPath, 'w', 0o600);
     try {
-      const reader = res.body.getReader();
-      try {
-        for (;;) {
-          let step: ReadableStreamReadResult<Uint8Array>;
-          try {
-            step = await reader.read();
-          } catch (e) {
-            throw unreachable(this.baseUrl, `reading ${path}: ${errorDetail(e)}`, e);
-          }
-          if (step.done) break;
-          size += step.value.length;
-          if (size > MAX_CIPHERTEXT_BYTES) throw garbage(`ciphertext: more than ${MAX_CIPHERTEXT_BYTES} bytes`);
-          hash.update(step.value);
-          await out.write(step.value);
-        }
-      } finally {
-        reader.releaseLock();
-      }
-      if (Number.isFinite(declared) && declared !== size) throw unreachable(this.baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
+      size = await this.readCapped(res.body, path, MAX_CIPHERTEXT_BYTES, async (chunk) => {
+        hash.update(chunk);
+        await out.write(chunk);
+      });
+      if (declared !== null && declared !== size) throw unreachable(this.baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
       await out.close();
     } catch (e) {
       await out.close().catch(() => undefined);
@@ -341,15 +310,21 @@ export class RelayClient {
    * an endless answer gets `relay.garbage` instead of filling the memory of the desk.
    */
   private async readText(res: Response, what: string, maxBytes = MAX_JSON_ANSWER_BYTES): Promise<string> {
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw garbage(`${what}: answer of ${declared} bytes is over the ${maxBytes}-byte cap`);
-    }
+    await refuseOversizedAnswer(res, what, maxBytes);
     if (!res.body) return '';
     const parts: Uint8Array[] = [];
+    await this.readCapped(res.body, what, maxBytes, (chunk) => { parts.push(chunk); });
+    return new TextDecoder().decode(concat(parts));
+  }
+
+  /**
+   * Hands the body to `onChunk` as it arrives and returns its length. More than `maxBytes`
+   * stops the read (relay.garbage); a broken connection is relay-unreachable, like a failed
+   * request, so the caller's retry rules apply.
+   */
+  private async readCapped(body: ReadableStream<Uint8Array>, what: string, maxBytes: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
     let size = 0;
-    const reader = res.body.getReader();
+    const reader = body.getReader();
     try {
       for (;;) {
         let step: ReadableStreamReadResult<Uint8Array>;
@@ -364,12 +339,12 @@ export class RelayClient {
           await reader.cancel().catch(() => undefined);
           throw garbage(`${what}: answer over the ${maxBytes}-byte cap`);
         }
-        parts.push(step.value);
+        await onChunk(step.value);
       }
     } finally {
       reader.releaseLock();
     }
-    return new TextDecoder().decode(concat(parts));
+    return size;
   }
 
   /** One logical request: attempts with backoff; returns a 2xx Response or throws. */
@@ -392,7 +367,7 @@ export class RelayClient {
     const base = this.opts.backoffBaseMs ?? 400;
     const cap = this.opts.backoffCapMs ?? 8_000;
     // Full jitter: many desks retrying after one relay hiccup should not arrive in lockstep.
-    const ms = Math.random() * Math.min(cap, base * 2 ** (attempt - 1));
+    const ms = Math.random() * exponentialDelayMs(attempt - 1, base, cap);
     await (this.opts.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t))))(ms);
   }
 
@@ -403,11 +378,10 @@ export class RelayClient {
     if (spec.contentType) headers['content-type'] = spec.contentType;
     if (spec.signed !== false) {
       if (!this.opts.identity) throw new DeskError('internal', 'fxe Desk tried to talk to the relay without keys.', { detail: `${method} ${path} without identity` });
-      headers['authorization'] = spec.streamBody ? signRequestForBodyHash({
-        method, path, bodySha256Hex: spec.streamBody.sha256Hex, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
-        nowSeconds: Math.floor(this.nowMs() / 1000),
-      }) : signRequest({
-        method, path, body: whole, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
+      // A streamed body is signed by its precomputed hash: the same header, without holding it.
+      headers['authorization'] = signRequest({
+        ...(spec.streamBody ? { bodySha256Hex: spec.streamBody.sha256Hex } : { body: whole }),
+        method, path, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
         nowSeconds: Math.floor(this.nowMs() / 1000),
       });
     }
@@ -444,6 +418,35 @@ export class RelayClient {
     }
     throw fromHttpStatus({ status: res.status, code, relayMessage, method, path: path.split('?')[0] ?? path, dateHeader: res.headers.get('date'), localNowMs: this.nowMs() });
   }
+}
+
+/**
+ * An answer that announces more than `maxBytes` is refused before a byte of it is read (and
+ * its body released). Returns the announced length, or null when there is none.
+ */
+async function refuseOversizedAnswer(res: Response, what: string, maxBytes: number): Promise<number | null> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (!Number.isFinite(declared)) return null;
+  if (declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw garbage(`${what}: answer of ${declared} bytes is over the ${maxBytes}-byte cap`);
+  }
+  return declared;
+}
+
+/**
+ * The multipart/form-data frame of an upload, as the seed sends it: the envelope part, then the
+ * ciphertext part's header (head), the ciphertext itself (not here: held or streamed by the
+ * caller), and the closing boundary (tail).
+ */
+function uploadFrame(envelopeJson: string): { head: Uint8Array; tail: Uint8Array; contentType: string } {
+  const boundary = `----fxedesk${randomBytes(12).toString('hex')}`;
+  const head = te.encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="envelope"\r\nContent-Type: application/json\r\n\r\n${envelopeJson}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="ciphertext"; filename="ct.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tail = te.encode(`\r\n--${boundary}--\r\n`);
+  return { head, tail, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -200,6 +200,9 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
   const unread = fax.direction === 'in' && !fax.read;
   const classes = ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' ');
   const who = fax.peerName ?? displayNumber(fax.peerNumber);
+  // The second line: the number under a known name, else the file name. Both lines can be cut
+  // off in a narrow list, so each carries its full text as a tooltip.
+  const subline = fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName;
   return (
     <div
       id={`fax-row-${fax.id}`}
@@ -215,8 +218,8 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       <span className="who">
         {unread && <span className="unread-dot" aria-hidden="true" />}
         <span className="who-name" title={who}>{who}</span>
-        <span className="who-number">
-          {fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName}
+        <span className="who-number" title={subline}>
+          {subline}
           {fax.tags.map((t) => (
             <span key={t} className="badge tag">
               {t}

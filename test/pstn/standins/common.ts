@@ -196,3 +196,62 @@ export function randomId(prefix = ''): string {
 }
 
 export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What every provider stand-in keeps while it runs: the faults to inject, every request and
+ * webhook delivery seen, and the event sequences of the faxes it accepted, which run in the
+ * background (settled() waits for them; close() stops new events, then waits).
+ */
+export interface StandInCore {
+  faults: FaultQueue & { next(): Fault | undefined };
+  requests: RecordedRequest[];
+  deliveries: Delivery[];
+  /** True once close() began: sequences emit nothing more. */
+  readonly closed: boolean;
+  /** Runs one fax's event sequence in the background. */
+  track(sequence: Promise<void>): void;
+  /** One event, delivered once or (duplicateDeliveries) twice, signed afresh each time; records each answer. */
+  deliverCopies(target: string, eventType: string, body: string, copies: number, headersFor: () => Record<string, string>): Promise<void>;
+  /** Starts the HTTP server on 127.0.0.1 (makeServer); the answers become the stand-in's own url/settled/close. */
+  serve(handle: Handler, faultBody: (fault: Fault) => unknown): Promise<{ url: string; settled(): Promise<void>; close(): Promise<void> }>;
+}
+
+export function makeStandInCore(): StandInCore {
+  const faults = makeFaultQueue();
+  const requests: RecordedRequest[] = [];
+  const deliveries: Delivery[] = [];
+  const sequences: Promise<void>[] = [];
+  let closed = false;
+  return {
+    faults,
+    requests,
+    deliveries,
+    get closed() {
+      return closed;
+    },
+    track(sequence) {
+      sequences.push(sequence);
+    },
+    async deliverCopies(target, eventType, body, copies, headersFor) {
+      for (let i = 0; i < copies; i++) {
+        const status = await deliverWebhook(target, headersFor(), body);
+        deliveries.push({ url: target, eventType, status });
+      }
+    },
+    async serve(handle, faultBody) {
+      const server = makeServer(handle, faults, requests, faultBody);
+      const url = await listen(server);
+      return {
+        url,
+        async settled() {
+          await Promise.all(sequences);
+        },
+        async close() {
+          closed = true;
+          await Promise.allSettled(sequences);
+          await closeServer(server);
+        },
+      };
+    },
+  };
+}

@@ -20,21 +20,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  closeServer,
-  deliverWebhook,
-  E164,
-  listen,
-  MAGIC,
-  makeFaultQueue,
-  makeServer,
-  parseMultipart,
-  pause,
-  randomId,
-  scenarioFor,
-  sendJson,
-  type Delivery,
-  type FaultQueue,
-  type RecordedRequest,
+  E164, MAGIC, makeStandInCore, parseMultipart, pause, randomId, scenarioFor, sendJson,
+  type Delivery, type FaultQueue, type RecordedRequest,
 } from './common.ts';
 
 export const MINTFAX_SANDBOX_SECRET = 'whsec_test_3JzE9rYNm2VbQ8P6KxLf1WdGa4Tc';
@@ -112,14 +99,10 @@ export async function startMintfaxStandIn(opts: MintfaxStandInOptions = {}): Pro
   const apiKey = opts.apiKey ?? 'mfx_test_standin';
   const secret = opts.secret ?? MINTFAX_SANDBOX_SECRET;
   const nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
-  const faults = makeFaultQueue();
-  const requests: RecordedRequest[] = [];
-  const deliveries: Delivery[] = [];
+  const core = makeStandInCore();
   const sent: SentEvent[] = [];
   const faxes = new Map<string, MintfaxStandInFax>();
-  const sequences: Promise<void>[] = [];
   const idempotency = new Map<string, { fingerprint: string; status: number; body: unknown } | 'in-flight'>();
-  let closed = false;
 
   function standardKey(s: string): Buffer {
     const rest = s.startsWith('whsec_') ? s.slice(6) : '';
@@ -139,7 +122,7 @@ export async function startMintfaxStandIn(opts: MintfaxStandInOptions = {}): Pro
   }
 
   async function emit(fax: MintfaxStandInFax, type: string, status: string): Promise<void> {
-    if (closed) return;
+    if (core.closed) return;
     fax.status = status;
     fax.updated_at = new Date().toISOString();
     const target = fax.webhook_url ?? opts.webhookUrl;
@@ -150,13 +133,11 @@ export async function startMintfaxStandIn(opts: MintfaxStandInOptions = {}): Pro
       opts.signing === 'standard-webhooks'
         ? JSON.stringify({ id: eventId, type, created: nowSeconds(), data: { object: snapshot } })
         : JSON.stringify({ event: type, event_id: eventId, timestamp: fax.updated_at, data: snapshot });
-    const copies = opts.duplicateDeliveries ? 2 : 1;
-    for (let i = 0; i < copies; i++) {
+    await core.deliverCopies(target, type, body, opts.duplicateDeliveries ? 2 : 1, () => {
       const headers = sign(eventId, body);
       sent.push({ headers, body, type });
-      const answer = await deliverWebhook(target, headers, body);
-      deliveries.push({ url: target, eventType: type, status: answer });
-    }
+      return headers;
+    });
   }
 
   async function attempt(fax: MintfaxStandInFax, errorCode: string | null): Promise<void> {
@@ -237,7 +218,7 @@ export async function startMintfaxStandIn(opts: MintfaxStandInOptions = {}): Pro
       updated_at: now,
     };
     faxes.set(fax.id, fax);
-    sequences.push(runSequence(fax));
+    core.track(runSequence(fax));
     return { status: 201, body: { id: fax.id, status: fax.status, to: fax.to, tags: {}, created_at: fax.created_at } };
   }
 
@@ -291,27 +272,10 @@ export async function startMintfaxStandIn(opts: MintfaxStandInOptions = {}): Pro
     sendJson(res, 404, errorBody('not_found', 'Unknown endpoint.', 'check_url'));
   }
 
-  const server = makeServer(handle, faults, requests, (fault) =>
+  const served = await core.serve(handle, (fault) =>
     fault.status === 429
       ? errorBody('rate_limit_exceeded', 'Too many requests. Please slow down and try again.', 'wait_and_retry')
       : errorBody('internal_error', 'Something went wrong on our side.', 'retry_later'),
   );
-  const url = await listen(server);
-  return {
-    url,
-    apiKey,
-    faults,
-    requests,
-    deliveries,
-    sent,
-    faxes,
-    async settled() {
-      await Promise.all(sequences);
-    },
-    async close() {
-      closed = true;
-      await Promise.allSettled(sequences);
-      await closeServer(server);
-    },
-  };
+  return { ...served, apiKey, faults: core.faults, requests: core.requests, deliveries: core.deliveries, sent, faxes };
 }

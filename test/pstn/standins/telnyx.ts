@@ -17,21 +17,8 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  closeServer,
-  deliverWebhook,
-  E164,
-  listen,
-  MAGIC,
-  makeFaultQueue,
-  makeServer,
-  parseMultipart,
-  pause,
-  randomId,
-  scenarioFor,
-  sendJson,
-  type Delivery,
-  type FaultQueue,
-  type RecordedRequest,
+  E164, MAGIC, makeStandInCore, parseMultipart, pause, randomId, scenarioFor, sendJson,
+  type Delivery, type FaultQueue, type RecordedRequest,
 } from './common.ts';
 
 export interface TelnyxStandInOptions {
@@ -100,14 +87,10 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
   const connectionId = opts.connectionId ?? '1234567890';
   const nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const faults = makeFaultQueue();
-  const requests: RecordedRequest[] = [];
-  const deliveries: Delivery[] = [];
+  const core = makeStandInCore();
   const faxes = new Map<string, StandInFax>();
   const media = new Map<string, Buffer>();
-  const sequences: Promise<void>[] = [];
   const transientSeen = new Set<string>();
-  let closed = false;
 
   function signedHeaders(body: string): Record<string, string> {
     const ts = String(nowSeconds());
@@ -120,7 +103,7 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
   }
 
   async function emit(fax: StandInFax, eventType: string, eventStatus: string, resourceStatus: string, failureReason?: string): Promise<void> {
-    if (closed) return;
+    if (core.closed) return;
     fax.status = resourceStatus;
     fax.updated_at = new Date().toISOString();
     if (failureReason) fax.failure_reason = failureReason;
@@ -145,11 +128,7 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
       },
       meta: { attempt: 1, delivered_to: target },
     });
-    const copies = opts.duplicateDeliveries ? 2 : 1;
-    for (let i = 0; i < copies; i++) {
-      const status = await deliverWebhook(target, signedHeaders(body), body);
-      deliveries.push({ url: target, eventType, status });
-    }
+    await core.deliverCopies(target, eventType, body, opts.duplicateDeliveries ? 2 : 1, () => signedHeaders(body));
   }
 
   async function runSequence(fax: StandInFax): Promise<void> {
@@ -250,7 +229,7 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
       };
       faxes.set(fax.id, fax);
       sendJson(res, 202, { data: fax });
-      sequences.push(runSequence(fax));
+      core.track(runSequence(fax));
       return;
     }
     const match = /^\/v2\/faxes\/([^/]+)$/.exec(url.pathname);
@@ -266,29 +245,13 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
     sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
   }
 
-  const server = makeServer(handle, faults, requests, (fault) =>
+  const served = await core.serve(handle, (fault) =>
     fault.status === 429
       ? errorBody('10011', 'Too many requests', 'You have exceeded the maximum number of allowed requests.')
       : errorBody('10007', 'Unexpected error', 'An unexpected error occured.'),
   );
-  const url = await listen(server);
   return {
-    url,
-    apiKey,
-    connectionId,
-    publicKeyBase64: rawPublicKeyBase64(publicKey),
-    faults,
-    requests,
-    deliveries,
-    faxes,
-    media,
-    async settled() {
-      await Promise.all(sequences);
-    },
-    async close() {
-      closed = true;
-      await Promise.allSettled(sequences);
-      await closeServer(server);
-    },
+    ...served, apiKey, connectionId, publicKeyBase64: rawPublicKeyBase64(publicKey),
+    faults: core.faults, requests: core.requests, deliveries: core.deliveries, faxes, media,
   };
 }

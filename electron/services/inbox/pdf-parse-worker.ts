@@ -1,0 +1,56 @@
+/**
+ * Worker thread side of pdf-parse.ts: opens ONE untrusted PDF with pdf.js and reports its page
+ * count, then ends. It runs in a worker_thread so that a hostile document that makes pdf.js
+ * spin or eat memory can be stopped (worker.terminate(), resourceLimits) without the main
+ * process, and with it the whole app, hanging.
+ *
+ * Plain Node only (no Electron, no code of ours): electron-vite emits this file as its own
+ * entry (out/main/pdf-parse-worker.js) and tests load it as .ts, so it must stand alone.
+ * pdf.js parses the structure only: eval, XFA and scripting off, nothing rendered.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** What pdf-parse.ts sends in `workerData`; `data` arrives transferred, not copied. */
+export interface PdfParseJob {
+  data: Uint8Array;
+  /** true: any structural error fails (sending); false: pdf.js repairs what it can (counting). */
+  strict: boolean;
+}
+
+/** What this worker posts back exactly once. */
+export type PdfParseReply = { ok: true; pages: number } | { ok: false; detail: string };
+
+interface PdfJsDocument { numPages: number }
+interface PdfJsModule {
+  getDocument(src: {
+    data: Uint8Array; isEvalSupported: boolean; enableXfa: boolean; verbosity: number; useSystemFonts: boolean;
+    disableFontFace: boolean; stopAtErrors: boolean;
+  }): { promise: Promise<PdfJsDocument>; destroy(): Promise<void> };
+}
+
+async function countPages(job: PdfParseJob): Promise<PdfParseReply> {
+  // Loading pdf.js's worker module first makes pdf.js parse on this thread (its "fake worker")
+  // instead of looking for a web worker, whatever environment it believes it is in.
+  await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+  const lib = (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+  const task = lib.getDocument({
+    data: job.data, isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false,
+    disableFontFace: true, stopAtErrors: job.strict,
+  });
+  try {
+    const pages = (await task.promise).numPages;
+    if (!Number.isInteger(pages) || pages < 1) return { ok: false, detail: `pdf.js reports ${String(pages)} pages` };
+    return { ok: true, pages };
+  } finally {
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+const port = parentPort;
+if (port) {
+  const reply = await countPages(workerData as PdfParseJob).catch((e: unknown): PdfParseReply => ({
+    ok: false,
+    detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+  }));
+  port.postMessage(reply);
+}

@@ -1,0 +1,166 @@
+/**
+ * Opening untrusted PDFs with pdf.js, off the main thread and under limits. Received faxes
+ * and files picked for sending come from strangers; pdf.js is robust but not built to bound
+ * its own time or memory, and the Electron main process must never hang on a document. So
+ * each parse runs in a fresh worker_thread (pdf-parse-worker.ts) with:
+ *   - a time limit (worker.terminate() when it is reached),
+ *   - a memory limit: this process's resident memory may not grow by more than
+ *     maxMemoryMb while the worker runs (worker.terminate() when it does).
+ * Why the memory is watched from here, and not with V8's heap limit (resourceLimits) alone:
+ *   - a worker stuck in a loop never answers worker.getHeapStatistics(); our own event loop
+ *     stays free, so a resident-size check here always runs;
+ *   - resourceLimits leave out array buffers (inflated streams live there);
+ *   - when a worker hits its resourceLimits heap limit, V8 gives it ~16 MiB of slack to stop,
+ *     and overshooting that aborts the WHOLE process (Node issue #47224, reproduced here with
+ *     a hoarding worker). terminate() never does that.
+ * resourceLimits stays as a far-off backstop (HARD_HEAP_LIMIT_MB) for the case where memory
+ * grows faster than it is watched, or where terminate() does not take: Node 24 cannot stop a
+ * worker that loops on allocating arrays (`for (;;) a.push(new Array(1024))` ignores
+ * terminate(); plain loops, objects and strings stop at once). pdf.js is not hostile code, a
+ * PDF only steers it, so that is a residual risk, not an expected path.
+ * Any overrun ends the worker and is reported as `overrun`, never thrown, so callers decide
+ * what it means (inbox: page count unknown; sending: "we could not check this PDF").
+ *
+ * A fresh worker per document costs one pdf.js load (about 0.5 s and 30-60 MiB here), and
+ * guarantees nothing one hostile document did survives into the next.
+ */
+import { Worker } from 'node:worker_threads';
+import { errorDetail } from '../errors.ts';
+import type { PdfParseJob, PdfParseReply } from './pdf-parse-worker.ts';
+
+export type PdfParseOutcome =
+  | { kind: 'pages'; pages: number }
+  /** pdf.js opened it and said it is not a usable PDF. */
+  | { kind: 'unreadable'; detail: string }
+  /** The time or memory limit was reached (or the worker died): the worker was stopped. */
+  | { kind: 'overrun'; detail: string };
+
+export interface PdfParseLimits {
+  timeoutMs: number;
+  /** How far this process's resident memory may grow while the worker runs, MiB. */
+  maxMemoryMb: number;
+}
+
+/**
+ * 10 s is far beyond what an honest fax needs (a 100 MiB PDF opens in about 0.5 s: only the
+ * cross-reference table and the page tree are read). 512 MiB: pdf.js itself takes 30-60 MiB,
+ * a 500-page fax ~20 MiB more, even a 100 MB file holding a 5-million-entry xref table ~370
+ * MiB. The document's own bytes were in memory before the worker started, so do not count.
+ */
+export const PDF_PARSE_LIMITS: Readonly<PdfParseLimits> = { timeoutMs: 10_000, maxMemoryMb: 512 };
+
+/** How often the memory limit is checked. */
+const MEMORY_POLL_MS = 50;
+
+/** V8's own heap limit for the worker: a backstop far above maxMemoryMb, see above. */
+const HARD_HEAP_LIMIT_MB = 1024;
+
+interface TestOverrides extends Partial<PdfParseLimits> {
+  /** A different worker script (tests: one that hangs or eats memory on purpose). */
+  workerUrl?: URL;
+}
+let overrides: TestOverrides | null = null;
+
+/**
+ * Tests only: tighter limits or another worker script for every parse that starts from now
+ * on, including those the desk services start. `null` restores the defaults.
+ */
+export function setPdfParseOverridesForTests(o: TestOverrides | null): void {
+  overrides = o;
+}
+
+/**
+ * The worker script sits beside this module in the source tree (.ts, run by Node's type
+ * stripping) and beside the bundled main process in out/main/ (.js: electron.vite.config.ts
+ * emits it as a second main entry, and every service module is bundled into index.js, whose
+ * URL import.meta.url then is). The name is assembled at run time on purpose: the bundler
+ * must not try to rewrite this URL into an asset of its own.
+ */
+function defaultWorkerUrl(): URL {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const fileName = `./pdf-parse-worker${extension}`;
+  return new URL(fileName, import.meta.url);
+}
+
+/**
+ * Opens `data` in a fresh worker and reports what happened; never throws. `data` is handed
+ * over (transferred) when it owns its whole buffer, so the caller must not use it afterwards;
+ * pass a copy to keep yours.
+ */
+export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): Promise<PdfParseOutcome> {
+  const limits = { ...PDF_PARSE_LIMITS, ...overrides };
+  const url = overrides?.workerUrl ?? defaultWorkerUrl();
+  // Only a view of its whole buffer can be moved; a view into a larger buffer is copied first
+  // (cloning the view would copy its whole backing buffer).
+  const ownsBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  const moved = ownsBuffer ? data : data.slice();
+  let worker: Worker;
+  try {
+    worker = startWorker(url, { data: moved, strict: opts.strict }, limits);
+  } catch (e) {
+    try {
+      // A buffer Node marked as not movable (its shared pool) is copied once more instead.
+      if (moved !== data) throw e;
+      worker = startWorker(url, { data: data.slice(), strict: opts.strict }, limits);
+    } catch (again) {
+      return Promise.resolve({ kind: 'overrun', detail: `the PDF worker could not start: ${errorDetail(again)}` });
+    }
+  }
+  return supervise(worker, limits);
+}
+
+/** `job.data` must own its whole buffer: it is moved into the worker, not copied. */
+function startWorker(url: URL, job: PdfParseJob, limits: PdfParseLimits): Worker {
+  return new Worker(url, {
+    workerData: job,
+    transferList: [job.data.buffer as ArrayBuffer],
+    resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 },
+  });
+}
+
+function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (outcome: PdfParseOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(memoryPoll);
+      worker.removeAllListeners();
+      // Swallow late errors from a worker being torn down; the outcome is already decided.
+      worker.on('error', () => undefined);
+      void worker.terminate().catch(() => undefined);
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      finish({ kind: 'overrun', detail: `pdf.js did not finish within ${limits.timeoutMs} ms; the PDF worker was stopped` });
+    }, limits.timeoutMs);
+    // Measured from when the worker starts: its document is already in memory by then.
+    const memoryCeiling = process.memoryUsage.rss() + limits.maxMemoryMb * 1024 * 1024;
+    const memoryPoll = setInterval(() => {
+      const rss = process.memoryUsage.rss();
+      if (rss > memoryCeiling) {
+        finish({ kind: 'overrun', detail: `pdf.js needed more than ${limits.maxMemoryMb} MiB of memory (resident size ${mib(rss)} MiB); the PDF worker was stopped` });
+      }
+    }, MEMORY_POLL_MS);
+    // Neither timer may keep the process alive on its own.
+    timer.unref();
+    memoryPoll.unref();
+
+    worker.on('message', (reply: PdfParseReply) => {
+      finish(reply.ok ? { kind: 'pages', pages: reply.pages } : { kind: 'unreadable', detail: reply.detail });
+    });
+    worker.on('error', (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ERR_WORKER_OUT_OF_MEMORY' ? `pdf.js went over its ${HARD_HEAP_LIMIT_MB} MiB hard heap limit` : 'the PDF worker failed';
+      finish({ kind: 'overrun', detail: `${why}: ${errorDetail(e)}` });
+    });
+    worker.on('exit', (exitCode) => {
+      finish({ kind: 'overrun', detail: `the PDF worker ended (exit code ${exitCode}) without an answer` });
+    });
+  });
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(0);
+}
