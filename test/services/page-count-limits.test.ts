@@ -105,6 +105,18 @@ describe('the PDF worker under limits', () => {
     });
   });
 
+  it('a worker that cannot even load (a packaging fault) is not blamed on the PDF: structure checked, pages unknown', async () => {
+    const missing = pathToFileURL(join(scripts.path, 'no-such-worker.mjs'));
+    setPdfParseOverridesForTests({ workerUrl: missing });
+    expect(await parsePdfInWorker(makePdf(1), { strict: true })).toMatchObject({ kind: 'unavailable' });
+    const lines: string[] = [];
+    expect(await validatePdf(makePdf(3), (l) => lines.push(l))).toEqual({ pages: null });
+    expect(lines.join('\n')).toMatch(/could not start.*structure checked only/);
+    // The structural check still stands alone: a non-PDF is refused as before.
+    await expect(validatePdf(new TextEncoder().encode('<html>not a pdf</html>'))).rejects.toMatchObject({ code: 'pdf.invalid' });
+    expect(await countPdfPages(makePdf(2))).toBeNull();
+  });
+
   it('with the real worker, normal PDFs still count right and junk is still refused', async () => {
     expect(await countPdfPages(makePdf(7, 1_000))).toBe(7);
     expect((await validatePdf(makePdf(2))).pages).toBe(2);

@@ -18,7 +18,11 @@ export interface PdfParseJob {
 }
 
 /** What this worker posts back exactly once. */
-export type PdfParseReply = { ok: true; pages: number } | { ok: false; detail: string };
+export type PdfParseReply =
+  | { ok: true; pages: number }
+  | { ok: false; detail: string }
+  /** pdf.js itself could not be loaded here: says nothing about the document. */
+  | { ok: false; unavailable: true; detail: string };
 
 interface PdfJsDocument { numPages: number }
 interface PdfJsModule {
@@ -31,8 +35,13 @@ interface PdfJsModule {
 async function countPages(job: PdfParseJob): Promise<PdfParseReply> {
   // Loading pdf.js's worker module first makes pdf.js parse on this thread (its "fake worker")
   // instead of looking for a web worker, whatever environment it believes it is in.
-  await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-  const lib = (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+  let lib: PdfJsModule;
+  try {
+    await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+    lib = (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+  } catch (e) {
+    return { ok: false, unavailable: true, detail: `pdf.js could not be loaded: ${e instanceof Error ? e.message : String(e)}` };
+  }
   const task = lib.getDocument({
     data: job.data, isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false,
     disableFontFace: true, stopAtErrors: job.strict,

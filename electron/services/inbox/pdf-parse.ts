@@ -33,7 +33,12 @@ export type PdfParseOutcome =
   /** pdf.js opened it and said it is not a usable PDF. */
   | { kind: 'unreadable'; detail: string }
   /** The time or memory limit was reached (or the worker died): the worker was stopped. */
-  | { kind: 'overrun'; detail: string };
+  | { kind: 'overrun'; detail: string }
+  /**
+   * The worker never came up (its script or pdf.js could not be loaded, e.g. a packaging
+   * fault): nothing was learnt about the document, and the document is not to blame.
+   */
+  | { kind: 'unavailable'; detail: string };
 
 export interface PdfParseLimits {
   timeoutMs: number;
@@ -48,6 +53,12 @@ export interface PdfParseLimits {
  * MiB. The document's own bytes were in memory before the worker started, so do not count.
  */
 export const PDF_PARSE_LIMITS: Readonly<PdfParseLimits> = { timeoutMs: 10_000, maxMemoryMb: 512 };
+
+/** Error codes that mean the worker's script never loaded. */
+const WORKER_LOAD_ERRORS = new Set([
+  'ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_WORKER_PATH', 'ERR_WORKER_INIT_FAILED',
+  'ERR_UNKNOWN_FILE_EXTENSION', 'ERR_WORKER_UNSUPPORTED_OPERATION',
+]);
 
 /** How often the memory limit is checked. */
 const MEMORY_POLL_MS = 50;
@@ -103,7 +114,7 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
       if (moved !== data) throw e;
       worker = startWorker(url, { data: data.slice(), strict: opts.strict }, limits);
     } catch (again) {
-      return Promise.resolve({ kind: 'overrun', detail: `the PDF worker could not start: ${errorDetail(again)}` });
+      return Promise.resolve({ kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(again)}` });
     }
   }
   return supervise(worker, limits);
@@ -148,10 +159,16 @@ function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutc
     memoryPoll.unref();
 
     worker.on('message', (reply: PdfParseReply) => {
-      finish(reply.ok ? { kind: 'pages', pages: reply.pages } : { kind: 'unreadable', detail: reply.detail });
+      if (reply.ok) finish({ kind: 'pages', pages: reply.pages });
+      else finish({ kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail });
     });
     worker.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
+      // Its script could not be found or loaded: the worker's fault (packaging), not the PDF's.
+      if (code !== undefined && WORKER_LOAD_ERRORS.has(code)) {
+        finish({ kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(e)}` });
+        return;
+      }
       const why = code === 'ERR_WORKER_OUT_OF_MEMORY' ? `pdf.js went over its ${HARD_HEAP_LIMIT_MB} MiB hard heap limit` : 'the PDF worker failed';
       finish({ kind: 'overrun', detail: `${why}: ${errorDetail(e)}` });
     });

@@ -193,7 +193,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       if (req.coverPage) {
         // Check the user's file first (a clear "not a PDF" beats a cover-page failure), then
         // send a new PDF with the cover in front; the file the user picked is left as is.
-        const { pages } = await validatePdf(req.pdf);
+        const { pages } = await validatePdf(req.pdf, ctx.log);
         const c = req.coverPage;
         pdf = (await prependCoverPage(req.pdf, {
           toName: c.toName, toNumber: req.to, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,

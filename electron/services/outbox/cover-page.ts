@@ -15,8 +15,8 @@ export interface CoverPageInfo {
   fromNumber: string;
   subject: string;
   message: string;
-  /** Pages of the document itself; the cover states the total including itself. */
-  documentPages: number;
+  /** Pages of the document itself (null: unknown); the cover states the total including itself. */
+  documentPages: number | null;
   /** When the fax is sent (shown on the sheet). */
   date: Date;
 }
@@ -97,14 +97,14 @@ function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPa
   page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 1.5, color: INK });
   y -= 28;
 
-  const total = info.documentPages + 1;
+  const total = info.documentPages === null ? null : info.documentPages + 1;
   const rows: [string, string][] = [
     ['To', info.toName],
     ['Fax', formatCoverNumber(info.toNumber)],
     ['From', info.fromName],
     ['Fax', formatCoverNumber(info.fromNumber)],
     ['Date', formatCoverDate(info.date)],
-    ['Pages', `${total} (including this cover page)`],
+    ['Pages', total === null ? 'this cover page and the document' : `${total} (including this cover page)`],
     ['Subject', info.subject],
   ];
   for (const [label, value] of rows) {

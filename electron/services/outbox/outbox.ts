@@ -95,12 +95,12 @@ export class Outbox {
   }
 
   /** Validate and queue. The PDF is stored encrypted first, so a crash right after loses nothing. */
-  async submit(req: SubmitRequest): Promise<{ id: string; pages: number }> {
+  async submit(req: SubmitRequest): Promise<{ id: string; pages: number | null }> {
     const org = this.d.orgs.get(req.orgId);
     if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
       throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
     }
-    const { pages } = await validatePdf(req.pdf);
+    const { pages } = await validatePdf(req.pdf, this.d.log);
     // Over the provider's size limit: say so now, before anything is stored or uploaded.
     if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
     const id = uuid4();
@@ -114,7 +114,7 @@ export class Outbox {
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
       });
       if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, org.name);
-      this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages} pages)`);
+      this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
     })();
     if (pstn && this.d.pstn) {
       this.d.pstn.enqueue(id);

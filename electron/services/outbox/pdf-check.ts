@@ -55,8 +55,10 @@ function uncheckable(detail: string): DeskError {
 /**
  * Full check: structure, then pdf.js (strict, in a worker under a time and memory limit, see
  * ../inbox/pdf-parse.ts) must open it. Returns the page count. `pdf` is not modified.
+ * If the worker itself cannot run (a packaging fault, not the file's), the structural check
+ * stands alone and the page count is unknown (null): a broken helper must not stop every fax.
  */
-export async function validatePdf(pdf: Uint8Array): Promise<{ pages: number }> {
+export async function validatePdf(pdf: Uint8Array, log?: (line: string) => void): Promise<{ pages: number | null }> {
   checkPdfStructure(pdf);
   // The worker takes over (moves) what it is given: hand it a copy.
   const outcome = await parsePdfInWorker(pdf.slice(), { strict: true });
@@ -64,5 +66,8 @@ export async function validatePdf(pdf: Uint8Array): Promise<{ pages: number }> {
     case 'pages': return { pages: outcome.pages };
     case 'unreadable': throw notPdf(`pdf.js could not open it: ${outcome.detail}`);
     case 'overrun': throw uncheckable(outcome.detail);
+    case 'unavailable':
+      log?.(`pdf check: ${outcome.detail}; structure checked only, page count unknown`);
+      return { pages: null };
   }
 }
