@@ -1,9 +1,8 @@
 // Cover pages: send.submit with a coverPage sends the document with a one-page cover in
 // front (N+1 pages), the cover carries the facts, and the user's own bytes are untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { formatCoverNumber, prependCoverPage, renderCoverPage } from '../../electron/services/outbox/cover-page.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
 interface TextItem { str?: string }
 interface PdfJs {
@@ -65,26 +64,18 @@ describe('cover page module', () => {
 });
 
 describe('send.submit with a cover page, end to end', () => {
-  let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('cover');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('cover', { a: { autoStart: false }, b: { autoStart: false } });
+    ({ a, b, aOrg } = scene);
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('the recipient gets N+1 pages, the first one the cover; the sender file is unchanged', async () => {

@@ -3,10 +3,9 @@
 // `status.changed` (with the unread count), so the tray and the sidebar never need to poll;
 // received faxes get their page count after they are stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import type { AppStatus, IpcEvent } from '../../shared/ipc/contract.ts';
 import { countPdfPages } from '../../electron/services/inbox/page-count.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene, waitFor } from './helpers.ts';
 
 /** Run `action`, then wait for the faxes.changed + status.changed it must cause. */
 async function expectLiveUpdate(t: TestDesk, action: () => Promise<unknown>): Promise<AppStatus> {
@@ -22,26 +21,18 @@ async function expectLiveUpdate(t: TestDesk, action: () => Promise<unknown>): Pr
 }
 
 describe('live events and page counts', () => {
-  let relay: TestRelay;
-  let dirs: { path: string; remove(): void };
+  let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    dirs = tempDir('events');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openTwoDesks('events', { a: { autoStart: false }, b: { autoStart: false } });
+    ({ a, b, aOrg } = scene);
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await relay?.close();
-    dirs?.remove();
+    await scene?.close();
   });
 
   it('counts pages with pdf.js, and answers null for what is not a PDF', async () => {
