@@ -57,25 +57,35 @@ export interface BodyOpenResult {
   plaintext: Uint8Array | null;
 }
 
-/** Hashes and decrypts a wire ciphertext. Never throws for a bad tag: returns plaintext null. */
+/**
+ * Hashes and decrypts a wire ciphertext. Never throws for a bad tag: returns plaintext null.
+ * `hashing` is a hash of this same ciphertext already under way (CryptoBackend.sha256Early):
+ * then this only decrypts, and waits for that hash.
+ */
 export async function hashAndOpenBody(
   backend: CryptoBackend,
   cek: Uint8Array,
   ciphertext: Uint8Array,
   aad: Uint8Array,
+  hashing?: Promise<Uint8Array>,
 ): Promise<BodyOpenResult> {
   checkLength(cek, CEK_LENGTH, 'cek');
   if (ciphertext.length < BODY_NONCE_LENGTH + BODY_TAG_LENGTH) {
     throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
   }
-  if (backend.openAndHash) return backend.openAndHash(cek, ciphertext, aad);
-  const sha256 = backend.sha256(ciphertext);
+  if (backend.openAndHash && !hashing) return backend.openAndHash(cek, ciphertext, aad);
+  let plaintext: Uint8Array | null;
   try {
     const nonce12 = ciphertext.subarray(0, BODY_NONCE_USED);
-    const plaintext = backend.chachaOpen(cek, nonce12, ciphertext.subarray(BODY_NONCE_LENGTH), aad);
-    return { sha256, plaintext };
+    plaintext = backend.chachaOpen(cek, nonce12, ciphertext.subarray(BODY_NONCE_LENGTH), aad);
   } catch (e) {
-    if (e instanceof ProtocolError && e.code === 'decrypt_failed') return { sha256, plaintext: null };
+    if (!(e instanceof ProtocolError && e.code === 'decrypt_failed')) throw e;
+    plaintext = null;
+  }
+  try {
+    return { sha256: hashing ? await hashing : backend.sha256(ciphertext), plaintext };
+  } catch (e) {
+    plaintext?.fill(0);
     throw e;
   }
 }

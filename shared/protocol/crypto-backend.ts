@@ -29,6 +29,13 @@ export interface CryptoBackend {
    * not verify. The caller compares `sha256` before releasing the plaintext.
    */
   openAndHash?(key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }>;
+  /**
+   * Starts hashing `data` off the calling thread and resolves to its SHA-256, or returns
+   * undefined when that would not pay (the caller then hashes as usual). openEnvelope uses it
+   * so the ciphertext is hashed while the signature check and key unwrap run, which at 1 MiB
+   * are as long as the hash itself. `data` must not change until the promise settles.
+   */
+  sha256Early?(data: Uint8Array): Promise<Uint8Array> | undefined;
 
   // Optional small primitives. They are a fixed cost per message (about 10 ms with noble, a
   // few hundred µs natively), which is what limits a 1 MiB fax. Each one a backend leaves out

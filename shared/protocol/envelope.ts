@@ -374,14 +374,19 @@ export async function openEnvelopeWith(p: Omit<OpenParams, 'ciphertext'> & { bod
 export async function openEnvelope(p: OpenParams): Promise<{ plaintext: Uint8Array; metadata: Envelope['metadata'] }> {
   const backend = p.backend ?? nobleBackend;
   let plaintext: Uint8Array | null = null;
+  // Hash now, off this thread where the backend can, while the signature check and the key
+  // unwrap run here: the hash does not depend on the key, and the failure ranking only needs
+  // its result at the end.
+  const hashing = backend.sha256Early?.(p.ciphertext);
+  hashing?.catch(() => undefined); // awaited below when needed; unused if an early check fails
   try {
     const { metadata } = await openEnvelopeWith({
       ...p,
       body: {
         size: p.ciphertext.length,
-        sha256: async () => backend.sha256(p.ciphertext),
+        sha256: async () => (hashing ? hashing : backend.sha256(p.ciphertext)),
         open: async (cek, aad) => {
-          const result = await hashAndOpenBody(backend, cek, p.ciphertext, aad);
+          const result = await hashAndOpenBody(backend, cek, p.ciphertext, aad, hashing);
           plaintext = result.plaintext;
           return { sha256: result.sha256, ok: result.plaintext !== null };
         },
