@@ -54,15 +54,10 @@ export interface ServiceOptions {
   webhookSafetyPollSeconds?: number;
 }
 
-export interface DeskServices {
+/** The stores and clients both fax lanes share (service-deps.ts), plus everything else one install runs. */
+export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs' | 'orgs' | 'pins' | 'clients'> {
   dataDir: string;
   vault: Vault;
-  db: Db;
-  faxes: FaxRepository;
-  blobs: BlobStore;
-  orgs: OrgRegistry;
-  pins: KeyPins;
-  clients: RelayClientPool;
   outbox: Outbox;
   /** The phone-network lane of the outbox (issue 6). */
   pstn: PstnOutbox;

@@ -3,24 +3,11 @@
 // nothing sent or stored) until the run says --accept-key-change. The change is simulated
 // the only way a peer's identity can differ for us: the pin on disk names another key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makePdf, startTestRelay, type TestRelay } from './helpers.ts';
+import { makePdf, runCli, startTestRelay, type TestRelay } from './helpers.ts';
 
-const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 interface Pins { format: string; orgs: Record<string, { fingerprint: string }> }
 const readPins = (path: string): Pins => JSON.parse(readFileSync(path, 'utf8')) as Pins;

@@ -1,24 +1,11 @@
 // The headless CLI as a user runs it: a child process (`node --experimental-strip-types
 // electron/services/cli/main.ts …`) against a real relay, with keys.zip files and real PDFs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makePdf, startTestRelay, type TestRelay } from './helpers.ts';
+import { makePdf, runCli, startTestRelay, type TestRelay } from './helpers.ts';
 
-const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('fxe-desk CLI', () => {
   let relay: TestRelay;

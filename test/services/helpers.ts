@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { startRelay, type RelayHandle } from '../../electron/relay/index.ts';
 import { createDemoOrgs, type DemoOrg } from '../../electron/relay/demo.ts';
@@ -168,4 +170,17 @@ export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>;
     await close();
     throw e;
   }
+}
+
+/** Runs the fxe-desk CLI (electron/services/cli/main.ts) as a child process, as a user would. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
