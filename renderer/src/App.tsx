@@ -102,6 +102,10 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
 
   // Main's events: refresh lists, follow send progress, show receive failures.
   const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
+  const parkedNotified = useRef(new Set<string>());
+  const notifyRef = useRef(notify);
+  notifyRef.current = notify;
+  const openFolderRef = useRef<(f: Folder) => void>(() => undefined);
   const statusStale = useRef(onStatusStale);
   statusStale.current = onStatusStale;
   useEffect(
@@ -116,6 +120,12 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           case 'outbox.changed':
             setProgress((p) => ({ ...p, [event.id]: event.progress }));
             setRefreshKey((k) => k + 1);
+            // A fax queued while the relay was away may turn out, later, not to be on fxe:
+            // say so once, wherever the receptionist is in the window.
+            if (event.state === 'needs-pstn' && event.error?.code === 'relay.not_on_fxe' && !parkedNotified.current.has(event.id)) {
+              parkedNotified.current.add(event.id);
+              notifyRef.current('A fax is waiting in the Outbox: its number is not on the fxe network.', { label: 'Open Outbox', run: () => openFolderRef.current('outbox') });
+            }
             break;
           case 'receive.error':
             setBanner(event.error);
@@ -135,6 +145,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     setView({ kind: 'folder', folder });
     setSelected(null);
   };
+
+  openFolderRef.current = openFolder;
 
   const archive = async (fax: FaxDetail | FaxSummary) => {
     try {

@@ -32,7 +32,14 @@ type Step =
   | { kind: 'checking' }
   | { kind: 'key-change'; warning: KeyChange; to: string }
   | { kind: 'pstn'; check: Extract<SendCheck, { kind: 'not-on-fxe' }>; to: string }
-  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn' };
+  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; offline: boolean };
+
+/**
+ * Failures that only mean "the relay cannot be asked right now". The number cannot be looked
+ * up then, but the fax must not be lost: it is queued, and the outbox decides when the relay
+ * answers (sent, or parked for the phone-network choice if the number is not on fxe).
+ */
+const RELAY_OUT_OF_REACH = new Set(['relay.unreachable', 'relay.server_error', 'relay.garbage']);
 
 export function isPdfFile(file: File): boolean {
   return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
@@ -67,8 +74,10 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     if (!sendingId) return;
     return fxe().onEvent((event: IpcEvent) => {
       if (event.type !== 'outbox.changed' || event.id !== sendingId) return;
-      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress } : s));
-      if (event.error) setError(event.error);
+      const waitingForRelay = event.state === 'queued' && event.error !== null && RELAY_OUT_OF_REACH.has(event.error.code);
+      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress, offline: waitingForRelay || (s.offline && event.state === 'queued') } : s));
+      // Waiting for the relay is said by the progress text itself; real problems get the notice.
+      if (event.error && !waitingForRelay) setError(event.error);
     });
   }, [sendingId]);
 
@@ -86,9 +95,9 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     return p.number.e164;
   };
 
-  const submit = async (route: 'fxe' | 'pstn', recipient: string) => {
+  const submit = async (route: 'fxe' | 'pstn', recipient: string, offline = false) => {
     setError(null);
-    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route });
+    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route, offline });
     try {
       let id: string;
       if (forward) {
@@ -135,7 +144,12 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
       else if (check.keyChange) setStep({ kind: 'key-change', warning: check.keyChange, to: recipient });
       else await submit('fxe', recipient);
     } catch (err) {
-      setError(toUserError(err));
+      const e = toUserError(err);
+      if (RELAY_OUT_OF_REACH.has(e.code)) {
+        await submit('fxe', recipient, true);
+        return;
+      }
+      setError(e);
       setStep({ kind: 'form' });
     }
   };
@@ -182,7 +196,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
       footer={
         sending ? (
           <button type="button" className="primary" onClick={onClose}>
-            {finished ? 'Done' : step.state === 'failed' ? 'Close' : 'Close (keeps sending)'}
+            {finished ? 'Done' : step.state === 'failed' || step.state === 'needs-pstn' ? 'Close' : 'Close (keeps sending)'}
           </button>
         ) : (
           <>
@@ -198,7 +212,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     >
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       {sending ? (
-        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} />
+        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} offline={step.offline} />
       ) : (
         <form id="send-form" className="form" onSubmit={onSubmit} noValidate>
           {!forward && (
@@ -315,9 +329,32 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
   );
 }
 
-function SendProgress({ state, progress, route, failed }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean }) {
+function SendProgress({ state, progress, route, failed, offline }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean; offline: boolean }) {
   const done = state === 'sent' || state === 'delivered';
   const value = done ? 1 : progress ?? 0;
+  if (state === 'needs-pstn') {
+    return (
+      <div className="send-progress" data-state={state}>
+        <p className="big">This number is not on the fxe network.</p>
+        <p>
+          The fax is kept in the <strong>Outbox</strong>. Open it there and choose “Send over phone network…” if it may leave the
+          encrypted network.
+        </p>
+      </div>
+    );
+  }
+  if (offline && state === 'queued') {
+    return (
+      <div className="send-progress" data-state={state} data-offline="true">
+        <p className="big">Saved in the Outbox. It goes out as soon as the connection is back.</p>
+        <p className="muted">
+          fxe Desk cannot reach the fxe relay right now. The fax is safe on this computer and will be sent by itself, even if
+          fxe Desk is closed and opened again in the meantime. If the number turns out not to be on fxe, the Outbox will ask
+          you what to do.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="send-progress" data-state={state ?? ''}>
       <p className="big">
