@@ -25,9 +25,10 @@ const rows = (page: Page) => page.getByRole('listbox').getByRole('option');
 const toast = (page: Page, text: string) => page.getByRole('status').locator('.toast', { hasText: text });
 
 /** The pharmacy faxes the clinic (through the relay), and the clinic's desk fetches it. */
-async function receive(fileName: string): Promise<string> {
+async function receive(fileName: string, subject: string | null = null): Promise<string> {
+  const coverPage = subject ? { toName: 'Front desk', fromName: 'Harbor Pharmacy', subject, message: '' } : null;
   const sent = await pharmacy.desk.invoke('send.submit', {
-    orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage: null, route: 'fxe',
+    orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage, route: 'fxe',
   });
   if (!sent.ok) throw new Error(sent.error.message);
   await pharmacy.desk.flushOutbox();
@@ -138,6 +139,33 @@ describe('the send dialog', () => {
 });
 
 describe('the inbox', () => {
+  it('shows the file name and the cover subject in the list and the header, and finds the subject and the number however typed', async () => {
+    const page = clinic.page;
+    const id = await receive('rx-2291.pdf', 'Refill for M. Garcia');
+    await receive('rx-2292.pdf');
+    await folder(page, 'Inbox').click();
+    const row = page.getByRole('listbox').locator(`[data-fax-id="${id}"]`);
+    await expect.poll(() => row.locator('.who-number').textContent()).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await expect(row.getAttribute('aria-label')).resolves.toContain('rx-2291.pdf, subject Refill for M. Garcia');
+    await row.click();
+    await expect.poll(() => page.getByTestId('detail-doc').textContent()).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await saveScreen(page, 'inbox-subjects');
+
+    const search = page.getByRole('searchbox', { name: 'Search faxes' });
+    await search.fill('garcia');
+    await expect.poll(() => rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id')))).toEqual([id]);
+    for (const written of ['(555) 222-0002', '555-222-0002', '+1 555 222 0002', '555.222.0002']) {
+      await search.fill(written);
+      await expect.poll(() => rows(page).count(), { message: written }).toBe(2);
+    }
+    await search.fill('');
+    // The sender's Sent folder lists the subject too.
+    const sent = await pharmacy.desk.invoke('faxes.get', { id });
+    expect(sent.ok && sent.value.subject).toBe('Refill for M. Garcia');
+    const all = await clinic.desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
+    if (all.ok) await clinic.desk.desk.invoke('faxes.delete', { ids: all.value.items.map((f) => f.id) });
+  });
+
   it('the unread badge does not count archived faxes', async () => {
     const page = clinic.page;
     const id = await receive('unread-then-archived.pdf');

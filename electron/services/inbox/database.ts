@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS faxes (
@@ -135,6 +135,36 @@ CREATE INDEX IF NOT EXISTS contacts_by_number ON contacts (fax_number);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * Version 2: the cover page's subject, shown in the lists and searchable. The full-text index
+ * gains the column, so it is rebuilt from the rows.
+ */
+const SCHEMA_V2 = `
+ALTER TABLE faxes ADD COLUMN subject TEXT;
+DROP TRIGGER IF EXISTS faxes_fts_ins;
+DROP TRIGGER IF EXISTS faxes_fts_del;
+DROP TRIGGER IF EXISTS faxes_fts_upd;
+DROP TABLE IF EXISTS faxes_fts;
+CREATE VIRTUAL TABLE faxes_fts USING fts5(
+  peer_number, peer_name, file_name, note, tags, subject,
+  content='faxes', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER faxes_fts_ins AFTER INSERT ON faxes BEGIN
+  INSERT INTO faxes_fts(rowid, peer_number, peer_name, file_name, note, tags, subject)
+  VALUES (new.rowid, new.peer_number, coalesce(new.peer_name,''), new.file_name, new.note, new.tags, coalesce(new.subject,''));
+END;
+CREATE TRIGGER faxes_fts_del AFTER DELETE ON faxes BEGIN
+  INSERT INTO faxes_fts(faxes_fts, rowid, peer_number, peer_name, file_name, note, tags, subject)
+  VALUES ('delete', old.rowid, old.peer_number, coalesce(old.peer_name,''), old.file_name, old.note, old.tags, coalesce(old.subject,''));
+END;
+CREATE TRIGGER faxes_fts_upd AFTER UPDATE OF peer_number, peer_name, file_name, note, tags, subject ON faxes BEGIN
+  INSERT INTO faxes_fts(faxes_fts, rowid, peer_number, peer_name, file_name, note, tags, subject)
+  VALUES ('delete', old.rowid, old.peer_number, coalesce(old.peer_name,''), old.file_name, old.note, old.tags, coalesce(old.subject,''));
+  INSERT INTO faxes_fts(rowid, peer_number, peer_name, file_name, note, tags, subject)
+  VALUES (new.rowid, new.peer_number, coalesce(new.peer_name,''), new.file_name, new.note, new.tags, coalesce(new.subject,''));
+END;
+INSERT INTO faxes_fts(faxes_fts) VALUES ('rebuild');
+`;
+
 export function openDatabase(dataDir: string, fileName = 'desk.sqlite'): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataDir, fileName));
@@ -144,8 +174,11 @@ export function openDatabase(dataDir: string, fileName = 'desk.sqlite'): Db {
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version < SCHEMA_VERSION) {
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.transaction(() => {
+      if (version < 1) db.exec(SCHEMA);
+      if (version < 2) db.exec(SCHEMA_V2);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
   return db;
 }

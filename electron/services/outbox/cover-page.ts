@@ -5,7 +5,7 @@
  * (no font file, no network) is needed at run time.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, PDFHexString, PDFName, StandardFonts, rgb, type PDFDict, type PDFFont, type PDFPage } from 'pdf-lib';
 import { DeskError, errorDetail } from '../errors.ts';
 
 export interface CoverPageInfo {
@@ -143,6 +143,9 @@ function coverFailed(e: unknown): DeskError {
   );
 }
 
+/** The PDF Info key carrying the cover page's subject (read back by the page counter). */
+export const COVER_SUBJECT_KEY = 'FxeCoverSubject';
+
 /** A stand-alone one-page cover sheet. */
 export async function renderCoverPage(info: CoverPageInfo): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -168,6 +171,11 @@ export async function prependCoverPage(pdf: Uint8Array, info: CoverPageInfo): Pr
     const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
     const page = doc.insertPage(0, size);
     drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+    // The subject travels inside the encrypted PDF (never in the envelope's metadata, which
+    // the relay can read), under our own Info key, so the recipient's desk can list and
+    // search it without guessing from the document's own Subject.
+    // pdf-lib has setters for the standard keys only; its Info dictionary takes any other.
+    if (info.subject.trim()) (doc as unknown as { getInfoDict(): PDFDict }).getInfoDict().set(PDFName.of(COVER_SUBJECT_KEY), PDFHexString.fromText(info.subject.trim().slice(0, 200)));
     const out = await doc.save();
     return { pdf: out, pages: doc.getPageCount() };
   } catch (e) {

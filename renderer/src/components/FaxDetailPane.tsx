@@ -102,6 +102,11 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       <header className="detail-header">
         <div className="detail-title">
           <h2>{fax.peerName ?? displayNumber(fax.peerNumber)}</h2>
+          <p className="detail-doc" data-testid="detail-doc">
+            {fax.subject && <strong className="detail-subject">{fax.subject}</strong>}
+            {fax.subject && ' · '}
+            <span className="detail-file">{fax.fileName}</span>
+          </p>
           <p className="muted">
             {incoming ? 'From' : 'To'} {displayNumber(fax.peerNumber)}
             {' · '}

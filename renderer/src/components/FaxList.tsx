@@ -230,9 +230,10 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
   const unread = fax.direction === 'in' && !fax.read;
   const classes = ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' ');
   const who = fax.peerName ?? displayNumber(fax.peerNumber);
-  // The second line: the number under a known name, else the file name. Both lines can be cut
-  // off in a narrow list, so each carries its full text as a tooltip.
-  const subline = fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName;
+  // The second line tells faxes from one sender apart: the cover page's subject and the file
+  // name (the number is in the name's tooltip and the header). Both lines can be cut off in a
+  // narrow list, so each carries its full text as a tooltip.
+  const subline = fax.subject ? `${fax.subject} · ${fax.fileName}` : fax.fileName;
   return (
     <div
       id={`fax-row-${fax.id}`}
@@ -241,13 +242,13 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       role="option"
       aria-selected={selected}
       // The file name too: rows from the same sender would otherwise sound identical.
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
+      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
       data-fax-id={fax.id}
       onClick={onClick}
     >
       <span className="who">
         {unread && <span className="unread-dot" aria-hidden="true" />}
-        <span className="who-name" title={who}>{who}</span>
+        <span className="who-name" title={fax.peerName ? `${who} · ${displayNumber(fax.peerNumber)}` : who}>{who}</span>
         <span className="who-number" title={subline}>
           {subline}
           {fax.tags.map((t) => (
