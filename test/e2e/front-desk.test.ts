@@ -210,6 +210,44 @@ describe('the inbox', () => {
   });
 });
 
+describe('the layout at 1280×800', () => {
+  it('a delivered 36-page fax with its receipt, tags and note open still shows the document, and the viewer toolbar stays on one line', async () => {
+    const page = clinic.page;
+    const sent = await clinic.desk.desk.invoke('send.submit', {
+      orgId: env.orgs[0]!.orgId, to: '+15552220002', from: '+15551110001', fileName: 'patient-record-2291.pdf',
+      pdf: makeTestPdf({ pages: 36, title: 'Patient record' }), coverPage: { toName: 'Pharmacist', fromName: 'Northside Clinic', subject: 'Records request', message: '' }, route: 'fxe',
+    });
+    if (!sent.ok) throw new Error(sent.error.message);
+    const id = sent.value.id;
+    await clinic.desk.desk.flushOutbox();
+    await expect.poll(async () => {
+      await pharmacy.desk.pollNow();
+      await clinic.desk.desk.pollNow();
+      const f = await clinic.desk.desk.invoke('faxes.get', { id });
+      return f.ok ? f.value.state : null;
+    }, { timeout: 30_000 }).toBe('delivered');
+    expect((await clinic.desk.desk.invoke('faxes.setTags', { id, tags: ['records', 'urgent'] })).ok).toBe(true);
+    expect((await clinic.desk.desk.invoke('faxes.setNote', { id, note: 'Called the pharmacy to confirm.' })).ok).toBe(true);
+
+    await folder(page, 'Sent').click();
+    await page.getByRole('listbox').locator(`[data-fax-id="${id}"]`).click();
+    await page.getByRole('region', { name: 'Delivery receipt' }).waitFor();
+    await page.locator('.tags-note[open]').waitFor(); // a fax with tags or a note shows them open
+    await page.locator('canvas.page-canvas[data-rendered="true"]').first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('.viewer-toolbar').textContent()).toContain('/ 37');
+
+    const viewport = page.viewportSize()!;
+    const toolbar = (await page.locator('.viewer-toolbar').boundingBox())!;
+    const buttonHeight = (await page.locator('.viewer-toolbar button', { hasText: 'Print' }).boundingBox())!.height;
+    expect(toolbar.height).toBeLessThan(buttonHeight * 2); // one row of buttons, not two
+    expect(toolbar.x + toolbar.width).toBeLessThanOrEqual(viewport.width);
+    const canvas = (await page.locator('canvas.page-canvas').first().boundingBox())!;
+    // At least 300 px of the page itself is on screen, without scrolling the pane.
+    expect(viewport.height - canvas.y).toBeGreaterThan(300);
+    await saveScreen(page, 'receipt-compact');
+  });
+});
+
 describe('the phone book', () => {
   it('refuses a number that is already in it, saying under which name', async () => {
     const page = clinic.page;
