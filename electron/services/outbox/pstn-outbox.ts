@@ -32,7 +32,7 @@ import type { Vault } from '../vault/vault.ts';
 import { exponentialDelayMs } from '../backoff.ts';
 import { JobLoop } from './job-loop.ts';
 import { configurePstn, loadPstnConfig } from './pstn-credentials.ts';
-import { ensurePstnTables, SqliteKeyValueStore, type PstnJobRow } from './pstn-store.ts';
+import { SqliteKeyValueStore, type PstnJobRow } from './pstn-store.ts';
 
 export interface PstnOutboxDeps {
   db: Db;
@@ -83,7 +83,6 @@ export class PstnOutbox {
       nowMs: deps.nowMs,
       minWaitMs: 20,
     });
-    ensurePstnTables(deps.db);
     this.kv = new SqliteKeyValueStore(deps.db);
     this.deduper = new WebhookDeduper(this.kv);
   }
