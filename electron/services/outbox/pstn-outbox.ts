@@ -1,5 +1,5 @@
 /**
- * The outbox's phone-network lane (issue 6). A fax the user chose to send over PSTN (the
+ * The outbox's phone-network lane. A fax the user chose to send over PSTN (the
  * prompt in the send dialog, or "send over the phone network" on an item in needs-pstn) is
  * handed to the configured provider and followed until the provider says how it ended:
  *
