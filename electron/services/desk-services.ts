@@ -16,7 +16,7 @@ import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
-import { KeyPins } from './outbox/key-pins.ts';
+import { TrustStore } from './trust/index.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
@@ -91,7 +91,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new KeyPins(db, o.nowMs);
+  const pins = new TrustStore(db, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
