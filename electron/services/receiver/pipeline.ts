@@ -23,6 +23,7 @@ import {
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink } from '../crypto/stream-seal.ts';
+import { exponentialDelayMs } from '../backoff.ts';
 import type { StoredBlob } from '../inbox/blob-store.ts';
 import type { RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
@@ -44,6 +45,8 @@ export interface PipelineDeps extends FaxLaneDeps {
   notify?: (n: { title: string; body: string }) => void;
   hideContentInNotifications?: () => boolean;
   crashAt?: (point: CrashPoint) => boolean;
+  /** First wait before downloading a damaged message again (doubles each time; default 500 ms). */
+  refetchBaseMs?: number;
   /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
   incomingDir?: string;
 }
@@ -56,6 +59,13 @@ interface Downloaded {
   sha256: Uint8Array;
   /** The relay's answer was unusable as a fax (bad base64): judged like a tampered fax. */
   invalid?: ProtocolError;
+}
+
+/** Downloads of one message whose bytes do not match its envelope, before it is rejected. */
+const DOWNLOAD_ATTEMPTS = 3;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Error codes that mean "this relay does not really serve the raw-download extension". */
@@ -146,7 +156,7 @@ export class ReceivePipeline {
     }
   }
 
-  private async fetchVerifyStore(orgId: string, messageId: string): Promise<HandleOutcome> {
+  private async fetchVerifyStore(orgId: string, messageId: string, attempt = 1): Promise<HandleOutcome> {
     const client = await this.d.clients.forOrg(orgId);
     let fetched: Downloaded;
     try {
@@ -208,6 +218,14 @@ export class ReceivePipeline {
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
+      // Bytes that do not match what the sender signed may just be a download damaged on the
+      // way (a proxy, a flaky link): fetch again a few times before calling the fax forged.
+      if (attempt < DOWNLOAD_ATTEMPTS && (e === fetched.invalid || (e instanceof ProtocolError && e.code === 'hash_mismatch'))) {
+        this.d.log?.(`receive ${messageId}: download ${attempt} did not match its envelope; fetching again`);
+        await rm(fetched.ciphertextPath, { force: true });
+        await sleep(exponentialDelayMs(attempt - 1, this.d.refetchBaseMs ?? 500, 10_000));
+        return this.fetchVerifyStore(orgId, messageId, attempt + 1);
+      }
       const err = toUserError(e);
       const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
       this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
