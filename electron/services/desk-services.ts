@@ -16,7 +16,8 @@ import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
-import { KeyPins } from './outbox/key-pins.ts';
+import { TrustStore } from './trust/index.ts';
+import { WebhookSecretStore, webhookSecretsRecord } from './receiver/webhook-secrets.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
@@ -84,9 +85,7 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   close(): Promise<void>;
 }
 
-export function webhookSecretsRecord(orgId: string): string {
-  return `org/${orgId}/webhook-secrets`;
-}
+export { webhookSecretsRecord };
 
 export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // The vault first: without a keychain nothing else is opened or written.
@@ -95,7 +94,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new KeyPins(db, o.nowMs);
+  const pins = new TrustStore(db, o.nowMs);
+  const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
@@ -167,19 +167,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       onReachability: (ok) => { s.relayReachable = ok; },
       log: o.log,
     }),
-    webhookSecrets(orgId) {
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      if (!raw) return [];
-      const list = JSON.parse(new TextDecoder().decode(raw)) as string[];
-      return list.map((x) => new TextEncoder().encode(x));
-    },
-    setWebhookSecret(orgId, secret) {
-      // Keep the previous secret too: deliveries during a rotation overlap carry either.
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      const prev = raw ? (JSON.parse(new TextDecoder().decode(raw)) as string[]) : [];
-      const next = [secret, ...prev.filter((x) => x !== secret)].slice(0, 2);
-      vault.put(webhookSecretsRecord(orgId), new TextEncoder().encode(JSON.stringify(next)));
-    },
+    webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),
+    setWebhookSecret: (orgId, secret) => webhookSecrets.set(orgId, secret),
     async applyReceiveMode() {
       const st = settings.get();
       if (st.receiveMode === 'webhook') {
