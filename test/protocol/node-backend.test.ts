@@ -1,32 +1,32 @@
-// The native backend (node:crypto + hash worker) and the streaming file seal/open: same bytes
-// as noble, same errors, files in a real temp dir.
+// The native backend (node:crypto + hash worker): same bytes as noble, same errors.
+// (The streaming file seal/open: stream-cipher.test.ts.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ProtocolError, nobleBackend, openEnvelope } from '../../shared/protocol/index.ts';
+import { nobleBackend } from '../../shared/protocol/index.ts';
 import { createNodeBackend, nativeChachaAvailable } from '../../electron/services/crypto/node-backend.ts';
-import { alicePub, orgKeys, recipientOf, vectors } from './fixtures.ts';
 
-const dirs: string[] = [];
 const node = createNodeBackend({ overlapThresholdBytes: 1 << 20, chunkBytes: 256 * 1024 });
 afterAll(async () => {
   await node.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'fxe-protocol-'));
-  dirs.push(d);
-  return d;
-}
 
 describe('node backend', () => {
   it('reports what is native in this runtime', () => {
     expect(node.native.sha256).toBe(true);
     expect(node.native.chacha20poly1305).toBe(nativeChachaAvailable());
     expect(createNodeBackend({ disableNativeChacha: true }).native.chacha20poly1305).toBe(false);
+  });
+
+  it('can be shaped like Electron\'s BoringSSL (no chacha20-poly1305 cipher, no ML-KEM) and still seals what noble opens', async () => {
+    const shaped = createNodeBackend({ boringSslShaped: true });
+    expect(shaped.native.chacha20poly1305).toBe(false);
+    expect(shaped.native.asymmetric).not.toContain('mlkem768Encapsulate');
+    expect(shaped.mlkem768Decapsulate).toBeUndefined();
+    expect(shaped.native.asymmetric).toContain('ed25519Sign');
+    const key = new Uint8Array(randomBytes(32));
+    const sealed = await shaped.sealAndHash!(key, new Uint8Array(24), new Uint8Array(1000), new Uint8Array(3));
+    expect(nobleBackend.chachaOpen(key, new Uint8Array(12), sealed.ciphertext.subarray(24), new Uint8Array(3))).toEqual(new Uint8Array(1000));
+    await shaped.close();
   });
 
   it('produces the same wire bytes and hash as noble, overlapped, for sizes around the chunk edges', async () => {
