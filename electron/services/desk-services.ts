@@ -22,6 +22,7 @@ import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
+import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -52,6 +53,8 @@ export interface ServiceOptions {
   keyRotationGraceMs?: number;
   /** Safety-net poll interval while in webhook mode. */
   webhookSafetyPollSeconds?: number;
+  /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
+  receiveSink?: ReceiveSink;
 }
 
 /** The stores and clients both fax lanes share (service-deps.ts), plus everything else one install runs. */
@@ -127,6 +130,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+    ...(o.receiveSink ? { sink: o.receiveSink } : {}),
   });
 
   const rotation = new KeyRotation({
