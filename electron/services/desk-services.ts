@@ -51,18 +51,22 @@ export interface ServiceOptions {
   pstnHttpRetry?: Partial<RetryPolicy>;
   /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
   keyRotationGraceMs?: number;
-  /** Safety-net poll interval while in webhook mode. */
-  webhookSafetyPollSeconds?: number;
   /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
   receiveSink?: ReceiveSink;
 }
+
+/**
+ * In webhook mode a poll still runs this often, where the relay offers polling: a webhook
+ * lost on the way (tunnel down, desk asleep) is then picked up within minutes, not never.
+ */
+const WEBHOOK_SAFETY_POLL_SECONDS = 300;
 
 /** The stores and clients both fax lanes share (service-deps.ts), plus everything else one install runs. */
 export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs' | 'orgs' | 'pins' | 'clients'> {
   dataDir: string;
   vault: Vault;
   outbox: Outbox;
-  /** The phone-network lane of the outbox (issue 6). */
+  /** The phone-network lane of the outbox. */
   pstn: PstnOutbox;
   pipeline: ReceivePipeline;
   poller: Poller;
@@ -158,7 +162,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       pipeline,
       intervalMs: () => {
         const st = settings.get();
-        return (st.receiveMode === 'webhook' ? (o.webhookSafetyPollSeconds ?? 300) : st.pollIntervalSeconds) * 1000;
+        return (st.receiveMode === 'webhook' ? WEBHOOK_SAFETY_POLL_SECONDS : st.pollIntervalSeconds) * 1000;
       },
       onTick: async () => {
         await outbox.checkDeliveries();

@@ -290,7 +290,7 @@ export class Outbox {
           this.emitState(id, 'uploading', p, null);
         }
       });
-      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1, envelope_json = envelope_json WHERE fax_id = ?').run(id);
+      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       this.setState(id, 'sent', null, null);
       this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
       try { unlinkSync(spool); } catch { /* already gone */ }
