@@ -23,6 +23,7 @@ import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
+import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -51,6 +52,8 @@ export interface ServiceOptions {
   pstnHttpRetry?: Partial<RetryPolicy>;
   /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
   keyRotationGraceMs?: number;
+  /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
+  receiveSink?: ReceiveSink;
 }
 
 /**
@@ -131,6 +134,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+    ...(o.receiveSink ? { sink: o.receiveSink } : {}),
   });
 
   const rotation = new KeyRotation({
