@@ -40,6 +40,8 @@ export interface ServiceOptions {
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
+  /** The relay became reachable or unreachable: the window's Offline badge follows it. */
+  onReachabilityChanged?: () => void;
   backend?: CryptoBackend;
   crashAt?: (point: CrashPoint) => boolean;
   log: (line: string) => void;
@@ -168,7 +170,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         await outbox.checkDeliveries();
         await rotation.tick();
       },
-      onReachability: (ok) => { s.relayReachable = ok; },
+      onReachability: (ok) => {
+        const was = s.relayReachable;
+        s.relayReachable = ok;
+        if (was === ok) return;
+        o.onReachabilityChanged?.();
+        // Back after an outage: what the outbox queued meanwhile goes out now.
+        if (ok && was === false) void outbox.resumeAfterOutage();
+      },
       log: o.log,
     }),
     webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),

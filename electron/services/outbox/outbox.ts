@@ -140,6 +140,17 @@ export class Outbox {
     return held.length;
   }
 
+  /**
+   * The relay answers again: faxes waiting out a backoff after an outage go now, rather than
+   * at the end of a wait that may have grown to minutes while the network was down.
+   */
+  resumeAfterOutage(): Promise<void> {
+    this.d.db.prepare(
+      "UPDATE outbox_jobs SET next_attempt_at = 0 WHERE done = 0 AND held_json IS NULL AND fax_id IN (SELECT id FROM faxes WHERE state = 'queued' AND deleted_at IS NULL)",
+    ).run();
+    return this.kick();
+  }
+
   /** Retry a failed fax now (same message id if it was already sealed). */
   retryNow(faxId: string): void {
     this.d.db.prepare('UPDATE outbox_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
