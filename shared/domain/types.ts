@@ -6,7 +6,7 @@
 /** Where a fax lives in the UI. */
 export type Folder = 'inbox' | 'sent' | 'outbox' | 'archive';
 
-/** Outgoing fax lifecycle (issue 4): queued → encrypting → uploading → sent → delivered | failed | needs-pstn. */
+/** Outgoing fax lifecycle: queued → encrypting → uploading → sent → delivered | failed | needs-pstn. */
 export type OutboxState =
   | 'queued'
   | 'encrypting'
