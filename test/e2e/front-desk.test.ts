@@ -66,7 +66,7 @@ describe('the send dialog', () => {
     await page.keyboard.press('Control+n');
     const dialog = page.getByTestId('send-dialog');
     await dialog.waitFor();
-    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('to');
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 20_000 }).toBe('to');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
     await page.keyboard.type('+1 555 222 0002');
@@ -81,14 +81,14 @@ describe('the send dialog', () => {
     const to = page.locator('input[name=to]');
     const hint = page.getByTestId('to-hint');
     await to.fill('+1 555 222 00002');
-    await expect.poll(() => hint.textContent()).toMatch(/too many digits for \+1/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/too many digits for \+1/);
     await to.fill('+15552220002, +15553330003');
-    await expect.poll(() => hint.textContent()).toMatch(/one fax number/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/one fax number/);
     await to.fill('+1 555 222 002');
     await page.keyboard.press('Tab'); // leaving the field: now "missing digits" is worth saying
-    await expect.poll(() => hint.textContent()).toMatch(/missing digits for \+1/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/missing digits for \+1/);
     await to.fill('555 222 0002');
-    await expect.poll(() => hint.textContent()).toBe('+1 555 222 0002 (check this number: it is not in use in its country)');
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toBe('+1 555 222 0002 (check this number: it is not in use in its country)');
     await saveScreen(page, 'send-number-check');
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
@@ -100,10 +100,10 @@ describe('the send dialog', () => {
     await expect.poll(async () => {
       const s = await clinic.desk.desk.invoke('settings.get', {});
       return s.ok ? s.value.defaultCountry : null;
-    }).toBe('GB');
+    }, { timeout: 20_000 }).toBe('GB');
     await page.getByRole('button', { name: 'New fax' }).click();
     await page.locator('input[name=to]').fill('020 7946 0018');
-    await expect.poll(() => page.getByTestId('to-hint').textContent()).toMatch(/^\+44 20 7946 0018/);
+    await expect.poll(() => page.getByTestId('to-hint').textContent(), { timeout: 20_000 }).toMatch(/^\+44 20 7946 0018/);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('select[name=defaultCountry]').selectOption('');
     await folder(page, 'Inbox').click();
@@ -145,18 +145,18 @@ describe('the inbox', () => {
     await receive('rx-2292.pdf');
     await folder(page, 'Inbox').click();
     const row = page.getByRole('listbox').locator(`[data-fax-id="${id}"]`);
-    await expect.poll(() => row.locator('.who-number').textContent()).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await expect.poll(() => row.locator('.who-number').textContent(), { timeout: 20_000 }).toBe('Refill for M. Garcia · rx-2291.pdf');
     await expect(row.getAttribute('aria-label')).resolves.toContain('rx-2291.pdf, subject Refill for M. Garcia');
     await row.click();
-    await expect.poll(() => page.getByTestId('detail-doc').textContent()).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await expect.poll(() => page.getByTestId('detail-doc').textContent(), { timeout: 20_000 }).toBe('Refill for M. Garcia · rx-2291.pdf');
     await saveScreen(page, 'inbox-subjects');
 
     const search = page.getByRole('searchbox', { name: 'Search faxes' });
     await search.fill('garcia');
-    await expect.poll(() => rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id')))).toEqual([id]);
+    await expect.poll(() => rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id'))), { timeout: 20_000 }).toEqual([id]);
     for (const written of ['(555) 222-0002', '555-222-0002', '+1 555 222 0002', '555.222.0002']) {
       await search.fill(written);
-      await expect.poll(() => rows(page).count(), { message: written }).toBe(2);
+      await expect.poll(() => rows(page).count(), { message: written, timeout: 20_000 }).toBe(2);
     }
     await search.fill('');
     // The sender's Sent folder lists the subject too.
@@ -169,10 +169,10 @@ describe('the inbox', () => {
   it('the unread badge does not count archived faxes', async () => {
     const page = clinic.page;
     const id = await receive('unread-then-archived.pdf');
-    await expect.poll(() => folder(page, 'Inbox').locator('.count').textContent()).toBe('1');
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').textContent(), { timeout: 20_000 }).toBe('1');
     const r = await clinic.desk.desk.invoke('faxes.archive', { ids: [id], archived: true });
     expect(r.ok).toBe(true);
-    await expect.poll(() => folder(page, 'Inbox').locator('.count').count()).toBe(0);
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').count(), { timeout: 20_000 }).toBe(0);
   });
 
   it('deleting a fax takes its "archived: Undo" toast and its last tag with it, and the keyboard stays in the list', async () => {
@@ -198,15 +198,15 @@ describe('the inbox', () => {
 
     // In the Inbox: delete the first of the faxes; the next one is selected and has the keyboard.
     await folder(page, 'Inbox').click();
-    await expect.poll(() => rows(page).count()).toBe(2);
+    await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(2);
     const [first, next] = await rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id')));
     await rows(page).first().click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByRole('listbox').locator('[aria-selected="true"]').getAttribute('data-fax-id')).toBe(next);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('listbox');
+    await expect.poll(() => page.evaluate(() => document.querySelector('[role=listbox] [aria-selected="true"]')?.getAttribute('data-fax-id') ?? null), { timeout: 20_000 }).toBe(next);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role')), { timeout: 20_000 }).toBe('listbox');
     expect(first).not.toBe(next);
     await page.keyboard.press('Delete'); // the keyboard really is there: the next one goes too
-    await expect.poll(() => rows(page).count()).toBe(0);
+    await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(0);
   });
 });
 
@@ -234,7 +234,7 @@ describe('the layout at 1280×800', () => {
     await page.getByRole('region', { name: 'Delivery receipt' }).waitFor();
     await page.locator('.tags-note[open]').waitFor(); // a fax with tags or a note shows them open
     await page.locator('canvas.page-canvas[data-rendered="true"]').first().waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator('.viewer-toolbar').textContent()).toContain('/ 37');
+    await expect.poll(() => page.locator('.viewer-toolbar').textContent(), { timeout: 20_000 }).toContain('/ 37');
 
     const viewport = page.viewportSize()!;
     const toolbar = (await page.locator('.viewer-toolbar').boundingBox())!;
@@ -275,7 +275,7 @@ describe('the demo', () => {
     await demo.page.locator('.workspace').waitFor({ timeout: 30_000 });
     await demo.page.getByRole('button', { name: 'New fax' }).click();
     await demo.page.locator('input[name=to]').fill('+1 555 222 0002');
-    await expect.poll(() => demo.page.getByTestId('to-hint').textContent()).toBe('+1 555 222 0002');
+    await expect.poll(() => demo.page.getByTestId('to-hint').textContent(), { timeout: 20_000 }).toBe('+1 555 222 0002');
     await demo.context.close();
   });
 });

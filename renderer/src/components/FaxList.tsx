@@ -87,21 +87,14 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     // Deliberately only on refreshKey: the other inputs have their own effect above.
   }, [refreshKey]);
 
-  // After a delete: remember where the fax was (the rows in hand still have it), then, when
-  // the refreshed rows arrive without it, select whatever now sits there and focus the list,
-  // so the keyboard stays in the list instead of falling to the page body.
+  // After a delete: select whatever now sits where the deleted fax was and focus the list, so
+  // the keyboard stays in the list instead of falling to the page body. Where it was is known
+  // from the rows in hand or, if the refreshed rows already arrived (main's change event can
+  // beat the delete's own answer), from where the selection last was.
   const reselectAt = useRef<{ index: number; id: string } | null>(null);
+  const lastSelected = useRef<{ id: string; index: number } | null>(null);
   const seenRemoval = useRef(0);
-  useEffect(() => {
-    if (!removed || removed.seq === seenRemoval.current) return;
-    seenRemoval.current = removed.seq;
-    for (const [p, items] of pages) {
-      const i = items.findIndex((f) => f.id === removed.id);
-      if (i >= 0) reselectAt.current = { index: p * PAGE_SIZE + i, id: removed.id };
-    }
-    if (!reselectAt.current) scrollRef.current?.focus();
-  }, [removed, pages]);
-  useEffect(() => {
+  const reselect = useCallback(() => {
     const want = reselectAt.current;
     if (!want || total === null) return;
     const loaded = pages.get(Math.floor(want.index / PAGE_SIZE));
@@ -114,6 +107,22 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     setActiveIndex(index);
     if (next) onSelect(next);
   }, [pages, total, onSelect]);
+  useEffect(() => {
+    if (!removed || removed.seq === seenRemoval.current) return;
+    seenRemoval.current = removed.seq;
+    let index: number | null = lastSelected.current?.id === removed.id ? lastSelected.current.index : null;
+    for (const [p, items] of pages) {
+      const i = items.findIndex((f) => f.id === removed.id);
+      if (i >= 0) index = p * PAGE_SIZE + i;
+    }
+    if (index === null) {
+      scrollRef.current?.focus();
+      return;
+    }
+    reselectAt.current = { index, id: removed.id };
+    reselect();
+  }, [removed, pages, reselect]);
+  useEffect(reselect, [reselect]);
 
   const count = total ?? 0;
   const virtualizer = useVirtualizer({
@@ -146,6 +155,9 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     return -1;
   }, [pages, selectedId]);
   const cursor = activeIndex >= 0 ? activeIndex : selectedIndex;
+  useEffect(() => {
+    if (selectedId && selectedIndex >= 0) lastSelected.current = { id: selectedId, index: selectedIndex };
+  }, [selectedId, selectedIndex]);
 
   const moveTo = (index: number, open: boolean) => {
     if (count === 0) return;
