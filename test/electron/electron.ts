@@ -175,12 +175,16 @@ export const app = new App();
 
 // [docs app 'ready'] Emitted once Electron has finished initializing: after the main script's
 // synchronous top level has run. setImmediate runs after the importing module's evaluation.
-setImmediate(() => {
+// An in-process test whose imports take several turns sets FXE_STANDIN_READY=manual and calls
+// standin.becomeReady() itself once its before-ready calls are done.
+function becomeReady(): void {
+  if (ready) return;
   ready = true;
   record.events.push('ready');
   app.emit('ready', electronEvent(), {});
   for (const r of readyWaiters.splice(0)) r();
-});
+}
+if (process.env.FXE_STANDIN_READY !== 'manual') setImmediate(becomeReady);
 
 // [docs: "Uncaught exceptions in the main process show a dialog"] Electron shows "A JavaScript
 // error occurred in the main process" for an uncaught exception; a rejected promise nobody
@@ -211,6 +215,8 @@ export const protocol = {
   /** [d.ts Protocol.handle] Register a handler returning a Response (after ready). */
   handle(scheme: string, handler: ProtocolHandler): void {
     requireReady('protocol.handle');
+    // Fault injection for the start-up failure test: the documented failure of this call.
+    if (process.env.FXE_STANDIN_FAULT === 'protocol.handle') throw new Error(`Failed to register protocol: ${scheme}`);
     if (protocolHandlers.has(scheme)) throw new Error(`Failed to register protocol: ${scheme}`);
     protocolHandlers.set(scheme, handler);
   },
@@ -892,6 +898,7 @@ type ControlMessage =
 
 export const standin = {
   record,
+  becomeReady,
   pushDialogAnswers(...answers: ScriptedDialogAnswer[]): void { dialogAnswers.push(...answers); },
   setPrintScript(script: PrintScript): void { printScript = script; },
   appWindow(index = 0): BrowserWindow {
