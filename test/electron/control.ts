@@ -1,6 +1,6 @@
 // The test's side of the Electron stand-in: start the real built main bundle
 // (out/main/index.js) in a child Node process with the stand-in in place of `electron` and
-// BoringSSL-shaped node:crypto (register.mjs), then drive it as Electron would: IPC from the
+// BoringSSL-shaped node:crypto (register.cjs), then drive it as Electron would: IPC from the
 // app window's main frame (ipcRenderer.invoke), window and session events, dialog answers, quit.
 // Messages cross with the Structured Clone Algorithm ('advanced' serialization), as Electron's
 // IPC does, so Uint8Array stays Uint8Array.
@@ -11,7 +11,7 @@ import type { Result } from '../../shared/domain/types.ts';
 import type { PrintScript, ScriptedDialogAnswer } from './electron.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('./register.mjs', import.meta.url));
+const REGISTER = fileURLToPath(new URL('./register.cjs', import.meta.url));
 export const MAIN_BUNDLE = fileURLToPath(new URL('../../out/main/index.js', import.meta.url));
 
 export interface LaunchOptions {
@@ -43,8 +43,8 @@ export interface RunningApp {
 }
 
 export function launchApp(opts: LaunchOptions): RunningApp {
-  const execArgv = ['--import', REGISTER, '--expose-gc', '--no-warnings'];
-  if (opts.platform) execArgv.push('--import', fileURLToPath(new URL('./platform.mjs', import.meta.url)));
+  const execArgv = ['--require', REGISTER, '--expose-gc', '--no-warnings'];
+  if (opts.platform) execArgv.push('--require', fileURLToPath(new URL('./platform.cjs', import.meta.url)));
   const child = fork(MAIN_BUNDLE, [], {
     cwd: ROOT,
     execArgv,

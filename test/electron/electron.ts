@@ -1,6 +1,6 @@
 // A stand-in for Electron 45's main-process `electron` module, for tests only. The Electron
 // binary cannot run on the build machines, so the real built main bundle (out/main/index.js)
-// is loaded under Node with this module in place of `electron` (see register.mjs). It is not
+// is loaded under Node with this module in place of `electron` (see register.cjs). It is not
 // a mock of our code: it encodes Electron's *documented* behaviour, each rule with its source:
 //   [d.ts]  node_modules/electron/electron.d.ts (Electron 45.4.1's own API reference)
 //   [docs]  https://www.electronjs.org/docs/latest/api/<page>
