@@ -186,10 +186,10 @@ function becomeReady(): void {
 }
 if (process.env.FXE_STANDIN_READY !== 'manual') setImmediate(becomeReady);
 
-// [docs: "Uncaught exceptions in the main process show a dialog"] Electron shows "A JavaScript
-// error occurred in the main process" for an uncaught exception; a rejected promise nobody
-// handles only prints a warning and the process keeps running (Node's default `warn` mode is
-// not Electron's: Electron does not crash on unhandled rejections).
+// An uncaught exception in Electron's main process shows "A JavaScript error occurred in the
+// main process" (electron/electron#27172); a rejected promise nobody handles only prints an
+// UnhandledPromiseRejectionWarning and the process keeps running (electron/electron#28691),
+// unlike Node 15+, which exits.
 process.on('unhandledRejection', (reason) => {
   record.events.push(`unhandled-rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
   process.stderr.write(`(electron stand-in) unhandled rejection in the main process: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
