@@ -27,7 +27,7 @@ function launch(userData: string, extra: Parameters<typeof launchApp>[0]['env'] 
   return app;
 }
 
-async function faxState(app: RunningApp, id: string, states: FaxDetail['state'][], timeoutMs = 40_000): Promise<FaxDetail> {
+async function faxState(app: RunningApp, id: string, states: FaxDetail['state'][], timeoutMs = 90_000): Promise<FaxDetail> {
   return waitFor(`fax ${id} to reach ${states.join('/')}`, async () => {
     const f = await app.call('faxes.get', { id });
     return states.includes(f.state) ? f : null;
@@ -71,7 +71,7 @@ describe('the built app under the Electron stand-in', () => {
       const list = await app.call('faxes.list', { folder: 'inbox', offset: 0, limit: 50 });
       const hit = list.items.find((f) => f.orgId === pharmacy.orgId && f.fileName === 'referral.pdf');
       return hit && hit.pages !== null ? hit : null;
-    });
+    }, 90_000);
     expect(inbox.pages).toBe(3);
     expect(app.events.some((e) => e.type === 'fax.received' && e.id === inbox.id)).toBe(true);
 
@@ -111,7 +111,7 @@ describe('the built app under the Electron stand-in', () => {
 
       await app.call('settings.configurePstn', { provider: 'mintfax', fromNumber: '+15551119999', credentials: { apiKey: mintfax.apiKey, baseUrl: mintfax.url } });
       const { id } = await app.call('send.submit', { orgId: org!.orgId, to: UNCOVERED.success, from: relay.orgs[0]!.faxNumbers[0]!, fileName: 'lab.pdf', pdf: makePdf(2, 3_000), coverPage: null, route: 'pstn' });
-      const done = await faxState(app, id, ['delivered', 'failed'], 60_000);
+      const done = await faxState(app, id, ['delivered', 'failed']);
       expect(done).toMatchObject({ state: 'delivered', route: 'pstn', failureReason: null });
       expect([...mintfax.faxes.values()].some((f) => f.idempotency_key === id)).toBe(true);
       expect(await app.quit()).toBe(0);
@@ -119,7 +119,7 @@ describe('the built app under the Electron stand-in', () => {
       await mintfax?.close();
       await relay?.close();
     }
-  });
+  }, 180_000);
 
   it('without a keychain: the window opens, the status says why, nothing is stored, and the app still quits cleanly', async () => {
     const app = launch(join(dirs.path, 'nokeychain-user'), { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/fxe-no-bus' });
