@@ -189,7 +189,17 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus, emitFaxesChanged });
 
   // Start at once so polling and the outbox run even before the UI asks anything.
-  await open().catch(() => undefined);
+  const opened = await open().catch(() => null);
+  // Demo orgs talk to the local demo relay: after a restart it must run again (on its own
+  // data and address) or every demo send fails. A relay that cannot start is logged; the
+  // orgs then report the relay as unreachable, as for any relay.
+  if (opened && deps.startDemoRelay && opened.orgs.list().some((o) => o.isDemo)) {
+    try {
+      demo ??= await deps.startDemoRelay();
+    } catch (e) {
+      log(`the demo relay did not start again: ${errorDetail(e)}`);
+    }
+  }
 
   const desk: Desk = {
     async invoke<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>> {
