@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDesk, type Desk } from '../services/desk.ts';
 import { createKeytarKeychain } from '../services/keychain/keytar-keychain.ts';
-import { createDemoOrgs } from '../relay/demo.ts';
-import { startRelay } from '../relay/index.ts';
+import { startEmbeddedDemo } from '../relay/embedded-demo.ts';
 import type { MenuCommand } from '../../shared/ipc/contract.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { createDialogs } from './dialogs.ts';
@@ -89,11 +88,8 @@ async function main(): Promise<void> {
     dialogs: createDialogs(() => mainWindow),
     printer: createPrinter(PRINT_PRELOAD, () => mainWindow),
     notify: (n) => showNotification(n, showMainWindow),
-    startDemoRelay: async () => {
-      const relay = await startRelay({ dataDir: join(app.getPath('userData'), 'demo-relay') });
-      const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(app.getPath('userData'), 'demo-orgs') });
-      return { url: relay.url, orgs, close: () => relay.close() };
-    },
+    // Closed to everything but this app: no dev-invite route, a Host check, keys in the vault.
+    startDemoRelay: (keys) => startEmbeddedDemo({ dataDir: join(app.getPath('userData'), 'demo-relay'), keys, legacyKeysDir: join(app.getPath('userData'), 'demo-orgs') }),
   });
 
   const ipc = registerIpc(desk, () => mainWindow);

@@ -32,7 +32,16 @@ export interface DemoOrgInfo {
   name: string;
   orgId: string;
   faxNumbers: string[];
-  keysZipPath: string;
+  /** The org's keys.zip bytes (the app's embedded demo: never written to a plain file)… */
+  keysZip?: Uint8Array;
+  /** …or a file holding them (test harnesses). */
+  keysZipPath?: string;
+}
+
+/** Where the demo starter keeps the demo orgs' keys.zip between runs: the desk's vault. */
+export interface DemoKeyStore {
+  get(slug: string): Uint8Array | null;
+  put(slug: string, keysZip: Uint8Array): void;
 }
 
 export interface DemoRelay {
@@ -49,7 +58,7 @@ export interface DeskDeps {
   printer: Printer;
   notify?: (n: { title: string; body: string }) => void;
   nowMs?: () => number;
-  startDemoRelay?: () => Promise<DemoRelay>;
+  startDemoRelay?: (keys: DemoKeyStore) => Promise<DemoRelay>;
   /** Defaults to the native node:crypto backend when available, else noble. */
   cryptoBackend?: CryptoBackend;
   /** Diagnostics sink; never receives secrets. Defaults to silence. */
@@ -178,9 +187,26 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const startDemo = async (): Promise<OrgSummary[]> => {
     const s = await open();
     if (!deps.startDemoRelay) throw new DeskError('demo.unavailable', 'Demo mode is not available in this build.', { detail: 'no startDemoRelay injected' });
-    demo ??= await deps.startDemoRelay();
+    if (demo) return demo.orgs.map((o) => s.orgs.get(o.orgId));
+    demo = await deps.startDemoRelay({
+      get: (slug) => s.vault.get(`demo/${slug}/keys.zip`),
+      put: (slug, zip) => s.vault.put(`demo/${slug}/keys.zip`, zip),
+    });
     const out: OrgSummary[] = [];
-    for (const o of demo.orgs) out.push(await importKeysZipBytes(s, new Uint8Array(readFileSync(o.keysZipPath)), { isDemo: true, log }));
+    const started = demo;
+    for (const o of started.orgs) {
+      const zip = o.keysZip ?? (o.keysZipPath ? new Uint8Array(readFileSync(o.keysZipPath)) : null);
+      if (!zip) throw new DeskError('demo.unavailable', 'The demo could not be started.', { detail: `no keys for ${o.orgId}` });
+      try {
+        out.push(await importKeysZipBytes(s, zip, { isDemo: true, log }));
+      } catch (e) {
+        demo = null;
+        await started.close();
+        throw e;
+      } finally {
+        zip.fill(0); // the vault holds its own encrypted copy
+      }
+    }
     await s.applyReceiveMode();
     emitStatus();
     return out;
