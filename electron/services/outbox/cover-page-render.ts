@@ -1,12 +1,17 @@
 /**
- * Fax cover pages: a plain one-page sheet (to, from, subject, message, page count, date) put
- * in front of the user's PDF before it is sealed. Pure: bytes and facts in, new bytes out;
- * the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so nothing
- * (no font file, no network) is needed at run time.
+ * Drawing fax cover pages: a plain one-page sheet (to, from, subject, message, page count,
+ * date) put in front of the user's PDF before it is sealed. Pure: bytes and facts in, new
+ * bytes out; the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so
+ * nothing (no font file, no network) is needed at run time.
+ *
+ * The user's PDF is untrusted (it may come from anyone), and pdf-lib walks its page tree
+ * without guarding against a node listed twice: a few KiB whose page tree nodes each list the
+ * next one twice make it visit 2^depth pages. So the tree is walked here first, each node at
+ * most once, and such a file is refused. This module runs inside cover-page-worker.ts (see
+ * cover-page.ts): plain Node, no code of ours beyond this file.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import { DeskError, errorDetail } from '../errors.ts';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 
 export interface CoverPageInfo {
   toName: string;
@@ -135,12 +140,46 @@ function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPa
   page.drawText('Sent end-to-end encrypted with fxe Desk.', { x: MARGIN, y: MARGIN - 20, size: 8, font: regular, color: MUTED });
 }
 
-function coverFailed(e: unknown): DeskError {
-  return new DeskError(
-    'cover.failed',
-    'A cover page could not be added to this PDF (it may be password-protected or damaged). Send it without a cover page, or save it again as a new PDF.',
-    { detail: errorDetail(e), cause: e },
-  );
+/** More page-tree nodes than any fax has pages: the walk stops there. */
+const MAX_PAGE_TREE_NODES = 100_000;
+
+/** A PDF whose page tree cannot be walked safely: refused before pdf-lib touches it. */
+export class BadPageTree extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'BadPageTree';
+  }
+}
+
+/**
+ * Walks the page tree from the catalog, each node at most once, and returns the number of
+ * pages. A node reached twice (a cycle, or a node listed twice as a kid) is refused: in a
+ * page tree every node has exactly one parent.
+ */
+export function countPagesStrictly(doc: PDFDocument): number {
+  const seen = new Set<PDFRef>();
+  const stack: unknown[] = [doc.catalog.get(PDFName.of('Pages'))];
+  let pages = 0;
+  let nodes = 0;
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item instanceof PDFRef) {
+      if (seen.has(item)) throw new BadPageTree(`page tree node ${item.toString()} is listed more than once`);
+      seen.add(item);
+    }
+    if (++nodes > MAX_PAGE_TREE_NODES) throw new BadPageTree(`more than ${MAX_PAGE_TREE_NODES} page tree nodes`);
+    const node = item instanceof PDFRef ? doc.context.lookup(item) : item;
+    if (!(node instanceof PDFDict)) throw new BadPageTree('a page tree node is not a dictionary');
+    const kids = node.get(PDFName.of('Kids'));
+    if (kids === undefined) {
+      pages++;
+      continue;
+    }
+    const list = kids instanceof PDFRef ? doc.context.lookup(kids) : kids;
+    if (!(list instanceof PDFArray)) throw new BadPageTree('a page tree node has Kids that are not an array');
+    for (let i = list.size() - 1; i >= 0; i--) stack.push(list.get(i));
+  }
+  return pages;
 }
 
 /** A stand-alone one-page cover sheet. */
@@ -153,24 +192,17 @@ export async function renderCoverPage(info: CoverPageInfo): Promise<Uint8Array> 
 
 /**
  * Returns a new PDF: the cover first (sized like the document's first page), then the
- * document's pages unchanged. `pdf` itself is not touched.
+ * document's pages unchanged. `pdf` itself is not touched. Throws on a PDF pdf-lib cannot
+ * open or whose page tree is unsafe (BadPageTree).
  */
-export async function prependCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promise<{ pdf: Uint8Array; pages: number }> {
-  let doc: PDFDocument;
-  try {
-    // pdf-lib copies what it parses; `updateMetadata: false` keeps the author's metadata as is.
-    doc = await PDFDocument.load(pdf, { updateMetadata: false });
-  } catch (e) {
-    throw coverFailed(e);
-  }
-  try {
-    const first = doc.getPageCount() > 0 ? doc.getPage(0).getSize() : null;
-    const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
-    const page = doc.insertPage(0, size);
-    drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
-    const out = await doc.save();
-    return { pdf: out, pages: doc.getPageCount() };
-  } catch (e) {
-    throw coverFailed(e);
-  }
+export async function addCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promise<{ pdf: Uint8Array; pages: number }> {
+  // pdf-lib copies what it parses; `updateMetadata: false` keeps the author's metadata as is.
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const documentPages = countPagesStrictly(doc);
+  const first = documentPages > 0 ? doc.getPage(0).getSize() : null;
+  const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
+  const page = doc.insertPage(0, size);
+  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+  const out = await doc.save();
+  return { pdf: out, pages: documentPages + 1 };
 }
