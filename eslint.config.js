@@ -6,6 +6,7 @@
 //   electron/main/, electron/preload/     the Electron shell: the only places `electron` is allowed
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+import { packageLayerRule } from './eslint-rules/package-layers.js';
 
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))];
 const nodeBuiltinPatterns = [{ group: ['node:*'], message: 'Node built-ins are not available in this layer.' }];
@@ -17,9 +18,16 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parser: tseslint.parser, parserOptions: { sourceType: 'module' } },
-    plugins: { '@typescript-eslint': tseslint.plugin },
+    plugins: { '@typescript-eslint': tseslint.plugin, fxe: { rules: { 'package-layer': packageLayerRule } } },
     rules: {},
   },
+  // Which npm packages each folder may import (eslint-rules/package-layers.js).
+  { files: ['shared/**/*.ts'], rules: { 'fxe/package-layer': ['error', 'std'] } },
+  { files: ['renderer/**/*.ts', 'renderer/**/*.tsx'], rules: { 'fxe/package-layer': ['error', 'dom'] } },
+  { files: ['electron/services/**/*.ts', 'electron/relay/**/*.ts'], rules: { 'fxe/package-layer': ['error', 'node'] } },
+  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], rules: { 'fxe/package-layer': ['error', 'main'] } },
+  { files: ['test/**/*.ts'], rules: { 'fxe/package-layer': ['error', 'test'] } },
+  { files: ['*.ts'], rules: { 'fxe/package-layer': ['error', 'build'] } },
   {
     files: ['shared/**/*.ts'],
     rules: {

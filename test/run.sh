@@ -11,6 +11,7 @@ for tool in dbus-run-session gnome-keyring-daemon; do
 done
 npx eslint .
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p tsconfig.shared.json
 npx electron-vite build >/dev/null
 # The keyring daemon keeps its files under $XDG_DATA_HOME/keyrings. A login keyring left by
 # an earlier run with another password would stay locked, so the daemon gets a new folder

@@ -23,6 +23,7 @@ import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
+import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
+  /** The relay became reachable or unreachable: the window's Offline badge follows it. */
+  onReachabilityChanged?: () => void;
   backend?: CryptoBackend;
   crashAt?: (point: CrashPoint) => boolean;
   log: (line: string) => void;
@@ -51,16 +54,22 @@ export interface ServiceOptions {
   pstnHttpRetry?: Partial<RetryPolicy>;
   /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
   keyRotationGraceMs?: number;
-  /** Safety-net poll interval while in webhook mode. */
-  webhookSafetyPollSeconds?: number;
+  /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
+  receiveSink?: ReceiveSink;
 }
+
+/**
+ * In webhook mode a poll still runs this often, where the relay offers polling: a webhook
+ * lost on the way (tunnel down, desk asleep) is then picked up within minutes, not never.
+ */
+const WEBHOOK_SAFETY_POLL_SECONDS = 300;
 
 /** The stores and clients both fax lanes share (service-deps.ts), plus everything else one install runs. */
 export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs' | 'orgs' | 'pins' | 'clients'> {
   dataDir: string;
   vault: Vault;
   outbox: Outbox;
-  /** The phone-network lane of the outbox (issue 6). */
+  /** The phone-network lane of the outbox. */
   pstn: PstnOutbox;
   pipeline: ReceivePipeline;
   poller: Poller;
@@ -127,6 +136,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+    ...(o.receiveSink ? { sink: o.receiveSink } : {}),
   });
 
   const rotation = new KeyRotation({
@@ -154,13 +164,20 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       pipeline,
       intervalMs: () => {
         const st = settings.get();
-        return (st.receiveMode === 'webhook' ? (o.webhookSafetyPollSeconds ?? 300) : st.pollIntervalSeconds) * 1000;
+        return (st.receiveMode === 'webhook' ? WEBHOOK_SAFETY_POLL_SECONDS : st.pollIntervalSeconds) * 1000;
       },
       onTick: async () => {
         await outbox.checkDeliveries();
         await rotation.tick();
       },
-      onReachability: (ok) => { s.relayReachable = ok; },
+      onReachability: (ok) => {
+        const was = s.relayReachable;
+        s.relayReachable = ok;
+        if (was === ok) return;
+        o.onReachabilityChanged?.();
+        // Back after an outage: what the outbox queued meanwhile goes out now.
+        if (ok && was === false) void outbox.resumeAfterOutage();
+      },
       log: o.log,
     }),
     webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),

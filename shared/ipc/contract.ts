@@ -1,8 +1,8 @@
 /**
  * The one typed table of everything the renderer may ask the main process, and every event
  * main may push back. The preload exposes exactly this (as `window.fxe`); main registers one
- * handler per request channel and validates every argument (see `validators` below and the
- * handlers in electron/services/ipc). Nothing here may carry a secret.
+ * handler per request channel and validates every argument (electron/services/ipc/validate.ts,
+ * then the handlers beside it). Nothing here may carry a secret.
  */
 import type {
   Contact,
@@ -136,10 +136,10 @@ export type IpcEvent =
   | { type: 'faxes.changed' }
   | { type: 'status.changed'; status: AppStatus }
   | { type: 'receive.error'; error: UserError }
-  /** Added for the desktop shell (issue 5): an app-menu, tray or shortcut command for the UI. */
+  /** An app-menu, tray or shortcut command from the desktop shell, for the UI to carry out. */
   | { type: 'menu.command'; command: MenuCommand };
 
-/** Commands the Electron shell's menus and tray forward to the renderer (issue 5). */
+/** Commands the Electron shell's menus and tray forward to the renderer. */
 export type MenuCommand =
   | 'new-fax'
   | 'find'
@@ -179,7 +179,7 @@ export function isRequestChannel(value: unknown): value is RequestChannel {
 }
 
 /**
- * The hidden print window's API (issue 5), exposed as `window.fxePrint` by
+ * The hidden print window's API, exposed as `window.fxePrint` by
  * electron/preload/print.ts: that window renders a decrypted fax page by page with pdf.js
  * and then main opens the OS print dialog on it. It never gets `window.fxe`.
  */

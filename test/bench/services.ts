@@ -1,4 +1,4 @@
-// Services benchmarks (issue 4): end-to-end send → stored at the recipient for 1 MiB by
+// Services benchmarks: end-to-end send → stored at the recipient for 1 MiB by
 // webhook and by polling, send and receive of 100 MiB with peak memory, and the inbox with
 // 100,000 synthetic faxes (first page, search). Prints figures against targets; never fails.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// PSTN fallback in the real app (issue 6): the REAL renderer build in Chromium, bridged to the
+// PSTN fallback in the real app: the REAL renderer build in Chromium, bridged to the
 // REAL services of the clinic on a REAL local relay, with the mintfax stand-in on 127.0.0.1
 // playing the provider (pointed at through the API address in Settings). The story: the
 // prompt with no provider links to Settings; the user sets mintfax up; a fax to a number

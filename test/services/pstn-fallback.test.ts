@@ -1,4 +1,4 @@
-// PSTN fallback wired into the services (issue 6), against the mintfax and Telnyx stand-ins:
+// PSTN fallback wired into the services, against the mintfax and Telnyx stand-ins:
 // an uncovered number goes to needs-pstn, the user accepts, the provider delivers; busy fails
 // with its reason; a rate limit is retried by the outbox; a restart re-submits under the same
 // idempotency key without faxing twice; the 10 MB mintfax limit is refused before upload;

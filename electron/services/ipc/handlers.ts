@@ -226,8 +226,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         const name = cell(r, nameCol).trim();
         const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
         if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
-        s.contacts.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
-        imported++;
+        try {
+          s.contacts.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
+          imported++;
+        } catch (e) {
+          // A number already in the phone book (e.g. the same file imported twice) is skipped.
+          if (e instanceof DeskError && e.code === 'contact.duplicate_number') { skipped++; continue; }
+          throw e;
+        }
       }
       return { imported, skipped };
     },

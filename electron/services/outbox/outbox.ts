@@ -42,6 +42,8 @@ export interface SubmitRequest {
   fileName: string;
   pdf: Uint8Array;
   route: 'fxe' | 'pstn';
+  /** The sender name in the envelope (default: the org's name). */
+  fromName?: string | null;
 }
 
 interface JobRow {
@@ -53,6 +55,7 @@ interface JobRow {
   envelope_json: string | null;
   ciphertext_file: string | null;
   held_json: string | null;
+  from_name: string | null;
   done: number;
 }
 
@@ -107,7 +110,7 @@ export class Outbox {
         sizeBytes: req.pdf.length, at: now, read: true, state: pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
       });
-      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, org.name);
+      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, req.fromName === undefined ? org.name : req.fromName);
       this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
     })();
     if (pstn && this.d.pstn) {
@@ -135,6 +138,17 @@ export class Outbox {
     }
     this.kick();
     return held.length;
+  }
+
+  /**
+   * The relay answers again: faxes waiting out a backoff after an outage go now, rather than
+   * at the end of a wait that may have grown to minutes while the network was down.
+   */
+  resumeAfterOutage(): Promise<void> {
+    this.d.db.prepare(
+      "UPDATE outbox_jobs SET next_attempt_at = 0 WHERE done = 0 AND held_json IS NULL AND fax_id IN (SELECT id FROM faxes WHERE state = 'queued' AND deleted_at IS NULL)",
+    ).run();
+    return this.kick();
   }
 
   /** Retry a failed fax now (same message id if it was already sealed). */
@@ -260,7 +274,7 @@ export class Outbox {
         const { envelope } = await sealStreamToFile({
           source: this.d.blobs.readChunks(blobId, blobKey), plaintextSize: this.d.blobs.plaintextSize(blobId), outputPath: spool,
           senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
-          recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.org_id === keys.credentials.org_id ? this.d.orgs.get(job.org_id).name : null,
+          recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.from_name,
           toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
           createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
         });
@@ -278,7 +292,7 @@ export class Outbox {
           this.emitState(id, 'uploading', p, null);
         }
       });
-      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1, envelope_json = envelope_json WHERE fax_id = ?').run(id);
+      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       this.setState(id, 'sent', null, null);
       this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
       try { unlinkSync(spool); } catch { /* already gone */ }

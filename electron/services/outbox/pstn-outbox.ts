@@ -1,5 +1,5 @@
 /**
- * The outbox's phone-network lane (issue 6). A fax the user chose to send over PSTN (the
+ * The outbox's phone-network lane. A fax the user chose to send over PSTN (the
  * prompt in the send dialog, or "send over the phone network" on an item in needs-pstn) is
  * handed to the configured provider and followed until the provider says how it ended:
  *
@@ -32,7 +32,7 @@ import type { Vault } from '../vault/vault.ts';
 import { exponentialDelayMs } from '../backoff.ts';
 import { JobLoop } from './job-loop.ts';
 import { configurePstn, loadPstnConfig } from './pstn-credentials.ts';
-import { ensurePstnTables, SqliteKeyValueStore, type PstnJobRow } from './pstn-store.ts';
+import { SqliteKeyValueStore, type PstnJobRow } from './pstn-store.ts';
 
 export interface PstnOutboxDeps {
   db: Db;
@@ -83,7 +83,6 @@ export class PstnOutbox {
       nowMs: deps.nowMs,
       minWaitMs: 20,
     });
-    ensurePstnTables(deps.db);
     this.kv = new SqliteKeyValueStore(deps.db);
     this.deduper = new WebhookDeduper(this.kv);
   }

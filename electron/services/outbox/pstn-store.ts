@@ -1,6 +1,5 @@
 /**
- * The PSTN path's own tables in the desk database, created on first use so the shared schema
- * in inbox/database.ts stays untouched:
+ * The PSTN path's own tables in the desk database (migration 002):
  *
  *  - `pstn_jobs`: one row per fax the user sent over the phone network, from "accepted" until
  *    the provider says delivered or failed. `provider_fax_id` is NULL until the provider has
@@ -13,28 +12,8 @@ import type { Db } from '../inbox/database.ts';
 import type { KeyValueStore } from '../pstn/provider.ts';
 import type { PstnProviderName } from '../../../shared/domain/types.ts';
 
-const PSTN_SCHEMA = `
-CREATE TABLE IF NOT EXISTS pstn_jobs (
-  fax_id TEXT PRIMARY KEY,
-  org_id TEXT NOT NULL,
-  provider TEXT NOT NULL,
-  provider_fax_id TEXT,
-  submit_attempts INTEGER NOT NULL DEFAULT 0,
-  polls INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL DEFAULT 0,
-  done INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS pstn_jobs_due ON pstn_jobs (done, next_attempt_at);
-CREATE INDEX IF NOT EXISTS pstn_jobs_by_provider_fax ON pstn_jobs (provider, provider_fax_id);
 
-CREATE TABLE IF NOT EXISTS pstn_kv (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  expires_at INTEGER NOT NULL) WITHOUT ROWID;
-`;
 
-export function ensurePstnTables(db: Db): void {
-  db.exec(PSTN_SCHEMA);
-}
 
 export interface PstnJobRow {
   fax_id: string;

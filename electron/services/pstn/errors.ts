@@ -75,11 +75,6 @@ export function isPstnError(e: unknown, reason?: PstnErrorReason): e is PstnErro
   return e instanceof PstnError && (reason === undefined || e.reason === reason);
 }
 
-/** The standard sentence for a reason, for callers (and tests) that phrase things themselves. */
-export function pstnSentence(reason: PstnErrorReason): string {
-  return SENTENCES[reason];
-}
-
 /** "10 MB" style sizes for sentences: decimal units, as the providers' documents write them. */
 export function formatMegabytes(bytes: number): string {
   const mb = bytes / 1_000_000;

@@ -66,7 +66,3 @@ export function normaliseFailure(provider: PstnProviderName, providerCode: strin
   const code = (providerCode !== undefined && Object.hasOwn(table, providerCode) ? table[providerCode] : undefined) ?? 'other';
   return { code, sentence: SENTENCES[code] };
 }
-
-export function failureSentence(code: PstnFailureCode): string {
-  return SENTENCES[code];
-}

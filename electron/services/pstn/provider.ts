@@ -1,5 +1,5 @@
 /**
- * PSTN fallback (issue 6): when the recipient is not on fxe, the fax goes out through a fax
+ * PSTN fallback: when the recipient is not on fxe, the fax goes out through a fax
  * provider over the ordinary phone network. This is the entry point the services use:
  *
  *   const provider = createPstnProvider(config, { fetch, idempotencyStore, deduper });

@@ -1,5 +1,5 @@
 /**
- * The shapes every PSTN fax provider adapter speaks (issue 6). Plain Node: nothing here
+ * The shapes every PSTN fax provider adapter speaks. Plain Node: nothing here
  * imports electron, so the services and the tests use the same code.
  *
  * Kept apart from provider.ts so the adapters (telnyx.ts, mintfax.ts) can import the types

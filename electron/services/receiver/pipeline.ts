@@ -17,17 +17,17 @@ import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, hexEncode, isJsonObject, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
+  b64uDecode, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
   type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs } from '../backoff.ts';
-import type { StoredBlob } from '../inbox/blob-store.ts';
 import type { RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
+import { inboxSink, storageFailed, type ReceiveSink, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
 export type CrashPoint = 'after-fetch' | 'after-decrypt' | 'after-store' | 'after-receipt';
@@ -49,6 +49,8 @@ export interface PipelineDeps extends FaxLaneDeps {
   refetchBaseMs?: number;
   /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
   incomingDir?: string;
+  /** Where verified faxes go (default: the desk's encrypted inbox). */
+  sink?: ReceiveSink;
 }
 
 /** A downloaded message: its envelope text and its ciphertext in a temp file, already hashed. */
@@ -94,9 +96,11 @@ export class ReceivePipeline {
   private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
 
   private readonly incomingDir: string;
+  private readonly sink: ReceiveSink;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.sink = deps.sink ?? inboxSink(deps);
     this.incomingDir = deps.incomingDir ?? join(dirname(deps.blobs.dir), 'incoming');
     mkdirSync(this.incomingDir, { recursive: true, mode: 0o700 });
     // Downloads a crash interrupted: ciphertext only (what the relay holds), fetched again.
@@ -122,6 +126,17 @@ export class ReceivePipeline {
   async resumeOwedReceipts(): Promise<void> {
     const owed = this.d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[];
     for (const o of owed) await this.handle(o.org_id, o.message_id);
+  }
+
+  /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
+  keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
+    const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      const m = /→ ([0-9a-f]{64})/.exec(r.last_error);
+      if (m) out.set(r.sender_org_id, m[1]!);
+    }
+    return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
@@ -157,6 +172,15 @@ export class ReceivePipeline {
   }
 
   private async fetchVerifyStore(orgId: string, messageId: string, attempt = 1): Promise<HandleOutcome> {
+    if (!isMessageId(messageId)) {
+      // Not an id the relay could have accepted: a lying relay's, meant to escape a folder or a URL.
+      const err = verifyFail('The relay announced a fax with an impossible id; it was ignored.', `message id ${JSON.stringify(messageId.slice(0, 80))}`);
+      this.markDone(orgId, messageId, 'rejected', null, `${err.code}: ${err.detail ?? ''}`);
+      this.d.log?.(`receive: ignored a message id that is not a uuid: ${JSON.stringify(messageId.slice(0, 80))}`);
+      this.d.emit({ type: 'receive.error', error: toUserError(err) });
+      this.sink.rejected?.(orgId, messageId, toUserError(err), false);
+      return 'rejected';
+    }
     const client = await this.d.clients.forOrg(orgId);
     let fetched: Downloaded;
     try {
@@ -202,10 +226,10 @@ export class ReceivePipeline {
       if (fetched.size !== envelope.size || hexEncode(fetched.sha256) !== envelope.ciphertext_sha256.toLowerCase()) {
         throw new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
       }
-      // Decrypted chunk by chunk straight into a new encrypted blob: the plaintext is never
-      // whole in memory nor on disk, and the blob becomes real only after the tag verified.
-      const writer = this.d.blobs.writer();
-      let blob: StoredBlob | null = null;
+      // Decrypted chunk by chunk straight into the sink (the inbox encrypts it into a new
+      // blob): the plaintext is never whole in memory, and becomes real only after the tag verified.
+      const writer = this.sink.open(orgId, envelope);
+      let kept = false;
       try {
         const opened = await openFileToSink({
           envelope, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256, senderBundleEd25519Pub: senderPub,
@@ -214,11 +238,12 @@ export class ReceivePipeline {
           backend: this.d.backend,
         });
         this.crash('after-decrypt');
-        blob = writer.commit();
-        this.store(orgId, envelope, blob, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        kept = true;
       } finally {
-        if (!blob) writer.abort();
+        if (!kept) writer.abort();
       }
+      this.crash('after-store');
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
@@ -236,6 +261,7 @@ export class ReceivePipeline {
       this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
+      this.sink.rejected?.(orgId, messageId, err, keyChanged);
       return 'rejected';
     } finally {
       await rm(fetched.ciphertextPath, { force: true });
@@ -293,43 +319,26 @@ export class ReceivePipeline {
     throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
   }
 
-  private store(orgId: string, envelope: Envelope, blob: StoredBlob, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
-    // The body is already committed (fsynced) by the caller; the row that points at it
-    // commits here. A crash in between leaves an orphan file that start-up sweeps away,
-    // never a row without a body.
+  private store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
       recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
     });
-    const fileName = typeof metadata['filename'] === 'string' && metadata['filename'].trim() ? metadata['filename'].slice(0, 255) : `fax-${envelope.message_id.slice(0, 8)}.pdf`;
-    const localId = this.d.faxes.exists(envelope.message_id) ? `${envelope.message_id}-in` : envelope.message_id;
+    const fax: VerifiedFax = { orgId, envelope, sizeBytes, metadata, receipt, nowMs: now };
+    let localId = '';
     try {
+      // The fax is kept and its receipt recorded as owed in one transaction: after a crash
+      // either both exist (the receipt is re-sent) or neither (the fax is fetched again).
       this.d.db.transaction(() => {
-        this.d.faxes.insert({
-          id: localId, orgId, direction: 'in', route: 'fxe', peerNumber: envelope.from_number, peerName: envelope.from_name, fileName,
-          pages: null, sizeBytes, at: now, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
-          recipientOrgId: envelope.recipient_org_id, fromNumber: envelope.from_number, toNumber: envelope.to_number,
-          ciphertextSha256: envelope.ciphertext_sha256, metadataJson: JSON.stringify(metadata, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'lexeme' in v ? (v as { lexeme: string }).lexeme : v)),
-          blobId: blob.blobId, blobKey: blob.wrappedKey,
-        });
+        localId = writer.commit(fax);
         this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
           .run(orgId, envelope.message_id, localId, JSON.stringify(receipt), envelope.sender_org_id, now);
-        this.d.faxes.audit('receive', orgId, localId, `from ${envelope.from_number} (${envelope.sender_org_id}), ${sizeBytes} bytes`);
       })();
     } catch (e) {
-      this.d.blobs.remove(blob.blobId);
-      throw new DeskError('storage.write_failed', 'fxe Desk could not save the fax on this computer. Check that the disk is not full; the fax stays on the relay and will be fetched again.', {
-        detail: errorDetail(e), retryable: true, cause: e,
-      });
+      throw storageFailed(e);
     }
-    this.d.emit({ type: 'fax.received', id: localId, orgId });
-    this.d.emit({ type: 'faxes.changed' });
-    if (this.d.notify) {
-      const hide = this.d.hideContentInNotifications?.() ?? false;
-      this.d.notify({ title: 'New fax', body: hide ? 'A new fax arrived.' : `From ${envelope.from_name ?? envelope.from_number}: ${fileName}` });
-    }
-    this.crash('after-store');
+    this.sink.stored?.(fax, localId);
   }
 
   private async sendReceipt(orgId: string, messageId: string): Promise<void> {
@@ -347,6 +356,7 @@ export class ReceivePipeline {
       this.d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(this.d.nowMs(), orgId, messageId);
       this.d.faxes.audit('receipt', orgId, job.fax_id, `receipt sent for ${messageId}`);
     })();
+    this.sink.receipted?.(orgId, messageId, job.fax_id);
   }
 
   private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string): void {

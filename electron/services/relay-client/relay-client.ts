@@ -276,12 +276,6 @@ export class RelayClient {
     return j;
   }
 
-  async rotateWebhookSecret(): Promise<WebhookSecretResponse> {
-    const j = await this.json<WebhookSecretResponse>({ method: 'POST', path: '/v1/webhook-endpoint/rotate', body: new Uint8Array(0) });
-    if (typeof j.secret !== 'string') throw garbage('webhook rotate: no secret');
-    return j;
-  }
-
   /** Unauthenticated POST (redeem). */
   async postUnsigned<T>(path: string, body: unknown): Promise<T> {
     return this.json<T>({ method: 'POST', path, body: te.encode(JSON.stringify(body)), contentType: 'application/json', signed: false });

@@ -33,19 +33,6 @@ export type TrustDecision =
 interface KeyPinRow { fingerprint: string; bundle_fingerprints: string }
 interface PendingRow { fingerprint: string; bundle_fingerprints: string }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS number_pins (
-  fax_number TEXT PRIMARY KEY,
-  peer_org_id TEXT NOT NULL,
-  pending_org_id TEXT,
-  first_seen_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending_key_changes (
-  peer_org_id TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  bundle_fingerprints TEXT NOT NULL,
-  at INTEGER NOT NULL) WITHOUT ROWID;
-`;
 
 function receiptError(code: string, sentence: string, detail: string): DeskError {
   return new DeskError(code, sentence, { detail });
@@ -58,7 +45,6 @@ export class TrustStore {
   constructor(db: Db, nowMs: () => number) {
     this.db = db;
     this.nowMs = nowMs;
-    db.exec(SCHEMA);
   }
 
   /**

@@ -1,0 +1,12 @@
+// Every schema step, in order. Append only: a new step gets the next number and its own file.
+import type { Migration } from '../migrate.ts';
+import { initial } from './001-initial.ts';
+import { pstnJobs } from './002-pstn-jobs.ts';
+import { trustByNumber } from './003-trust-by-number.ts';
+
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber];
+
+// A gap or a reordering would let two installs disagree about what version N means.
+MIGRATIONS.forEach((m, i) => {
+  if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+});
