@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RELAY_ERRORS, type ErrorBody, type RelayErrorCode } from '../../shared/fxe-api/index.ts';
+import { MESSAGE_ID_PATTERN } from '../../shared/protocol/envelope.ts';
 
 /** JSON request bodies (everything except the multipart upload) are small. */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -96,4 +97,4 @@ export function isE164(value: unknown): value is string {
 }
 
 /** The canonical text form of a uuid (what Python's str(uuid4()) prints). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID_PATTERN = MESSAGE_ID_PATTERN;

@@ -16,12 +16,14 @@ import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
-import { KeyPins } from './outbox/key-pins.ts';
+import { TrustStore } from './trust/index.ts';
+import { WebhookSecretStore, webhookSecretsRecord } from './receiver/webhook-secrets.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
+import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -38,6 +40,8 @@ export interface ServiceOptions {
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
+  /** The relay became reachable or unreachable: the window's Offline badge follows it. */
+  onReachabilityChanged?: () => void;
   backend?: CryptoBackend;
   crashAt?: (point: CrashPoint) => boolean;
   log: (line: string) => void;
@@ -50,6 +54,8 @@ export interface ServiceOptions {
   pstnHttpRetry?: Partial<RetryPolicy>;
   /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
   keyRotationGraceMs?: number;
+  /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
+  receiveSink?: ReceiveSink;
 }
 
 /**
@@ -84,9 +90,7 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   close(): Promise<void>;
 }
 
-export function webhookSecretsRecord(orgId: string): string {
-  return `org/${orgId}/webhook-secrets`;
-}
+export { webhookSecretsRecord };
 
 export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // The vault first: without a keychain nothing else is opened or written.
@@ -95,7 +99,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new KeyPins(db, o.nowMs);
+  const pins = new TrustStore(db, o.nowMs);
+  const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
@@ -131,6 +136,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
     hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
     ...(o.crashAt ? { crashAt: o.crashAt } : {}),
+    ...(o.receiveSink ? { sink: o.receiveSink } : {}),
   });
 
   const rotation = new KeyRotation({
@@ -164,22 +170,18 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         await outbox.checkDeliveries();
         await rotation.tick();
       },
-      onReachability: (ok) => { s.relayReachable = ok; },
+      onReachability: (ok) => {
+        const was = s.relayReachable;
+        s.relayReachable = ok;
+        if (was === ok) return;
+        o.onReachabilityChanged?.();
+        // Back after an outage: what the outbox queued meanwhile goes out now.
+        if (ok && was === false) void outbox.resumeAfterOutage();
+      },
       log: o.log,
     }),
-    webhookSecrets(orgId) {
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      if (!raw) return [];
-      const list = JSON.parse(new TextDecoder().decode(raw)) as string[];
-      return list.map((x) => new TextEncoder().encode(x));
-    },
-    setWebhookSecret(orgId, secret) {
-      // Keep the previous secret too: deliveries during a rotation overlap carry either.
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      const prev = raw ? (JSON.parse(new TextDecoder().decode(raw)) as string[]) : [];
-      const next = [secret, ...prev.filter((x) => x !== secret)].slice(0, 2);
-      vault.put(webhookSecretsRecord(orgId), new TextEncoder().encode(JSON.stringify(next)));
-    },
+    webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),
+    setWebhookSecret: (orgId, secret) => webhookSecrets.set(orgId, secret),
     async applyReceiveMode() {
       const st = settings.get();
       if (st.receiveMode === 'webhook') {

@@ -45,6 +45,8 @@ export interface KeyChangeWarning {
   recipientOrgId: string;
   previousFingerprint: string;
   newFingerprint: string;
+  /** Present when the number used to belong to this other org: the relay moved it. */
+  previousOrgId?: string;
 }
 
 export interface CoverPage {

@@ -78,6 +78,17 @@ export function envelopeSigningPayload(e: Omit<Envelope, 'sender_sig' | 'wrapped
   );
 }
 
+/**
+ * What a message id looks like on the wire: a UUID as Python's `str(uuid.uuid4())` prints it
+ * (lowercase hex, four dashes). The relay refuses anything else on upload, so an id of another
+ * shape in a relay's answer is a lie; it also keeps ids safe to use as file names.
+ */
+export const MESSAGE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isMessageId(value: unknown): boolean {
+  return typeof value === 'string' && MESSAGE_ID_PATTERN.test(value);
+}
+
 /** A random RFC 4122 version-4 UUID, as Python's `str(uuid.uuid4())`. */
 export function uuid4(random: (n: number) => Uint8Array = randomBytes): string {
   const b = random(16);

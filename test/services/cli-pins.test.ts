@@ -1,23 +1,36 @@
-// The CLI remembers each peer org's keys between runs (a child process per run, a real relay):
-// first use pins them, an unchanged key passes silently, a changed one is refused (exit 7,
-// nothing sent or stored) until the run says --accept-key-change. The change is simulated
-// the only way a peer's identity can differ for us: the pin on disk names another key.
+// The CLI remembers each peer org's keys between runs (a child process per run, a real relay)
+// in the app's own trust store, kept in its state folder: first use pins them, an unchanged
+// key passes silently, a changed one is refused (exit 7, nothing sent or stored) until the run
+// says --accept-key-change. The change is simulated the only way a peer's identity can differ
+// for us: the pin in the state folder names another key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { openCliServices } from '../../electron/services/cli/cli-services.ts';
 import { makePdf, runCli, startTestRelay, type TestRelay } from './helpers.ts';
 
 const run = runCli;
 
-interface Pins { format: string; orgs: Record<string, { fingerprint: string }> }
-const readPins = (path: string): Pins => JSON.parse(readFileSync(path, 'utf8')) as Pins;
+/** The pins of a CLI state folder, read through the services the CLI runs on. */
+async function withState<T>(keysPath: string, stateDir: string | null, use: (pins: import('../../electron/services/desk-services.ts').DeskServices['pins'], orgIds: () => string[]) => T): Promise<T> {
+  const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
+  try {
+    return use(c.s.pins, () => c.s.db.prepare('SELECT peer_org_id FROM key_pins').all().map((r) => (r as { peer_org_id: string }).peer_org_id));
+  } finally {
+    await c.close();
+  }
+}
 
-function tamperPin(path: string, orgId: string): string {
-  const pins = readPins(path);
-  const real = pins.orgs[orgId]!.fingerprint;
-  pins.orgs[orgId]!.fingerprint = 'ab'.repeat(32);
-  writeFileSync(path, JSON.stringify(pins));
-  return real;
+/** Makes the state folder's pin name another key for `orgId`, as if the peer's keys had changed. */
+async function tamperPin(keysPath: string, stateDir: string | null, orgId: string): Promise<string> {
+  const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
+  try {
+    const real = c.s.pins.pinned(orgId)!;
+    c.s.db.prepare("UPDATE key_pins SET fingerprint = ?, bundle_fingerprints = '[]' WHERE peer_org_id = ?").run('ab'.repeat(32), orgId);
+    return real;
+  } finally {
+    await c.close();
+  }
 }
 
 describe('fxe-desk CLI key pinning', () => {
@@ -39,14 +52,13 @@ describe('fxe-desk CLI key pinning', () => {
     const sendArgs = ['send', '--keys', northside, '--to', '+15552220002', '--from', '+15551110001', pdfFile];
     const first = await run(sendArgs);
     expect(first.code).toBe(0);
-    const pinsPath = join(dirname(northside), 'keys.pins.json');
-    expect(existsSync(pinsPath)).toBe(true);
+    expect(existsSync(join(dirname(northside), 'keys.fxe-state'))).toBe(true);
     const harborOrg = relay.orgs[1]!.orgId;
-    expect(readPins(pinsPath)).toMatchObject({ format: 'fxe-desk-pins-v1', orgs: { [harborOrg]: { fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+    expect(await withState(northside, null, (pins) => pins.pinned(harborOrg))).toMatch(/^[0-9a-f]{64}$/);
 
     expect((await run(sendArgs)).code).toBe(0); // unchanged: silent
 
-    const real = tamperPin(pinsPath, harborOrg);
+    const real = await tamperPin(northside, null, harborOrg);
     const refused = await run(sendArgs);
     expect(refused.code).toBe(7);
     expect(refused.stdout).toBe('');
@@ -56,7 +68,7 @@ describe('fxe-desk CLI key pinning', () => {
     const accepted = await run([...sendArgs.slice(0, -1), '--accept-key-change', pdfFile]);
     expect(accepted.code).toBe(0);
     expect(accepted.stderr).toMatch(/warning: accepted new keys/);
-    expect(readPins(pinsPath).orgs[harborOrg]!.fingerprint).toBe(real);
+    expect(await withState(northside, null, (pins) => pins.pinned(harborOrg))).toBe(real);
 
     // Three faxes went out (the refused one never left): the receiver sees exactly three.
     const out = join(relay.dir.path, 'harbor-inbox');
@@ -64,13 +76,13 @@ describe('fxe-desk CLI key pinning', () => {
     const received = await run(['receive', '--keys', harbor, '--out', out, '--once', '--state', state]);
     expect(received.code).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith('.pdf'))).toHaveLength(3);
-    expect(Object.keys(readPins(join(state, 'pins.json')).orgs)).toEqual([relay.orgs[0]!.orgId]);
+    expect(await withState(harbor, state, (_pins, orgIds) => orgIds())).toEqual([relay.orgs[0]!.orgId]);
   });
 
   it('receive holds faxes from a sender whose key changed (left on the relay) until accepted', async () => {
     const state = join(relay.dir.path, 'harbor-state');
     const out = join(relay.dir.path, 'harbor-inbox-2');
-    tamperPin(join(state, 'pins.json'), relay.orgs[0]!.orgId);
+    await tamperPin(harbor, state, relay.orgs[0]!.orgId);
     const sent = await run(['send', '--keys', northside, '--to', '+15552220002', '--from', '+15551110001', pdfFile]);
     expect(sent.code).toBe(0);
     const id = sent.stdout.trim();

@@ -215,6 +215,7 @@ export const validators: Validators = {
       out.retention = { enabled: bool(r, 'enabled'), days: int(r, 'days', 1, 36500), action: oneOf(r, 'action', ['archive', 'delete'] as const) };
     }
     if (o['theme'] !== undefined) out.theme = oneOf(o, 'theme', ['system', 'light', 'dark'] as const);
+    if (o['defaultCountry'] !== undefined) out.defaultCountry = str(o, 'defaultCountry', { max: 2, pattern: /^([A-Z]{2})?$/ });
     return out;
   },
   'settings.configurePstn': (raw) => {

@@ -17,15 +17,17 @@ import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, bundleFingerprint, hexEncode, isJsonObject, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle, verifyEnvelopeSignature,
+  b64uDecode, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
   type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink } from '../crypto/stream-seal.ts';
-import type { StoredBlob } from '../inbox/blob-store.ts';
+import { exponentialDelayMs } from '../backoff.ts';
 import type { RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
+import { keysFromBundle } from '../trust/index.ts';
+import { inboxSink, storageFailed, type ReceiveSink, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
 export type CrashPoint = 'after-fetch' | 'after-decrypt' | 'after-store' | 'after-receipt';
@@ -43,8 +45,12 @@ export interface PipelineDeps extends FaxLaneDeps {
   notify?: (n: { title: string; body: string }) => void;
   hideContentInNotifications?: () => boolean;
   crashAt?: (point: CrashPoint) => boolean;
+  /** First wait before downloading a damaged message again (doubles each time; default 500 ms). */
+  refetchBaseMs?: number;
   /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
   incomingDir?: string;
+  /** Where verified faxes go (default: the desk's encrypted inbox). */
+  sink?: ReceiveSink;
 }
 
 /** A downloaded message: its envelope text and its ciphertext in a temp file, already hashed. */
@@ -55,6 +61,13 @@ interface Downloaded {
   sha256: Uint8Array;
   /** The relay's answer was unusable as a fax (bad base64): judged like a tampered fax. */
   invalid?: ProtocolError;
+}
+
+/** Downloads of one message whose bytes do not match its envelope, before it is rejected. */
+const DOWNLOAD_ATTEMPTS = 3;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Error codes that mean "this relay does not really serve the raw-download extension". */
@@ -83,9 +96,11 @@ export class ReceivePipeline {
   private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
 
   private readonly incomingDir: string;
+  private readonly sink: ReceiveSink;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.sink = deps.sink ?? inboxSink(deps);
     this.incomingDir = deps.incomingDir ?? join(dirname(deps.blobs.dir), 'incoming');
     mkdirSync(this.incomingDir, { recursive: true, mode: 0o700 });
     // Downloads a crash interrupted: ciphertext only (what the relay holds), fetched again.
@@ -111,6 +126,17 @@ export class ReceivePipeline {
   async resumeOwedReceipts(): Promise<void> {
     const owed = this.d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[];
     for (const o of owed) await this.handle(o.org_id, o.message_id);
+  }
+
+  /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
+  keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
+    const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      const m = /→ ([0-9a-f]{64})/.exec(r.last_error);
+      if (m) out.set(r.sender_org_id, m[1]!);
+    }
+    return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
@@ -145,7 +171,16 @@ export class ReceivePipeline {
     }
   }
 
-  private async fetchVerifyStore(orgId: string, messageId: string): Promise<HandleOutcome> {
+  private async fetchVerifyStore(orgId: string, messageId: string, attempt = 1): Promise<HandleOutcome> {
+    if (!isMessageId(messageId)) {
+      // Not an id the relay could have accepted: a lying relay's, meant to escape a folder or a URL.
+      const err = verifyFail('The relay announced a fax with an impossible id; it was ignored.', `message id ${JSON.stringify(messageId.slice(0, 80))}`);
+      this.markDone(orgId, messageId, 'rejected', null, `${err.code}: ${err.detail ?? ''}`);
+      this.d.log?.(`receive: ignored a message id that is not a uuid: ${JSON.stringify(messageId.slice(0, 80))}`);
+      this.d.emit({ type: 'receive.error', error: toUserError(err) });
+      this.sink.rejected?.(orgId, messageId, toUserError(err), false);
+      return 'rejected';
+    }
     const client = await this.d.clients.forOrg(orgId);
     let fetched: Downloaded;
     const startedAt = performance.now();
@@ -188,10 +223,10 @@ export class ReceivePipeline {
       if (fetched.size !== envelope.size || hexEncode(fetched.sha256) !== envelope.ciphertext_sha256.toLowerCase()) {
         throw new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
       }
-      // Decrypted chunk by chunk straight into a new encrypted blob: the plaintext is never
-      // whole in memory nor on disk, and the blob becomes real only after the tag verified.
-      const writer = this.d.blobs.writer();
-      let blob: StoredBlob | null = null;
+      // Decrypted chunk by chunk straight into the sink (the inbox encrypts it into a new
+      // blob): the plaintext is never whole in memory, and becomes real only after the tag verified.
+      const writer = this.sink.open(orgId, envelope);
+      let kept = false;
       const openedAt = performance.now();
       try {
         const opened = await openFileToSink({
@@ -201,22 +236,32 @@ export class ReceivePipeline {
           backend: this.d.backend,
         });
         this.crash('after-decrypt');
-        blob = writer.commit();
-        this.store(orgId, envelope, blob, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        kept = true;
         // Where a receive spends its time (diagnostics and `npm run bench`): no secrets in it.
         this.d.log?.(`receive ${messageId}: ${fetched.size} bytes fetched and verified in ${(openedAt - startedAt).toFixed(1)} ms, decrypted and stored in ${(performance.now() - openedAt).toFixed(1)} ms`);
       } finally {
-        if (!blob) writer.abort();
+        if (!kept) writer.abort();
       }
+      this.crash('after-store');
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
+      // Bytes that do not match what the sender signed may just be a download damaged on the
+      // way (a proxy, a flaky link): fetch again a few times before calling the fax forged.
+      if (attempt < DOWNLOAD_ATTEMPTS && (e === fetched.invalid || (e instanceof ProtocolError && e.code === 'hash_mismatch'))) {
+        this.d.log?.(`receive ${messageId}: download ${attempt} did not match its envelope; fetching again`);
+        await rm(fetched.ciphertextPath, { force: true });
+        await sleep(exponentialDelayMs(attempt - 1, this.d.refetchBaseMs ?? 500, 10_000));
+        return this.fetchVerifyStore(orgId, messageId, attempt + 1);
+      }
       const err = toUserError(e);
       const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
       this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
       this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
+      this.sink.rejected?.(orgId, messageId, err, keyChanged);
       return 'rejected';
     } finally {
       await rm(fetched.ciphertextPath, { force: true });
@@ -259,66 +304,43 @@ export class ReceivePipeline {
     return { envelopeText: fetched.envelopeText, ciphertextPath, size: ciphertext.length, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) };
   }
 
-  /** The sender's bundle must belong to the sender org and be signed by its pinned org key. */
+  /**
+   * The sender's bundle must be the one the envelope names, belong to the sender org, match
+   * the keys pinned for that org, and the envelope's `from_number` must not be pinned to
+   * another org. Anything else is held like a key change, until the user accepts it.
+   */
   private checkSenderBundle(envelope: Envelope, bundle: BundleView): void {
     if (bundle.bundle_id !== envelope.sender_key_bundle_id) throw verifyFail("The sender's key is not the one the fax names.", `asked ${envelope.sender_key_bundle_id}, got ${bundle.bundle_id}`);
-    if (bundle.org_id !== undefined && bundle.org_id !== envelope.sender_org_id) throw verifyFail("The sender's key belongs to another organisation.", `bundle org ${bundle.org_id}`);
-    const pub = { bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub };
-    if (typeof bundle.org_signing_pub !== 'string' || typeof bundle.bundle_sig !== 'string') {
-      // A relay without bundle signatures: pin the bundle itself.
-      const fp = bundleFingerprint(pub);
-      const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint: fp, bundleFingerprints: [fp] });
-      if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
-      return;
+    const keys = keysFromBundle(envelope.sender_org_id, bundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
+    const decision = this.d.pins.check(keys, envelope.from_number);
+    if (decision.kind === 'trusted') return;
+    if (decision.previousOrgId !== null) {
+      throw verifyFail(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
+        `sender_key_changed number ${envelope.from_number}: ${decision.previousOrgId} → ${decision.orgId} ${decision.newFingerprint}`);
     }
-    const orgPub = b64uDecode(bundle.org_signing_pub, 'org_signing_pub');
-    try {
-      verifyBundle(pub, bundle.bundle_sig, orgPub);
-    } catch (e) {
-      throw verifyFail("The sender's key is not signed by their organisation.", errorDetail(e));
-    }
-    const fingerprint = createHash('sha256').update(orgPub).digest('hex');
-    const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint, bundleFingerprints: [bundleFingerprint(pub)] });
-    if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+    throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
   }
 
-  private store(orgId: string, envelope: Envelope, blob: StoredBlob, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
-    // The body is already committed (fsynced) by the caller; the row that points at it
-    // commits here. A crash in between leaves an orphan file that start-up sweeps away,
-    // never a row without a body.
+  private store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
       recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
     });
-    const fileName = typeof metadata['filename'] === 'string' && metadata['filename'].trim() ? metadata['filename'].slice(0, 255) : `fax-${envelope.message_id.slice(0, 8)}.pdf`;
-    const localId = this.d.faxes.exists(envelope.message_id) ? `${envelope.message_id}-in` : envelope.message_id;
+    const fax: VerifiedFax = { orgId, envelope, sizeBytes, metadata, receipt, nowMs: now };
+    let localId = '';
     try {
+      // The fax is kept and its receipt recorded as owed in one transaction: after a crash
+      // either both exist (the receipt is re-sent) or neither (the fax is fetched again).
       this.d.db.transaction(() => {
-        this.d.faxes.insert({
-          id: localId, orgId, direction: 'in', route: 'fxe', peerNumber: envelope.from_number, peerName: envelope.from_name, fileName,
-          pages: null, sizeBytes, at: now, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
-          recipientOrgId: envelope.recipient_org_id, fromNumber: envelope.from_number, toNumber: envelope.to_number,
-          ciphertextSha256: envelope.ciphertext_sha256, metadataJson: JSON.stringify(metadata, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'lexeme' in v ? (v as { lexeme: string }).lexeme : v)),
-          blobId: blob.blobId, blobKey: blob.wrappedKey,
-        });
+        localId = writer.commit(fax);
         this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
           .run(orgId, envelope.message_id, localId, JSON.stringify(receipt), envelope.sender_org_id, now);
-        this.d.faxes.audit('receive', orgId, localId, `from ${envelope.from_number} (${envelope.sender_org_id}), ${sizeBytes} bytes`);
       })();
     } catch (e) {
-      this.d.blobs.remove(blob.blobId);
-      throw new DeskError('storage.write_failed', 'fxe Desk could not save the fax on this computer. Check that the disk is not full; the fax stays on the relay and will be fetched again.', {
-        detail: errorDetail(e), retryable: true, cause: e,
-      });
+      throw storageFailed(e);
     }
-    this.d.emit({ type: 'fax.received', id: localId, orgId });
-    this.d.emit({ type: 'faxes.changed' });
-    if (this.d.notify) {
-      const hide = this.d.hideContentInNotifications?.() ?? false;
-      this.d.notify({ title: 'New fax', body: hide ? 'A new fax arrived.' : `From ${envelope.from_name ?? envelope.from_number}: ${fileName}` });
-    }
-    this.crash('after-store');
+    this.sink.stored?.(fax, localId);
   }
 
   private async sendReceipt(orgId: string, messageId: string): Promise<void> {
@@ -336,6 +358,7 @@ export class ReceivePipeline {
       this.d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(this.d.nowMs(), orgId, messageId);
       this.d.faxes.audit('receipt', orgId, job.fax_id, `receipt sent for ${messageId}`);
     })();
+    this.sink.receipted?.(orgId, messageId, job.fax_id);
   }
 
   private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string): void {

@@ -26,6 +26,8 @@ export class Poller {
   private failures = 0;
   private active: Promise<number> | null = null;
   private stopped = true;
+  /** Why the last pass could not list some org's faxes (null when it could); the CLI reports it. */
+  lastError: unknown = null;
 
   constructor(deps: PollerDeps) {
     this.d = deps;
@@ -53,6 +55,7 @@ export class Poller {
   private async pass(): Promise<number> {
     let stored = 0;
     let ok = true;
+    this.lastError = null;
     // Receipts owed from before a crash first: those faxes are no longer listed as pending
     // once the relay accepted a receipt we did not get to record.
     try { await this.d.pipeline.resumeOwedReceipts(); } catch (e) { this.d.log?.(`owed receipts: ${errorDetail(e)}`); }
@@ -71,6 +74,7 @@ export class Poller {
         }
       } catch (e) {
         ok = false;
+        this.lastError = e;
         this.d.log?.(`poll ${orgId}: ${errorDetail(e)}`);
       }
     }
