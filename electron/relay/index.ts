@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayAuth } from './auth.ts';
-import type { RelayContext } from './context.ts';
+import type { RelayContext, RelayProfile } from './context.ts';
 import { sweepOrphans } from './fs-util.ts';
 import { mintInvite } from './invites.ts';
 import { silentLog, type RelayLog } from './log.ts';
@@ -26,6 +26,8 @@ export interface StartRelayOptions {
   publicUrl?: string;
   /** Serve POST /v1/dev/invites (local relay only). Default true. */
   devInvites?: boolean;
+  /** What the relay offers (context.ts); default 'full'. */
+  profile?: RelayProfile;
   log?: RelayLog;
 }
 
@@ -60,6 +62,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     incomingDir: paths.incoming,
     publicUrl: () => options.publicUrl ?? url,
     devInvites: options.devInvites ?? true,
+    profile: options.profile ?? 'full',
   };
 
   const server: Server = createServer((req, res) => {
@@ -74,7 +77,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   });
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
-  log.info('relay listening', { url });
+  log.info('relay listening', { url, profile: ctx.profile });
   webhooks.kick(); // deliveries left over from before a restart
 
   let closing: Promise<void> | undefined;
@@ -102,3 +105,4 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 }
 
 export { createDemoOrgs, type DemoOrg } from './demo.ts';
+export { RELAY_PROFILES, type RelayProfile } from './context.ts';

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IpcEvent } from '../../shared/ipc/contract.ts';
+import type { IpcEvent, ReceivingStatus, TunnelStatus } from '../../shared/ipc/contract.ts';
+import type { UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { nobleBackend, type CryptoBackend, type Receipt } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
@@ -82,10 +83,22 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   webhook: WebhookListener | null;
   /** Apply the receive mode in settings: start/stop the poller and the webhook listener. */
   applyReceiveMode(): Promise<void>;
+  /** The public address of the webhook listener, if there is one (settings; the tunnel in time). */
+  publicUrl(): string | null;
+  tunnelStatus(): TunnelStatus;
+  /** How faxes reach this desk, and what each org's relay offers (the Receiving settings). */
+  receivingStatus(): Promise<ReceivingStatus>;
   webhookSecrets(orgId: string): Uint8Array[];
   setWebhookSecret(orgId: string, secret: string): void;
   close(): Promise<void>;
 }
+
+/** Told once per org and session when its relay has no polling and this desk has no public address. */
+export const WEBHOOK_ONLY_NOTICE: UserError = {
+  code: 'receive.webhook_only',
+  message: "This organisation's fxe relay delivers faxes only by webhook, so this computer needs a public address to receive them. "
+    + 'Set one up in Settings → Receiving: the address your IT provides (reverse proxy, Cloudflare Tunnel…) or the built-in tunnel.',
+};
 
 export function webhookSecretsRecord(orgId: string): string {
   return `org/${orgId}/webhook-secrets`;
@@ -152,6 +165,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // A crash between writing a body and committing its row leaves an orphan: remove it.
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
+  const webhookOnlyNoticed = new Set<string>();
   const s: DeskServices = {
     dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
     relayReachable: null,
@@ -169,8 +183,45 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         await rotation.tick();
       },
       onReachability: (ok) => { s.relayReachable = ok; },
+      onPollingUnavailable: (orgId) => {
+        if (webhookOnlyNoticed.has(orgId)) return;
+        webhookOnlyNoticed.add(orgId);
+        o.log(`org ${orgId}: the relay offers no polling; faxes arrive by webhook only`);
+        if (!(settings.get().receiveMode === 'webhook' && s.publicUrl())) o.emit({ type: 'receive.error', error: { ...WEBHOOK_ONLY_NOTICE, detail: `org ${orgId}` } });
+      },
       log: o.log,
     }),
+    publicUrl() {
+      const url = settings.get().webhookTunnelUrl;
+      return url ? url : null;
+    },
+    tunnelStatus() {
+      return { state: 'off', url: null, error: null, hasAuthtoken: false };
+    },
+    async receivingStatus() {
+      const publicUrl = s.publicUrl();
+      const out: ReceivingStatus = { publicUrl, listenerUrl: s.webhook?.url ?? null, tunnel: s.tunnelStatus(), orgs: [] };
+      for (const org of orgs.list()) {
+        let offers: ReceivingStatus['orgs'][number]['offers'] = null;
+        try {
+          const client = await clients.forOrg(org.orgId);
+          offers = {
+            polling: await client.hasExtension('polling'),
+            webhookRegistration: await client.hasExtension('webhook-endpoints'),
+            deliveryProof: await client.hasExtension('message-status'),
+          };
+        } catch (e) {
+          o.log(`receiving status of ${org.orgId}: ${errorDetail(e)}`);
+        }
+        out.orgs.push({
+          orgId: org.orgId, offers,
+          webhookUrl: publicUrl && s.webhook ? `${publicUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}` : null,
+          needsOperator: offers !== null && !offers.webhookRegistration,
+          hasWebhookSecret: s.webhookSecrets(org.orgId).length > 0,
+        });
+      }
+      return out;
+    },
     webhookSecrets(orgId) {
       const raw = vault.get(webhookSecretsRecord(orgId));
       if (!raw) return [];
@@ -235,6 +286,12 @@ export async function registerWebhooks(s: DeskServices, tunnelUrl: string, log: 
     const url = `${tunnelUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}`;
     try {
       const client = await s.clients.forOrg(org.orgId);
+      if (!(await client.hasExtension('webhook-endpoints'))) {
+        // The reference relay: its operator registers the URL and hands over the secret
+        // (receiving.setWebhookSecret); the Receiving settings show which URL to give them.
+        log(`webhook for ${org.orgId}: the relay cannot register webhooks; its operator must register ${url}`);
+        continue;
+      }
       const current = await client.me().then((me) => me.webhook?.url ?? null, () => null);
       if (current === url && s.webhookSecrets(org.orgId).length > 0) continue;
       const res = await client.registerWebhook(url);

@@ -233,6 +233,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'contacts.exportCsv': async () => ({ csv: (await svc()).contacts.exportCsv() }),
 
     'settings.get': async () => (await svc()).settings.get(),
+    'receiving.status': async () => (await svc()).receivingStatus(),
+    'receiving.setWebhookSecret': async ({ orgId, secret }) => {
+      const s = await svc();
+      s.orgs.get(orgId); // a clear error for an org that is not here
+      s.setWebhookSecret(orgId, secret);
+      return s.receivingStatus();
+    },
     'settings.update': async (patch) => {
       const s = await svc();
       const next = s.settings.update(patch);

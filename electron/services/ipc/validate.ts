@@ -199,6 +199,11 @@ export const validators: Validators = {
   'contacts.exportCsv': none,
 
   'settings.get': none,
+  'receiving.status': none,
+  'receiving.setWebhookSecret': (raw) => {
+    const o = obj(raw);
+    return { orgId: str(o, 'orgId', ORG_ID), secret: str(o, 'secret', { min: 16, max: 256, pattern: /^[\x21-\x7e]+$/ }) };
+  },
   'settings.update': (raw) => {
     const o = obj(raw);
     const out: Partial<Omit<Settings, 'pstn'>> = {};
