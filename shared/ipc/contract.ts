@@ -114,6 +114,8 @@ export interface IpcRequests {
   'orgs.importKeysZip': [Record<string, never>, OrgSummary | null];
   'orgs.redeemInvite': [{ relayUrl: string; token: string; orgName: string; faxNumbers: string[] }, OrgSummary | null];
   'orgs.setActive': [{ orgId: string }, null];
+  /** Name and fax numbers, for a relay that cannot tell them (the reference relay has no orgs/me). */
+  'orgs.setFacts': [{ orgId: string; name?: string; faxNumbers?: string[] }, OrgSummary];
   'orgs.remove': [{ orgId: string }, null];
   /** The backup is the keys.zip encrypted under this passphrase (scrypt + AES-256-GCM); at least 10 characters. */
   'orgs.exportBackup': [{ orgId: string; passphrase?: string }, { savedTo: string } | null];
@@ -207,7 +209,7 @@ export const IPC_EVENT_CHANNEL = 'fxe:event';
 
 export const REQUEST_CHANNELS: readonly RequestChannel[] = [
   'app.status', 'demo.start',
-  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys', 'orgs.importBackup',
+  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.setFacts', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys', 'orgs.importBackup',
   'faxes.list', 'faxes.get', 'faxes.document', 'faxes.markRead', 'faxes.archive', 'faxes.delete', 'faxes.undoDelete',
   'faxes.setTags', 'faxes.setNote', 'faxes.print', 'faxes.saveAs', 'faxes.printDeliveryConfirmation', 'faxes.resend',
   'faxes.sendViaPstn', 'faxes.forward', 'faxes.tags',

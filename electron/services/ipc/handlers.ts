@@ -66,6 +66,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return org;
     },
     'orgs.setActive': async ({ orgId }) => { (await svc()).orgs.setActive(orgId); ctx.emitStatus(); return null; },
+    'orgs.setFacts': async ({ orgId, name, faxNumbers }) => {
+      const s = await svc();
+      s.orgs.get(orgId);
+      const org = s.orgs.updateFacts(orgId, { ...(name === undefined ? {} : { name }), ...(faxNumbers === undefined ? {} : { faxNumbers }) });
+      ctx.emitStatus();
+      return org;
+    },
     'orgs.remove': async ({ orgId }) => {
       const s = await svc();
       s.orgs.remove(orgId);

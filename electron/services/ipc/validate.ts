@@ -124,6 +124,14 @@ export const validators: Validators = {
     };
   },
   'orgs.setActive': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.setFacts': (raw) => {
+    const o = obj(raw);
+    return {
+      orgId: str(o, 'orgId', ORG_ID),
+      ...(o['name'] === undefined ? {} : { name: str(o, 'name', { min: 1, max: 200 }).trim() }),
+      ...(o['faxNumbers'] === undefined ? {} : { faxNumbers: list(o, 'faxNumbers', 20, (_v, i) => e164({ n: (o['faxNumbers'] as unknown[])[i] }, 'n')) }),
+    };
+  },
   'orgs.remove': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
   'orgs.exportBackup': (raw) => {
     const o = obj(raw);
