@@ -49,7 +49,7 @@ export default defineConfig({
         },
       },
       // Native modules and Electron itself stay outside the bundle.
-      rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3'] },
+      rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3', 'sodium-native'] },
     },
   },
   preload: {

@@ -12,18 +12,20 @@ import { nobleBackend, type CryptoBackend, type Receipt } from '../../shared/pro
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './inbox/blob-store.ts';
 import { ContactRepository } from './inbox/contacts.ts';
-import { openDatabase, type Db } from './inbox/database.ts';
+import { kvGet, kvSet, openDatabase, type Db } from './inbox/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
-import { KeyPins } from './outbox/key-pins.ts';
+import { TrustStore } from './trust/index.ts';
+import { WebhookSecretStore, webhookSecretsRecord } from './receiver/webhook-secrets.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
 import type { ReceiveSink } from './receiver/receive-sink.ts';
+import { ngrokDriver, Tunnel, type TunnelDriver } from './receiver/tunnel.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -40,6 +42,8 @@ export interface ServiceOptions {
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
+  /** The relay became reachable or unreachable: the window's Offline badge follows it. */
+  onReachabilityChanged?: () => void;
   backend?: CryptoBackend;
   crashAt?: (point: CrashPoint) => boolean;
   log: (line: string) => void;
@@ -54,6 +58,8 @@ export interface ServiceOptions {
   keyRotationGraceMs?: number;
   /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
   receiveSink?: ReceiveSink;
+  /** The built-in tunnel's library (default: the ngrok agent). */
+  tunnelDriver?: TunnelDriver;
 }
 
 /**
@@ -86,6 +92,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** The public address of the webhook listener, if there is one (settings; the tunnel in time). */
   publicUrl(): string | null;
   tunnelStatus(): TunnelStatus;
+  /** Turn the built-in tunnel on or off (it then runs whenever the desk receives by webhook); save or forget its authtoken. */
+  configureTunnel(c: { enabled: boolean; authtoken?: string | null }): Promise<void>;
   /** How faxes reach this desk, and what each org's relay offers (the Receiving settings). */
   receivingStatus(): Promise<ReceivingStatus>;
   webhookSecrets(orgId: string): Uint8Array[];
@@ -100,9 +108,10 @@ export const WEBHOOK_ONLY_NOTICE: UserError = {
     + 'Set one up in Settings → Receiving: the address your IT provides (reverse proxy, Cloudflare Tunnel…) or the built-in tunnel.',
 };
 
-export function webhookSecretsRecord(orgId: string): string {
-  return `org/${orgId}/webhook-secrets`;
-}
+export { webhookSecretsRecord };
+
+/** Whether the built-in tunnel should run (with webhook receiving). Not a secret: in the database. */
+const TUNNEL_ENABLED_KEY = 'tunnel.enabled';
 
 export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // The vault first: without a keychain nothing else is opened or written.
@@ -111,7 +120,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new KeyPins(db, o.nowMs);
+  const pins = new TrustStore(db, o.nowMs);
+  const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
@@ -166,6 +176,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
   const webhookOnlyNoticed = new Set<string>();
+  const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
+  const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
     dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
     relayReachable: null,
@@ -182,7 +194,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         await outbox.checkDeliveries();
         await rotation.tick();
       },
-      onReachability: (ok) => { s.relayReachable = ok; },
+      onReachability: (ok) => {
+        const was = s.relayReachable;
+        s.relayReachable = ok;
+        if (was === ok) return;
+        o.onReachabilityChanged?.();
+        // Back after an outage: what the outbox queued meanwhile goes out now.
+        if (ok && was === false) void outbox.resumeAfterOutage();
+      },
       onPollingUnavailable: (orgId) => {
         if (webhookOnlyNoticed.has(orgId)) return;
         webhookOnlyNoticed.add(orgId);
@@ -192,11 +211,18 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       log: o.log,
     }),
     publicUrl() {
-      const url = settings.get().webhookTunnelUrl;
+      // The built-in tunnel's while it runs; else the address the office's IT provides.
+      const url = tunnel.status().url ?? settings.get().webhookTunnelUrl;
       return url ? url : null;
     },
     tunnelStatus() {
-      return { state: 'off', url: null, error: null, hasAuthtoken: false };
+      return tunnel.status();
+    },
+    async configureTunnel(c) {
+      if (c.authtoken !== undefined) tunnel.setAuthtoken(c.authtoken);
+      kvSet(db, TUNNEL_ENABLED_KEY, c.enabled ? 'true' : 'false');
+      if (!c.enabled || c.authtoken !== undefined) await tunnel.stop();
+      await s.applyReceiveMode();
     },
     async receivingStatus() {
       const publicUrl = s.publicUrl();
@@ -222,19 +248,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       }
       return out;
     },
-    webhookSecrets(orgId) {
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      if (!raw) return [];
-      const list = JSON.parse(new TextDecoder().decode(raw)) as string[];
-      return list.map((x) => new TextEncoder().encode(x));
-    },
-    setWebhookSecret(orgId, secret) {
-      // Keep the previous secret too: deliveries during a rotation overlap carry either.
-      const raw = vault.get(webhookSecretsRecord(orgId));
-      const prev = raw ? (JSON.parse(new TextDecoder().decode(raw)) as string[]) : [];
-      const next = [secret, ...prev.filter((x) => x !== secret)].slice(0, 2);
-      vault.put(webhookSecretsRecord(orgId), new TextEncoder().encode(JSON.stringify(next)));
-    },
+    webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),
+    setWebhookSecret: (orgId, secret) => webhookSecrets.set(orgId, secret),
     async applyReceiveMode() {
       const st = settings.get();
       if (st.receiveMode === 'webhook') {
@@ -246,10 +261,17 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
-        if (st.webhookTunnelUrl) await registerWebhooks(s, st.webhookTunnelUrl, o.log);
-      } else if (s.webhook) {
-        await s.webhook.close();
-        s.webhook = null;
+        // The built-in tunnel runs with webhook receiving; a failure is in its status, not thrown.
+        if (tunnelWanted()) await tunnel.start(s.webhook.port);
+        else await tunnel.stop();
+        const publicUrl = s.publicUrl();
+        if (publicUrl) await registerWebhooks(s, publicUrl, o.log);
+      } else {
+        await tunnel.stop();
+        if (s.webhook) {
+          await s.webhook.close();
+          s.webhook = null;
+        }
       }
       // Polling always runs: the receive mode in webhook mode, a slow safety net otherwise.
       await s.poller.stop();
@@ -261,6 +283,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       await retention.stop();
       await outbox.stop();
       await pstn.stop();
+      await tunnel.stop();
       if (s.webhook) await s.webhook.close();
       orgs.close();
       db.close();

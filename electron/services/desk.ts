@@ -121,7 +121,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     opening ??= (async () => {
       try {
         const s = await openServices({
-          dataDir: deps.dataDir, keychain: deps.keychain, fetch: deps.fetch, nowMs, emit, log,
+          dataDir: deps.dataDir, keychain: deps.keychain, fetch: deps.fetch, nowMs, emit, log, onReachabilityChanged: () => emitStatus(),
           ...(deps.notify ? { notify: deps.notify } : {}),
           ...(backend ? { backend } : {}),
           ...(deps.testing?.crashAt ? { crashAt: deps.testing.crashAt } : {}),

@@ -8,7 +8,7 @@ import type { CryptoBackend } from '../../shared/protocol/index.ts';
 import type { BlobStore } from './inbox/blob-store.ts';
 import type { Db } from './inbox/database.ts';
 import type { FaxRepository } from './inbox/faxes.ts';
-import type { KeyPins } from './outbox/key-pins.ts';
+import type { TrustStore } from './trust/index.ts';
 import type { RelayClientPool } from './relay-client/client-pool.ts';
 import type { OrgRegistry } from './vault/org-registry.ts';
 
@@ -17,7 +17,8 @@ export interface FaxLaneDeps {
   faxes: FaxRepository;
   blobs: BlobStore;
   orgs: OrgRegistry;
-  pins: KeyPins;
+  /** The pins: every key and number check of send, receive and receipts. */
+  pins: TrustStore;
   clients: RelayClientPool;
   backend: CryptoBackend;
   nowMs: () => number;

@@ -11,6 +11,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pstn: { provider: null, configured: false, fromNumber: '', baseUrl: '' },
   retention: { enabled: false, days: 365, action: 'archive' },
   theme: 'system',
+  defaultCountry: '',
 };
 
 export class SettingsStore {

@@ -76,6 +76,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [banner, setBanner] = useState<UserError | null>(null);
   const [progress, setProgress] = useState<Record<string, number | null>>({});
+  const [removed, setRemoved] = useState<{ id: string; seq: number } | null>(null);
+  const removedSeq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
   const dragDepth = useRef(0);
   const toastSeq = useRef(0);
@@ -84,9 +86,9 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   // In the demo, the other demo org is who to fax first.
   const demoPeer = activeOrg.isDemo ? status.orgs.find((o) => o.isDemo && o.orgId !== activeOrg.orgId && o.faxNumbers.length > 0) ?? null : null;
 
-  const notify = useCallback((text: string, action?: Toast['action']) => {
+  const notify = useCallback((text: string, action?: Toast['action'], faxId?: string) => {
     toastSeq.current += 1;
-    const toast: Toast = { id: toastSeq.current, text, action, timeoutMs: action ? 10_000 : 5000 };
+    const toast: Toast = { id: toastSeq.current, text, action, timeoutMs: action ? 10_000 : 5000, ...(faxId ? { faxId } : {}) };
     setToasts((t) => [...t.slice(-3), toast]);
   }, []);
   const dismissToast = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);
@@ -97,11 +99,22 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   }, [query]);
 
   useEffect(() => {
-    call('faxes.tags', {}).then(setTags, () => setTags([]));
+    call('faxes.tags', {}).then(
+      (list) => {
+        setTags(list);
+        // The tag being shown lost its last fax: show the whole folder rather than an empty list.
+        setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t));
+      },
+      () => setTags([]),
+    );
   }, [refreshKey]);
 
   // Main's events: refresh lists, follow send progress, show receive failures.
   const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
+  const parkedNotified = useRef(new Set<string>());
+  const notifyRef = useRef(notify);
+  notifyRef.current = notify;
+  const openFolderRef = useRef<(f: Folder) => void>(() => undefined);
   const statusStale = useRef(onStatusStale);
   statusStale.current = onStatusStale;
   useEffect(
@@ -116,6 +129,12 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           case 'outbox.changed':
             setProgress((p) => ({ ...p, [event.id]: event.progress }));
             setRefreshKey((k) => k + 1);
+            // A fax queued while the relay was away may turn out, later, not to be on fxe:
+            // say so once, wherever the receptionist is in the window.
+            if (event.state === 'needs-pstn' && event.error?.code === 'relay.not_on_fxe' && !parkedNotified.current.has(event.id)) {
+              parkedNotified.current.add(event.id);
+              notifyRef.current('A fax is waiting in the Outbox: its number is not on the fxe network.', { label: 'Open Outbox', run: () => openFolderRef.current('outbox') });
+            }
             break;
           case 'receive.error':
             setBanner(event.error);
@@ -136,6 +155,8 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     setSelected(null);
   };
 
+  openFolderRef.current = openFolder;
+
   const archive = async (fax: FaxDetail | FaxSummary) => {
     try {
       const archived = fax.folder !== 'archive';
@@ -145,7 +166,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       notify(archived ? 'Fax archived.' : 'Fax moved back.', {
         label: 'Undo',
         run: () => void call('faxes.archive', { ids: [fax.id], archived: !archived }).then(() => setRefreshKey((k) => k + 1)),
-      });
+      }, fax.id);
     } catch (err) {
       setBanner(toUserError(err));
     }
@@ -154,7 +175,12 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   const remove = async (fax: FaxDetail | FaxSummary) => {
     try {
       const { undoToken } = await call('faxes.delete', { ids: [fax.id] });
+      // An "archived: Undo" for this fax would now act on a fax that is gone.
+      setToasts((t) => t.filter((x) => x.faxId !== fax.id));
       setSelected(null);
+      // The list moves on to the next fax (or the one before the last), as in a mail client.
+      removedSeq.current += 1;
+      setRemoved({ id: fax.id, seq: removedSeq.current });
       setRefreshKey((k) => k + 1);
       notify('Fax deleted.', {
         label: 'Undo',
@@ -256,7 +282,21 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     dragDepth.current = 0;
     setDragging(false);
     const files = [...e.dataTransfer.files];
-    const pdf = files.find(isPdfFile);
+    const pdfs = files.filter(isPdfFile);
+    const pdf = pdfs[0];
+    if (pdfs.length > 1) {
+      // Never keep one and silently drop the others.
+      setBanner({
+        code: 'send_several_files',
+        message: `You dropped ${pdfs.length} PDFs. A fax carries one document: drop them one at a time, or combine them into one PDF first.`,
+        detail: pdfs.map((f) => f.name).join(', '),
+      });
+      return;
+    }
+    if (pdf?.size === 0) {
+      setBanner({ code: 'send_empty_file', message: `${pdf.name} is empty (0 bytes). Save or print the document as PDF again, then drop it here.` });
+      return;
+    }
     if (!pdf) {
       if (files.length) setBanner({ code: 'send_not_pdf', message: 'Only PDF files can be faxed. Save the document as PDF first, then drop it here.', detail: files.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', ') });
       return;
@@ -360,7 +400,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         {status.keychainError && <ErrorNotice error={status.keychainError} />}
         {folder && (
           <div className="split">
-            <FaxList folder={folder} orgId={activeOrg.orgId} query={debouncedQuery} tag={tag} selectedId={selected?.id ?? null} onSelect={setSelected} refreshKey={refreshKey} />
+            <FaxList folder={folder} orgId={activeOrg.orgId} query={debouncedQuery} tag={tag} selectedId={selected?.id ?? null} onSelect={setSelected} refreshKey={refreshKey} removed={removed} />
             {selected ? (
               <FaxDetailPane
                 key={selected.id}
@@ -413,6 +453,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           initialFile={compose.file}
           initialTo={compose.to}
           forward={compose.forward}
+          knownNumbers={status.orgs.flatMap((o) => o.faxNumbers)}
           onClose={() => (setCompose(null), setRefreshKey((k) => k + 1))}
           onOpenSettings={() => (setCompose(null), setView({ kind: 'settings' }))}
         />

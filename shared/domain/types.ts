@@ -102,6 +102,11 @@ export interface Settings {
   pstn: { provider: PstnProviderName | null; configured: boolean; fromNumber: string; baseUrl: string };
   retention: { enabled: boolean; days: number; action: 'archive' | 'delete' };
   theme: 'system' | 'light' | 'dark';
+  /**
+   * The country assumed for numbers typed without + and a country code (ISO 3166 code such
+   * as "US"); '' = the country of the office's own fax number.
+   */
+  defaultCountry: string;
 }
 
 /**

@@ -86,6 +86,8 @@ export interface KeyChangeWarning {
   recipientOrgId: string;
   previousFingerprint: string;
   newFingerprint: string;
+  /** Present when the number used to belong to this other org: the relay moved it. */
+  previousOrgId?: string;
 }
 
 export interface CoverPage {
@@ -161,6 +163,11 @@ export interface IpcRequests {
   'receiving.status': [Record<string, never>, ReceivingStatus];
   /** The secret the relay's operator gave for this org's webhook (stored in the vault, never read back). */
   'receiving.setWebhookSecret': [{ orgId: string; secret: string }, ReceivingStatus];
+  /**
+   * The built-in tunnel (ngrok): on or off (it runs while the desk receives by webhook), and its
+   * authtoken (kept in the vault, never read back; null forgets it, absent keeps it).
+   */
+  'receiving.configureTunnel': [{ enabled: boolean; authtoken?: string | null }, ReceivingStatus];
   'settings.update': [Partial<Omit<Settings, 'pstn'>>, Settings];
   /** Credentials go straight into the vault; they are never read back to the renderer. */
   'settings.configurePstn': [
@@ -216,7 +223,7 @@ export const REQUEST_CHANNELS: readonly RequestChannel[] = [
   'send.check', 'send.acceptKeyChange', 'send.submit',
   'contacts.list', 'contacts.save', 'contacts.delete', 'contacts.importCsv', 'contacts.exportCsv',
   'settings.get', 'settings.update', 'settings.configurePstn',
-  'receiving.status', 'receiving.setWebhookSecret',
+  'receiving.status', 'receiving.setWebhookSecret', 'receiving.configureTunnel',
 ] as const;
 
 export function isRequestChannel(value: unknown): value is RequestChannel {

@@ -118,7 +118,7 @@ export interface SealParams {
 
 /**
  * Encrypts the body for one CEK / nonce / AAD and reports what the envelope needs. Lets the
- * outbox stream a file to a file (electron/services/crypto/file-seal.ts) while the envelope
+ * outbox stream a file to a file (electron/services/crypto/stream-seal.ts) while the envelope
  * rules stay here.
  */
 export type BodySealer = (cek: Uint8Array, nonce24: Uint8Array, aad: Uint8Array) => Promise<{ sha256: Uint8Array; size: number }>;

@@ -182,6 +182,10 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     const confirmation = pdfText(clinic.desk.printed[0]!.pdf, 1);
     expect(confirmation).toContain(faxId);
     expect(confirmation).toContain(env.orgs[1]!.orgId);
+    // Written for a person: numbers as they are dialled, times in local time with the zone, no raw UTC stamps.
+    expect(confirmation).toContain('+1 555 222 0002');
+    expect(confirmation).toContain('Delivered');
+    expect(confirmation).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
   });
 
   it('forwards a received fax to another number', async () => {

@@ -1,33 +1,32 @@
-// The native backend (node:crypto + hash worker) and the streaming file seal/open: same bytes
-// as noble, same errors, files in a real temp dir.
+// The native backend (node:crypto + hash worker): same bytes as noble, same errors.
+// (The streaming file seal/open: stream-cipher.test.ts.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ProtocolError, nobleBackend, openEnvelope } from '../../shared/protocol/index.ts';
+import { nobleBackend } from '../../shared/protocol/index.ts';
 import { createNodeBackend, nativeChachaAvailable } from '../../electron/services/crypto/node-backend.ts';
-import { openFileToFile, sealFileToFile } from '../../electron/services/crypto/file-seal.ts';
-import { alicePub, orgKeys, recipientOf, vectors } from './fixtures.ts';
 
-const dirs: string[] = [];
 const node = createNodeBackend({ overlapThresholdBytes: 1 << 20, chunkBytes: 256 * 1024 });
 afterAll(async () => {
   await node.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'fxe-protocol-'));
-  dirs.push(d);
-  return d;
-}
 
 describe('node backend', () => {
   it('reports what is native in this runtime', () => {
     expect(node.native.sha256).toBe(true);
     expect(node.native.chacha20poly1305).toBe(nativeChachaAvailable());
     expect(createNodeBackend({ disableNativeChacha: true }).native.chacha20poly1305).toBe(false);
+  });
+
+  it('can be shaped like Electron\'s BoringSSL (no chacha20-poly1305 cipher, no ML-KEM) and still seals what noble opens', async () => {
+    const shaped = createNodeBackend({ boringSslShaped: true });
+    expect(shaped.native.chacha20poly1305).toBe(false);
+    expect(shaped.native.asymmetric).not.toContain('mlkem768Encapsulate');
+    expect(shaped.mlkem768Decapsulate).toBeUndefined();
+    expect(shaped.native.asymmetric).toContain('ed25519Sign');
+    const key = new Uint8Array(randomBytes(32));
+    const sealed = await shaped.sealAndHash!(key, new Uint8Array(24), new Uint8Array(1000), new Uint8Array(3));
+    expect(nobleBackend.chachaOpen(key, new Uint8Array(12), sealed.ciphertext.subarray(24), new Uint8Array(3))).toEqual(new Uint8Array(1000));
+    await shaped.close();
   });
 
   it('produces the same wire bytes and hash as noble, overlapped, for sizes around the chunk edges', async () => {
@@ -66,55 +65,5 @@ describe('node backend', () => {
       expect(r.sha256).toEqual(nobleBackend.sha256(r.ciphertext));
       expect(r.ciphertext.length).toBe(inputs[i]!.length + 40);
     });
-  });
-});
-
-describe('streaming file seal / open', () => {
-  const sealParams = async () => {
-    const alice = await orgKeys('alice');
-    return {
-      senderOrgId: 'org_alice', senderBundleId: 'kb_alice_1', senderBundleSeed: alice.bundleSeed, recipientOrgId: 'org_bob',
-      recipientBundles: [vectors.orgs.bob.public_bundle, vectors.orgs.bob_rotated.public_bundle], fromNumber: '+15551110001', fromName: null,
-      toNumber: '+15552220002', metadata: { filename: 'big.pdf' }, createdAt: 1_767_225_600,
-    };
-  };
-
-  // Up to 8 MiB files are sealed in memory (one read, one write); above, streamed in chunks.
-  it.each([['in memory', (5 << 20) + 123], ['streamed', (9 << 20) + 123]])('seals a file to a file (%s) that the in-memory open and the file open both accept', async (_how, size) => {
-    const dir = await tempDir();
-    const plaintext = new Uint8Array(randomBytes(size));
-    await writeFile(join(dir, 'in.pdf'), plaintext);
-    const { envelope } = await sealFileToFile({ ...(await sealParams()), inputPath: join(dir, 'in.pdf'), outputPath: join(dir, 'ct.bin') });
-    const ciphertext = new Uint8Array(await readFile(join(dir, 'ct.bin')));
-    expect(envelope.size).toBe(ciphertext.length);
-    expect(existsSync(join(dir, 'ct.bin.part'))).toBe(false);
-    const mem = await openEnvelope({ envelope, ciphertext, senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob_rotated')) });
-    expect(Buffer.from(mem.plaintext).equals(Buffer.from(plaintext))).toBe(true);
-    await openFileToFile({ envelope, inputPath: join(dir, 'ct.bin'), outputPath: join(dir, 'out.pdf'), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob')) });
-    expect((await readFile(join(dir, 'out.pdf'))).equals(Buffer.from(plaintext))).toBe(true);
-  });
-
-  it.each([['in memory', 2 << 20], ['streamed', 9 << 20]])('leaves no plaintext behind when the ciphertext file was tampered with (%s)', async (_how, size) => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'in.pdf'), randomBytes(size));
-    const { envelope } = await sealFileToFile({ ...(await sealParams()), inputPath: join(dir, 'in.pdf'), outputPath: join(dir, 'ct.bin') });
-    const ct = await readFile(join(dir, 'ct.bin'));
-    ct[1 << 20] = ct[1 << 20]! ^ 1;
-    await writeFile(join(dir, 'bad.bin'), ct);
-    const attempt = openFileToFile({ envelope, inputPath: join(dir, 'bad.bin'), outputPath: join(dir, 'out.pdf'), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob')) });
-    await expect(attempt).rejects.toBeInstanceOf(ProtocolError);
-    await expect(attempt).rejects.toMatchObject({ code: 'hash_mismatch' });
-    expect(existsSync(join(dir, 'out.pdf'))).toBe(false);
-    expect(existsSync(join(dir, 'out.pdf.part'))).toBe(false);
-  });
-
-  it('reports no_key_for_bundle for another org’s keys, and writes nothing', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'in.pdf'), randomBytes(1000));
-    const { envelope } = await sealFileToFile({ ...(await sealParams()), inputPath: join(dir, 'in.pdf'), outputPath: join(dir, 'ct.bin') });
-    await expect(
-      openFileToFile({ envelope, inputPath: join(dir, 'ct.bin'), outputPath: join(dir, 'out.pdf'), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('alice')) }),
-    ).rejects.toMatchObject({ code: 'no_key_for_bundle' });
-    expect(existsSync(join(dir, 'out.pdf'))).toBe(false);
   });
 });

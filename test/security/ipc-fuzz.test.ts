@@ -47,7 +47,7 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'settings.get': {}, 'settings.update': { theme: 'dark' },
     'settings.configurePstn': { provider: null, fromNumber: '', credentials: {} },
     'orgs.setFacts': { orgId: 'org_x', faxNumbers: ['+15551110001'] },
-    'receiving.status': {}, 'receiving.setWebhookSecret': { orgId: 'org_x', secret: 'whsec_0123456789abcdef' },
+    'receiving.status': {}, 'receiving.configureTunnel': { enabled: false }, 'receiving.setWebhookSecret': { orgId: 'org_x', secret: 'whsec_0123456789abcdef' },
   };
 }
 

@@ -21,12 +21,16 @@ async function withState<T>(keysPath: string, stateDir: string | null, use: (pin
   }
 }
 
+/** Makes the state folder's pin name another key for `orgId`, as if the peer's keys had changed. */
 async function tamperPin(keysPath: string, stateDir: string | null, orgId: string): Promise<string> {
-  return withState(keysPath, stateDir, (pins) => {
-    const real = pins.pinned(orgId)!;
-    pins.set(orgId, 'ab'.repeat(32));
+  const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
+  try {
+    const real = c.s.pins.pinned(orgId)!;
+    c.s.db.prepare("UPDATE key_pins SET fingerprint = ?, bundle_fingerprints = '[]' WHERE peer_org_id = ?").run('ab'.repeat(32), orgId);
     return real;
-  });
+  } finally {
+    await c.close();
+  }
 }
 
 describe('fxe-desk CLI key pinning', () => {

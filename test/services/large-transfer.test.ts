@@ -1,88 +1,14 @@
-// The big-fax path: streaming ChaCha20-Poly1305 (native and noble give the same bytes), FXE1
-// signing by body hash, the raw-download extension and the seed's JSON fetch as fallback,
+// The big-fax path (the cipher itself: test/protocol/stream-cipher.test.ts): FXE1 signing by
+// body hash, the raw-download extension and the seed's JSON fetch as fallback,
 // and that neither the spool nor the download area keeps anything behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStreamOpener, createStreamSealer, nativeStreamingChachaAvailable } from '../../electron/services/crypto/stream-cipher.ts';
 import { hexEncode, signRequest } from '../../shared/protocol/index.ts';
 import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
 import { createHash } from 'node:crypto';
-
-function oneShot(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, aad: Uint8Array): Uint8Array {
-  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-  c.setAAD(aad, { plaintextLength: data.length });
-  return Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
-}
-
-/** Cuts `data` into irregular pieces (not multiples of 64) to exercise block carry-over. */
-function pieces(data: Uint8Array, sizes: number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (let i = 0; at < data.length; i++) {
-    const n = sizes[i % sizes.length]!;
-    out.push(data.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
-
-function sealWith(forceNoble: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, parts: Uint8Array[]): Uint8Array {
-  const s = createStreamSealer(key, nonce, aad, { forceNoble });
-  const chunks = parts.map((p) => Uint8Array.from(s.update(p)));
-  const { rest, tag } = s.final();
-  return Buffer.concat([...chunks, rest, tag]);
-}
-
-describe('streaming ChaCha20-Poly1305', () => {
-  const key = randomBytes(32);
-  const nonce = randomBytes(12);
-  const aad = randomBytes(45);
-
-  it('the runtime under test has the native cipher (so both paths below are really compared)', () => {
-    expect(nativeStreamingChachaAvailable()).toBe(true);
-  });
-
-  for (const size of [0, 1, 63, 64, 65, 1000, 1024 * 1024 + 7]) {
-    it(`noble and native streams equal the one-shot AEAD for ${size} bytes`, () => {
-      const data = randomBytes(size);
-      const expected = oneShot(key, nonce, data, aad);
-      for (const forceNoble of [false, true]) {
-        expect(Buffer.from(sealWith(forceNoble, key, nonce, aad, pieces(data, [7, 100, 64, 4096, 33]))).equals(Buffer.from(expected))).toBe(true);
-        const o = createStreamOpener(key, nonce, aad, { forceNoble });
-        const body = expected.subarray(0, expected.length - 16);
-        const plain = pieces(body, [129, 5, 640]).map((p) => Uint8Array.from(o.update(p)));
-        const fin = o.final(expected.subarray(expected.length - 16));
-        expect(fin.ok).toBe(true);
-        expect(Buffer.concat([...plain, fin.rest]).equals(Buffer.from(data))).toBe(true);
-      }
-    });
-  }
-
-  it('both openers refuse a flipped ciphertext byte, a flipped tag and other AAD', () => {
-    const data = randomBytes(5000);
-    const sealed = oneShot(key, nonce, data, aad);
-    for (const forceNoble of [false, true]) {
-      const bad = Uint8Array.from(sealed);
-      bad[1234] = bad[1234]! ^ 1;
-      const o1 = createStreamOpener(key, nonce, aad, { forceNoble });
-      o1.update(bad.subarray(0, bad.length - 16));
-      expect(o1.final(bad.subarray(bad.length - 16)).ok).toBe(false);
-
-      const o2 = createStreamOpener(key, nonce, aad, { forceNoble });
-      o2.update(sealed.subarray(0, sealed.length - 16));
-      const tag = Uint8Array.from(sealed.subarray(sealed.length - 16));
-      tag[0] = tag[0]! ^ 0x80;
-      expect(o2.final(tag).ok).toBe(false);
-
-      const o3 = createStreamOpener(key, nonce, randomBytes(45), { forceNoble });
-      o3.update(sealed.subarray(0, sealed.length - 16));
-      expect(o3.final(sealed.subarray(sealed.length - 16)).ok).toBe(false);
-    }
-  });
-});
 
 describe('FXE1 signing by body hash', () => {
   it('gives the very header signRequest gives for the same body, clock and nonce', () => {

@@ -30,6 +30,10 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   },
   2: (db) => {
     db.prepare("INSERT INTO pstn_jobs (fax_id, org_id, provider) VALUES ('fax-2', 'org-a', 'telnyx')").run();
+    db.prepare("INSERT INTO key_pins (peer_org_id, fingerprint, bundle_fingerprints, first_seen_at, updated_at) VALUES ('org-b', 'ab', '[]', 1, 1)").run();
+  },
+  3: (db) => {
+    db.prepare("INSERT INTO number_pins (fax_number, peer_org_id, first_seen_at, updated_at) VALUES ('+15552220002', 'org-b', 1, 1)").run();
   },
 };
 
@@ -41,7 +45,11 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
     expect(db.prepare("SELECT name FROM contacts WHERE id = 'c-1'").get()).toEqual({ name: 'Dr. Ada' });
     expect(db.prepare("SELECT value FROM kv WHERE key = 'settings'").get()).toEqual({ value: '{"theme":"dark"}' });
   }
-  if (upTo >= 2) expect(db.prepare("SELECT provider FROM pstn_jobs WHERE fax_id = 'fax-2'").get()).toEqual({ provider: 'telnyx' });
+  if (upTo >= 2) {
+    expect(db.prepare("SELECT provider FROM pstn_jobs WHERE fax_id = 'fax-2'").get()).toEqual({ provider: 'telnyx' });
+    expect(db.prepare("SELECT fingerprint FROM key_pins WHERE peer_org_id = 'org-b'").get()).toEqual({ fingerprint: 'ab' });
+  }
+  if (upTo >= 3) expect(db.prepare("SELECT peer_org_id FROM number_pins WHERE fax_number = '+15552220002'").get()).toEqual({ peer_org_id: 'org-b' });
 }
 
 describe('schema migrations', () => {

@@ -1,6 +1,5 @@
 /**
- * The file plumbing shared by the two disk-to-disk body paths (file-seal.ts for the hash-worker
- * path, stream-seal.ts for the chunk-source / chunk-sink path): positional reads that do not
+ * The file plumbing of the streaming body path (stream-seal.ts): positional reads that do not
  * stop short, a chunked SHA-256 of a whole file, and reading the wire frame's two ends
  * (nonce24 in front, tag16 behind) before the body in between is streamed.
  */

@@ -35,7 +35,16 @@ export interface NodeBackendOptions {
   disableNativeChacha?: boolean;
   /** For tests: use noble's Ed25519 / X25519 / ML-KEM even where node:crypto has them. */
   disableNativeAsymmetric?: boolean;
+  /**
+   * Behave as under Electron's BoringSSL: no 'chacha20-poly1305' cipher and no ML-KEM in
+   * node:crypto (the benchmarks' second crypto mode). Default: the environment variable
+   * FXE_CRYPTO_AS_BORINGSSL=1, so a whole process (a CLI run) can be measured that way.
+   */
+  boringSslShaped?: boolean;
 }
+
+/** What node:crypto lacks under BoringSSL besides the streamable ChaCha20-Poly1305 cipher. */
+const ABSENT_UNDER_BORINGSSL = new Set(['mlkem768Encapsulate', 'mlkem768Decapsulate']);
 
 export interface NodeCryptoBackend extends CryptoBackend {
   /** Which primitives are native in this runtime. */
@@ -112,7 +121,8 @@ function nativeChachaOpen(key: Uint8Array, nonce12: Uint8Array, sealed: Uint8Arr
 }
 
 export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoBackend {
-  const chachaNative = !options.disableNativeChacha && nativeChachaAvailable();
+  const boringSslShaped = options.boringSslShaped ?? process.env['FXE_CRYPTO_AS_BORINGSSL'] === '1';
+  const chachaNative = !options.disableNativeChacha && !boringSslShaped && nativeChachaAvailable();
   const threshold = options.overlapThresholdBytes ?? DEFAULT_OVERLAP_THRESHOLD;
   const chunk = options.chunkBytes ?? MAX_CHUNK;
   /**
@@ -189,7 +199,8 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
     return { plaintext, sha256 };
   }
 
-  const asymmetric = options.disableNativeAsymmetric ? {} : nativeAsymmetric();
+  const asymmetric: Partial<CryptoBackend> = options.disableNativeAsymmetric ? {} : { ...nativeAsymmetric() };
+  if (boringSslShaped) for (const name of ABSENT_UNDER_BORINGSSL) delete asymmetric[name as keyof CryptoBackend];
   const backend: NodeCryptoBackend = {
     ...asymmetric,
     name: chachaNative ? 'node' : 'node-sha+noble-chacha',

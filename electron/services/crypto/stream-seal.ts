@@ -1,38 +1,36 @@
 /**
  * Seal from any chunk source into a ciphertext file, and open a ciphertext file into any
- * chunk sink: the big-fax path. The outbox seals straight out of the encrypted blob store
- * (so the PDF never lands on disk in plaintext), the receiver decrypts straight into a new
- * encrypted blob. Memory stays O(chunk) for any size, with either cipher implementation
- * (stream-cipher.ts). The envelope rules stay in shared/protocol (sealEnvelopeWith /
- * openEnvelopeWith); this module only moves bytes.
+ * chunk sink: the one body path of the app (the outbox seals straight out of the encrypted
+ * blob store, so the PDF never lands on disk in plaintext; the receiver decrypts straight into
+ * a new encrypted blob). The envelope rules stay in shared/protocol (sealEnvelopeWith /
+ * openEnvelopeWith); this module only moves bytes, fast and in bounded memory:
  *
- * The ciphertext is hashed on this thread, chunk by chunk, with node:crypto (~1.1 GB/s here,
- * +90 ms per 100 MiB). Handing chunks to the hash worker (hash-worker.ts) would overlap that,
- * but every transferred chunk then waits for the worker's own garbage collector: measured,
- * it added ~260 MiB to the peak of a 100 MiB receive. Memory is the point of this module.
+ * - ChaCha20-Poly1305 through libsodium (stream-cipher.ts; noble where it cannot load),
+ *   encrypting in place in 1 MiB slots of a shared ring;
+ * - SHA-256 of the ciphertext on a second core, reading the same slots (ring-hasher.ts);
+ * - file writes (seal) and reads (open) in flight on libuv's threads meanwhile.
+ *
+ * Memory is the ring (4 MiB) plus one 1 MiB plaintext buffer on open, for any size.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   BODY_NONCE_LENGTH, BODY_NONCE_USED, BODY_TAG_LENGTH, MAX_CIPHERTEXT_BYTES, MAX_PLAINTEXT_BYTES, ProtocolError, openEnvelopeWith, sealEnvelopeWith,
 } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend, Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
-import { FILE_CHUNK_BYTES as CHUNK, readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
-import { createStreamOpener, createStreamSealer, type StreamCipherOptions } from './stream-cipher.ts';
+import { readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
+import { RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
+import { createStreamOpener, createStreamSealer, type StreamCipherOptions, type StreamOpener } from './stream-cipher.ts';
 
-interface Sha256Job {
-  push(chunk: Uint8Array): void;
-  end(): Uint8Array;
-}
-
-function sha256Job(): Sha256Job {
-  const h = createHash('sha256');
-  return {
-    push: (chunk) => { h.update(chunk); },
-    end: () => { const d = h.digest(); return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); },
-  };
+/** Writes all of `bytes` at `position` (a single write may take less). */
+async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 export interface StreamSealParams extends Omit<SealParams, 'plaintext' | 'backend'> {
@@ -40,7 +38,7 @@ export interface StreamSealParams extends Omit<SealParams, 'plaintext' | 'backen
   source: AsyncIterable<Uint8Array>;
   /** Exact plaintext length: checked against what the source yields. */
   plaintextSize: number;
-  /** Receives the wire ciphertext (nonce24 ‖ ct ‖ tag), fsynced, via `<outputPath>.part`. */
+  /** Receives the wire ciphertext (nonce24 ‖ ct ‖ tag), fsynced, via `<outputPath>.<random>.part`. */
   outputPath: string;
   backend?: CryptoBackend;
   cipher?: StreamCipherOptions;
@@ -56,32 +54,54 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
       ...p,
       sealBody: async (cek, nonce24, aad) => {
         const out = await open(partPath, 'wx', 0o600);
-        const job = sha256Job();
+        const ring = ringHasher.begin();
+        // Per slot: its write and its hash, both must finish before the slot is refilled.
+        const busy: (Promise<unknown> | undefined)[] = new Array(RING_SLOTS);
+        let finished = false;
         try {
           const sealer = createStreamSealer(cek, nonce24.subarray(0, BODY_NONCE_USED), aad, p.cipher);
-          await out.write(nonce24);
-          job.push(nonce24);
-          let consumed = 0;
-          const emit = async (enc: Uint8Array): Promise<void> => {
-            if (enc.length === 0) return;
-            await out.write(enc);
-            job.push(enc);
+          const head = Uint8Array.from(nonce24);
+          const headWritten = writeFully(out, head, 0);
+          ring.hashBytes(head);
+          let position = BODY_NONCE_LENGTH;
+          let slot = 0;
+          let fill = 0;
+          const flush = async (): Promise<void> => {
+            const view = ring.slots[slot]!.subarray(0, fill);
+            busy[slot] = Promise.all([writeFully(out, view, position), ring.hashSlot(slot, fill)]);
+            position += fill;
+            slot = (slot + 1) % RING_SLOTS;
+            fill = 0;
+            await busy[slot];
           };
+          let consumed = 0;
           for await (const chunk of p.source) {
             consumed += chunk.length;
             if (consumed > p.plaintextSize) throw new Error(`the source yielded more than the announced ${p.plaintextSize} bytes`);
-            await emit(sealer.update(chunk));
+            for (let at = 0; at < chunk.length; ) {
+              const take = Math.min(chunk.length - at, RING_SLOT_BYTES - fill);
+              const target = ring.slots[slot]!.subarray(fill, fill + take);
+              sealer.update(chunk.subarray(at, at + take), target); // encrypted straight into the ring
+              fill += take;
+              at += take;
+              if (fill === RING_SLOT_BYTES) await flush();
+            }
           }
           if (consumed !== p.plaintextSize) throw new Error(`the source yielded ${consumed} bytes, not the announced ${p.plaintextSize}`);
-          const { rest, tag } = sealer.final();
-          await emit(rest);
-          await out.write(tag);
-          job.push(tag);
+          if (fill > 0) await flush();
+          const tag = sealer.final();
+          ring.hashBytes(tag);
+          await Promise.all([headWritten, writeFully(out, tag, position), ...busy]);
+          finished = true;
           // The spool file is what a retry re-uploads: it must survive a power cut intact.
           await out.sync();
           size = BODY_NONCE_LENGTH + consumed + BODY_TAG_LENGTH;
-          return { sha256: job.end(), size };
+          return { sha256: await ring.end(), size };
         } finally {
+          if (!finished) {
+            ring.abort();
+            await Promise.allSettled(busy); // no write may still be running when the file is removed
+          }
           await out.close();
         }
       },
@@ -97,6 +117,39 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
 
 /** Where decrypted chunks go. Nothing may be released to anyone until the open succeeded. */
 export type PlaintextSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/**
+ * Hashes and decrypts a body arriving in slots of the ring: `fill(into)` must fill `into`
+ * completely (it is never longer than what is left of the body). The next slot is filled
+ * while this one is decrypted, and the worker hashes behind both.
+ */
+async function openSlots(
+  bodyLength: number, fill: (into: Uint8Array) => Promise<void>, opener: StreamOpener, ring: ReturnType<typeof ringHasher.begin>, sink: PlaintextSink,
+): Promise<void> {
+  const hashed: (Promise<void> | undefined)[] = new Array(RING_SLOTS);
+  const plain = new Uint8Array(Math.min(RING_SLOT_BYTES, bodyLength));
+  const lengthOf = (k: number): number => Math.min(RING_SLOT_BYTES, bodyLength - k * RING_SLOT_BYTES);
+  const count = Math.ceil(bodyLength / RING_SLOT_BYTES);
+  const startFill = async (k: number): Promise<void> => {
+    await hashed[k % RING_SLOTS]; // the slot's previous chunk must be hashed before it is overwritten
+    await fill(ring.slots[k % RING_SLOTS]!.subarray(0, lengthOf(k)));
+  };
+  try {
+    let filling = count > 0 ? startFill(0) : undefined;
+    for (let k = 0; k < count; k++) {
+      await filling;
+      const n = lengthOf(k);
+      const view = ring.slots[k % RING_SLOTS]!.subarray(0, n);
+      hashed[k % RING_SLOTS] = ring.hashSlot(k % RING_SLOTS, n);
+      filling = k + 1 < count ? startFill(k + 1) : undefined;
+      filling?.catch(() => undefined); // awaited next round; a failure of this round must not leave it unhandled
+      await sink(opener.update(view, plain.subarray(0, n)));
+    }
+    await Promise.all(hashed);
+  } finally {
+    plain.fill(0);
+  }
+}
 
 export interface FileToSinkParams extends Omit<OpenParams, 'ciphertext' | 'backend'> {
   /** The wire ciphertext file (not secret: it is what the relay holds). */
@@ -125,28 +178,24 @@ export async function openFileToSink(p: FileToSinkParams): Promise<{ metadata: E
       open: async (cek, aad) => {
         if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
         const input = await open(p.inputPath, 'r');
-        const job = sha256Job();
+        const ring = ringHasher.begin();
+        let finished = false;
         try {
           const { head, tag } = await readCiphertextEnds(input, size);
-          job.push(head);
+          ring.hashBytes(head);
           const opener = createStreamOpener(cek, head.subarray(0, BODY_NONCE_USED), aad, p.cipher);
-          const buffer = new Uint8Array(CHUNK); // reused: no 100 MiB of garbage for a 100 MiB fax
-          for (let done = 0; done < bodyLength; ) {
-            const chunk = buffer.subarray(0, Math.min(CHUNK, bodyLength - done));
-            const n = await readFully(input, chunk, BODY_NONCE_LENGTH + done);
-            if (n !== chunk.length) throw new Error('the ciphertext file shrank while it was being opened');
-            job.push(chunk);
-            const dec = opener.update(chunk);
-            await p.sink(dec);
-            dec.fill(0);
-            done += n;
-          }
-          job.push(tag);
-          const { rest, ok } = opener.final(tag);
-          if (ok && rest.length > 0) await p.sink(rest);
-          rest.fill(0);
-          return { sha256: job.end(), ok };
+          let position = BODY_NONCE_LENGTH;
+          await openSlots(bodyLength, async (into) => {
+            const at = position;
+            position += into.length;
+            if (await readFully(input, into, at) !== into.length) throw new Error('the ciphertext file shrank while it was being opened');
+          }, opener, ring, p.sink);
+          ring.hashBytes(tag);
+          const ok = opener.final(tag);
+          finished = true;
+          return { sha256: await ring.end(), ok };
         } finally {
+          if (!finished) ring.abort();
           await input.close();
         }
       },

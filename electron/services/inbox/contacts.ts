@@ -23,6 +23,11 @@ export class ContactRepository {
     if (c.id && !this.db.prepare('SELECT 1 FROM contacts WHERE id = ?').get(c.id)) {
       throw new DeskError('contact.not_found', 'That contact no longer exists.', { detail: c.id });
     }
+    // One entry per number: two names for one number would make the inbox name a guess.
+    const twin = this.db.prepare('SELECT id, name FROM contacts WHERE fax_number = ? AND id != ?').get(c.faxNumber, id) as { id: string; name: string } | undefined;
+    if (twin) {
+      throw new DeskError('contact.duplicate_number', `This fax number is already in the phone book, as “${twin.name}”. Edit that contact instead.`, { detail: `${c.faxNumber} is ${twin.id}` });
+    }
     this.db.prepare(`INSERT INTO contacts (id, name, organisation, fax_number) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET name = excluded.name, organisation = excluded.organisation, fax_number = excluded.fax_number`)
       .run(id, c.name, c.organisation, c.faxNumber);

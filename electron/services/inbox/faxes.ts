@@ -163,7 +163,8 @@ export class FaxRepository {
   }
 
   unreadCount(): number {
-    return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND deleted_at IS NULL").get() as { n: number }).n;
+    // The Inbox badge: an archived fax is out of the Inbox, read or not.
+    return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND archived = 0 AND deleted_at IS NULL").get() as { n: number }).n;
   }
 
   markRead(ids: string[], read: boolean): void {
@@ -232,7 +233,8 @@ export class FaxRepository {
   }
 
   allTags(): string[] {
-    return (this.q('SELECT DISTINCT tag FROM fax_tags ORDER BY tag').all() as { tag: string }[]).map((r) => r.tag);
+    // Only tags some fax still shows: a tag whose faxes are all deleted would lead nowhere.
+    return (this.q('SELECT DISTINCT t.tag FROM fax_tags t JOIN faxes f ON f.id = t.fax_id WHERE f.deleted_at IS NULL ORDER BY t.tag').all() as { tag: string }[]).map((r) => r.tag);
   }
 
   /**

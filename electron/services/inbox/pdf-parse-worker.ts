@@ -32,16 +32,20 @@ interface PdfJsModule {
   }): { promise: Promise<PdfJsDocument>; destroy(): Promise<void> };
 }
 
-async function countPages(job: PdfParseJob): Promise<PdfParseReply> {
+async function loadPdfJs(): Promise<PdfJsModule | { failed: string }> {
   // Loading pdf.js's worker module first makes pdf.js parse on this thread (its "fake worker")
   // instead of looking for a web worker, whatever environment it believes it is in.
-  let lib: PdfJsModule;
   try {
     await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-    lib = (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+    return (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
   } catch (e) {
-    return { ok: false, unavailable: true, detail: `pdf.js could not be loaded: ${e instanceof Error ? e.message : String(e)}` };
+    return { failed: e instanceof Error ? e.message : String(e) };
   }
+}
+
+async function countPages(job: PdfParseJob, loading: Promise<PdfJsModule | { failed: string }>): Promise<PdfParseReply> {
+  const lib = await loading;
+  if ('failed' in lib) return { ok: false, unavailable: true, detail: `pdf.js could not be loaded: ${lib.failed}` };
   const task = lib.getDocument({
     data: job.data, isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false,
     disableFontFace: true, stopAtErrors: job.strict,
@@ -55,11 +59,18 @@ async function countPages(job: PdfParseJob): Promise<PdfParseReply> {
   }
 }
 
-const port = parentPort;
-if (port) {
-  const reply = await countPages(workerData as PdfParseJob).catch((e: unknown): PdfParseReply => ({
+async function answer(job: PdfParseJob, loading: Promise<PdfJsModule | { failed: string }>): Promise<PdfParseReply> {
+  return countPages(job, loading).catch((e: unknown): PdfParseReply => ({
     ok: false,
     detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
   }));
-  port.postMessage(reply);
+}
+
+const port = parentPort;
+if (port) {
+  // Started with its document (workerData), or as a spare: pdf.js loads now, the one
+  // document comes by message later (pdf-parse.ts), and the worker ends after its reply.
+  const loading = loadPdfJs();
+  if (workerData) port.postMessage(await answer(workerData as PdfParseJob, loading));
+  else port.once('message', (job: PdfParseJob) => { void answer(job, loading).then((reply) => { port.postMessage(reply); port.close(); }); });
 }

@@ -105,6 +105,19 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
   // (cloning the view would copy its whole backing buffer).
   const ownsBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
   const moved = ownsBuffer ? data : data.slice();
+  const ready = overrides ? undefined : takeSpare();
+  if (ready) {
+    try {
+      ready.postMessage({ data: moved, strict: opts.strict } satisfies PdfParseJob, [moved.buffer as ArrayBuffer]);
+      const outcome = supervise(ready, limits);
+      prepareSpare(url);
+      return outcome;
+    } catch {
+      // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
+      void ready.terminate().catch(() => undefined);
+    }
+  }
+  if (!overrides) prepareSpare(url);
   let worker: Worker;
   try {
     worker = startWorker(url, { data: moved, strict: opts.strict }, limits);
@@ -118,6 +131,59 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
     }
   }
   return supervise(worker, limits);
+}
+
+/**
+ * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
+ * which was most of the time between "Send" and the fax being queued. One spare worker, with
+ * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it and
+ * starts the next spare. Still one worker per document (it ends after its reply), under the
+ * same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
+ * next parse pays the start-up again.
+ */
+const SPARE_IDLE_MS = 120_000;
+let spare: { worker: Worker; idle: ReturnType<typeof setTimeout> } | undefined;
+
+function takeSpare(): Worker | undefined {
+  const s = spare;
+  spare = undefined;
+  if (!s) return undefined;
+  clearTimeout(s.idle);
+  s.worker.removeAllListeners();
+  s.worker.ref();
+  return s.worker;
+}
+
+function prepareSpare(url: URL): void {
+  if (spare) return;
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 } });
+  } catch {
+    return; // the next parse starts its own worker, and reports why if that fails too
+  }
+  worker.unref(); // a spare never keeps the process alive
+  const drop = (): void => {
+    if (spare?.worker !== worker) return;
+    clearTimeout(spare.idle);
+    spare = undefined;
+    void worker.terminate().catch(() => undefined);
+  };
+  worker.on('error', drop);
+  worker.on('exit', drop);
+  const idle = setTimeout(drop, SPARE_IDLE_MS);
+  idle.unref();
+  spare = { worker, idle };
+}
+
+/** Ends the spare worker (tests and shutdown: nothing is left running). */
+export function stopSparePdfWorker(): void {
+  const s = spare;
+  spare = undefined;
+  if (!s) return;
+  clearTimeout(s.idle);
+  s.worker.removeAllListeners();
+  void s.worker.terminate().catch(() => undefined);
 }
 
 /** `job.data` must own its whole buffer: it is moved into the worker, not copied. */

@@ -12,6 +12,7 @@ import { prependCoverPage } from '../outbox/cover-page.ts';
 import { validatePdf } from '../outbox/pdf-check.ts';
 import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
 import { exportBackup, importBackupFile, importKeysZipBytes, offerKeysZipBackup, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
+import { safePdfFileName } from './safe-file-name.ts';
 import { isE164 } from './validate.ts';
 
 export interface Dialogs {
@@ -124,7 +125,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'faxes.print': async ({ id }) => {
       const s = await svc();
       const doc = pdfOf(s, id);
-      const printed = await ctx.printer.printPdf(doc.pdf, doc.fileName);
+      const printed = await ctx.printer.printPdf(doc.pdf, safePdfFileName(doc.fileName, `fax-${id.slice(0, 8)}`));
       doc.pdf.fill(0);
       if (printed) s.faxes.audit('print', s.faxes.row(id).org_id, id, '');
       return { printed };
@@ -132,7 +133,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'faxes.saveAs': async ({ id }) => {
       const s = await svc();
       const row = s.faxes.row(id);
-      const path = await ctx.dialogs.saveFile({ title: 'Save the fax as PDF', defaultPath: row.file_name, filters: [{ name: 'PDF', extensions: ['pdf'] }] });
+      const path = await ctx.dialogs.saveFile({ title: 'Save the fax as PDF', defaultPath: safePdfFileName(row.file_name, `fax-${id.slice(0, 8)}`), filters: [{ name: 'PDF', extensions: ['pdf'] }] });
       if (!path) return null;
       const doc = pdfOf(s, id);
       try {
@@ -232,8 +233,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
         const name = cell(r, nameCol).trim();
         const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
         if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
-        s.contacts.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
-        imported++;
+        try {
+          s.contacts.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax } satisfies Omit<Contact, 'id'>);
+          imported++;
+        } catch (e) {
+          // A number already in the phone book (e.g. the same file imported twice) is skipped.
+          if (e instanceof DeskError && e.code === 'contact.duplicate_number') { skipped++; continue; }
+          throw e;
+        }
       }
       return { imported, skipped };
     },
@@ -241,6 +248,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
     'settings.get': async () => (await svc()).settings.get(),
     'receiving.status': async () => (await svc()).receivingStatus(),
+    'receiving.configureTunnel': async ({ enabled, authtoken }) => {
+      const s = await svc();
+      await s.configureTunnel({ enabled, ...(authtoken === undefined ? {} : { authtoken }) });
+      return s.receivingStatus();
+    },
     'receiving.setWebhookSecret': async ({ orgId, secret }) => {
       const s = await svc();
       s.orgs.get(orgId); // a clear error for an org that is not here

@@ -208,6 +208,15 @@ export const validators: Validators = {
 
   'settings.get': none,
   'receiving.status': none,
+  'receiving.configureTunnel': (raw) => {
+    const o = obj(raw);
+    if (typeof o['enabled'] !== 'boolean') throw invalid('enabled', 'must be true or false');
+    const token = o['authtoken'];
+    return {
+      enabled: o['enabled'],
+      ...(token === undefined ? {} : { authtoken: token === null ? null : str(o, 'authtoken', { min: 20, max: 200, pattern: /^[A-Za-z0-9_-]+$/ }) }),
+    };
+  },
   'receiving.setWebhookSecret': (raw) => {
     const o = obj(raw);
     return { orgId: str(o, 'orgId', ORG_ID), secret: str(o, 'secret', { min: 16, max: 256, pattern: /^[\x21-\x7e]+$/ }) };
@@ -228,6 +237,7 @@ export const validators: Validators = {
       out.retention = { enabled: bool(r, 'enabled'), days: int(r, 'days', 1, 36500), action: oneOf(r, 'action', ['archive', 'delete'] as const) };
     }
     if (o['theme'] !== undefined) out.theme = oneOf(o, 'theme', ['system', 'light', 'dark'] as const);
+    if (o['defaultCountry'] !== undefined) out.defaultCountry = str(o, 'defaultCountry', { max: 2, pattern: /^([A-Z]{2})?$/ });
     return out;
   },
   'settings.configurePstn': (raw) => {

@@ -10,22 +10,19 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
-import {
-  b64uDecode, bundleFingerprint, envelopeToJson, uuid4, verifyBundle, verifyReceipt,
-} from '../../../shared/protocol/index.ts';
+import { envelopeToJson, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { sealStreamToFile } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
+import { keysFromLookup, type TrustDecision } from '../trust/index.ts';
 import { JobLoop } from './job-loop.ts';
-import { verifyLookup } from './key-pins.ts';
 import { validatePdf } from './pdf-check.ts';
 import type { PstnOutbox } from './pstn-outbox.ts';
 
@@ -96,12 +93,9 @@ export class Outbox {
     const client = await this.d.clients.forOrg(orgId);
     try {
       const lookup = await client.lookup(to);
-      const verified = verifyLookup(lookup);
-      const decision = this.d.pins.check(verified);
-      const keyChange: KeyChangeWarning | null = decision.kind === 'changed'
-        ? { recipientOrgId: verified.orgId, previousFingerprint: decision.previousFingerprint, newFingerprint: decision.newFingerprint }
-        : null;
-      return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange };
+      const verified = keysFromLookup(lookup);
+      const decision = this.d.pins.check(verified, to);
+      return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange: decision.kind === 'changed' ? keyChangeWarning(decision) : null };
     } catch (e) {
       if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider: this.d.pstn?.configuredProvider() ?? null };
       throw e;
@@ -157,6 +151,17 @@ export class Outbox {
     return held.length;
   }
 
+  /**
+   * The relay answers again: faxes waiting out a backoff after an outage go now, rather than
+   * at the end of a wait that may have grown to minutes while the network was down.
+   */
+  resumeAfterOutage(): Promise<void> {
+    this.d.db.prepare(
+      "UPDATE outbox_jobs SET next_attempt_at = 0 WHERE done = 0 AND held_json IS NULL AND fax_id IN (SELECT id FROM faxes WHERE state = 'queued' AND deleted_at IS NULL)",
+    ).run();
+    return this.kick();
+  }
+
   /** Retry a failed fax now (same message id if it was already sealed). */
   retryNow(faxId: string): void {
     this.d.db.prepare('UPDATE outbox_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
@@ -204,16 +209,8 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const pin = this.d.pins.record(fax.recipient_org_id);
-      if (!pin) throw new DeskError('receipt.unpinned', "The recipient's keys are unknown, so the receipt cannot be checked.", { detail: 'no pin' });
-      if (bundle.org_id !== undefined && bundle.org_id !== fax.recipient_org_id) throw new DeskError('receipt.wrong_org', 'The delivery receipt was signed by another organisation.', { detail: `bundle org ${bundle.org_id}` });
-      const pub = { bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub };
-      const orgKeyPinned = typeof bundle.org_signing_pub === 'string' && createHash('sha256').update(b64uDecode(bundle.org_signing_pub, 'org_signing_pub')).digest('hex') === pin.fingerprint;
-      if (orgKeyPinned) verifyBundle(pub, bundle.bundle_sig, b64uDecode(bundle.org_signing_pub, 'org_signing_pub'));
-      else if (!pin.bundleFingerprints.includes(bundleFingerprint(pub))) {
-        throw new DeskError('receipt.unpinned', "The delivery receipt was signed with a key that is not the recipient's known key.", { detail: `bundle ${bundle.bundle_id}` });
-      }
-      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: b64uDecode(bundle.ed25519_pub, 'ed25519_pub') });
+      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
+      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
         messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
         ciphertextSha256: receipt.ciphertext_sha256, signedAt: receipt.signed_at, verified: true, signatureB64u: receipt.recipient_sig,
@@ -259,16 +256,21 @@ export class Outbox {
       let spool = job.ciphertext_file;
       if (!envelopeJson || !spool || !existsSync(spool)) {
         const lookup = await client.lookup(fax.to_number);
-        const verified = verifyLookup(lookup);
-        const decision = this.d.pins.check(verified);
+        const verified = keysFromLookup(lookup);
+        const decision = this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
-          const held = { recipientOrgId: verified.orgId, previousFingerprint: decision.previousFingerprint, newFingerprint: decision.newFingerprint };
+          const held = keyChangeWarning(decision);
           this.d.db.prepare('UPDATE outbox_jobs SET held_json = ? WHERE fax_id = ?').run(JSON.stringify(held), id);
-          this.d.faxes.audit('key-change', job.org_id, id, `${verified.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+          const moved = decision.previousOrgId !== null;
+          this.d.faxes.audit('key-change', job.org_id, id, moved
+            ? `${fax.to_number} moved from ${decision.previousOrgId ?? '?'} to ${decision.orgId} (${decision.newFingerprint})`
+            : `${decision.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`);
           this.setState(id, 'held-key-change', null, {
             code: 'recipient.key_changed',
-            message: "The recipient's security keys have changed. Confirm the new keys with them (for example by phone) before this fax is sent.",
-            detail: `${decision.previousFingerprint} → ${decision.newFingerprint}`,
+            message: moved
+              ? `The number ${fax.to_number} is now answered by a different organisation than before. Confirm with the recipient (for example by phone) that this is really them before this fax is sent.`
+              : "The recipient's security keys have changed. Confirm the new keys with them (for example by phone) before this fax is sent.",
+            detail: `${decision.previousOrgId ? `${decision.previousOrgId} → ${decision.orgId}: ` : ''}${decision.previousFingerprint} → ${decision.newFingerprint}`,
           });
           return;
         }
@@ -347,4 +349,12 @@ export class Outbox {
   private emitState(id: string, state: OutboxState, progress: number | null, error: UserError | null): void {
     this.d.emit({ type: 'outbox.changed', id, state, progress, error });
   }
+}
+
+/** What the user is shown (and confirms) for a held change of keys or of a number's owner. */
+function keyChangeWarning(d: Extract<TrustDecision, { kind: 'changed' }>): KeyChangeWarning {
+  return {
+    recipientOrgId: d.orgId, previousFingerprint: d.previousFingerprint, newFingerprint: d.newFingerprint,
+    ...(d.previousOrgId !== null ? { previousOrgId: d.previousOrgId } : {}),
+  };
 }

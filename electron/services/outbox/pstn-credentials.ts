@@ -57,12 +57,22 @@ function readStored(vault: Vault): StoredCredentials | null {
   return parsed && (parsed.provider === 'telnyx' || parsed.provider === 'mintfax') && typeof parsed.credentials === 'object' ? parsed : null;
 }
 
+/** Plain http only to this computer itself (a local proxy, the tests' provider stand-ins). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 function checkBaseUrl(value: string): string {
+  let u: URL;
   try {
-    const u = new URL(value);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    u = new URL(value);
   } catch {
-    throw new DeskError('pstn.invalid_base_url', 'The API address is not a valid web address (it should start with https://).', { detail: 'baseUrl: not an http(s) URL' });
+    throw new DeskError('pstn.invalid_base_url', 'The API address is not a valid web address (it should start with https://).', { detail: 'baseUrl: not a URL' });
+  }
+  const secure = u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
+  if (!secure || u.username !== '' || u.password !== '') {
+    // The API key goes to this address in every request: never in clear over the network.
+    throw new DeskError('pstn.invalid_base_url', 'The API address must start with https:// (plain http:// is only allowed for this computer itself).', {
+      detail: `baseUrl: ${u.protocol} to ${u.hostname}${u.username ? ' with credentials' : ''}`,
+    });
   }
   return value.replace(/\/+$/, '');
 }
@@ -99,6 +109,13 @@ export function configurePstn(
     } else if (v !== '') {
       merged[key] = v;
     }
+  }
+  // The API key goes with every request to the API address: a new address (or provider) must
+  // come with the key typed again, or a compromised screen could send the saved key anywhere.
+  if ((previous['baseUrl'] ?? '') !== (merged['baseUrl'] ?? '') && !req.credentials['apiKey']?.trim()) {
+    throw new DeskError('pstn.api_key_required', `The API address changed: enter the API key for ${req.provider === 'telnyx' ? 'Telnyx' : 'mintfax'} again.`, {
+      detail: 'baseUrl changed without a new apiKey',
+    });
   }
   const missing = Object.entries(fields).filter(([key, spec]) => spec.required && !merged[key]).map(([, spec]) => spec.label);
   if (missing.length > 0) {

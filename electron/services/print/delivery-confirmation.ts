@@ -3,7 +3,30 @@
  * signed receipt, printable like a fax machine's transmission report. Hand-written PDF (one
  * Courier text page) to avoid a PDF-writing dependency for ~20 lines of text.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { FaxDetail } from '../../../shared/domain/types.ts';
+
+/** How the page writes times: the office's local time, zone named (a printout travels). */
+export interface ConfirmationFormat {
+  /** IANA zone; default = this computer's. */
+  timeZone?: string;
+  locale?: string;
+}
+
+function localTime(ms: number, f: ConfirmationFormat): string {
+  return new Intl.DateTimeFormat(f.locale ?? 'en-GB', {
+    dateStyle: 'medium', timeStyle: 'long', ...(f.timeZone ? { timeZone: f.timeZone } : {}),
+  }).format(new Date(ms));
+}
+
+function number(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
+
+const STATE_WORDS: Record<FaxDetail['state'], string> = {
+  received: 'Received', queued: 'Waiting to send', encrypting: 'Encrypting', uploading: 'Sending', sent: 'Sent (no receipt yet)',
+  delivered: 'Delivered', failed: 'Failed', 'needs-pstn': 'Waiting: not on the fxe network', 'held-key-change': 'Held: recipient keys changed',
+};
 
 function pdfString(s: string): string {
   // Keep to printable ASCII so the standard font encoding shows it faithfully.
@@ -16,24 +39,24 @@ function wrap(line: string, width: number): string[] {
   return out.length ? out : [''];
 }
 
-export function deliveryConfirmationPdf(fax: FaxDetail, nowMs: number): Uint8Array {
+export function deliveryConfirmationPdf(fax: FaxDetail, nowMs: number, format: ConfirmationFormat = {}): Uint8Array {
   const r = fax.receipt;
   const lines = [
     'fxe Desk - Delivery confirmation',
     '',
     `Fax id:            ${fax.id}`,
-    `From:              ${fax.fromNumber}`,
-    `To:                ${fax.toNumber}${fax.peerName ? ` (${fax.peerName})` : ''}`,
+    `From:              ${number(fax.fromNumber)}`,
+    `To:                ${number(fax.toNumber)}${fax.peerName ? ` (${fax.peerName})` : ''}`,
     `Document:          ${fax.fileName}${fax.pages ? `, ${fax.pages} page(s)` : ''}, ${fax.sizeBytes} bytes`,
-    `Sent:              ${new Date(fax.at).toISOString()}`,
-    `Status:            ${fax.state}`,
+    `Sent:              ${localTime(fax.at, format)}`,
+    `Status:            ${STATE_WORDS[fax.state]}`,
     '',
     ...(r
       ? [
           'Receipt signed by the recipient (verified by fxe Desk):',
           `Recipient org:     ${r.recipientOrgId}`,
           `Recipient key:     ${r.recipientBundleId}`,
-          `Signed at:         ${new Date(r.signedAt * 1000).toISOString()}`,
+          `Signed at:         ${localTime(r.signedAt * 1000, format)}`,
           'Ciphertext SHA-256:',
           `  ${r.ciphertextSha256}`,
           'Signature (Ed25519, base64url):',
@@ -41,7 +64,7 @@ export function deliveryConfirmationPdf(fax: FaxDetail, nowMs: number): Uint8Arr
         ]
       : ['No delivery receipt has been received for this fax yet.']),
     '',
-    `Printed ${new Date(nowMs).toISOString()}`,
+    `Printed ${localTime(nowMs, format)}`,
   ];
   const content = ['BT', '/F1 10 Tf', '12 TL', '50 790 Td', ...lines.map((l) => `${pdfString(l)} '`), 'ET'].join('\n');
   const objects = [

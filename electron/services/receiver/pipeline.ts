@@ -17,14 +17,16 @@ import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
-  b64uDecode, bundleFingerprint, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyBundle, verifyEnvelopeSignature,
+  b64uDecode, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
   type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink } from '../crypto/stream-seal.ts';
+import { exponentialDelayMs } from '../backoff.ts';
 import type { RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
+import { keysFromBundle } from '../trust/index.ts';
 import { inboxSink, storageFailed, type ReceiveSink, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
@@ -43,6 +45,8 @@ export interface PipelineDeps extends FaxLaneDeps {
   notify?: (n: { title: string; body: string }) => void;
   hideContentInNotifications?: () => boolean;
   crashAt?: (point: CrashPoint) => boolean;
+  /** First wait before downloading a damaged message again (doubles each time; default 500 ms). */
+  refetchBaseMs?: number;
   /** Where downloaded ciphertext waits while it is verified (default: `<dataDir>/incoming`). */
   incomingDir?: string;
   /** Where verified faxes go (default: the desk's encrypted inbox). */
@@ -57,6 +61,13 @@ interface Downloaded {
   sha256: Uint8Array;
   /** The relay's answer was unusable as a fax (bad base64): judged like a tampered fax. */
   invalid?: ProtocolError;
+}
+
+/** Downloads of one message whose bytes do not match its envelope, before it is rejected. */
+const DOWNLOAD_ATTEMPTS = 3;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Error codes that mean "this relay does not really serve the raw-download extension". */
@@ -122,7 +133,7 @@ export class ReceivePipeline {
     const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
     const out = new Map<string, string>();
     for (const r of rows) {
-      const m = /→ ([0-9a-f]{64})/.exec(r.last_error);
+      const m = /([0-9a-f]{64})\s*$/.exec(r.last_error);
       if (m) out.set(r.sender_org_id, m[1]!);
     }
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
@@ -160,7 +171,7 @@ export class ReceivePipeline {
     }
   }
 
-  private async fetchVerifyStore(orgId: string, messageId: string): Promise<HandleOutcome> {
+  private async fetchVerifyStore(orgId: string, messageId: string, attempt = 1): Promise<HandleOutcome> {
     if (!isMessageId(messageId)) {
       // Not an id the relay could have accepted: a lying relay's, meant to escape a folder or a URL.
       const err = verifyFail('The relay announced a fax with an impossible id; it was ignored.', `message id ${JSON.stringify(messageId.slice(0, 80))}`);
@@ -232,6 +243,14 @@ export class ReceivePipeline {
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash || !isVerificationFailure(e)) throw e;
+      // Bytes that do not match what the sender signed may just be a download damaged on the
+      // way (a proxy, a flaky link): fetch again a few times before calling the fax forged.
+      if (attempt < DOWNLOAD_ATTEMPTS && (e === fetched.invalid || (e instanceof ProtocolError && e.code === 'hash_mismatch'))) {
+        this.d.log?.(`receive ${messageId}: download ${attempt} did not match its envelope; fetching again`);
+        await rm(fetched.ciphertextPath, { force: true });
+        await sleep(exponentialDelayMs(attempt - 1, this.d.refetchBaseMs ?? 500, 10_000));
+        return this.fetchVerifyStore(orgId, messageId, attempt + 1);
+      }
       const err = toUserError(e);
       const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
       this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
@@ -281,27 +300,21 @@ export class ReceivePipeline {
     return { envelopeText: fetched.envelopeText, ciphertextPath, size: ciphertext.length, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) };
   }
 
-  /** The sender's bundle must belong to the sender org and be signed by its pinned org key. */
+  /**
+   * The sender's bundle must be the one the envelope names, belong to the sender org, match
+   * the keys pinned for that org, and the envelope's `from_number` must not be pinned to
+   * another org. Anything else is held like a key change, until the user accepts it.
+   */
   private checkSenderBundle(envelope: Envelope, bundle: BundleView): void {
     if (bundle.bundle_id !== envelope.sender_key_bundle_id) throw verifyFail("The sender's key is not the one the fax names.", `asked ${envelope.sender_key_bundle_id}, got ${bundle.bundle_id}`);
-    if (bundle.org_id !== undefined && bundle.org_id !== envelope.sender_org_id) throw verifyFail("The sender's key belongs to another organisation.", `bundle org ${bundle.org_id}`);
-    const pub = { bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub };
-    if (typeof bundle.org_signing_pub !== 'string' || typeof bundle.bundle_sig !== 'string') {
-      // A relay without bundle signatures: pin the bundle itself.
-      const fp = bundleFingerprint(pub);
-      const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint: fp, bundleFingerprints: [fp] });
-      if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
-      return;
+    const keys = keysFromBundle(envelope.sender_org_id, bundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
+    const decision = this.d.pins.check(keys, envelope.from_number);
+    if (decision.kind === 'trusted') return;
+    if (decision.previousOrgId !== null) {
+      throw verifyFail(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
+        `sender_key_changed number ${envelope.from_number}: ${decision.previousOrgId} → ${decision.orgId} ${decision.newFingerprint}`);
     }
-    const orgPub = b64uDecode(bundle.org_signing_pub, 'org_signing_pub');
-    try {
-      verifyBundle(pub, bundle.bundle_sig, orgPub);
-    } catch (e) {
-      throw verifyFail("The sender's key is not signed by their organisation.", errorDetail(e));
-    }
-    const fingerprint = createHash('sha256').update(orgPub).digest('hex');
-    const decision = this.d.pins.check({ orgId: envelope.sender_org_id, bundles: [pub], fingerprint, bundleFingerprints: [bundleFingerprint(pub)] });
-    if (decision.kind === 'changed') throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+    throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
   }
 
   private store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {

@@ -22,6 +22,8 @@ import { errorDetail } from '../errors.ts';
 import type { Db } from '../inbox/database.ts';
 
 const MAX_BODY = 1 << 20;
+/** What verifyWebhookSignature allows by default (fxe-wire.md: skew > 300 s is refused). */
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export interface WebhookListenerDeps {
   db: Db;
@@ -94,22 +96,36 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     // The provider only reads the status; the body says which way it went, for a person debugging.
     return reply(res, httpStatus, httpStatus < 300 ? { ok: true } : { error: httpStatus === 404 ? 'not_configured' : 'refused' });
   };
+  // An event id only needs remembering while a repeat of its delivery could still pass the
+  // timestamp check: its timestamp may sit `tolerance` ahead of our clock and be replayed
+  // until `tolerance` after that. Older ids are pruned (at most once a minute).
+  const keepMs = (2 * (d.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS) + 60) * 1000;
+  let lastPruneMs = -Infinity;
+  const pruneEvents = (force: boolean): void => {
+    const now = d.nowMs();
+    if (!force && now - lastPruneMs < 60_000) return;
+    lastPruneMs = now;
+    d.db.prepare('DELETE FROM webhook_events WHERE at < ?').run(now - keepMs);
+  };
+  pruneEvents(true);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
     if (url.startsWith(PSTN_WEBHOOK_PATH_PREFIX)) return handlePstn(req, res, url.split('?')[0] ?? '');
     if (!url.startsWith(WEBHOOK_PATH_PREFIX)) return reply(res, 404, { error: 'not_found' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
-    let orgId: string;
+    let orgId = '';
     try {
       orgId = decodeURIComponent(url.slice(WEBHOOK_PATH_PREFIX.length).split('?')[0] ?? '');
     } catch {
-      return reply(res, 404, { error: 'unknown_endpoint' }); // bad percent-encoding: no org of ours
+      // Bad percent-encoding: no org of ours. Answered like a bad signature, below.
     }
-    const secrets = orgId ? d.secretsFor(orgId) : [];
-    if (secrets.length === 0) return reply(res, 404, { error: 'unknown_endpoint' });
     const body = await readBody(req);
     if (body === null) return tooLarge(req, res);
+    // An unknown org id gets the same 401 as a bad signature for a known one: the listener,
+    // reachable from the internet through the tunnel, must not tell which org ids live here.
+    const secrets = orgId ? d.secretsFor(orgId) : [];
     try {
+      if (secrets.length === 0) throw new Error('no secret for this org id');
       verifyWebhookSignature({
         signatureHeader: header(req, WEBHOOK_HEADERS.signature),
         timestampHeader: header(req, WEBHOOK_HEADERS.timestamp),
@@ -143,6 +159,7 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
       d.log?.(`webhook ${eventId} for ${orgId} refused: headers disagree with the signed body`);
       return reply(res, 400, { error: 'header_mismatch' });
     }
+    pruneEvents(false);
     const fresh = d.db.prepare('INSERT OR IGNORE INTO webhook_events (event_id, at) VALUES (?, ?)').run(`${orgId}:${eventId}`, d.nowMs()).changes === 1;
     reply(res, 200, { ok: true, duplicate: !fresh });
     if (fresh) {

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
-import { generateKeyMaterial, KEYS_ZIP_MAX_BYTES, writeKeysZip } from '../../../shared/protocol/index.ts';
+import { generateKeyMaterial, KEYS_ZIP_MAX_BYTES, wipeOrgKeys, writeKeysZip } from '../../../shared/protocol/index.ts';
 import type { DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { writeFileAtomicSync } from '../storage/atomic-file.ts';
@@ -69,15 +69,22 @@ export async function redeemInvite(
   if (typeof answer.org_id !== 'string' || typeof answer.key_id !== 'string') {
     throw new DeskError('relay.garbage', 'The fxe relay sent an answer fxe Desk could not understand.', { detail: 'redeem: missing org_id/key_id' });
   }
-  const zip = await writeKeysZip({ ...material, credentials: credentialsFromRedeem(answer) });
+  let zip: Uint8Array | null = null;
   try {
-    writeFileAtomicSync(path, zip);
-  } catch (e) {
-    // The org exists on the relay now; the keys must not be lost. Keep them in the vault
-    // anyway and tell the user to export a backup from Settings.
-    log?.(`keys.zip could not be written to the chosen place: ${errorDetail(e)}`);
+    zip = await writeKeysZip({ ...material, credentials: credentialsFromRedeem(answer) });
+    try {
+      writeFileAtomicSync(path, zip);
+    } catch (e) {
+      // The org exists on the relay now; the keys must not be lost. Keep them in the vault
+      // anyway and tell the user to export a backup from Settings.
+      log?.(`keys.zip could not be written to the chosen place: ${errorDetail(e)}`);
+    }
+    return await importKeysZipBytes(s, zip, { ...(log ? { log } : {}), known: { name: req.orgName, faxNumbers: req.faxNumbers } });
+  } finally {
+    // The vault holds its own encrypted copy now: no plaintext key stays in our memory.
+    zip?.fill(0);
+    wipeOrgKeys(material);
   }
-  return importKeysZipBytes(s, zip, { ...(log ? { log } : {}), known: { name: req.orgName, faxNumbers: req.faxNumbers } });
 }
 
 /**
@@ -102,7 +109,13 @@ export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: 
   const org = s.orgs.get(orgId);
   const path = await dialogs.saveFile({ title: `Save an encrypted backup of ${org.name}'s keys`, defaultPath: `${org.name.replace(/[^A-Za-z0-9 _-]/g, '')} fxe keys backup.json` });
   if (!path) return null;
-  const text = encryptBackup(orgId, s.orgs.keysZip(orgId), pass);
+  const keysZip = s.orgs.keysZip(orgId);
+  let text: string;
+  try {
+    text = await encryptBackup(orgId, keysZip, pass);
+  } finally {
+    keysZip.fill(0);
+  }
   try {
     writeFileAtomicSync(path, text);
   } catch (e) {
@@ -125,7 +138,7 @@ export async function importBackupFile(s: DeskServices, path: string, passphrase
     if (e instanceof DeskError) throw e;
     throw new DeskError('file.read_failed', 'fxe Desk could not read that file.', { detail: errorDetail(e), cause: e });
   }
-  const { orgId, keysZip } = decryptBackup(text, passphrase);
+  const { orgId, keysZip } = await decryptBackup(text, passphrase);
   try {
     const org = await importKeysZipBytes(s, keysZip, log ? { log } : {});
     if (org.orgId !== orgId) log?.(`backup labelled ${orgId} held the keys of ${org.orgId}`);

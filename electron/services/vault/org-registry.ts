@@ -5,9 +5,10 @@
  * demand. Importing validates the zip with the protocol core before anything is written.
  */
 import type { OrgSummary } from '../../../shared/domain/types.ts';
-import { bundleFingerprint, publicBundleOf, readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
+import { readKeysZip, signingPublicKeyOf, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { DeskError, isDeskError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../inbox/database.ts';
+import { orgFingerprint } from '../trust/index.ts';
 import type { Vault } from './vault.ts';
 
 const ORGS_KEY = 'orgs';
@@ -90,7 +91,8 @@ export class OrgRegistry {
       faxNumbers: facts.faxNumbers ?? previous?.faxNumbers ?? [],
       relay: c.relay,
       bundleId: c.bundle_id,
-      fingerprint: bundleFingerprint(publicBundleOf(keys)),
+      // What a partner's desk pins for us and shows in its key-change warning.
+      fingerprint: orgFingerprint({ orgSigningPub: signingPublicKeyOf(keys) }),
       isDemo: facts.isDemo ?? previous?.isDemo ?? false,
     };
     // Secret first: a listed org must always have its keys.

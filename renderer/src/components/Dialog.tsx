@@ -22,6 +22,11 @@ export function Dialog({ title, onClose, children, footer, tone = 'normal', wide
     const dialog = ref.current;
     if (!dialog) return;
     if (!dialog.open) dialog.showModal();
+    // showModal() focuses the first focusable element, which is the header's × button: a
+    // receptionist typing a number would close the dialog at the first space. The element
+    // meant to be typed in (or the safe choice) carries data-autofocus; React's autoFocus
+    // cannot be used here, since it runs before showModal() and is overridden by it.
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     const onCancel = (e: Event) => {
       e.preventDefault(); // we close through React state, not the element, so both stay in sync
       closeRef.current();

@@ -22,9 +22,11 @@ export interface FaxListProps {
   onSelect: (fax: FaxSummary) => void;
   /** Bumped by the parent whenever main says faxes changed: drops the cache, keeps scroll. */
   refreshKey: number;
+  /** The fax just deleted: once the list is fresh, the next one is selected and the list focused. */
+  removed?: { id: string; seq: number } | null;
 }
 
-export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refreshKey }: FaxListProps) {
+export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refreshKey, removed }: FaxListProps) {
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, FaxSummary[]>>(new Map());
   const [error, setError] = useState<UserError | null>(null);
@@ -84,6 +86,34 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     for (const p of loaded.length ? loaded : [0]) void fetchPage(p, gen);
     // Deliberately only on refreshKey: the other inputs have their own effect above.
   }, [refreshKey]);
+
+  // After a delete: remember where the fax was (the rows in hand still have it), then, when
+  // the refreshed rows arrive without it, select whatever now sits there and focus the list,
+  // so the keyboard stays in the list instead of falling to the page body.
+  const reselectAt = useRef<{ index: number; id: string } | null>(null);
+  const seenRemoval = useRef(0);
+  useEffect(() => {
+    if (!removed || removed.seq === seenRemoval.current) return;
+    seenRemoval.current = removed.seq;
+    for (const [p, items] of pages) {
+      const i = items.findIndex((f) => f.id === removed.id);
+      if (i >= 0) reselectAt.current = { index: p * PAGE_SIZE + i, id: removed.id };
+    }
+    if (!reselectAt.current) scrollRef.current?.focus();
+  }, [removed, pages]);
+  useEffect(() => {
+    const want = reselectAt.current;
+    if (!want || total === null) return;
+    const loaded = pages.get(Math.floor(want.index / PAGE_SIZE));
+    if (loaded?.some((f) => f.id === want.id)) return; // still the rows from before the delete
+    reselectAt.current = null;
+    scrollRef.current?.focus();
+    if (total === 0) return;
+    const index = Math.min(want.index, total - 1);
+    const next = pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+    setActiveIndex(index);
+    if (next) onSelect(next);
+  }, [pages, total, onSelect]);
 
   const count = total ?? 0;
   const virtualizer = useVirtualizer({

@@ -35,7 +35,10 @@ export function PhoneBook({ onNotice, onSendTo }: { onNotice: (t: string) => voi
       setProblem(null);
       load();
     } catch (err) {
-      setError(toUserError(err));
+      const e = toUserError(err);
+      // Said next to the field, where the receptionist is looking.
+      if (e.code === 'contact.duplicate_number') setProblem(e.message);
+      else setError(e);
     }
   };
 

@@ -23,6 +23,8 @@ export interface SendDialogProps {
   /** Set when forwarding an existing fax instead of sending a new file. */
   forward?: { id: string; fileName: string };
   onClose: () => void;
+  /** Numbers the office knows are real (its own orgs', the demo partner's): no "not in use" hint for them. */
+  knownNumbers?: string[];
   /** Closes the dialog and opens Settings (the PSTN prompt links there when no provider is set up). */
   onOpenSettings?: () => void;
 }
@@ -32,13 +34,34 @@ type Step =
   | { kind: 'checking' }
   | { kind: 'key-change'; warning: KeyChange; to: string }
   | { kind: 'pstn'; check: Extract<SendCheck, { kind: 'not-on-fxe' }>; to: string }
-  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn' };
+  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; offline: boolean };
+
+/**
+ * Failures that only mean "the relay cannot be asked right now". The number cannot be looked
+ * up then, but the fax must not be lost: it is queued, and the outbox decides when the relay
+ * answers (sent, or parked for the phone-network choice if the number is not on fxe).
+ */
+const RELAY_OUT_OF_REACH = new Set(['relay.unreachable', 'relay.server_error', 'relay.garbage']);
 
 export function isPdfFile(file: File): boolean {
   return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
 }
 
-export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOpenSettings }: SendDialogProps) {
+/**
+ * What is wrong with a file picked with "Choose PDF…", said at once rather than after Send:
+ * the picker's filter is only a suggestion (and "All files" is one click away). null = fine.
+ */
+export async function pickedFileProblem(file: File): Promise<string | null> {
+  if (file.size === 0) return `${file.name} is empty (0 bytes). Save or print the document as PDF again, then choose it.`;
+  if (file.size > MAX_PDF_BYTES) return pdfTooLargeMessage(file.size);
+  if (!isPdfFile(file)) return `${file.name} is not a PDF. Only PDF files can be faxed: save or print the document as PDF first.`;
+  // A PDF starts with "%PDF-" (within its first KiB, by the spec's tolerance).
+  const head = new TextDecoder('latin1').decode(await file.slice(0, 1024).arrayBuffer());
+  if (!head.includes('%PDF-')) return `${file.name} is not a PDF that can be faxed. Save or print the document as PDF and try again.`;
+  return null;
+}
+
+export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers = [], onClose, onOpenSettings }: SendDialogProps) {
   const [file, setFile] = useState<File | null>(initialFile);
   const [to, setTo] = useState(initialTo ?? '');
   const [from, setFrom] = useState(org.faxNumbers[0] ?? '');
@@ -49,12 +72,15 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
   const [fileError, setFileError] = useState<string | null>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [step, setStep] = useState<Step>({ kind: 'form' });
-  const country = useMemo(() => defaultCountryFor(org.faxNumbers[0]), [org]);
+  const [countrySetting, setCountrySetting] = useState('');
+  const [toTouched, setToTouched] = useState(false);
+  const country = useMemo(() => defaultCountryFor(org.faxNumbers[0], countrySetting), [org, countrySetting]);
   const listId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     call('contacts.list', {}).then(setContacts, () => setContacts([]));
+    call('settings.get', {}).then((st) => setCountrySetting(st.defaultCountry ?? ''), () => undefined);
   }, []);
   // A PDF dropped on the window while this dialog is open replaces the chosen file.
   useEffect(() => {
@@ -67,13 +93,20 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     if (!sendingId) return;
     return fxe().onEvent((event: IpcEvent) => {
       if (event.type !== 'outbox.changed' || event.id !== sendingId) return;
-      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress } : s));
-      if (event.error) setError(event.error);
+      const waitingForRelay = event.state === 'queued' && event.error !== null && RELAY_OUT_OF_REACH.has(event.error.code);
+      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress, offline: waitingForRelay || (s.offline && event.state === 'queued') } : s));
+      // Waiting for the relay is said by the progress text itself; real problems get the notice.
+      if (event.error && !waitingForRelay) setError(event.error);
     });
   }, [sendingId]);
 
   const parsed = to.trim() ? parseFaxNumber(to, country) : null;
   const matchingContact = contacts.find((c) => c.name.toLowerCase() === to.trim().toLowerCase());
+  // Checked while typing: a definite mistake (too many digits, a list, letters) shows at once;
+  // "missing digits" waits until the field is left, since every number is short while typed.
+  const liveError = !matchingContact && parsed && !parsed.ok && (toTouched || parsed.problem !== 'incomplete') ? parsed.message : null;
+  const shownError = fieldError ?? liveError;
+  const known = (e164: string) => knownNumbers.includes(e164) || contacts.some((c) => c.faxNumber === e164);
 
   /** What the To field resolves to: a contact's number (chosen by name) or the typed number. */
   const resolveRecipient = (): string | null => {
@@ -86,9 +119,9 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     return p.number.e164;
   };
 
-  const submit = async (route: 'fxe' | 'pstn', recipient: string) => {
+  const submit = async (route: 'fxe' | 'pstn', recipient: string, offline = false) => {
     setError(null);
-    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route });
+    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route, offline });
     try {
       let id: string;
       if (forward) {
@@ -135,7 +168,12 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
       else if (check.keyChange) setStep({ kind: 'key-change', warning: check.keyChange, to: recipient });
       else await submit('fxe', recipient);
     } catch (err) {
-      setError(toUserError(err));
+      const e = toUserError(err);
+      if (RELAY_OUT_OF_REACH.has(e.code)) {
+        await submit('fxe', recipient, true);
+        return;
+      }
+      setError(e);
       setStep({ kind: 'form' });
     }
   };
@@ -182,7 +220,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
       footer={
         sending ? (
           <button type="button" className="primary" onClick={onClose}>
-            {finished ? 'Done' : step.state === 'failed' ? 'Close' : 'Close (keeps sending)'}
+            {finished ? 'Done' : step.state === 'failed' || step.state === 'needs-pstn' ? 'Close' : 'Close (keeps sending)'}
           </button>
         ) : (
           <>
@@ -198,7 +236,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
     >
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       {sending ? (
-        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} />
+        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} offline={step.offline} />
       ) : (
         <form id="send-form" className="form" onSubmit={onSubmit} noValidate>
           {!forward && (
@@ -227,10 +265,12 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
                 aria-label="PDF to send"
                 onChange={(e) => {
                   const f = e.target.files?.[0];
+                  e.target.value = ''; // picking the same file again after fixing it must fire again
                   if (!f) return;
-                  // Too large for fxe: say so now, in the services' words, rather than after the upload.
-                  if (f.size > MAX_PDF_BYTES) (setFile(null), setFileError(pdfTooLargeMessage(f.size)));
-                  else (setFile(f), setFileError(null));
+                  void pickedFileProblem(f).then((problem) => {
+                    if (problem) (setFile(null), setFileError(problem));
+                    else (setFile(f), setFileError(null));
+                  });
                 }}
               />
             </div>
@@ -241,15 +281,16 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
             <span id={`${listId}-label`}>To</span>
             <input
               aria-labelledby={`${listId}-label`}
-              autoFocus
+              data-autofocus
               value={to}
               onChange={(e) => {
                 setTo(e.target.value);
                 setFieldError(null);
               }}
+              onBlur={() => setToTouched(true)}
               list={listId}
               placeholder="Fax number or a name from the phone book"
-              aria-invalid={fieldError !== null}
+              aria-invalid={shownError !== null}
               aria-describedby={`${listId}-hint`}
               autoComplete="off"
               name="to"
@@ -261,12 +302,12 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
                 </option>
               ))}
             </datalist>
-            <span id={`${listId}-hint`} className={fieldError ? 'field-error' : 'hint'}>
-              {fieldError ??
+            <span id={`${listId}-hint`} className={shownError ? 'field-error' : 'hint'} data-testid="to-hint">
+              {shownError ??
                 (matchingContact
                   ? `${matchingContact.name}: ${displayNumber(matchingContact.faxNumber)}`
                   : parsed?.ok
-                    ? `${parsed.number.display}${parsed.number.looksReal ? '' : ' (check this number: it is not in use in its country)'}`
+                    ? `${parsed.number.display}${parsed.number.looksReal || known(parsed.number.e164) ? '' : ' (check this number: it is not in use in its country)'}`
                     : ' ')}
             </span>
           </label>
@@ -315,9 +356,32 @@ export function SendDialog({ org, initialFile, initialTo, forward, onClose, onOp
   );
 }
 
-function SendProgress({ state, progress, route, failed }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean }) {
+function SendProgress({ state, progress, route, failed, offline }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean; offline: boolean }) {
   const done = state === 'sent' || state === 'delivered';
   const value = done ? 1 : progress ?? 0;
+  if (state === 'needs-pstn') {
+    return (
+      <div className="send-progress" data-state={state}>
+        <p className="big">This number is not on the fxe network.</p>
+        <p>
+          The fax is kept in the <strong>Outbox</strong>. Open it there and choose “Send over phone network…” if it may leave the
+          encrypted network.
+        </p>
+      </div>
+    );
+  }
+  if (offline && state === 'queued') {
+    return (
+      <div className="send-progress" data-state={state} data-offline="true">
+        <p className="big">Saved in the Outbox. It goes out as soon as the connection is back.</p>
+        <p className="muted">
+          fxe Desk cannot reach the fxe relay right now. The fax is safe on this computer and will be sent by itself, even if
+          fxe Desk is closed and opened again in the meantime. If the number turns out not to be on fxe, the Outbox will ask
+          you what to do.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="send-progress" data-state={state ?? ''}>
       <p className="big">
@@ -356,7 +420,7 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettin
       testId="pstn-prompt"
       footer={
         <>
-          <button type="button" onClick={onCancel} autoFocus>
+          <button type="button" onClick={onCancel} data-autofocus>
             Cancel
           </button>
           {providerName ? (
@@ -414,7 +478,7 @@ export function KeyChangeWarning({ warning, number, onCancel, onAccept }: { warn
       testId="key-change-warning"
       footer={
         <>
-          <button type="button" className="primary" onClick={onCancel} autoFocus>
+          <button type="button" className="primary" onClick={onCancel} data-autofocus>
             Don't send
           </button>
           <button type="button" className="danger" onClick={onAccept}>

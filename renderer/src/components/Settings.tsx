@@ -7,6 +7,15 @@ import { PSTN_PROVIDER_LABELS as PROVIDER_LABELS } from '../../../shared/domain/
 import { call, toUserError } from '../api.ts';
 import { groupedFingerprint } from '../format.ts';
 import { displayNumber, parseFaxNumber } from '../phone.ts';
+import { getCountries } from 'libphonenumber-js/min';
+
+/** Every country the number library knows, by its English name. */
+function countryOptions(): [string, string][] {
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  return getCountries()
+    .map((c): [string, string] => [c, names.of(c) ?? c])
+    .sort((a, b) => a[1].localeCompare(b[1]));
+}
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 /**
@@ -107,6 +116,21 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
             />
             Hide the sender and contents (just say “New fax”), e.g. on a shared or locked screen
           </label>
+        </Card>
+
+        <Card title="Fax numbers">
+          <label>
+            Country for numbers typed without +
+            <select value={settings.defaultCountry} onChange={(e) => update({ defaultCountry: e.target.value })} name="defaultCountry">
+              <option value="">Same as this office's fax number</option>
+              {countryOptions().map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p className="hint">A number like 555 222 0002 is then read as a number in this country.</p>
         </Card>
 
         <Card title="Appearance">

@@ -7,6 +7,8 @@ export interface Toast {
   text: string;
   action?: { label: string; run: () => void };
   timeoutMs?: number;
+  /** The fax the toast is about: its toasts go when the fax itself is deleted. */
+  faxId?: string;
 }
 
 export function Toasts({ toasts, dismiss }: { toasts: Toast[]; dismiss: (id: number) => void }) {

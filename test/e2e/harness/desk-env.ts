@@ -28,6 +28,8 @@ export interface DeskUnderTest {
   printed: PrintJob[];
   /** Lets a test stand in the network path (a compromised relay); default passes through. */
   interceptFetch: ((input: string, init: RequestInit | undefined, real: FetchLike) => Promise<Response> | null) | null;
+  /** Close this desk and open it again on the same data and keychain (the app restarted); `desk` is the new one. */
+  restart(): Promise<void>;
 }
 
 export interface DeskEnv {
@@ -36,13 +38,18 @@ export interface DeskEnv {
   orgs: DemoOrg[];
   keychainKind: 'secret-service' | 'memory';
   openDesk(name: string): Promise<DeskUnderTest>;
+  /** The relay goes away (an outage): its port refuses connections until startRelayAgain. */
+  stopRelay(): Promise<void>;
+  /** The same relay comes back: same port, same data. */
+  startRelayAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startDeskEnv(): Promise<DeskEnv> {
   const root = mkdtempSync(join(tmpdir(), 'fxe-e2e-'));
   const relayDataDir = join(root, 'relay');
-  const relay = await startRelay({ dataDir: relayDataDir });
+  let relay: RelayHandle | null = await startRelay({ dataDir: relayDataDir });
+  const relayPort = relay.port;
   const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(root, 'orgs') });
   const keychainKind = process.env.FXE_TEST_KEYCHAIN === 'secret-service' ? 'secret-service' : 'memory';
   const desks: { desk: Desk; dataDir: string; keychain: Keychain }[] = [];
@@ -51,8 +58,8 @@ export async function startDeskEnv(): Promise<DeskEnv> {
     const dataDir = join(root, `desk-${name}`);
     const keychain = keychainKind === 'secret-service' ? createKeytarKeychain() : createMemoryKeychain();
     const realFetch: FetchLike = (input, init) => fetch(input, init);
-    const t: Omit<DeskUnderTest, 'desk'> = { dataDir, nextOpenPath: null, nextSavePath: null, printed: [], interceptFetch: null };
-    const desk = await createDesk({
+    const t: Omit<DeskUnderTest, 'desk' | 'restart'> = { dataDir, nextOpenPath: null, nextSavePath: null, printed: [], interceptFetch: null };
+    const build = (): Promise<Desk> => createDesk({
       dataDir,
       keychain,
       fetch: (input, init) => t.interceptFetch?.(String(input), init as RequestInit | undefined, realFetch) ?? realFetch(input, init),
@@ -85,24 +92,42 @@ export async function startDeskEnv(): Promise<DeskEnv> {
         return { url: demoRelay.url, orgs: demoOrgs, close: () => demoRelay.close() };
       },
     });
-    desks.push({ desk, dataDir, keychain });
-    return Object.assign(t, { desk });
+    const entry = { desk: await build(), dataDir, keychain };
+    desks.push(entry);
+    const out: DeskUnderTest = Object.assign(t, {
+      desk: entry.desk,
+      restart: async () => {
+        await entry.desk.close();
+        entry.desk = await build();
+        out.desk = entry.desk;
+      },
+    });
+    return out;
   };
 
-  return {
+  const env: DeskEnv = {
     relay,
     relayDataDir,
     orgs,
     keychainKind,
     openDesk,
+    stopRelay: async () => {
+      await relay?.close();
+      relay = null;
+    },
+    startRelayAgain: async () => {
+      relay ??= await startRelay({ dataDir: relayDataDir, port: relayPort });
+      env.relay = relay;
+    },
     close: async () => {
       for (const d of desks) {
         await d.desk.close();
         // Leave no test secrets behind in the real keychain.
         await d.keychain.delete(KEYCHAIN_SERVICE, vaultAccountFor(d.dataDir)).catch(() => false);
       }
-      await relay.close();
+      await relay?.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
+  return env;
 }

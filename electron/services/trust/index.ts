@@ -1,0 +1,4 @@
+/** The one trust model of the desk: send, receive and receipts all check keys here. */
+export { orgFingerprint, type OrgIdentity } from './fingerprint.ts';
+export { keysFromBundle, keysFromLookup, type BadKeys, type ObservedKeys } from './observed-keys.ts';
+export { TrustStore, type TrustDecision } from './trust-store.ts';

@@ -1,0 +1,215 @@
+// A receptionist's small frustrations, each fixed and kept fixed: the real renderer in
+// Chromium over the real services and relay. New fax puts the cursor in "To" (visibly); the
+// number field says what is actually wrong, while typing, and takes national numbers; Choose
+// PDF refuses a picture or an empty file at once; two dropped PDFs are not silently cut to
+// one; the Inbox badge ignores archived faxes; a deleted fax takes its tag and its toasts
+// with it and the keyboard stays in the list; the phone book refuses a number twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { makeTestPdf } from './fixtures/pdf.ts';
+import { importKeysZip, openAppWindow, type AppWindow } from './harness/app-window.ts';
+import { launchChromium } from './harness/browser.ts';
+import { startDeskEnv, type DeskEnv, type DeskUnderTest } from './harness/desk-env.ts';
+import { ensureRendererBuilt } from './harness/renderer-build.ts';
+import { saveScreen } from './harness/screens.ts';
+import { serveDirectory, type StaticServer } from './harness/static-server.ts';
+
+let env: DeskEnv;
+let server: StaticServer;
+let browser: Browser;
+let clinic: AppWindow; // Northside Clinic, +1 555 111 0001
+let pharmacy: DeskUnderTest; // Harbor Pharmacy, +1 555 222 0002 (no window: it only sends)
+
+const folder = (page: Page, name: string) => page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: new RegExp(`^${name}`) });
+const rows = (page: Page) => page.getByRole('listbox').getByRole('option');
+const toast = (page: Page, text: string) => page.getByRole('status').locator('.toast', { hasText: text });
+
+/** The pharmacy faxes the clinic (through the relay), and the clinic's desk fetches it. */
+async function receive(fileName: string): Promise<string> {
+  const sent = await pharmacy.desk.invoke('send.submit', {
+    orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage: null, route: 'fxe',
+  });
+  if (!sent.ok) throw new Error(sent.error.message);
+  await pharmacy.desk.flushOutbox();
+  await expect.poll(async () => {
+    await clinic.desk.desk.pollNow();
+    const f = await clinic.desk.desk.invoke('faxes.get', { id: sent.value.id });
+    return f.ok;
+  }, { timeout: 20_000 }).toBe(true);
+  return sent.value.id;
+}
+
+beforeAll(async () => {
+  const rendererDir = ensureRendererBuilt();
+  env = await startDeskEnv();
+  server = await serveDirectory(rendererDir);
+  browser = await launchChromium();
+  clinic = await openAppWindow(browser, server, await env.openDesk('front-clinic'));
+  await importKeysZip(clinic, env.orgs[0]!.keysZipPath);
+  pharmacy = await env.openDesk('front-pharmacy');
+  pharmacy.nextOpenPath = env.orgs[1]!.keysZipPath;
+  const imported = await pharmacy.desk.invoke('orgs.importKeysZip', {});
+  if (!imported.ok) throw new Error(imported.error.message);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await env?.close();
+});
+
+describe('the send dialog', () => {
+  it('Ctrl+N puts a visible cursor in "To": typing a number with spaces does not close the dialog', async () => {
+    const page = clinic.page;
+    await page.locator('.workspace').click({ position: { x: 600, y: 400 } });
+    await page.keyboard.press('Control+n');
+    const dialog = page.getByTestId('send-dialog');
+    await dialog.waitFor();
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('to');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.type('+1 555 222 0002');
+    await expect(page.locator('input[name=to]').inputValue()).resolves.toBe('+1 555 222 0002');
+    expect(await page.locator('dialog[open]').count()).toBe(1);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('says what is wrong with a number while it is typed, and reads a national number in the office country', async () => {
+    const page = clinic.page;
+    await page.getByRole('button', { name: 'New fax' }).click();
+    const to = page.locator('input[name=to]');
+    const hint = page.getByTestId('to-hint');
+    await to.fill('+1 555 222 00002');
+    await expect.poll(() => hint.textContent()).toMatch(/too many digits for \+1/);
+    await to.fill('+15552220002, +15553330003');
+    await expect.poll(() => hint.textContent()).toMatch(/one fax number/);
+    await to.fill('+1 555 222 002');
+    await page.keyboard.press('Tab'); // leaving the field: now "missing digits" is worth saying
+    await expect.poll(() => hint.textContent()).toMatch(/missing digits for \+1/);
+    await to.fill('555 222 0002');
+    await expect.poll(() => hint.textContent()).toBe('+1 555 222 0002 (check this number: it is not in use in its country)');
+    await saveScreen(page, 'send-number-check');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('a national number follows the default-country setting', async () => {
+    const page = clinic.page;
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: 'Settings' }).click();
+    await page.locator('select[name=defaultCountry]').selectOption('GB');
+    await expect.poll(async () => {
+      const s = await clinic.desk.desk.invoke('settings.get', {});
+      return s.ok ? s.value.defaultCountry : null;
+    }).toBe('GB');
+    await page.getByRole('button', { name: 'New fax' }).click();
+    await page.locator('input[name=to]').fill('020 7946 0018');
+    await expect.poll(() => page.getByTestId('to-hint').textContent()).toMatch(/^\+44 20 7946 0018/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('select[name=defaultCountry]').selectOption('');
+    await folder(page, 'Inbox').click();
+  });
+
+  it('Choose PDF refuses a picture and an empty file at once', async () => {
+    const page = clinic.page;
+    await page.getByRole('button', { name: 'New fax' }).click();
+    const dialog = page.getByTestId('send-dialog');
+    await dialog.getByLabel('PDF to send').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
+    await dialog.getByText('photo.png is not a PDF. Only PDF files can be faxed').waitFor();
+    expect(await dialog.locator('.file-chosen').count()).toBe(0);
+    await dialog.getByLabel('PDF to send').setInputFiles({ name: 'empty.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
+    await dialog.getByText('empty.pdf is empty (0 bytes).').waitFor();
+    expect(await dialog.locator('.file-chosen').count()).toBe(0);
+    await dialog.getByLabel('PDF to send').setInputFiles({ name: 'letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makeTestPdf({ pages: 1, title: 'Letter' })) });
+    await dialog.locator('.file-chosen', { hasText: 'letter.pdf' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('dropping two PDFs says plainly that a fax carries one document', async () => {
+    const page = clinic.page;
+    await page.evaluate(() => {
+      const dataTransfer = new DataTransfer();
+      for (const name of ['page-one.pdf', 'page-two.pdf']) dataTransfer.items.add(new File(['%PDF-1.4\n'], name, { type: 'application/pdf' }));
+      const target = document.querySelector('.workspace')!;
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
+    });
+    await page.getByText('You dropped 2 PDFs. A fax carries one document').waitFor();
+    expect(await page.locator('dialog[open]').count()).toBe(0);
+    await page.locator('.content .error-notice').getByRole('button', { name: /Dismiss/ }).click();
+  });
+});
+
+describe('the inbox', () => {
+  it('the unread badge does not count archived faxes', async () => {
+    const page = clinic.page;
+    const id = await receive('unread-then-archived.pdf');
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').textContent()).toBe('1');
+    const r = await clinic.desk.desk.invoke('faxes.archive', { ids: [id], archived: true });
+    expect(r.ok).toBe(true);
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').count()).toBe(0);
+  });
+
+  it('deleting a fax takes its "archived: Undo" toast and its last tag with it, and the keyboard stays in the list', async () => {
+    const page = clinic.page;
+    const tagged = await receive('tagged.pdf');
+    await receive('second.pdf');
+    await receive('third.pdf');
+    expect((await clinic.desk.desk.invoke('faxes.setTags', { id: tagged, tags: ['insurance'] })).ok).toBe(true);
+    await folder(page, 'Inbox').click();
+    const tagButton = page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: '# insurance' });
+    await tagButton.waitFor();
+
+    // Archive the tagged fax, then delete it from the Archive: the Undo for "archived" goes.
+    await page.getByRole('listbox').locator(`[data-fax-id="${tagged}"]`).click();
+    await page.keyboard.press('e');
+    await toast(page, 'Fax archived.').waitFor();
+    await folder(page, 'Archive').click();
+    await page.getByRole('listbox').locator(`[data-fax-id="${tagged}"]`).click();
+    await page.keyboard.press('Delete');
+    await toast(page, 'Fax deleted.').waitFor();
+    expect(await toast(page, 'Fax archived.').count()).toBe(0);
+    await tagButton.waitFor({ state: 'detached' });
+
+    // In the Inbox: delete the first of the faxes; the next one is selected and has the keyboard.
+    await folder(page, 'Inbox').click();
+    await expect.poll(() => rows(page).count()).toBe(2);
+    const [first, next] = await rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id')));
+    await rows(page).first().click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByRole('listbox').locator('[aria-selected="true"]').getAttribute('data-fax-id')).toBe(next);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('listbox');
+    expect(first).not.toBe(next);
+    await page.keyboard.press('Delete'); // the keyboard really is there: the next one goes too
+    await expect.poll(() => rows(page).count()).toBe(0);
+  });
+});
+
+describe('the phone book', () => {
+  it('refuses a number that is already in it, saying under which name', async () => {
+    const page = clinic.page;
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: 'Phone book' }).click();
+    const add = async (name: string, number: string) => {
+      await page.getByRole('button', { name: 'Add contact' }).click();
+      const form = page.locator('form.contact-form');
+      await form.getByLabel('Name').fill(name);
+      await form.getByLabel('Fax number').fill(number);
+      await form.getByRole('button', { name: 'Save' }).click();
+    };
+    await add('Harbor Pharmacy', '+1 555 222 0002');
+    await page.getByRole('cell', { name: 'Harbor Pharmacy', exact: true }).waitFor();
+    await add('Pharmacy (again)', '+1 (555) 222-0002');
+    await page.locator('form.contact-form').getByText('This fax number is already in the phone book, as “Harbor Pharmacy”.').waitFor();
+    const list = await clinic.desk.desk.invoke('contacts.list', {});
+    expect(list.ok && list.value.map((c) => c.name)).toEqual(['Harbor Pharmacy']);
+  });
+});
+
+describe('the demo', () => {
+  it("the demo partner's number is not flagged as out of use", async () => {
+    const demo = await openAppWindow(browser, server, await env.openDesk('front-demo'));
+    await demo.page.getByRole('button', { name: 'Try the demo' }).click();
+    await demo.page.locator('.workspace').waitFor({ timeout: 30_000 });
+    await demo.page.getByRole('button', { name: 'New fax' }).click();
+    await demo.page.locator('input[name=to]').fill('+1 555 222 0002');
+    await expect.poll(() => demo.page.getByTestId('to-hint').textContent()).toBe('+1 555 222 0002');
+    await demo.context.close();
+  });
+});

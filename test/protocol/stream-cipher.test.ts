@@ -1,0 +1,207 @@
+// The app's one body path: ChaCha20-Poly1305 composed from libsodium's keystream and
+// incremental Poly1305 (noble as the fallback), and the streaming file seal / open around it.
+// Every output must be the one-shot AEAD's bytes: checked against node:crypto (OpenSSL) and
+// noble, on the reference client's vector and on lengths around the 64-byte block and the
+// 1 MiB ring-slot edges, fed in chunk patterns that split blocks everywhere.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import {
+  b64uDecode, decodeWrappedKey, envelopeAad, openEnvelope, parseEnvelope, parseJsonLossless, sealEnvelope, unwrapCek,
+} from '../../shared/protocol/index.ts';
+import { createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
+import { openFileToSink, sealStreamToFile } from '../../electron/services/crypto/stream-seal.ts';
+import { RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
+import { alicePub, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
+
+const MODES = [{ label: 'sodium', forceNoble: false }, { label: 'noble', forceNoble: true }] as const;
+
+function openSslSeal(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, aad: Uint8Array): Uint8Array {
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  c.setAAD(aad, { plaintextLength: data.length });
+  return Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
+}
+
+/** Cuts `data` into pieces of the given sizes, cycling (0 = an empty piece). */
+function pieces(data: Uint8Array, sizes: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0, i = 0; at < data.length || i === 0; i++) {
+    const n = sizes[i % sizes.length]!;
+    out.push(data.subarray(at, at + n));
+    at += n;
+    if (out.length > 100_000) throw new Error('bad piece sizes');
+  }
+  return out;
+}
+
+async function* chunksOf(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield Uint8Array.from(p);
+}
+
+function streamSeal(forceNoble: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, parts: Uint8Array[], inPlace = false): Uint8Array {
+  const s = createStreamSealer(key, nonce, aad, { forceNoble });
+  const chunks = parts.map((p) => {
+    const input = Uint8Array.from(p);
+    const out = s.update(input, inPlace ? input : undefined);
+    expect(out.length).toBe(p.length);
+    return out;
+  });
+  return Buffer.concat([...chunks, s.final()]);
+}
+
+function streamOpen(forceNoble: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, sizes: number[]): { plain: Uint8Array; ok: boolean } {
+  const o = createStreamOpener(key, nonce, aad, { forceNoble });
+  const out = new Uint8Array(Math.max(...sizes, 1));
+  const plain = pieces(sealed.subarray(0, sealed.length - 16), sizes).map((c) => Uint8Array.from(o.update(c, out.subarray(0, c.length))));
+  return { plain: Buffer.concat(plain), ok: o.final(sealed.subarray(sealed.length - 16)) };
+}
+
+describe('streaming ChaCha20-Poly1305', () => {
+  it('libsodium loads in this runtime (so the sodium cases below really run it)', () => {
+    expect(loadSodium()).not.toBeNull();
+    expect(streamCipherName()).toBe('sodium');
+    expect(streamCipherName({ forceNoble: true })).toBe('noble');
+  });
+
+  it("opens and re-seals the reference client's body byte for byte (fxe-v1 vector)", async () => {
+    const all = parseJsonLossless(vectorsText) as { envelope: { envelope: unknown } };
+    const envelope = parseEnvelope(JSON.stringify(all.envelope.envelope));
+    const wire = b64uDecode(vectors.envelope.ciphertext_b64u);
+    const aad = envelopeAad(envelope.message_id, envelope.sender_org_id, envelope.recipient_org_id, envelope.metadata);
+    const plaintext = b64uDecode(vectors.envelope.plaintext_b64u);
+    for (const name of ['bob', 'bob_rotated'] as const) {
+      const keys = await orgKeys(name);
+      const index = envelope.wrapped_keys.findIndex((w) => w.recipient_key_bundle_id === keys.credentials.bundle_id);
+      const cek = unwrapCek(decodeWrappedKey(envelope.wrapped_keys[index]!, index), recipientOf(keys), aad);
+      const nonce = wire.subarray(0, 12);
+      const sealed = wire.subarray(24);
+      for (const { forceNoble } of MODES) {
+        for (const sizes of [[sealed.length], [1], [63, 65, 7], [64], [100, 0, 28]]) {
+          const opened = streamOpen(forceNoble, cek, nonce, aad, sealed, sizes);
+          expect(opened.ok).toBe(true);
+          expect(Buffer.from(opened.plain).equals(Buffer.from(plaintext))).toBe(true);
+          expect(Buffer.from(streamSeal(forceNoble, cek, nonce, aad, pieces(plaintext, sizes))).equals(Buffer.from(sealed))).toBe(true);
+        }
+      }
+    }
+  });
+
+  const edges = [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 1000, RING_SLOT_BYTES - 1, RING_SLOT_BYTES, RING_SLOT_BYTES + 1, RING_SLOT_BYTES + 64 + 3];
+  const random = Array.from({ length: 6 }, () => Math.floor(Math.random() * 3 * RING_SLOT_BYTES));
+  for (const size of [...edges, ...random]) {
+    it(`equals OpenSSL's and noble's one-shot AEAD for ${size} bytes, in any chunking`, () => {
+      const key = randomBytes(32);
+      const nonce = randomBytes(12);
+      const aad = randomBytes(size % 50); // AAD lengths on and off the 16-byte pad
+      const data = randomBytes(size);
+      const expected = openSslSeal(key, nonce, data, aad);
+      expect(Buffer.from(chacha20poly1305(key, nonce, aad).encrypt(data)).equals(Buffer.from(expected))).toBe(true);
+      for (const { forceNoble } of MODES) {
+        for (const sizes of [[size || 1], [7, 100, 64, 4096, 33], [64 * 1024], [RING_SLOT_BYTES - 5, 5, 70]]) {
+          if (size > 200_000 && sizes[0]! < 4096 && forceNoble) continue; // noble on tiny pieces of megabytes is just slow
+          expect(Buffer.from(streamSeal(forceNoble, key, nonce, aad, pieces(data, sizes), sizes.length === 1)).equals(Buffer.from(expected))).toBe(true);
+          const opened = streamOpen(forceNoble, key, nonce, aad, expected, sizes);
+          expect(opened.ok).toBe(true);
+          expect(Buffer.from(opened.plain).equals(data)).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('refuses a flipped ciphertext byte, a flipped tag, a short tag and other AAD', () => {
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const aad = randomBytes(45);
+    const sealed = openSslSeal(key, nonce, randomBytes(5000), aad);
+    for (const { forceNoble } of MODES) {
+      const bad = Uint8Array.from(sealed);
+      bad[1234] = bad[1234]! ^ 1;
+      expect(streamOpen(forceNoble, key, nonce, aad, bad, [777]).ok).toBe(false);
+      const badTag = Uint8Array.from(sealed);
+      badTag[badTag.length - 1] = badTag[badTag.length - 1]! ^ 0x80;
+      expect(streamOpen(forceNoble, key, nonce, aad, badTag, [4096]).ok).toBe(false);
+      const o = createStreamOpener(key, nonce, aad, { forceNoble });
+      o.update(sealed.subarray(0, sealed.length - 16));
+      expect(o.final(sealed.subarray(sealed.length - 16, sealed.length - 1))).toBe(false);
+      expect(streamOpen(forceNoble, key, nonce, randomBytes(45), sealed, [5000]).ok).toBe(false);
+    }
+  });
+
+  it('a finished stream refuses more data', () => {
+    const s = createStreamSealer(randomBytes(32), randomBytes(12), new Uint8Array(0));
+    s.update(new Uint8Array(10));
+    s.final();
+    expect(() => s.update(new Uint8Array(1))).toThrow(/finished/);
+  });
+});
+
+describe('streaming file seal / open (the outbox and receiver path)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fxe-stream-seal-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function sealParams(plaintextSize: number, random: (n: number) => Uint8Array) {
+    const alice = await orgKeys('alice');
+    const bob = await orgKeys('bob');
+    return {
+      senderOrgId: alice.credentials.org_id, senderBundleId: alice.credentials.bundle_id, senderBundleSeed: alice.bundleSeed,
+      recipientOrgId: bob.credentials.org_id,
+      recipientBundles: [{ bundle_id: bob.credentials.bundle_id, ml_kem_pub: vectors.orgs.bob.public_bundle.ml_kem_pub, x25519_pub: vectors.orgs.bob.public_bundle.x25519_pub }],
+      fromNumber: '+15551110001', fromName: 'Alice', toNumber: '+15552220002', metadata: { filename: 'a.pdf' }, createdAt: 1_767_225_600,
+      messageId: '7d6f3a52-5d7c-4c1b-9a2f-0f0e8f1f2a3b', random, plaintextSize,
+    };
+  }
+
+  /** The same bytes every call: two seals with it must give the same message. */
+  const seeded = (): ((n: number) => Uint8Array) => {
+    let counter = 0;
+    return (n) => Uint8Array.from(createHash('sha512').update(`seed-${counter++}`).digest().subarray(0, n));
+  };
+
+  for (const size of [0, 1000, RING_SLOT_BYTES, 3 * RING_SLOT_BYTES + 17, 5 * RING_SLOT_BYTES + 1]) {
+    it(`gives the in-memory sealEnvelope's exact bytes and opens them back, ${size} bytes, both ciphers`, async () => {
+      const plaintext = randomBytes(size);
+      const reference = await sealEnvelope({ ...(await sealParams(size, seeded())), plaintext });
+      for (const { label, forceNoble } of MODES) {
+        const out = join(dir, `ct-${size}-${label}`);
+        const { envelope } = await sealStreamToFile({
+          ...(await sealParams(size, seeded())), source: chunksOf(pieces(plaintext, [300_000, 64, 1_048_577])),
+          outputPath: out, cipher: { forceNoble },
+        });
+        expect(envelope).toEqual(reference.envelope);
+        expect(Buffer.from(readFileSync(out)).equals(Buffer.from(reference.ciphertext))).toBe(true);
+        const got: Buffer[] = [];
+        const opened = await openFileToSink({
+          envelope, inputPath: out, senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob')),
+          sink: (c) => { got.push(Buffer.from(c)); }, cipher: { forceNoble },
+        });
+        expect(opened.plaintextSize).toBe(size);
+        expect(Buffer.concat(got).equals(plaintext)).toBe(true);
+        const viaMemory = await openEnvelope({ envelope, ciphertext: readFileSync(out), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob')) });
+        expect(Buffer.from(viaMemory.plaintext).equals(plaintext)).toBe(true);
+      }
+    });
+  }
+
+  it('reports a tampered file as hash_mismatch and leaves no part file on a failing source', async () => {
+    const size = 2 * RING_SLOT_BYTES + 5;
+    const out = join(dir, 'ct-tamper');
+    const { envelope } = await sealStreamToFile({ ...(await sealParams(size, seeded())), source: chunksOf([randomBytes(size)]), outputPath: out });
+    const bad = readFileSync(out);
+    bad[RING_SLOT_BYTES + 100] = bad[RING_SLOT_BYTES + 100]! ^ 1;
+    writeFileSync(join(dir, 'ct-bad'), bad);
+    await expect(openFileToSink({ envelope, inputPath: join(dir, 'ct-bad'), senderBundleEd25519Pub: alicePub(), recipient: recipientOf(await orgKeys('bob')), sink: () => {} }))
+      .rejects.toMatchObject({ code: 'hash_mismatch' });
+
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield randomBytes(RING_SLOT_BYTES + 3);
+      throw new Error('disk read failed');
+    }
+    const target = join(dir, 'ct-failed');
+    await expect(sealStreamToFile({ ...(await sealParams(size, seeded())), source: failing(), outputPath: target })).rejects.toThrow(/disk read failed/);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('ct-failed'))).toEqual([]);
+  });
+});
