@@ -11,6 +11,9 @@ import { outPath } from '../../electron/services/cli/out-dir-sink.ts';
 import { makePdf, runCli, startTestRelay, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
 
+/** Each CLI run is a fresh Node process that loads the services: slow on a busy machine. */
+const CLI_TEST_TIMEOUT_MS = 180_000;
+
 describe('fxe-desk receive from a relay that names faxes with paths', () => {
   let relay: TestRelay;
   let proxy: TamperProxy;
@@ -75,7 +78,7 @@ describe('fxe-desk receive from a relay that names faxes with paths', () => {
     expect(readdirSync(out).sort()).toEqual([`${genuineId}.json`, `${genuineId}.pdf`]);
     expect(received.code).toBe(0);
     expect(received.stderr).toMatch(/3 rejected/);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });
 
 describe('the --out path of a message id', () => {

@@ -12,6 +12,8 @@ import { RELAY_PROFILES } from '../../electron/relay/index.ts';
 import { freePort, makePdf, runCli, startTestRelay, waitFor, type TestRelay } from './helpers.ts';
 
 const run = runCli;
+/** Each CLI run is a fresh Node process that loads the services: slow on a busy machine. */
+const CLI_TEST_TIMEOUT_MS = 180_000;
 
 /**
  * `receive --listen` in the background: once it listens, `meanwhile` runs (the send), then it
@@ -24,9 +26,9 @@ async function receiveByWebhook(args: string[], meanwhile: () => Promise<void>, 
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   try {
-    await waitFor('the CLI to listen', () => /listening on/.test(stderr) || child.exitCode !== null, 30_000);
+    await waitFor('the CLI to listen', () => /listening on/.test(stderr) || child.exitCode !== null, 90_000);
     await meanwhile();
-    await waitFor('the CLI to store the fax', () => until() || child.exitCode !== null, 30_000);
+    await waitFor('the CLI to store the fax', () => until() || child.exitCode !== null, 90_000);
   } finally {
     child.kill('SIGTERM');
   }
@@ -99,7 +101,7 @@ describe.each(RELAY_PROFILES)('fxe-desk CLI (relay profile %s)', (profile) => {
     const st = await run(['status', '--keys', northside, id]);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ message_id: id, status: 'delivered', receipt_verified: true });
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('documents failures with exit codes: usage 2, not on fxe 3, not a PDF 4', async () => {
     expect((await run(['send', '--keys', northside])).code).toBe(2);
@@ -113,5 +115,5 @@ describe.each(RELAY_PROFILES)('fxe-desk CLI (relay profile %s)', (profile) => {
     const bad = await run(['send', '--keys', northside, '--to', '+15552220002', '--from', '+15551110001', txt]);
     expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/not a PDF/);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });
