@@ -3,15 +3,11 @@
 // polling, no delivery status, webhooks registered by the relay's operator). The clinic drops a
 // PDF and sends it; it arrives in the pharmacy's inbox by webhook; the clinic's sent fax shows
 // "Delivered" where the relay proves delivery, and says that no proof will come where it cannot.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { RELAY_PROFILES, startRelay, type RelayHandle, type RelayProfile } from '../../electron/relay/index.ts';
-import { createDemoOrgs, type DemoOrg } from '../../electron/relay/demo.ts';
-import { RelayStore } from '../../electron/relay/store.ts';
-import { newWebhookSecret } from '../../electron/relay/webhooks.ts';
+import { RELAY_PROFILES, type RelayProfile } from '../../electron/relay/index.ts';
+import type { DemoOrg } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk } from '../../electron/services/desk.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
 import { makeTestPdf } from './fixtures/pdf.ts';
@@ -20,6 +16,7 @@ import { launchChromium } from './harness/browser.ts';
 import { dropPdf } from './harness/page-actions.ts';
 import { ensureRendererBuilt } from './harness/renderer-build.ts';
 import { serveDirectory, type StaticServer } from './harness/static-server.ts';
+import { freePort, startTestRelay, type TestRelay } from '../services/helpers.ts';
 
 interface AppWindow {
   context: BrowserContext;
@@ -31,18 +28,6 @@ interface AppWindow {
 const faxList = (page: Page) => page.getByRole('listbox');
 const folder = (page: Page, name: 'Inbox' | 'Sent') =>
   page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: new RegExp(`^${name}`) });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 let server: StaticServer;
 let browser: Browser;
@@ -58,9 +43,7 @@ afterAll(async () => {
 
 describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: RelayProfile) => {
   const reference = profile === 'reference';
-  let root: string;
-  let relayDataDir: string;
-  let relay: RelayHandle;
+  let relay: TestRelay;
   let orgs: DemoOrg[];
   const windows: AppWindow[] = [];
   let clinic: AppWindow;
@@ -69,7 +52,7 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
   async function openWindow(name: string): Promise<AppWindow> {
     const next = { open: null as string | null };
     const desk = await createDesk({
-      dataDir: join(root, `desk-${name}`), keychain: createMemoryKeychain(), fetch: (input, init) => fetch(input, init),
+      dataDir: join(relay.dir.path, `desk-${name}`), keychain: createMemoryKeychain(), fetch: (input, init) => fetch(input, init),
       dialogs: { openFile: async () => { const p = next.open; next.open = null; return p; }, saveFile: async () => null },
       printer: { printPdf: async () => true },
       testing: { relayRetries: 1, outboxRetryBaseMs: 200 },
@@ -97,17 +80,13 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
     expect(org.offers).toEqual(reference ? { polling: false, webhookRegistration: false, deliveryProof: false } : { polling: true, webhookRegistration: true, deliveryProof: true });
     expect(org.needsOperator).toBe(reference);
     if (!org.needsOperator) return;
-    const store = new RelayStore(relayDataDir);
-    const secret = newWebhookSecret();
-    try { store.putWebhook(orgId, org.webhookUrl!, secret, Math.floor(Date.now() / 1000)); } finally { store.close(); }
+    const secret = relay.registerWebhookAsOperator(orgId, org.webhookUrl!);
     await call(w.desk.invoke('receiving.setWebhookSecret', { orgId, secret }));
   }
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), `fxe-e2e-${profile}-`));
-    relayDataDir = join(root, 'relay');
-    relay = await startRelay({ dataDir: relayDataDir, profile, webhookRetryDelaysMs: [200, 500, 1000, 2000] });
-    orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(root, 'orgs') });
+    relay = await startTestRelay({ profile, webhookRetryDelaysMs: [200, 500, 1000, 2000] });
+    orgs = relay.orgs;
     clinic = await openWindow('clinic');
     pharmacy = await openWindow('pharmacy');
   });
@@ -117,7 +96,6 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
       await w.desk.close();
     }
     await relay?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('imports each keys.zip; the pharmacy receives by webhook', async () => {
