@@ -133,7 +133,7 @@ export class ReceivePipeline {
     const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
     const out = new Map<string, string>();
     for (const r of rows) {
-      const m = /→ ([0-9a-f]{64})/.exec(r.last_error);
+      const m = /([0-9a-f]{64})\s*$/.exec(r.last_error);
       if (m) out.set(r.sender_org_id, m[1]!);
     }
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
