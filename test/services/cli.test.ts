@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readKeysZip } from '../../shared/protocol/index.ts';
 import { RELAY_PROFILES } from '../../electron/relay/index.ts';
-import { freePort, makePdf, runCli, startTestRelay, waitFor, type TestRelay } from './helpers.ts';
+import { cliArgv, freePort, makePdf, runCli, startTestRelay, waitFor, type TestRelay } from './helpers.ts';
 
 const run = runCli;
 /** Each CLI run is a fresh Node process that loads the services: slow on a busy machine. */
@@ -20,8 +19,7 @@ const CLI_TEST_TIMEOUT_MS = 180_000;
  * runs until `until`, and is stopped as a service is (SIGTERM).
  */
 async function receiveByWebhook(args: string[], meanwhile: () => Promise<void>, until: () => boolean): Promise<{ code: number; stderr: string }> {
-  const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv(args), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));

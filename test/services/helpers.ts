@@ -1,6 +1,6 @@
 // Shared test helpers for the services suites: real relays on 127.0.0.1, real temp dirs,
 // real PDFs. Nothing here mocks our own code.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -222,11 +222,22 @@ export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>;
   }
 }
 
-/** Runs the fxe-desk CLI (electron/services/cli/main.ts) as a child process, as a user would. */
+/**
+ * The node arguments that run the CLI as users run it: the built `bin` bundle
+ * (out/cli/fxe-desk.js) when FXE_TEST_CLI=bundle (test/run.sh builds it and sets that), else the
+ * TypeScript sources (`npm run cli`), so a developer can run one CLI test without rebuilding.
+ */
+export function cliArgv(args: string[]): string[] {
+  const bundle = process.env.FXE_TEST_CLI === 'bundle';
+  const cli = fileURLToPath(new URL(bundle ? '../../out/cli/fxe-desk.js' : '../../electron/services/cli/main.ts', import.meta.url));
+  if (bundle && !existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  return [...(bundle ? [] : ['--experimental-strip-types']), '--no-warnings', cli, ...args];
+}
+
+/** Runs the fxe-desk CLI as a child process, as a user would. */
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliArgv(args), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
