@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDesk, type Desk } from '../services/desk.ts';
 import { createKeytarKeychain } from '../services/keychain/keytar-keychain.ts';
-import { startDemoRelay } from './demo-relay.ts';
+import { startEmbeddedDemo } from '../relay/embedded-demo.ts';
 import type { MenuCommand } from '../../shared/ipc/contract.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { createDialogs } from './dialogs.ts';
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
     dialogs: createDialogs(() => mainWindow),
     printer: createPrinter(PRINT_PRELOAD, () => mainWindow),
     notify: (n) => showNotification(n, showMainWindow),
-    startDemoRelay: () => startDemoRelay(app.getPath('userData')),
+    // Closed to everything but this app: no dev-invite route, a Host check, keys in the vault.
+    startDemoRelay: (keys) => startEmbeddedDemo({ dataDir: join(app.getPath('userData'), 'demo-relay'), keys, legacyKeysDir: join(app.getPath('userData'), 'demo-orgs') }),
   });
 
   const ipc = registerIpc(desk, () => mainWindow);

@@ -173,7 +173,11 @@ export class RelayClient {
     }
   }
 
-  /** Whether the relay's /v1/health lists an extension (cached; an unreachable health counts as "no"). */
+  /**
+   * Whether the relay's /v1/health lists an extension (cached). A relay that answers without
+   * a usable health (the reference relay has none) offers no extension; one that cannot be
+   * reached right now throws, so a passing outage never looks like a relay without features.
+   */
   async hasExtension(name: RelayExtension): Promise<boolean> {
     const now = this.nowMs();
     if (!this.extensionsCache || now - this.extensionsCache.at > EXTENSIONS_TTL_MS) {
@@ -181,7 +185,8 @@ export class RelayClient {
       try {
         const h = await this.health();
         list = Array.isArray(h.extensions) ? h.extensions.filter((x): x is RelayExtension => typeof x === 'string') : [];
-      } catch {
+      } catch (e) {
+        if (e instanceof DeskError && e.retryable) throw e;
         // A relay without /v1/health is a seed-only relay: no extensions.
       }
       this.extensionsCache = { at: now, list: new Set(list) };
