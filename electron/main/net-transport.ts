@@ -63,7 +63,8 @@ function streamingUpload(url: string, init: RequestInit, body: ReadableStream<Ui
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          if (settled) return;
+          // Answered (or failed) before the body was all sent, e.g. a refusal: stop reading.
+          if (settled) { void reader.cancel().catch(() => undefined); return; }
           // Wait until Chromium has the chunk before reading the next one (back-pressure).
           await new Promise<void>((done) => request.write(Buffer.from(value.buffer, value.byteOffset, value.byteLength), undefined, done));
         }

@@ -65,6 +65,26 @@ describe('uploads under Electron net', () => {
     expect(electron.netStats.bodyBytesBufferedPeak).toBe(before);
   });
 
+  it('an upload the relay refuses before reading it ends with the relay\'s answer, not a hang', async () => {
+    const refusing = createServer((_req, res) => {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: 'too_large', message: 'The message is too large.' }));
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
+    try {
+      const file = join(dirs.path, 'refused.bin');
+      writeFileSync(file, randomBytes(8 * 1024 * 1024));
+      const base = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const outcome = await client.uploadFile('{"v":1}', 'msg_2', file).then(() => null, (e: unknown) => e as { code?: string });
+      // Either the answer (413) or the connection closing under the upload: never success, never a hang.
+      expect(outcome?.code).toMatch(/^relay\./);
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((r) => refusing.close(r));
+    }
+  });
+
   it('small JSON requests still go through net.fetch', async () => {
     const transport = createNetTransport();
     const res = await transport(`${url}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
