@@ -121,13 +121,11 @@ async function main(): Promise<void> {
     newFax: () => (showMainWindow(), ipc.send({ type: 'menu.command', command: 'new-fax' })),
     quit: () => app.quit(),
   });
-  const refreshUnread = () => {
-    void desk?.invoke('app.status', {}).then((r) => r.ok && tray.setUnread(r.value.unreadCount));
-  };
+  // status.changed is the one source of the unread count: the desk sends it after every
+  // change to the faxes, so the shell never asks for the status again.
   desk.onEvent((event) => {
     ipc.send(event);
     if (event.type === 'status.changed') tray.setUnread(event.status.unreadCount);
-    else if (event.type === 'fax.received' || event.type === 'faxes.changed') refreshUnread();
   });
   const sendCommand = (command: MenuCommand) => (showMainWindow(), ipc.send({ type: 'menu.command', command }));
   Menu.setApplicationMenu(buildAppMenu(sendCommand));
