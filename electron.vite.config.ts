@@ -6,6 +6,9 @@ import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** Packages with a native addon: loaded from node_modules at run time, never bundled (the CLI build uses the same list). */
+export const NATIVE_PACKAGES = ['keytar', 'better-sqlite3', 'sodium-native', '@ngrok/ngrok', 'pg'];
 const pdfjsRoot = resolve(root, 'node_modules/pdfjs-dist');
 
 /**
@@ -50,8 +53,8 @@ export default defineConfig({
           'cover-page-worker': resolve(root, 'electron/services/outbox/cover-page-worker.ts'),
         },
       },
-      // Native modules and Electron itself stay outside the bundle.
-      rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3', 'sodium-native'] },
+      // Native modules (and the packages that load them) and Electron itself stay outside the bundle.
+      rollupOptions: { external: ['electron', ...NATIVE_PACKAGES] },
     },
   },
   preload: {

@@ -6,9 +6,11 @@
  *  - a Host check, so a web page cannot reach it through DNS rebinding;
  *  - the demo orgs' keys.zip go to the store the app hands in (its encrypted vault), never to
  *    a plain file. Plain files left by earlier versions are moved into the store and deleted.
+ * The demo orgs' credentials name the relay's URL, so the relay comes back at the same address
+ * after a restart: the first start takes a free port and remembers it beside the relay's data.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_ORG_SPECS, ensureDemoOrgs, type DemoKeyStore, type DemoOrgKeys } from './demo.ts';
 import { startRelay } from './index.ts';
@@ -27,8 +29,12 @@ export async function startEmbeddedDemo(p: {
   legacyKeysDir?: string;
 }): Promise<EmbeddedDemo> {
   if (p.legacyKeysDir) await adoptLegacyKeyFiles(p.legacyKeysDir, p.keys);
-  const relay = await startRelay({ dataDir: p.dataDir, devInvites: false, localHostOnly: true });
+  const portFile = join(p.dataDir, 'port');
+  const rememberedPort = Number((await readFile(portFile, 'utf8').catch(() => '')).trim()) || 0;
+  const relay = await startRelay({ dataDir: p.dataDir, port: rememberedPort, devInvites: false, localHostOnly: true });
   try {
+    await mkdir(p.dataDir, { recursive: true });
+    await writeFile(portFile, `${relay.port}\n`);
     const orgs = await ensureDemoOrgs(relay.url, p.keys, async () => (await relay.mintInvite()).token);
     return { url: relay.url, orgs, close: () => relay.close() };
   } catch (e) {

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayAuth } from './auth.ts';
-import type { RelayContext } from './context.ts';
+import type { RelayContext, RelayProfile } from './context.ts';
 import { sweepOrphans } from './fs-util.ts';
 import { mintInvite } from './invites.ts';
 import { silentLog, type RelayLog } from './log.ts';
@@ -34,6 +34,8 @@ export interface StartRelayOptions {
    * behind a proxy or tunnel is reached under other names.
    */
   localHostOnly?: boolean;
+  /** What the relay offers (context.ts); default 'full'. */
+  profile?: RelayProfile;
   log?: RelayLog;
 }
 
@@ -72,6 +74,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     incomingDir: paths.incoming,
     publicUrl: () => options.publicUrl ?? url,
     devInvites: options.devInvites ?? true,
+    profile: options.profile ?? 'full',
   };
 
   let port = 0;
@@ -91,7 +94,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   });
   port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
-  log.info('relay listening', { url });
+  log.info('relay listening', { url, profile: ctx.profile });
   webhooks.kick(); // deliveries left over from before a restart
 
   let closing: Promise<void> | undefined;
@@ -119,3 +122,4 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 }
 
 export { createDemoOrgs, type DemoOrg } from './demo.ts';
+export { RELAY_PROFILES, type RelayProfile } from './context.ts';

@@ -44,6 +44,14 @@ export interface DemoKeyStore {
   put(slug: string, keysZip: Uint8Array): void;
 }
 
+/** The demo orgs' keys.zip live in the desk's encrypted vault, never in plain files. */
+function demoKeysIn(s: DeskServices): DemoKeyStore {
+  return {
+    get: (slug) => s.vault.get(`demo/${slug}/keys.zip`),
+    put: (slug, zip) => s.vault.put(`demo/${slug}/keys.zip`, zip),
+  };
+}
+
 export interface DemoRelay {
   url: string;
   orgs: DemoOrgInfo[];
@@ -188,10 +196,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     const s = await open();
     if (!deps.startDemoRelay) throw new DeskError('demo.unavailable', 'Demo mode is not available in this build.', { detail: 'no startDemoRelay injected' });
     if (demo) return demo.orgs.map((o) => s.orgs.get(o.orgId));
-    demo = await deps.startDemoRelay({
-      get: (slug) => s.vault.get(`demo/${slug}/keys.zip`),
-      put: (slug, zip) => s.vault.put(`demo/${slug}/keys.zip`, zip),
-    });
+    demo = await deps.startDemoRelay(demoKeysIn(s));
     const out: OrgSummary[] = [];
     const started = demo;
     for (const o of started.orgs) {
@@ -215,7 +220,17 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus, emitFaxesChanged });
 
   // Start at once so polling and the outbox run even before the UI asks anything.
-  await open().catch(() => undefined);
+  const opened = await open().catch(() => null);
+  // Demo orgs talk to the local demo relay: after a restart it must run again (on its own
+  // data and address) or every demo send fails. A relay that cannot start is logged; the
+  // orgs then report the relay as unreachable, as for any relay.
+  if (opened && deps.startDemoRelay && opened.orgs.list().some((o) => o.isDemo)) {
+    try {
+      demo ??= await deps.startDemoRelay(demoKeysIn(opened));
+    } catch (e) {
+      log(`the demo relay did not start again: ${errorDetail(e)}`);
+    }
+  }
 
   const desk: Desk = {
     async invoke<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>> {

@@ -11,7 +11,7 @@
  * cover-page.ts): plain Node, no code of ours beyond this file.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 
 export interface CoverPageInfo {
   toName: string;
@@ -92,6 +92,9 @@ function wrap(font: PDFFont, size: number, text: string, width: number): string[
   }
   return lines;
 }
+
+/** The PDF Info key carrying the cover page's subject (read back by the page counter). */
+export const COVER_SUBJECT_KEY = 'FxeCoverSubject';
 
 function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPageInfo): void {
   const { width, height } = page.getSize();
@@ -203,6 +206,11 @@ export async function addCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promis
   const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
   const page = doc.insertPage(0, size);
   drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+  // The subject travels inside the encrypted PDF (never in the envelope's metadata, which
+  // the relay can read), under our own Info key, so the recipient's desk can list and
+  // search it without guessing from the document's own Subject.
+  // pdf-lib has setters for the standard keys only; its Info dictionary takes any other.
+  if (info.subject.trim()) (doc as unknown as { getInfoDict(): PDFDict }).getInfoDict().set(PDFName.of(COVER_SUBJECT_KEY), PDFHexString.fromText(info.subject.trim().slice(0, 200)));
   const out = await doc.save();
   return { pdf: out, pages: documentPages + 1 };
 }

@@ -173,7 +173,11 @@ export class RelayClient {
     }
   }
 
-  /** Whether the relay's /v1/health lists an extension (cached; an unreachable health counts as "no"). */
+  /**
+   * Whether the relay's /v1/health lists an extension (cached). A relay that answers without
+   * a usable health (the reference relay has none) offers no extension; one that cannot be
+   * reached right now throws, so a passing outage never looks like a relay without features.
+   */
   async hasExtension(name: RelayExtension): Promise<boolean> {
     const now = this.nowMs();
     if (!this.extensionsCache || now - this.extensionsCache.at > EXTENSIONS_TTL_MS) {
@@ -181,7 +185,8 @@ export class RelayClient {
       try {
         const h = await this.health();
         list = Array.isArray(h.extensions) ? h.extensions.filter((x): x is RelayExtension => typeof x === 'string') : [];
-      } catch {
+      } catch (e) {
+        if (e instanceof DeskError && e.retryable) throw e;
         // A relay without /v1/health is a seed-only relay: no extensions.
       }
       this.extensionsCache = { at: now, list: new Set(list) };
@@ -383,13 +388,13 @@ export class RelayClient {
     const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
     if (method !== 'GET') {
       if (spec.streamBody) {
+        // No content-length: a streamed body goes out chunked. (Electron's net refuses the
+        // header, Chromium sets it itself; Node's fetch computes nothing for a stream.)
         init.body = spec.streamBody.open();
         init.duplex = 'half';
-        headers['content-length'] = String(spec.streamBody.length);
       } else if (spec.onProgress) {
         init.body = progressStream(whole, spec.onProgress);
         init.duplex = 'half';
-        headers['content-length'] = String(whole.length);
       } else {
         init.body = whole as Uint8Array<ArrayBuffer>;
       }
