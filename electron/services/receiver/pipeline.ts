@@ -318,7 +318,7 @@ export class ReceivePipeline {
     if (decision.kind === 'trusted') return;
     if (decision.previousOrgId !== null) {
       throw verifyFail(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
-        `sender_key_changed number ${envelope.from_number}: ${decision.previousOrgId} → ${decision.orgId} ${decision.newFingerprint}`);
+        `sender_key_changed number ${envelope.from_number} moved from ${decision.previousOrgId} to ${decision.orgId}: ${decision.previousFingerprint || 'none'} → ${decision.newFingerprint}`);
     }
     throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
   }
