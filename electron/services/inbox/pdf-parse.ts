@@ -29,7 +29,7 @@ import { errorDetail } from '../errors.ts';
 import type { PdfParseJob, PdfParseReply } from './pdf-parse-worker.ts';
 
 export type PdfParseOutcome =
-  | { kind: 'pages'; pages: number }
+  | { kind: 'pages'; pages: number; coverSubject: string | null }
   /** pdf.js opened it and said it is not a usable PDF. */
   | { kind: 'unreadable'; detail: string }
   /** The time or memory limit was reached (or the worker died): the worker was stopped. */
@@ -226,7 +226,7 @@ function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutc
     memoryPoll.unref();
 
     worker.on('message', (reply: PdfParseReply) => {
-      if (reply.ok) finish({ kind: 'pages', pages: reply.pages });
+      if (reply.ok) finish({ kind: 'pages', pages: reply.pages, coverSubject: reply.coverSubject });
       else finish({ kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail });
     });
     worker.on('error', (e) => {
