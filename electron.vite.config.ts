@@ -46,6 +46,8 @@ export default defineConfig({
         entry: {
           index: resolve(root, 'electron/main/index.ts'),
           'pdf-parse-worker': resolve(root, 'electron/services/inbox/pdf-parse-worker.ts'),
+          // Likewise the cover page worker (electron/services/outbox/cover-page.ts).
+          'cover-page-worker': resolve(root, 'electron/services/outbox/cover-page-worker.ts'),
         },
       },
       // Native modules and Electron itself stay outside the bundle.

@@ -42,6 +42,8 @@ export interface FaxSummary {
   /** Name from the phone book, else the name the sender put in the signed envelope. */
   peerName: string | null;
   fileName: string;
+  /** The cover page's subject ("Referral for J. Smith"), when the fax has a cover page from fxe Desk. */
+  subject: string | null;
   pages: number | null;
   sizeBytes: number;
   /** Unix ms: received for incoming, created for outgoing. */

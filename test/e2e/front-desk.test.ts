@@ -25,9 +25,10 @@ const rows = (page: Page) => page.getByRole('listbox').getByRole('option');
 const toast = (page: Page, text: string) => page.getByRole('status').locator('.toast', { hasText: text });
 
 /** The pharmacy faxes the clinic (through the relay), and the clinic's desk fetches it. */
-async function receive(fileName: string): Promise<string> {
+async function receive(fileName: string, subject: string | null = null): Promise<string> {
+  const coverPage = subject ? { toName: 'Front desk', fromName: 'Harbor Pharmacy', subject, message: '' } : null;
   const sent = await pharmacy.desk.invoke('send.submit', {
-    orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage: null, route: 'fxe',
+    orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage, route: 'fxe',
   });
   if (!sent.ok) throw new Error(sent.error.message);
   await pharmacy.desk.flushOutbox();
@@ -65,7 +66,7 @@ describe('the send dialog', () => {
     await page.keyboard.press('Control+n');
     const dialog = page.getByTestId('send-dialog');
     await dialog.waitFor();
-    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('to');
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 20_000 }).toBe('to');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
     await page.keyboard.type('+1 555 222 0002');
@@ -80,14 +81,14 @@ describe('the send dialog', () => {
     const to = page.locator('input[name=to]');
     const hint = page.getByTestId('to-hint');
     await to.fill('+1 555 222 00002');
-    await expect.poll(() => hint.textContent()).toMatch(/too many digits for \+1/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/too many digits for \+1/);
     await to.fill('+15552220002, +15553330003');
-    await expect.poll(() => hint.textContent()).toMatch(/one fax number/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/one fax number/);
     await to.fill('+1 555 222 002');
     await page.keyboard.press('Tab'); // leaving the field: now "missing digits" is worth saying
-    await expect.poll(() => hint.textContent()).toMatch(/missing digits for \+1/);
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/missing digits for \+1/);
     await to.fill('555 222 0002');
-    await expect.poll(() => hint.textContent()).toBe('+1 555 222 0002 (check this number: it is not in use in its country)');
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toBe('+1 555 222 0002 (check this number: it is not in use in its country)');
     await saveScreen(page, 'send-number-check');
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
@@ -99,10 +100,10 @@ describe('the send dialog', () => {
     await expect.poll(async () => {
       const s = await clinic.desk.desk.invoke('settings.get', {});
       return s.ok ? s.value.defaultCountry : null;
-    }).toBe('GB');
+    }, { timeout: 20_000 }).toBe('GB');
     await page.getByRole('button', { name: 'New fax' }).click();
     await page.locator('input[name=to]').fill('020 7946 0018');
-    await expect.poll(() => page.getByTestId('to-hint').textContent()).toMatch(/^\+44 20 7946 0018/);
+    await expect.poll(() => page.getByTestId('to-hint').textContent(), { timeout: 20_000 }).toMatch(/^\+44 20 7946 0018/);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('select[name=defaultCountry]').selectOption('');
     await folder(page, 'Inbox').click();
@@ -138,13 +139,40 @@ describe('the send dialog', () => {
 });
 
 describe('the inbox', () => {
+  it('shows the file name and the cover subject in the list and the header, and finds the subject and the number however typed', async () => {
+    const page = clinic.page;
+    const id = await receive('rx-2291.pdf', 'Refill for M. Garcia');
+    await receive('rx-2292.pdf');
+    await folder(page, 'Inbox').click();
+    const row = page.getByRole('listbox').locator(`[data-fax-id="${id}"]`);
+    await expect.poll(() => row.locator('.who-number').textContent(), { timeout: 20_000 }).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await expect(row.getAttribute('aria-label')).resolves.toContain('rx-2291.pdf, subject Refill for M. Garcia');
+    await row.click();
+    await expect.poll(() => page.getByTestId('detail-doc').textContent(), { timeout: 20_000 }).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await saveScreen(page, 'inbox-subjects');
+
+    const search = page.getByRole('searchbox', { name: 'Search faxes' });
+    await search.fill('garcia');
+    await expect.poll(() => rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id'))), { timeout: 20_000 }).toEqual([id]);
+    for (const written of ['(555) 222-0002', '555-222-0002', '+1 555 222 0002', '555.222.0002']) {
+      await search.fill(written);
+      await expect.poll(() => rows(page).count(), { message: written, timeout: 20_000 }).toBe(2);
+    }
+    await search.fill('');
+    // The sender's Sent folder lists the subject too.
+    const sent = await pharmacy.desk.invoke('faxes.get', { id });
+    expect(sent.ok && sent.value.subject).toBe('Refill for M. Garcia');
+    const all = await clinic.desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
+    if (all.ok) await clinic.desk.desk.invoke('faxes.delete', { ids: all.value.items.map((f) => f.id) });
+  });
+
   it('the unread badge does not count archived faxes', async () => {
     const page = clinic.page;
     const id = await receive('unread-then-archived.pdf');
-    await expect.poll(() => folder(page, 'Inbox').locator('.count').textContent()).toBe('1');
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').textContent(), { timeout: 20_000 }).toBe('1');
     const r = await clinic.desk.desk.invoke('faxes.archive', { ids: [id], archived: true });
     expect(r.ok).toBe(true);
-    await expect.poll(() => folder(page, 'Inbox').locator('.count').count()).toBe(0);
+    await expect.poll(() => folder(page, 'Inbox').locator('.count').count(), { timeout: 20_000 }).toBe(0);
   });
 
   it('deleting a fax takes its "archived: Undo" toast and its last tag with it, and the keyboard stays in the list', async () => {
@@ -170,15 +198,53 @@ describe('the inbox', () => {
 
     // In the Inbox: delete the first of the faxes; the next one is selected and has the keyboard.
     await folder(page, 'Inbox').click();
-    await expect.poll(() => rows(page).count()).toBe(2);
+    await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(2);
     const [first, next] = await rows(page).evaluateAll((os) => os.map((o) => o.getAttribute('data-fax-id')));
     await rows(page).first().click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.getByRole('listbox').locator('[aria-selected="true"]').getAttribute('data-fax-id')).toBe(next);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('listbox');
+    await expect.poll(() => page.evaluate(() => document.querySelector('[role=listbox] [aria-selected="true"]')?.getAttribute('data-fax-id') ?? null), { timeout: 20_000 }).toBe(next);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role')), { timeout: 20_000 }).toBe('listbox');
     expect(first).not.toBe(next);
     await page.keyboard.press('Delete'); // the keyboard really is there: the next one goes too
-    await expect.poll(() => rows(page).count()).toBe(0);
+    await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(0);
+  });
+});
+
+describe('the layout at 1280×800', () => {
+  it('a delivered 36-page fax with its receipt, tags and note open still shows the document, and the viewer toolbar stays on one line', async () => {
+    const page = clinic.page;
+    const sent = await clinic.desk.desk.invoke('send.submit', {
+      orgId: env.orgs[0]!.orgId, to: '+15552220002', from: '+15551110001', fileName: 'patient-record-2291.pdf',
+      pdf: makeTestPdf({ pages: 36, title: 'Patient record' }), coverPage: { toName: 'Pharmacist', fromName: 'Northside Clinic', subject: 'Records request', message: '' }, route: 'fxe',
+    });
+    if (!sent.ok) throw new Error(sent.error.message);
+    const id = sent.value.id;
+    await clinic.desk.desk.flushOutbox();
+    await expect.poll(async () => {
+      await pharmacy.desk.pollNow();
+      await clinic.desk.desk.pollNow();
+      const f = await clinic.desk.desk.invoke('faxes.get', { id });
+      return f.ok ? f.value.state : null;
+    }, { timeout: 30_000 }).toBe('delivered');
+    expect((await clinic.desk.desk.invoke('faxes.setTags', { id, tags: ['records', 'urgent'] })).ok).toBe(true);
+    expect((await clinic.desk.desk.invoke('faxes.setNote', { id, note: 'Called the pharmacy to confirm.' })).ok).toBe(true);
+
+    await folder(page, 'Sent').click();
+    await page.getByRole('listbox').locator(`[data-fax-id="${id}"]`).click();
+    await page.getByRole('region', { name: 'Delivery receipt' }).waitFor();
+    await page.locator('.tags-note[open]').waitFor(); // a fax with tags or a note shows them open
+    await page.locator('canvas.page-canvas[data-rendered="true"]').first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('.viewer-toolbar').textContent(), { timeout: 20_000 }).toContain('/ 37');
+
+    const viewport = page.viewportSize()!;
+    const toolbar = (await page.locator('.viewer-toolbar').boundingBox())!;
+    const buttonHeight = (await page.locator('.viewer-toolbar button', { hasText: 'Print' }).boundingBox())!.height;
+    expect(toolbar.height).toBeLessThan(buttonHeight * 2); // one row of buttons, not two
+    expect(toolbar.x + toolbar.width).toBeLessThanOrEqual(viewport.width);
+    const canvas = (await page.locator('canvas.page-canvas').first().boundingBox())!;
+    // At least 300 px of the page itself is on screen, without scrolling the pane.
+    expect(viewport.height - canvas.y).toBeGreaterThan(300);
+    await saveScreen(page, 'receipt-compact');
   });
 });
 
@@ -209,7 +275,7 @@ describe('the demo', () => {
     await demo.page.locator('.workspace').waitFor({ timeout: 30_000 });
     await demo.page.getByRole('button', { name: 'New fax' }).click();
     await demo.page.locator('input[name=to]').fill('+1 555 222 0002');
-    await expect.poll(() => demo.page.getByTestId('to-hint').textContent()).toBe('+1 555 222 0002');
+    await expect.poll(() => demo.page.getByTestId('to-hint').textContent(), { timeout: 20_000 }).toBe('+1 555 222 0002');
     await demo.context.close();
   });
 });

@@ -35,6 +35,9 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   3: (db) => {
     db.prepare("INSERT INTO number_pins (fax_number, peer_org_id, first_seen_at, updated_at) VALUES ('+15552220002', 'org-b', 1, 1)").run();
   },
+  4: (db) => {
+    db.prepare("UPDATE faxes SET subject = 'Referral for J. Smith' WHERE id = 'fax-1'").run();
+  },
 };
 
 /** What must still be true after every later step, for the rows SEED wrote. */
@@ -50,6 +53,8 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
     expect(db.prepare("SELECT fingerprint FROM key_pins WHERE peer_org_id = 'org-b'").get()).toEqual({ fingerprint: 'ab' });
   }
   if (upTo >= 3) expect(db.prepare("SELECT peer_org_id FROM number_pins WHERE fax_number = '+15552220002'").get()).toEqual({ peer_org_id: 'org-b' });
+  // The rebuilt full-text index holds the old rows and follows the new column.
+  if (upTo >= 4) expect(db.prepare("SELECT rowid FROM faxes_fts WHERE faxes_fts MATCH 'Smith'").all()).toHaveLength(1);
 }
 
 describe('schema migrations', () => {

@@ -3,6 +3,7 @@
 // bundle signatures, and with them stripped (what the reference relay offers).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
 
@@ -125,6 +126,23 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       await a.call('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: warning!.newFingerprint });
       await a.desk.flushOutbox();
       expect((await a.call('faxes.get', { id })).state).not.toBe('held-key-change');
+    });
+
+    it('an envelope whose signature fails pins nothing, not even its sender number', async () => {
+      const id = await send(a, aOrg, A_NUMBER, B_NUMBER);
+      const envelopePaths = [`/v1/messages/${id}`, `/v1/messages/${id}/envelope`];
+      const inner = proxy.rewrite;
+      proxy.rewrite = (req, status, body) => (req.method === 'GET' && envelopePaths.includes(req.path)
+        ? { body: body.toString('utf8').replace(`"${A_NUMBER}"`, '"+15553330003"') }
+        : inner?.(req, status, body) ?? null);
+      expect(await b.desk.pollNow()).toBe(0);
+      const db = new Database(join(b.dataDir, 'desk.sqlite'), { readonly: true });
+      try {
+        expect(db.prepare('SELECT fax_number FROM number_pins').all()).toEqual([]);
+        expect(db.prepare('SELECT peer_org_id FROM key_pins').all()).toEqual([]);
+      } finally {
+        db.close();
+      }
     });
 
     it('a fax whose sender number is pinned to another org is held, and fetched again once accepted', async () => {

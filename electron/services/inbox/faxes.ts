@@ -40,6 +40,7 @@ export interface FaxRow {
   progress: number | null;
   blob_id: string | null;
   blob_key: Uint8Array | null;
+  subject: string | null;
   folder: Folder;
   contact_name?: string | null;
 }
@@ -65,6 +66,8 @@ export interface NewFax {
   metadataJson: string | null;
   blobId: string | null;
   blobKey: Uint8Array | null;
+  /** The cover page's subject, when the fax has one. */
+  subject?: string | null;
 }
 
 export interface ListQuery {
@@ -84,9 +87,21 @@ function notFound(id: string): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
 }
 
+/**
+ * A query that is only a phone number, however written ("(555) 111-0001", "555.111.0001",
+ * "+1 555 111 0001"), is searched as its digits: numbers are stored as E.164.
+ */
+function phoneDigits(query: string): string | null {
+  const q = query.trim();
+  if (!/^\+?[\d\s().\-/]+$/.test(q)) return null;
+  const digits = q.replace(/\D/g, '');
+  return digits.length >= 3 && /[\s().\-/]/.test(q.replace(/^\+/, '')) ? digits : null;
+}
+
 /** FTS5 trigram needs 3+ characters per term; shorter terms are matched with LIKE. */
 function searchClause(query: string): { sql: string; params: string[] } {
-  const terms = query.trim().split(/\s+/).filter((t) => t.length > 0).slice(0, 8);
+  const digits = phoneDigits(query);
+  const terms = (digits ?? query).trim().split(/\s+/).filter((t) => t.length > 0).slice(0, 8);
   const parts: string[] = [];
   const params: string[] = [];
   const long = terms.filter((t) => [...t].length >= 3);
@@ -96,8 +111,8 @@ function searchClause(query: string): { sql: string; params: string[] } {
   }
   for (const t of terms.filter((x) => [...x].length < 3)) {
     const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    parts.push("(f.peer_number LIKE ? ESCAPE '\\' OR f.peer_name LIKE ? ESCAPE '\\' OR f.file_name LIKE ? ESCAPE '\\' OR f.note LIKE ? ESCAPE '\\')");
-    params.push(like, like, like, like);
+    parts.push("(f.peer_number LIKE ? ESCAPE '\\' OR f.peer_name LIKE ? ESCAPE '\\' OR f.file_name LIKE ? ESCAPE '\\' OR f.note LIKE ? ESCAPE '\\' OR f.subject LIKE ? ESCAPE '\\')");
+    params.push(like, like, like, like, like);
   }
   return { sql: parts.join(' AND '), params };
 }
@@ -124,11 +139,11 @@ export class FaxRepository {
     this.db
       .prepare(
         `INSERT INTO faxes (id, org_id, direction, route, peer_number, peer_name, file_name, pages, size_bytes, at, read, state,
-           sender_org_id, recipient_org_id, from_number, to_number, ciphertext_sha256, metadata_json, blob_id, blob_key)
+           sender_org_id, recipient_org_id, from_number, to_number, ciphertext_sha256, metadata_json, blob_id, blob_key, subject)
          VALUES (@id, @orgId, @direction, @route, @peerNumber, @peerName, @fileName, @pages, @sizeBytes, @at, @read, @state,
-           @senderOrgId, @recipientOrgId, @fromNumber, @toNumber, @ciphertextSha256, @metadataJson, @blobId, @blobKey)`,
+           @senderOrgId, @recipientOrgId, @fromNumber, @toNumber, @ciphertextSha256, @metadataJson, @blobId, @blobKey, @subject)`,
       )
-      .run({ ...f, read: f.read ? 1 : 0 });
+      .run({ ...f, read: f.read ? 1 : 0, subject: f.subject ?? null });
   }
 
   exists(id: string): boolean {
@@ -247,6 +262,10 @@ export class FaxRepository {
     return (this.q(sql).all(cutoffMs, limit) as { id: string }[]).map((r) => r.id);
   }
 
+  setSubject(id: string, subject: string): void {
+    this.q('UPDATE faxes SET subject = ? WHERE id = ?').run(subject, id);
+  }
+
   setPages(id: string, pages: number | null): void {
     this.q('UPDATE faxes SET pages = ? WHERE id = ?').run(pages, id);
   }
@@ -310,6 +329,7 @@ function toSummary(r: FaxRow): FaxSummary {
     peerNumber: r.peer_number,
     peerName: r.contact_name ?? r.peer_name,
     fileName: r.file_name,
+    subject: r.subject ?? null,
     pages: r.pages,
     sizeBytes: r.size_bytes,
     at: r.at,

@@ -32,11 +32,11 @@ export async function countPdfPages(pdf: Uint8Array): Promise<number | null> {
  * Afterwards `pdf` is empty (moved into the worker) or zeroed; the caller must not use it.
  * `onUncounted` hears why, when the answer is null for a document pdf.js was given.
  */
-export async function countPdfPagesTakingOwnership(pdf: Uint8Array, onUncounted?: (detail: string) => void): Promise<number | null> {
+export async function countPdfPagesTakingOwnership(pdf: Uint8Array, onUncounted?: (detail: string) => void, onSubject?: (subject: string) => void): Promise<number | null> {
   try {
     if (pdf.length === 0 || pdf.length > PAGE_COUNT_MAX_BYTES) return null;
     // A view of its whole buffer is moved as is; any other is copied by parsePdfInWorker.
-    return await countInWorker(pdf, onUncounted);
+    return await countInWorker(pdf, onUncounted, onSubject);
   } finally {
     // Zero it when it was never handed over; once moved to the worker, it reads as empty.
     if (pdf.byteLength > 0) pdf.fill(0);
@@ -44,9 +44,12 @@ export async function countPdfPagesTakingOwnership(pdf: Uint8Array, onUncounted?
 }
 
 /** Lenient (pdf.js repairs what it can): a count is all we want. `data` is the worker's from here on. */
-async function countInWorker(data: Uint8Array, onUncounted?: (detail: string) => void): Promise<number | null> {
+async function countInWorker(data: Uint8Array, onUncounted?: (detail: string) => void, onSubject?: (subject: string) => void): Promise<number | null> {
   const outcome = await parsePdfInWorker(data, { strict: false });
-  if (outcome.kind === 'pages') return outcome.pages;
+  if (outcome.kind === 'pages') {
+    if (outcome.coverSubject) onSubject?.(outcome.coverSubject);
+    return outcome.pages;
+  }
   onUncounted?.(outcome.detail);
   return null;
 }
@@ -103,10 +106,13 @@ export class PageCounter {
         const row = this.d.faxes.row(id);
         if (row.pages !== null || !row.blob_id || !row.blob_key) continue;
         // The decrypted copy is ours alone: hand it over rather than copy it again.
+        let subject: string | null = null;
         const pages = await countPdfPagesTakingOwnership(this.d.blobs.read(row.blob_id, row.blob_key), (why) => {
           this.d.log(`page count for ${id} left unknown: ${why}`);
-        });
+        }, (s) => { subject = s; });
         if (pages === null || this.stopped) continue;
+        // The cover page's subject, read in the same pass (received faxes learn it only here).
+        if (subject !== null && row.subject === null) this.d.faxes.setSubject(id, subject);
         this.d.faxes.setPages(id, pages);
         this.d.onCounted(id);
       } catch (e) {

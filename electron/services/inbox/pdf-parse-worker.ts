@@ -19,12 +19,15 @@ export interface PdfParseJob {
 
 /** What this worker posts back exactly once. */
 export type PdfParseReply =
-  | { ok: true; pages: number }
+  | { ok: true; pages: number; coverSubject: string | null }
   | { ok: false; detail: string }
   /** pdf.js itself could not be loaded here: says nothing about the document. */
   | { ok: false; unavailable: true; detail: string };
 
-interface PdfJsDocument { numPages: number }
+interface PdfJsDocument { numPages: number; getMetadata(): Promise<{ info: { Custom?: Map<string, unknown> | Record<string, unknown> } }> }
+
+/** The Info key our cover pages carry their subject in (cover-page.ts; this file stands alone). */
+const COVER_SUBJECT_KEY = 'FxeCoverSubject';
 interface PdfJsModule {
   getDocument(src: {
     data: Uint8Array; isEvalSupported: boolean; enableXfa: boolean; verbosity: number; useSystemFonts: boolean;
@@ -51,9 +54,14 @@ async function countPages(job: PdfParseJob, loading: Promise<PdfJsModule | { fai
     disableFontFace: true, stopAtErrors: job.strict,
   });
   try {
-    const pages = (await task.promise).numPages;
+    const doc = await task.promise;
+    const pages = doc.numPages;
     if (!Number.isInteger(pages) || pages < 1) return { ok: false, detail: `pdf.js reports ${String(pages)} pages` };
-    return { ok: true, pages };
+    // Best effort: a document without Info (or a broken one) simply has no subject.
+    const custom = await doc.getMetadata().then((m) => m.info.Custom, () => undefined);
+    // pdf.js hands custom keys over as a Map (older versions: a plain object).
+    const subject = custom instanceof Map ? custom.get(COVER_SUBJECT_KEY) : custom?.[COVER_SUBJECT_KEY];
+    return { ok: true, pages, coverSubject: typeof subject === 'string' && subject.trim() ? subject.trim().slice(0, 200) : null };
   } finally {
     await task.destroy().catch(() => undefined);
   }

@@ -208,7 +208,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
           documentPages: pages, date: new Date(ctx.nowMs()),
         })).pdf;
       }
-      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route });
+      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
       return { id: res.id };
     },
 

@@ -42,6 +42,8 @@ export interface SubmitRequest {
   fileName: string;
   pdf: Uint8Array;
   route: 'fxe' | 'pstn';
+  /** The cover page's subject, if one was added: listed and searchable in Sent. */
+  subject?: string | null;
   /** The sender name in the envelope (default: the org's name). */
   fromName?: string | null;
 }
@@ -120,6 +122,7 @@ export class Outbox {
         id, orgId: req.orgId, direction: 'out', route: req.route, peerNumber: req.to, peerName: null, fileName: req.fileName, pages,
         sizeBytes: req.pdf.length, at: now, read: true, state: pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
+        subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null,
       });
       if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, req.fromName === undefined ? senderNameOf(org) : req.fromName);
       this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);

@@ -388,13 +388,13 @@ export class RelayClient {
     const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
     if (method !== 'GET') {
       if (spec.streamBody) {
+        // No content-length: a streamed body goes out chunked. (Electron's net refuses the
+        // header, Chromium sets it itself; Node's fetch computes nothing for a stream.)
         init.body = spec.streamBody.open();
         init.duplex = 'half';
-        headers['content-length'] = String(spec.streamBody.length);
       } else if (spec.onProgress) {
         init.body = progressStream(whole, spec.onProgress);
         init.duplex = 'half';
-        headers['content-length'] = String(whole.length);
       } else {
         init.body = whole as Uint8Array<ArrayBuffer>;
       }

@@ -102,6 +102,11 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       <header className="detail-header">
         <div className="detail-title">
           <h2>{fax.peerName ?? displayNumber(fax.peerNumber)}</h2>
+          <p className="detail-doc" data-testid="detail-doc">
+            {fax.subject && <strong className="detail-subject">{fax.subject}</strong>}
+            {fax.subject && ' · '}
+            <span className="detail-file">{fax.fileName}</span>
+          </p>
           <p className="muted">
             {incoming ? 'From' : 'To'} {displayNumber(fax.peerNumber)}
             {' · '}
@@ -222,28 +227,35 @@ function ReceiptPanel({ fax, onPrinted, onError }: { fax: FaxDetail; onPrinted: 
   const r = fax.receipt!;
   return (
     <section className="receipt" aria-label="Delivery receipt">
-      <h3>Delivery confirmed</h3>
-      <p>
-        The recipient's system signed a receipt on {fullDate(r.signedAt * 1000)}, and fxe Desk checked that signature
-        against the recipient's keys. It proves this exact document was delivered.
-      </p>
-      <dl className="facts">
-        <dt>Recipient organisation</dt>
-        <dd><code>{r.recipientOrgId}</code></dd>
-        <dt>Document fingerprint</dt>
-        <dd><code className="wrap">{groupedFingerprint(r.ciphertextSha256)}</code></dd>
-      </dl>
-      <button
-        type="button"
-        onClick={() =>
-          call('faxes.printDeliveryConfirmation', { id: fax.id }).then(
-            (res) => res.printed && onPrinted('Delivery confirmation sent to the printer.'),
-            (err: unknown) => onError(toUserError(err)),
-          )
-        }
-      >
-        Print delivery confirmation
-      </button>
+      {/* One line by default, so the document stays in view at 1280×800; the proof is one click away. */}
+      <div className="receipt-head">
+        <h3>Delivery confirmed</h3>
+        <span className="receipt-when">signed by the recipient, {fullDate(r.signedAt * 1000)}</span>
+        <button
+          type="button"
+          onClick={() =>
+            call('faxes.printDeliveryConfirmation', { id: fax.id }).then(
+              (res) => res.printed && onPrinted('Delivery confirmation sent to the printer.'),
+              (err: unknown) => onError(toUserError(err)),
+            )
+          }
+        >
+          Print delivery confirmation
+        </button>
+      </div>
+      <details className="receipt-proof">
+        <summary>What this proves</summary>
+        <p>
+          The recipient's system signed a receipt on {fullDate(r.signedAt * 1000)}, and fxe Desk checked that signature
+          against the recipient's keys. It proves this exact document was delivered.
+        </p>
+        <dl className="facts">
+          <dt>Recipient organisation</dt>
+          <dd><code>{r.recipientOrgId}</code></dd>
+          <dt>Document fingerprint</dt>
+          <dd><code className="wrap">{groupedFingerprint(r.ciphertextSha256)}</code></dd>
+        </dl>
+      </details>
     </section>
   );
 }
@@ -277,6 +289,7 @@ function TagsAndNote({ fax, onError }: { fax: FaxDetail; onError: (e: UserError)
   return (
     <details className="tags-note" open={fax.tags.length > 0 || fax.note !== ''}>
       <summary>Tags and note</summary>
+      <div className="tags-note-fields">
       <label>
         Tags
         <input value={tags} onChange={(e) => setTags(e.target.value)} onBlur={saveTags} placeholder="billing, urgent" aria-describedby={`tags-hint-${fax.id}`} />
@@ -284,8 +297,9 @@ function TagsAndNote({ fax, onError }: { fax: FaxDetail; onError: (e: UserError)
       </label>
       <label>
         Note
-        <textarea value={note} onChange={(e) => setNote(e.target.value)} onBlur={saveNote} rows={2} placeholder="Only you and your colleagues on this computer see this." />
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} onBlur={saveNote} rows={1} placeholder="Seen only on this computer" title="Only you and your colleagues on this computer see this." />
       </label>
+      </div>
     </details>
   );
 }

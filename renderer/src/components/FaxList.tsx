@@ -87,21 +87,14 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     // Deliberately only on refreshKey: the other inputs have their own effect above.
   }, [refreshKey]);
 
-  // After a delete: remember where the fax was (the rows in hand still have it), then, when
-  // the refreshed rows arrive without it, select whatever now sits there and focus the list,
-  // so the keyboard stays in the list instead of falling to the page body.
+  // After a delete: select whatever now sits where the deleted fax was and focus the list, so
+  // the keyboard stays in the list instead of falling to the page body. Where it was is known
+  // from the rows in hand or, if the refreshed rows already arrived (main's change event can
+  // beat the delete's own answer), from where the selection last was.
   const reselectAt = useRef<{ index: number; id: string } | null>(null);
+  const lastSelected = useRef<{ id: string; index: number } | null>(null);
   const seenRemoval = useRef(0);
-  useEffect(() => {
-    if (!removed || removed.seq === seenRemoval.current) return;
-    seenRemoval.current = removed.seq;
-    for (const [p, items] of pages) {
-      const i = items.findIndex((f) => f.id === removed.id);
-      if (i >= 0) reselectAt.current = { index: p * PAGE_SIZE + i, id: removed.id };
-    }
-    if (!reselectAt.current) scrollRef.current?.focus();
-  }, [removed, pages]);
-  useEffect(() => {
+  const reselect = useCallback(() => {
     const want = reselectAt.current;
     if (!want || total === null) return;
     const loaded = pages.get(Math.floor(want.index / PAGE_SIZE));
@@ -114,6 +107,22 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     setActiveIndex(index);
     if (next) onSelect(next);
   }, [pages, total, onSelect]);
+  useEffect(() => {
+    if (!removed || removed.seq === seenRemoval.current) return;
+    seenRemoval.current = removed.seq;
+    let index: number | null = lastSelected.current?.id === removed.id ? lastSelected.current.index : null;
+    for (const [p, items] of pages) {
+      const i = items.findIndex((f) => f.id === removed.id);
+      if (i >= 0) index = p * PAGE_SIZE + i;
+    }
+    if (index === null) {
+      scrollRef.current?.focus();
+      return;
+    }
+    reselectAt.current = { index, id: removed.id };
+    reselect();
+  }, [removed, pages, reselect]);
+  useEffect(reselect, [reselect]);
 
   const count = total ?? 0;
   const virtualizer = useVirtualizer({
@@ -146,6 +155,9 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     return -1;
   }, [pages, selectedId]);
   const cursor = activeIndex >= 0 ? activeIndex : selectedIndex;
+  useEffect(() => {
+    if (selectedId && selectedIndex >= 0) lastSelected.current = { id: selectedId, index: selectedIndex };
+  }, [selectedId, selectedIndex]);
 
   const moveTo = (index: number, open: boolean) => {
     if (count === 0) return;
@@ -230,9 +242,10 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
   const unread = fax.direction === 'in' && !fax.read;
   const classes = ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' ');
   const who = fax.peerName ?? displayNumber(fax.peerNumber);
-  // The second line: the number under a known name, else the file name. Both lines can be cut
-  // off in a narrow list, so each carries its full text as a tooltip.
-  const subline = fax.peerName ? displayNumber(fax.peerNumber) : fax.fileName;
+  // The second line tells faxes from one sender apart: the cover page's subject and the file
+  // name (the number is in the name's tooltip and the header). Both lines can be cut off in a
+  // narrow list, so each carries its full text as a tooltip.
+  const subline = fax.subject ? `${fax.subject} · ${fax.fileName}` : fax.fileName;
   return (
     <div
       id={`fax-row-${fax.id}`}
@@ -241,13 +254,13 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       role="option"
       aria-selected={selected}
       // The file name too: rows from the same sender would otherwise sound identical.
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
+      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
       data-fax-id={fax.id}
       onClick={onClick}
     >
       <span className="who">
         {unread && <span className="unread-dot" aria-hidden="true" />}
-        <span className="who-name" title={who}>{who}</span>
+        <span className="who-name" title={fax.peerName ? `${who} · ${displayNumber(fax.peerNumber)}` : who}>{who}</span>
         <span className="who-number" title={subline}>
           {subline}
           {fax.tags.map((t) => (

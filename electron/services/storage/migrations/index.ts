@@ -3,8 +3,9 @@ import type { Migration } from '../migrate.ts';
 import { initial } from './001-initial.ts';
 import { pstnJobs } from './002-pstn-jobs.ts';
 import { trustByNumber } from './003-trust-by-number.ts';
+import { coverSubject } from './004-cover-subject.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber];
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject];
 
 // A gap or a reordering would let two installs disagree about what version N means.
 MIGRATIONS.forEach((m, i) => {
