@@ -139,6 +139,13 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
       await sentRow.waitFor();
       await sentRow.click();
       await page.getByText('does not report deliveries').waitFor();
+      // The pharmacy's Settings say how its faxes arrive here, and what to give the operator.
+      const settings = pharmacy.page;
+      await settings.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: 'Settings' }).click();
+      const panel = settings.getByTestId('receiving-panel');
+      await panel.getByText('delivers faxes only by webhook').waitFor();
+      await panel.getByText("Give this address to your relay's operator").waitFor();
+      await panel.getByText('Webhook secret from the operator (saved)').waitFor();
     } else {
       // The pharmacy's receipt reaches the clinic by its delivery check.
       await expect.poll(async () => { await clinic.desk.pollNow(); return sentRow.textContent(); }, { timeout: 30_000 }).toMatch(/Delivered/);

@@ -1,10 +1,12 @@
 // The relay's `reference` profile offers only what the reference relay offers: the seed's
 // lookup (no bundle signatures), upload, fetch, key bundles and receipts, and webhooks an
 // operator registers with the relay CLI. Every extension answers like an unknown route.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupPath, WEBHOOK_ENDPOINT_PATH } from '../../shared/fxe-api/index.ts';
 import type { RelayHandle } from '../../electron/relay/index.ts';
-import { call, makeOrg, removeDir, seal, startTestRelay, upload, type TestOrg } from './helpers.ts';
+import { call, makeOrg, removeDir, seal, startTestRelay, tempDir, upload, type TestOrg } from './helpers.ts';
 
 describe('relay profile "reference"', () => {
   let relay: RelayHandle;
@@ -57,5 +59,41 @@ describe('relay profile "reference"', () => {
       const res = await call(relay.url, alice, method, target, method === 'PUT' ? { body: '{"url":"http://127.0.0.1:9/x"}' } : {});
       expect([method, target, res.status, res.json['error']]).toEqual([method, target, 404, 'not_found']);
     }
+  });
+});
+
+describe('npm run relay -- serve --profile', () => {
+  const cli = fileURLToPath(new URL('../../electron/relay/cli.ts', import.meta.url));
+  const serve = (args: string[]) => spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('reference: says so when it starts, and has no health route', async () => {
+    const data = tempDir('serve-reference');
+    const child = serve(['--port', '0', '--data', data, '--profile', 'reference']);
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('\n')) resolve(out); });
+        child.on('close', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      expect(line).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(profile reference\)/);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
+      expect((await fetch(`${url}/v1/health`)).status).toBe(404);
+    } finally {
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGTERM');
+      await closed;
+      removeDir(data);
+    }
+  });
+
+  it('refuses an unknown profile with the usage text (exit 2)', async () => {
+    const data = tempDir('serve-bogus');
+    const child = serve(['--port', '0', '--data', data, '--profile', 'bogus']);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    removeDir(data);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--profile must be one of full, reference/);
   });
 });
