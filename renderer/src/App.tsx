@@ -115,6 +115,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
   const openFolderRef = useRef<(f: Folder) => void>(() => undefined);
+  const setSelectedRef = useRef<(f: FaxSummary) => void>(() => undefined);
   const statusStale = useRef(onStatusStale);
   statusStale.current = onStatusStale;
   useEffect(
@@ -122,9 +123,23 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       fxe().onEvent((event: IpcEvent) => {
         switch (event.type) {
           case 'faxes.changed':
-          case 'fax.received':
             setRefreshKey((k) => k + 1);
             statusStale.current(); // the unread count moved
+            break;
+          case 'fax.received':
+            setRefreshKey((k) => k + 1);
+            statusStale.current();
+            // Said in the window too: the desktop notification may be off, or hidden on a shared screen.
+            void call('faxes.get', { id: event.id }).then(
+              (fax) => notifyRef.current(`New fax from ${fax.peerName ?? displayNumber(fax.peerNumber)}${fax.direction === 'in' ? ` on ${displayNumber(fax.toNumber)}` : ''}.`, {
+                label: 'Open',
+                run: () => {
+                  openFolderRef.current('inbox');
+                  setSelectedRef.current(fax);
+                },
+              }),
+              () => undefined,
+            );
             break;
           case 'outbox.changed':
             setProgress((p) => ({ ...p, [event.id]: event.progress }));
@@ -156,6 +171,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   };
 
   openFolderRef.current = openFolder;
+  setSelectedRef.current = setSelected;
 
   const archive = async (fax: FaxDetail | FaxSummary) => {
     try {

@@ -149,6 +149,7 @@ describe('the inbox', () => {
     await expect(row.getAttribute('aria-label')).resolves.toContain('rx-2291.pdf, subject Refill for M. Garcia');
     await row.click();
     await expect.poll(() => page.getByTestId('detail-doc').textContent(), { timeout: 20_000 }).toBe('Refill for M. Garcia · rx-2291.pdf');
+    await page.locator('canvas.page-canvas[data-rendered="true"]').first().waitFor({ timeout: 20_000 });
     await saveScreen(page, 'inbox-subjects');
 
     const search = page.getByRole('searchbox', { name: 'Search faxes' });
@@ -164,6 +165,19 @@ describe('the inbox', () => {
     expect(sent.ok && sent.value.subject).toBe('Refill for M. Garcia');
     const all = await clinic.desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
     if (all.ok) await clinic.desk.desk.invoke('faxes.delete', { ids: all.value.items.map((f) => f.id) });
+  });
+
+  it('a new fax is announced in the window, with the line it came in on, and Open shows it', async () => {
+    const page = clinic.page;
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: 'Phone book' }).click();
+    const id = await receive('arrival-notice.pdf');
+    const notice = toast(page, 'New fax from Harbor Pharmacy on +1 555 111 0001.').last(); // earlier arrivals may still show theirs
+    await notice.waitFor({ timeout: 20_000 });
+    await saveScreen(page, 'arrival-notice');
+    await notice.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.evaluate(() => document.querySelector('[role=listbox] [aria-selected="true"]')?.getAttribute('data-fax-id') ?? null), { timeout: 20_000 }).toBe(id);
+    await expect.poll(() => page.getByTestId('received-on').textContent(), { timeout: 20_000 }).toBe('on +1 555 111 0001');
+    expect((await clinic.desk.desk.invoke('faxes.delete', { ids: [id] })).ok).toBe(true);
   });
 
   it('the unread badge does not count archived faxes', async () => {

@@ -122,6 +122,8 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
               <span className="badge warn" title="Travelled over the ordinary phone network">Phone network (not encrypted)</span>
             )}
             {!incoming && <span className="muted">from {displayNumber(fax.fromNumber)}</span>}
+            {/* The office line it came in on: a practice with several fax numbers routes by it. */}
+            {incoming && <span className="muted" data-testid="received-on">on {displayNumber(fax.toNumber)}</span>}
           </p>
         </div>
         <div className="detail-actions" role="toolbar" aria-label="Fax actions">
