@@ -6,6 +6,9 @@ import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** Packages with a native addon: loaded from node_modules at run time, never bundled (the CLI build uses the same list). */
+export const NATIVE_PACKAGES = ['keytar', 'better-sqlite3', 'sodium-native', '@ngrok/ngrok', 'pg'];
 const pdfjsRoot = resolve(root, 'node_modules/pdfjs-dist');
 
 /**
@@ -46,10 +49,12 @@ export default defineConfig({
         entry: {
           index: resolve(root, 'electron/main/index.ts'),
           'pdf-parse-worker': resolve(root, 'electron/services/inbox/pdf-parse-worker.ts'),
+          // Likewise the cover page worker (electron/services/outbox/cover-page.ts).
+          'cover-page-worker': resolve(root, 'electron/services/outbox/cover-page-worker.ts'),
         },
       },
-      // Native modules and Electron itself stay outside the bundle.
-      rollupOptions: { external: ['electron', 'keytar', 'better-sqlite3', 'sodium-native'] },
+      // Native modules (and the packages that load them) and Electron itself stay outside the bundle.
+      rollupOptions: { external: ['electron', ...NATIVE_PACKAGES] },
     },
   },
   preload: {

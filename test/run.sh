@@ -12,7 +12,9 @@ done
 npx eslint .
 npx tsc --noEmit -p tsconfig.json
 npx tsc --noEmit -p tsconfig.shared.json
-npx electron-vite build >/dev/null
+npm run build >/dev/null
+# The CLI tests run the built `bin` bundle, as users do (test/services/helpers.ts: runCli).
+export FXE_TEST_CLI=bundle
 # The keyring daemon keeps its files under $XDG_DATA_HOME/keyrings. A login keyring left by
 # an earlier run with another password would stay locked, so the daemon gets a new folder
 # each run (only the daemon: clients reach it over D-Bus).

@@ -1,18 +1,18 @@
 // The Electron shell: lifecycle, the one app window, and the composition of the services.
 // Thin on purpose: no business logic here. Everything the app *does* lives in
 // electron/services (createDesk), which runs the same under plain Node in the tests.
-import { app, BrowserWindow, Menu, net, session } from 'electron';
+import { app, BrowserWindow, dialog, Menu, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDesk, type Desk } from '../services/desk.ts';
 import { createKeytarKeychain } from '../services/keychain/keytar-keychain.ts';
-import { createDemoOrgs } from '../relay/demo.ts';
-import { startRelay } from '../relay/index.ts';
+import { startEmbeddedDemo } from '../relay/embedded-demo.ts';
 import type { MenuCommand } from '../../shared/ipc/contract.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { createDialogs } from './dialogs.ts';
 import { registerIpc } from './ipc.ts';
 import { buildAppMenu } from './menu.ts';
+import { createNetTransport } from './net-transport.ts';
 import { showNotification } from './notifications.ts';
 import { createPrinter } from './printing.ts';
 import { APP_ORIGIN, hardenSession, hardenWebContents, secureWebPreferences } from './security.ts';
@@ -23,6 +23,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const PRELOAD = join(here, '../preload/index.cjs');
 const PRINT_PRELOAD = join(here, '../preload/print.cjs');
 const RENDERER_DIR = join(here, '../renderer');
+/** = appId in electron-builder.yml. */
+const APP_USER_MODEL_ID = 'network.fxe.desk';
 
 // One running copy: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) {
@@ -30,7 +32,17 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   registerAppScheme(); // must happen before 'ready'
   app.enableSandbox(); // every renderer sandboxed, whatever a window's options say
-  void main();
+  // Windows shows a notification only for an app with an AppUserModelID (the installer's
+  // shortcut carries the same one: electron-builder's appId).
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  // Electron only warns about a rejected promise: a failed start would leave a process with
+  // no window in the background. Say what went wrong and end with a failure status.
+  main().catch((error: unknown) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`fxe Desk could not start: ${detail}\n`);
+    dialog.showErrorBox('fxe Desk could not start', `${error instanceof Error ? error.message : String(error)}\n\nPlease restart fxe Desk. If this keeps happening, reinstall it or contact your IT support.`);
+    app.exit(1);
+  });
 }
 
 let mainWindow: BrowserWindow | null = null;
@@ -64,6 +76,16 @@ function createMainWindow(): BrowserWindow {
       win.hide();
     }
   });
+  // Windows log-off or shutdown: Electron emits no before-quit then, only these window events,
+  // and the close handler above would keep the window (and the app) alive. Quit properly, so
+  // the services finish their writes (will-quit below) before Windows ends the process.
+  win.on('query-session-end', () => {
+    quitting = true;
+  });
+  win.on('session-end', () => {
+    quitting = true;
+    app.quit();
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -84,16 +106,13 @@ async function main(): Promise<void> {
   desk = await createDesk({
     dataDir,
     keychain: createKeytarKeychain(),
-    // Chromium's network stack: system proxy settings and certificate store apply.
-    fetch: (input, init) => net.fetch(input as string, init as RequestInit),
+    // Chromium's network stack (system proxy settings and certificate store), uploads streamed.
+    fetch: createNetTransport(),
     dialogs: createDialogs(() => mainWindow),
     printer: createPrinter(PRINT_PRELOAD, () => mainWindow),
     notify: (n) => showNotification(n, showMainWindow),
-    startDemoRelay: async () => {
-      const relay = await startRelay({ dataDir: join(app.getPath('userData'), 'demo-relay') });
-      const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(app.getPath('userData'), 'demo-orgs') });
-      return { url: relay.url, orgs, close: () => relay.close() };
-    },
+    // Closed to everything but this app: no dev-invite route, a Host check, keys in the vault.
+    startDemoRelay: (keys) => startEmbeddedDemo({ dataDir: join(app.getPath('userData'), 'demo-relay'), keys, legacyKeysDir: join(app.getPath('userData'), 'demo-orgs') }),
   });
 
   const ipc = registerIpc(desk, () => mainWindow);
@@ -102,13 +121,11 @@ async function main(): Promise<void> {
     newFax: () => (showMainWindow(), ipc.send({ type: 'menu.command', command: 'new-fax' })),
     quit: () => app.quit(),
   });
-  const refreshUnread = () => {
-    void desk?.invoke('app.status', {}).then((r) => r.ok && tray.setUnread(r.value.unreadCount));
-  };
+  // status.changed is the one source of the unread count: the desk sends it after every
+  // change to the faxes, so the shell never asks for the status again.
   desk.onEvent((event) => {
     ipc.send(event);
     if (event.type === 'status.changed') tray.setUnread(event.status.unreadCount);
-    else if (event.type === 'fax.received' || event.type === 'faxes.changed') refreshUnread();
   });
   const sendCommand = (command: MenuCommand) => (showMainWindow(), ipc.send({ type: 'menu.command', command }));
   Menu.setApplicationMenu(buildAppMenu(sendCommand));

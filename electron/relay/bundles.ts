@@ -48,6 +48,11 @@ export function parseSignedBundle(bundleValue: unknown, signature: unknown, sign
   return bundle;
 }
 
+/** A bundle as the reference relay shows it: the public keys, no signature, no org key. */
+export function referenceBundleView(row: BundleRow): Pick<BundleView, 'bundle_id' | 'ml_kem_pub' | 'x25519_pub' | 'ed25519_pub'> {
+  return { bundle_id: row.bundle_id, ml_kem_pub: row.ml_kem_pub, x25519_pub: row.x25519_pub, ed25519_pub: row.ed25519_pub };
+}
+
 export function bundleView(row: BundleRow, org: OrgRow): BundleView {
   return {
     bundle_id: row.bundle_id,

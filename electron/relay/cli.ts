@@ -1,6 +1,6 @@
 /**
  * The local relay's command line: `npm run relay -- <command> …` (docs/relay.md).
- *   serve   --port <p> --data <dir> [--public-url <u>]
+ *   serve   --port <p> --data <dir> [--public-url <u>] [--profile full|reference]
  *   demo    --data <dir> --out <dir> [--port <p>]
  *   invite  --data <dir> [--ttl <seconds>]
  *   webhook --data <dir> --org <org_id> --url <u>
@@ -10,14 +10,16 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDemoOrgs } from './demo.ts';
-import { startRelay, type RelayHandle } from './index.ts';
+import { RELAY_PROFILES, startRelay, type RelayHandle, type RelayProfile } from './index.ts';
 import { mintInvite } from './invites.ts';
 import { stderrLog } from './log.ts';
 import { RelayStore } from './store.ts';
 import { newWebhookSecret } from './webhooks.ts';
 
 const USAGE = `usage: npm run relay -- <command> [options]
-  serve   --port <p> --data <dir> [--public-url <u>]   start the relay on 127.0.0.1
+  serve   --port <p> --data <dir> [--public-url <u>] [--profile full|reference]
+                                                       start the relay on 127.0.0.1; --profile reference
+                                                       offers only what the reference relay offers
   demo    --data <dir> --out <dir> [--port <p>]        create two demo orgs and their keys.zip
   invite  --data <dir> [--ttl <seconds>]               mint a single-use invite token
   webhook --data <dir> --org <org_id> --url <u>        register a webhook endpoint, print its secret`;
@@ -39,17 +41,26 @@ function portOf(value: string | undefined, fallback: number): number {
   return port;
 }
 
+function profileOf(value: string | undefined): RelayProfile {
+  if (value === undefined) return 'full';
+  const profile = RELAY_PROFILES.find((p) => p === value);
+  if (!profile) throw new UsageError(`--profile must be one of ${RELAY_PROFILES.join(', ')}, not "${value}"`);
+  return profile;
+}
+
 async function serve(values: Record<string, string | undefined>): Promise<void> {
   const dataDir = resolve(need(values['data'], '--data'));
+  const profile = profileOf(values['profile']);
   const relay = await startRelay({
     dataDir,
+    profile,
     port: portOf(need(values['port'], '--port'), 0),
     log: stderrLog(),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
   });
   const servingPath = join(dataDir, SERVING_FILE);
   writeFileSync(servingPath, JSON.stringify({ url: relay.url, pid: process.pid }));
-  process.stdout.write(`fxe relay listening on ${relay.url}\n`);
+  process.stdout.write(`fxe relay listening on ${relay.url}${profile === 'full' ? '' : ` (profile ${profile})`}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -69,9 +80,10 @@ async function runningRelay(dataDir: string): Promise<string | undefined> {
   if (!existsSync(servingPath)) return undefined;
   try {
     const { url } = JSON.parse(readFileSync(servingPath, 'utf8')) as { url: string };
+    // Any HTTP answer means it runs: a relay with the reference profile has no health route.
     const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2_000) });
     await res.arrayBuffer();
-    return res.ok ? url : undefined;
+    return res.status < 500 ? url : undefined;
   } catch {
     return undefined;
   }
@@ -134,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
       org: { type: 'string' },
       url: { type: 'string' },
       'public-url': { type: 'string' },
+      profile: { type: 'string' },
     },
     strict: true,
   });

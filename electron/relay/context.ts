@@ -19,4 +19,15 @@ export interface RelayContext {
   /** The base URL written into redeemed credentials. */
   publicUrl: () => string;
   devInvites: boolean;
+  /** What this relay offers: everything (our extensions) or only what the reference relay does. */
+  profile: RelayProfile;
 }
+
+/**
+ * `full`: the seed's API plus this project's extensions (docs/relay.md). `reference`: only what
+ * the reference relay offers (lookup without bundle signatures, upload, fetch, key bundles,
+ * receipts, message.received webhooks registered by the operator; no health, polling, status,
+ * webhook management, key rotation or raw download), to prove the clients degrade cleanly.
+ */
+export type RelayProfile = 'full' | 'reference';
+export const RELAY_PROFILES: readonly RelayProfile[] = ['full', 'reference'];

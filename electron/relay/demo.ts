@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyMaterial, readKeysZip, writeKeysZip } from '../../shared/protocol/index.ts';
+import { generateKeyMaterial, readKeysZip, wipeOrgKeys, writeKeysZip } from '../../shared/protocol/index.ts';
 import {
   buildRedeemRequest,
   credentialsFromRedeem,
@@ -34,21 +34,27 @@ export const DEMO_ORG_SPECS = [
   { slug: 'harbor-pharmacy', name: 'Harbor Pharmacy', faxNumbers: ['+15552220002'] },
 ] as const;
 
-export async function createDemoOrgs(p: {
-  relayUrl: string;
-  outDir: string;
-  /** How to get invite tokens; defaults to the local relay's POST /v1/dev/invites. */
-  mintInvite?: () => Promise<string>;
-}): Promise<DemoOrg[]> {
-  const relayUrl = p.relayUrl.replace(/\/$/, '');
-  const mint = p.mintInvite ?? (() => devInvite(relayUrl));
-  const orgs: DemoOrg[] = [];
+/** Where the demo orgs' keys.zip live between runs: files (the CLI) or the desk's vault (the app). */
+export interface DemoKeyStore {
+  get(slug: string): Uint8Array | null | Promise<Uint8Array | null>;
+  put(slug: string, keysZip: Uint8Array): void | Promise<void>;
+}
+
+export interface DemoOrgKeys {
+  name: string;
+  orgId: string;
+  faxNumbers: string[];
+  keysZip: Uint8Array;
+}
+
+/** Redeem the demo orgs on this relay, or find the ones `store` already holds keys for. */
+export async function ensureDemoOrgs(relayUrl: string, store: DemoKeyStore, mint: () => Promise<string>): Promise<DemoOrgKeys[]> {
+  const orgs: DemoOrgKeys[] = [];
   for (const spec of DEMO_ORG_SPECS) {
-    const dir = join(p.outDir, spec.slug);
-    const keysZipPath = join(dir, 'keys.zip');
-    const existing = existsSync(keysZipPath) ? await existingOrg(relayUrl, keysZipPath) : undefined;
-    if (existing) {
-      orgs.push({ name: existing.org_name, orgId: existing.org_id, faxNumbers: existing.fax_numbers, keysZipPath });
+    const stored = await store.get(spec.slug);
+    const existing = stored ? await existingOrg(relayUrl, stored) : undefined;
+    if (stored && existing) {
+      orgs.push({ name: existing.org_name, orgId: existing.org_id, faxNumbers: existing.fax_numbers, keysZip: stored });
       continue;
     }
     const keys = generateKeyMaterial();
@@ -61,27 +67,56 @@ export async function createDemoOrgs(p: {
     if (res.status !== 201) throw await relayFailure(res, `redeeming the invite for ${spec.name}`);
     const answer = (await res.json()) as RedeemResponse;
     const zip = await writeKeysZip({ ...keys, credentials: credentialsFromRedeem(answer) });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Write then rename, so an interrupted demo never leaves half a keys.zip behind.
-    await writeFile(`${keysZipPath}.tmp`, zip, { mode: 0o600 });
-    await rename(`${keysZipPath}.tmp`, keysZipPath);
-    orgs.push({ name: answer.org_name, orgId: answer.org_id, faxNumbers: answer.fax_numbers, keysZipPath });
+    wipeOrgKeys(keys);
+    await store.put(spec.slug, zip);
+    orgs.push({ name: answer.org_name, orgId: answer.org_id, faxNumbers: answer.fax_numbers, keysZip: zip });
   }
   return orgs;
 }
 
+/** keys.zip files under `outDir/<slug>/keys.zip`: what the CLI's `demo` command hands the user. */
+export function demoKeyFiles(outDir: string): DemoKeyStore & { pathOf(slug: string): string } {
+  const pathOf = (slug: string): string => join(outDir, slug, 'keys.zip');
+  return {
+    pathOf,
+    get: async (slug) => (existsSync(pathOf(slug)) ? new Uint8Array(await readFile(pathOf(slug))) : null),
+    put: async (slug, zip) => {
+      await mkdir(join(outDir, slug), { recursive: true, mode: 0o700 });
+      // Write then rename, so an interrupted demo never leaves half a keys.zip behind.
+      await writeFile(`${pathOf(slug)}.tmp`, zip, { mode: 0o600 });
+      await rename(`${pathOf(slug)}.tmp`, pathOf(slug));
+    },
+  };
+}
+
+export async function createDemoOrgs(p: {
+  relayUrl: string;
+  outDir: string;
+  /** How to get invite tokens; defaults to the local relay's POST /v1/dev/invites. */
+  mintInvite?: () => Promise<string>;
+}): Promise<DemoOrg[]> {
+  const relayUrl = p.relayUrl.replace(/\/$/, '');
+  const files = demoKeyFiles(p.outDir);
+  const orgs = await ensureDemoOrgs(relayUrl, files, p.mintInvite ?? (() => devInvite(relayUrl)));
+  return orgs.map((o, i) => ({ name: o.name, orgId: o.orgId, faxNumbers: o.faxNumbers, keysZipPath: files.pathOf(DEMO_ORG_SPECS[i]!.slug) }));
+}
+
 /** The org of an existing keys.zip, if this relay still knows it. */
-async function existingOrg(relayUrl: string, keysZipPath: string): Promise<OrgResponse | undefined> {
-  const keys = await readKeysZip(new Uint8Array(await readFile(keysZipPath)));
-  const res = await signedFetch({
-    relayUrl,
-    creds: { keyId: keys.credentials.key_id, signingSeed: keys.signingSeed },
-    method: 'GET',
-    target: ORG_ME_PATH,
-  });
-  if (res.status === 200) return (await res.json()) as OrgResponse;
-  await res.arrayBuffer();
-  return undefined;
+async function existingOrg(relayUrl: string, keysZip: Uint8Array): Promise<OrgResponse | undefined> {
+  const keys = await readKeysZip(keysZip);
+  try {
+    const res = await signedFetch({
+      relayUrl,
+      creds: { keyId: keys.credentials.key_id, signingSeed: keys.signingSeed },
+      method: 'GET',
+      target: ORG_ME_PATH,
+    });
+    if (res.status === 200) return (await res.json()) as OrgResponse;
+    await res.arrayBuffer();
+    return undefined;
+  } finally {
+    wipeOrgKeys(keys);
+  }
 }
 
 async function devInvite(relayUrl: string): Promise<string> {

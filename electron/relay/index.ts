@@ -6,10 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayAuth } from './auth.ts';
-import type { RelayContext } from './context.ts';
+import type { RelayContext, RelayProfile } from './context.ts';
 import { sweepOrphans } from './fs-util.ts';
 import { mintInvite } from './invites.ts';
 import { silentLog, type RelayLog } from './log.ts';
+import { sendJson } from './http-util.ts';
 import { handleRequest } from './routes.ts';
 import { RelayStore, relayPaths } from './store.ts';
 import { WebhookDispatcher } from './webhooks.ts';
@@ -26,6 +27,15 @@ export interface StartRelayOptions {
   publicUrl?: string;
   /** Serve POST /v1/dev/invites (local relay only). Default true. */
   devInvites?: boolean;
+  /**
+   * Answer only requests addressed to 127.0.0.1:<port> or localhost:<port> (the app's embedded
+   * demo relay). A web page the user visits can make the browser talk to a local port under
+   * its own host name (DNS rebinding); the Host header gives that away. Default false: a relay
+   * behind a proxy or tunnel is reached under other names.
+   */
+  localHostOnly?: boolean;
+  /** What the relay offers (context.ts); default 'full'. */
+  profile?: RelayProfile;
   log?: RelayLog;
 }
 
@@ -39,6 +49,10 @@ export interface RelayHandle {
 }
 
 const systemSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function isLocalHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
 
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
   const now = options.nowSeconds ?? systemSeconds;
@@ -60,9 +74,15 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     incomingDir: paths.incoming,
     publicUrl: () => options.publicUrl ?? url,
     devInvites: options.devInvites ?? true,
+    profile: options.profile ?? 'full',
   };
 
+  let port = 0;
   const server: Server = createServer((req, res) => {
+    if (options.localHostOnly && !isLocalHost(req.headers.host, port)) {
+      sendJson(res, 421, { error: 'misdirected_request', message: 'This relay only answers requests addressed to 127.0.0.1 or localhost.' });
+      return;
+    }
     void handleRequest(ctx, req, res);
   });
   // Uploads of 100 MiB on a slow link take a while; idle sockets should not linger forever.
@@ -72,9 +92,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
-  log.info('relay listening', { url });
+  log.info('relay listening', { url, profile: ctx.profile });
   webhooks.kick(); // deliveries left over from before a restart
 
   let closing: Promise<void> | undefined;
@@ -102,3 +122,4 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
 }
 
 export { createDemoOrgs, type DemoOrg } from './demo.ts';
+export { RELAY_PROFILES, type RelayProfile } from './context.ts';

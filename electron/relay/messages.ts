@@ -159,13 +159,16 @@ export function acceptReceipt(ctx: RelayContext, org: OrgRow, messageId: string,
   };
   ctx.store.transaction(() => {
     ctx.store.markDelivered(row.message_id, JSON.stringify(normalized), deliveredAt);
-    ctx.webhooks.enqueue(row.sender_org_id, 'message.delivered', {
-      message_id: row.message_id,
-      recipient_org_id: row.recipient_org_id,
-      to_number: row.to_number,
-      delivered_at: deliveredAt,
-      receipt: normalized,
-    });
+    // The delivery event is our extension; the reference relay only deletes the ciphertext.
+    if (ctx.profile !== 'reference') {
+      ctx.webhooks.enqueue(row.sender_org_id, 'message.delivered', {
+        message_id: row.message_id,
+        recipient_org_id: row.recipient_org_id,
+        to_number: row.to_number,
+        delivered_at: deliveredAt,
+        receipt: normalized,
+      });
+    }
   });
   // After the commit: a crash here leaves a file the next start sweeps away.
   try {

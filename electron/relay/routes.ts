@@ -15,7 +15,7 @@ import {
   type WebhookEndpointView,
   type WebhookSecretResponse,
 } from '../../shared/fxe-api/index.ts';
-import { bundleView, parseSignedBundle } from './bundles.ts';
+import { bundleView, parseSignedBundle, referenceBundleView } from './bundles.ts';
 import type { RelayContext } from './context.ts';
 import { isE164, parseJsonObject, readBody, RelayHttpError, requireString, sendError, sendJson } from './http-util.ts';
 import { mintInvite, redeem } from './invites.ts';
@@ -90,8 +90,14 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
     const org = ctx.auth.verify({ header: req.headers.authorization, method, target, body });
     return { org, body };
   };
+  const reference = ctx.profile === 'reference';
+  // Our extensions, absent from the reference relay: answered like any unknown route.
+  const extension = (): void => {
+    if (reference) throw new RelayHttpError('not_found');
+  };
 
   if (segments.length === 2 && a === 'health') {
+    extension();
     allow('GET');
     const body: HealthResponse = { ok: true, relay: 'fxe-local-relay', extensions: [...RELAY_EXTENSIONS], max_ciphertext_bytes: MAX_CIPHERTEXT_BYTES };
     return sendJson(res, 200, body);
@@ -117,6 +123,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
     const ownerId = ctx.store.numberOwner(number);
     const owner = ownerId === undefined ? undefined : ctx.store.orgById(ownerId);
     if (!owner) throw new RelayHttpError('not_covered');
+    if (reference) return sendJson(res, 200, { org_id: owner.org_id, bundles: ctx.store.bundlesOf(owner.org_id, true).map(referenceBundleView) });
     const body: LookupResponse = {
       org_id: owner.org_id,
       bundles: ctx.store.bundlesOf(owner.org_id, true).map((row) => bundleView(row, owner)),
@@ -128,6 +135,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
   }
   if (a === 'key-bundles') {
     if (segments.length === 2) {
+      extension();
       allow('POST');
       const { org, body } = await authed();
       const json = parseJsonObject(body);
@@ -146,7 +154,8 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
       const row = ctx.store.bundleById(b);
       if (!row) throw new RelayHttpError('bundle_not_found');
       const owner = ctx.store.orgById(row.org_id)!;
-      if (method === 'GET') return sendJson(res, 200, bundleView(row, owner));
+      if (method === 'GET') return sendJson(res, 200, reference ? referenceBundleView(row) : bundleView(row, owner));
+      extension();
       if (row.org_id !== org.org_id) throw new RelayHttpError('bundle_not_yours');
       if (row.retired_at === null) {
         ctx.store.transaction(() => {
@@ -166,6 +175,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
         ctx.webhooks.kick();
         return sendJson(res, 201, body);
       }
+      extension();
       const { org } = await authed();
       return sendJson(res, 200, pendingList(ctx, org, parseQuery(query)));
     }
@@ -175,6 +185,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
       return sendMessageJson(ctx, org, b, res);
     }
     if (segments.length === 4 && b !== undefined) {
+      if (c !== 'receipt') extension();
       if (c === 'ciphertext') {
         allow('GET');
         const { org } = await authed();
@@ -198,6 +209,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
     }
   }
   if (segments.length === 3 && a === 'orgs' && b === 'me') {
+    extension();
     allow('GET');
     const { org } = await authed();
     const webhook = ctx.store.webhookOf(org.org_id);
@@ -212,6 +224,7 @@ async function route(ctx: RelayContext, req: IncomingMessage, res: ServerRespons
     return sendJson(res, 200, body);
   }
   if (a === 'webhook-endpoint') {
+    extension();
     if (segments.length === 2) {
       allow('GET', 'PUT', 'DELETE');
       const { org, body } = await authed();

@@ -5,13 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IpcEvent } from '../../shared/ipc/contract.ts';
+import type { IpcEvent, ReceivingStatus, TunnelStatus } from '../../shared/ipc/contract.ts';
+import type { UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { nobleBackend, type CryptoBackend, type Receipt } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './inbox/blob-store.ts';
 import { ContactRepository } from './inbox/contacts.ts';
-import { openDatabase, type Db } from './inbox/database.ts';
+import { kvGet, kvSet, openDatabase, type Db } from './inbox/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
@@ -24,6 +25,7 @@ import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
 import type { ReceiveSink } from './receiver/receive-sink.ts';
+import { ngrokDriver, Tunnel, type TunnelDriver } from './receiver/tunnel.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
@@ -56,6 +58,8 @@ export interface ServiceOptions {
   keyRotationGraceMs?: number;
   /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
   receiveSink?: ReceiveSink;
+  /** The built-in tunnel's library (default: the ngrok agent). */
+  tunnelDriver?: TunnelDriver;
 }
 
 /**
@@ -85,12 +89,29 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   webhook: WebhookListener | null;
   /** Apply the receive mode in settings: start/stop the poller and the webhook listener. */
   applyReceiveMode(): Promise<void>;
+  /** The public address of the webhook listener, if there is one (settings; the tunnel in time). */
+  publicUrl(): string | null;
+  tunnelStatus(): TunnelStatus;
+  /** Turn the built-in tunnel on or off (it then runs whenever the desk receives by webhook); save or forget its authtoken. */
+  configureTunnel(c: { enabled: boolean; authtoken?: string | null }): Promise<void>;
+  /** How faxes reach this desk, and what each org's relay offers (the Receiving settings). */
+  receivingStatus(): Promise<ReceivingStatus>;
   webhookSecrets(orgId: string): Uint8Array[];
   setWebhookSecret(orgId: string, secret: string): void;
   close(): Promise<void>;
 }
 
+/** Told once per org and session when its relay has no polling and this desk has no public address. */
+export const WEBHOOK_ONLY_NOTICE: UserError = {
+  code: 'receive.webhook_only',
+  message: "This organisation's fxe relay delivers faxes only by webhook, so this computer needs a public address to receive them. "
+    + 'Set one up in Settings → Receiving: the address your IT provides (reverse proxy, Cloudflare Tunnel…) or the built-in tunnel.',
+};
+
 export { webhookSecretsRecord };
+
+/** Whether the built-in tunnel should run (with webhook receiving). Not a secret: in the database. */
+const TUNNEL_ENABLED_KEY = 'tunnel.enabled';
 
 export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // The vault first: without a keychain nothing else is opened or written.
@@ -154,6 +175,9 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // A crash between writing a body and committing its row leaves an orphan: remove it.
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
+  const webhookOnlyNoticed = new Set<string>();
+  const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
+  const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
     dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
     relayReachable: null,
@@ -178,8 +202,52 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         // Back after an outage: what the outbox queued meanwhile goes out now.
         if (ok && was === false) void outbox.resumeAfterOutage();
       },
+      onPollingUnavailable: (orgId) => {
+        if (webhookOnlyNoticed.has(orgId)) return;
+        webhookOnlyNoticed.add(orgId);
+        o.log(`org ${orgId}: the relay offers no polling; faxes arrive by webhook only`);
+        if (!(settings.get().receiveMode === 'webhook' && s.publicUrl())) o.emit({ type: 'receive.error', error: { ...WEBHOOK_ONLY_NOTICE, detail: `org ${orgId}` } });
+      },
       log: o.log,
     }),
+    publicUrl() {
+      // The built-in tunnel's while it runs; else the address the office's IT provides.
+      const url = tunnel.status().url ?? settings.get().webhookTunnelUrl;
+      return url ? url : null;
+    },
+    tunnelStatus() {
+      return tunnel.status();
+    },
+    async configureTunnel(c) {
+      if (c.authtoken !== undefined) tunnel.setAuthtoken(c.authtoken);
+      kvSet(db, TUNNEL_ENABLED_KEY, c.enabled ? 'true' : 'false');
+      if (!c.enabled || c.authtoken !== undefined) await tunnel.stop();
+      await s.applyReceiveMode();
+    },
+    async receivingStatus() {
+      const publicUrl = s.publicUrl();
+      const out: ReceivingStatus = { publicUrl, listenerUrl: s.webhook?.url ?? null, tunnel: s.tunnelStatus(), orgs: [] };
+      for (const org of orgs.list()) {
+        let offers: ReceivingStatus['orgs'][number]['offers'] = null;
+        try {
+          const client = await clients.forOrg(org.orgId);
+          offers = {
+            polling: await client.hasExtension('polling'),
+            webhookRegistration: await client.hasExtension('webhook-endpoints'),
+            deliveryProof: await client.hasExtension('message-status'),
+          };
+        } catch (e) {
+          o.log(`receiving status of ${org.orgId}: ${errorDetail(e)}`);
+        }
+        out.orgs.push({
+          orgId: org.orgId, offers,
+          webhookUrl: publicUrl && s.webhook ? `${publicUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}` : null,
+          needsOperator: offers !== null && !offers.webhookRegistration,
+          hasWebhookSecret: s.webhookSecrets(org.orgId).length > 0,
+        });
+      }
+      return out;
+    },
     webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),
     setWebhookSecret: (orgId, secret) => webhookSecrets.set(orgId, secret),
     async applyReceiveMode() {
@@ -193,10 +261,17 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
-        if (st.webhookTunnelUrl) await registerWebhooks(s, st.webhookTunnelUrl, o.log);
-      } else if (s.webhook) {
-        await s.webhook.close();
-        s.webhook = null;
+        // The built-in tunnel runs with webhook receiving; a failure is in its status, not thrown.
+        if (tunnelWanted()) await tunnel.start(s.webhook.port);
+        else await tunnel.stop();
+        const publicUrl = s.publicUrl();
+        if (publicUrl) await registerWebhooks(s, publicUrl, o.log);
+      } else {
+        await tunnel.stop();
+        if (s.webhook) {
+          await s.webhook.close();
+          s.webhook = null;
+        }
       }
       // Polling always runs: the receive mode in webhook mode, a slow safety net otherwise.
       await s.poller.stop();
@@ -208,6 +283,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       await retention.stop();
       await outbox.stop();
       await pstn.stop();
+      await tunnel.stop();
       if (s.webhook) await s.webhook.close();
       orgs.close();
       db.close();
@@ -233,6 +309,12 @@ export async function registerWebhooks(s: DeskServices, tunnelUrl: string, log: 
     const url = `${tunnelUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}`;
     try {
       const client = await s.clients.forOrg(org.orgId);
+      if (!(await client.hasExtension('webhook-endpoints'))) {
+        // The reference relay: its operator registers the URL and hands over the secret
+        // (receiving.setWebhookSecret); the Receiving settings show which URL to give them.
+        log(`webhook for ${org.orgId}: the relay cannot register webhooks; its operator must register ${url}`);
+        continue;
+      }
       const current = await client.me().then((me) => me.webhook?.url ?? null, () => null);
       if (current === url && s.webhookSecrets(org.orgId).length > 0) continue;
       const res = await client.registerWebhook(url);

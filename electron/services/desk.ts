@@ -32,7 +32,24 @@ export interface DemoOrgInfo {
   name: string;
   orgId: string;
   faxNumbers: string[];
-  keysZipPath: string;
+  /** The org's keys.zip bytes (the app's embedded demo: never written to a plain file)… */
+  keysZip?: Uint8Array;
+  /** …or a file holding them (test harnesses). */
+  keysZipPath?: string;
+}
+
+/** Where the demo starter keeps the demo orgs' keys.zip between runs: the desk's vault. */
+export interface DemoKeyStore {
+  get(slug: string): Uint8Array | null;
+  put(slug: string, keysZip: Uint8Array): void;
+}
+
+/** The demo orgs' keys.zip live in the desk's encrypted vault, never in plain files. */
+function demoKeysIn(s: DeskServices): DemoKeyStore {
+  return {
+    get: (slug) => s.vault.get(`demo/${slug}/keys.zip`),
+    put: (slug, zip) => s.vault.put(`demo/${slug}/keys.zip`, zip),
+  };
 }
 
 export interface DemoRelay {
@@ -49,7 +66,7 @@ export interface DeskDeps {
   printer: Printer;
   notify?: (n: { title: string; body: string }) => void;
   nowMs?: () => number;
-  startDemoRelay?: () => Promise<DemoRelay>;
+  startDemoRelay?: (keys: DemoKeyStore) => Promise<DemoRelay>;
   /** Defaults to the native node:crypto backend when available, else noble. */
   cryptoBackend?: CryptoBackend;
   /** Diagnostics sink; never receives secrets. Defaults to silence. */
@@ -178,9 +195,23 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const startDemo = async (): Promise<OrgSummary[]> => {
     const s = await open();
     if (!deps.startDemoRelay) throw new DeskError('demo.unavailable', 'Demo mode is not available in this build.', { detail: 'no startDemoRelay injected' });
-    demo ??= await deps.startDemoRelay();
+    if (demo) return demo.orgs.map((o) => s.orgs.get(o.orgId));
+    demo = await deps.startDemoRelay(demoKeysIn(s));
     const out: OrgSummary[] = [];
-    for (const o of demo.orgs) out.push(await importKeysZipBytes(s, new Uint8Array(readFileSync(o.keysZipPath)), { isDemo: true, log }));
+    const started = demo;
+    for (const o of started.orgs) {
+      const zip = o.keysZip ?? (o.keysZipPath ? new Uint8Array(readFileSync(o.keysZipPath)) : null);
+      if (!zip) throw new DeskError('demo.unavailable', 'The demo could not be started.', { detail: `no keys for ${o.orgId}` });
+      try {
+        out.push(await importKeysZipBytes(s, zip, { isDemo: true, log }));
+      } catch (e) {
+        demo = null;
+        await started.close();
+        throw e;
+      } finally {
+        zip.fill(0); // the vault holds its own encrypted copy
+      }
+    }
     await s.applyReceiveMode();
     emitStatus();
     return out;
@@ -189,7 +220,17 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const handlers = createHandlers({ services: open, status, startDemo, dialogs: deps.dialogs, printer: deps.printer, nowMs, log, emitStatus, emitFaxesChanged });
 
   // Start at once so polling and the outbox run even before the UI asks anything.
-  await open().catch(() => undefined);
+  const opened = await open().catch(() => null);
+  // Demo orgs talk to the local demo relay: after a restart it must run again (on its own
+  // data and address) or every demo send fails. A relay that cannot start is logged; the
+  // orgs then report the relay as unreachable, as for any relay.
+  if (opened && deps.startDemoRelay && opened.orgs.list().some((o) => o.isDemo)) {
+    try {
+      demo ??= await deps.startDemoRelay(demoKeysIn(opened));
+    } catch (e) {
+      log(`the demo relay did not start again: ${errorDetail(e)}`);
+    }
+  }
 
   const desk: Desk = {
     async invoke<C extends RequestChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>> {

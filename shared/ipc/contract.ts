@@ -17,6 +17,47 @@ import type {
   UserError,
 } from '../domain/types.ts';
 
+/** What an org's relay offers beyond the seed's API (its /v1/health extensions). */
+export interface RelayOffers {
+  /** Faxes can be listed (polling); without it they arrive only by webhook. */
+  polling: boolean;
+  /** The desk can register its webhook itself; without it the relay's operator does. */
+  webhookRegistration: boolean;
+  /** The relay reports deliveries (status, delivery events): a proof of delivery can be shown. */
+  deliveryProof: boolean;
+}
+
+export interface ReceivingOrgStatus {
+  orgId: string;
+  /** null while the relay cannot be reached. */
+  offers: RelayOffers | null;
+  /** This org's webhook at the public address, or null without a public address. */
+  webhookUrl: string | null;
+  /** The relay cannot register webhooks: give `webhookUrl` to the relay's operator, enter the secret they give back. */
+  needsOperator: boolean;
+  /** A webhook secret is saved (from registration, or entered). */
+  hasWebhookSecret: boolean;
+}
+
+export interface TunnelStatus {
+  state: 'off' | 'starting' | 'running' | 'error';
+  /** The tunnel's public URL while it runs. */
+  url: string | null;
+  error: UserError | null;
+  /** An authtoken is saved in the vault (never shown). */
+  hasAuthtoken: boolean;
+}
+
+/** How faxes reach this desk: the public address of its webhook, and what each relay offers. */
+export interface ReceivingStatus {
+  /** The public address in use: the tunnel's while it runs, else the one saved in settings. */
+  publicUrl: string | null;
+  /** The local webhook listener (what a reverse proxy or tunnel must forward to). */
+  listenerUrl: string | null;
+  tunnel: TunnelStatus;
+  orgs: ReceivingOrgStatus[];
+}
+
 export interface AppStatus {
   orgs: OrgSummary[];
   activeOrgId: string | null;
@@ -75,6 +116,8 @@ export interface IpcRequests {
   'orgs.importKeysZip': [Record<string, never>, OrgSummary | null];
   'orgs.redeemInvite': [{ relayUrl: string; token: string; orgName: string; faxNumbers: string[] }, OrgSummary | null];
   'orgs.setActive': [{ orgId: string }, null];
+  /** Name and fax numbers, for a relay that cannot tell them (the reference relay has no orgs/me). */
+  'orgs.setFacts': [{ orgId: string; name?: string; faxNumbers?: string[] }, OrgSummary];
   'orgs.remove': [{ orgId: string }, null];
   /** The backup is the keys.zip encrypted under this passphrase (scrypt + AES-256-GCM); at least 10 characters. */
   'orgs.exportBackup': [{ orgId: string; passphrase?: string }, { savedTo: string } | null];
@@ -117,6 +160,14 @@ export interface IpcRequests {
   'contacts.exportCsv': [Record<string, never>, { csv: string }];
 
   'settings.get': [Record<string, never>, Settings];
+  'receiving.status': [Record<string, never>, ReceivingStatus];
+  /** The secret the relay's operator gave for this org's webhook (stored in the vault, never read back). */
+  'receiving.setWebhookSecret': [{ orgId: string; secret: string }, ReceivingStatus];
+  /**
+   * The built-in tunnel (ngrok): on or off (it runs while the desk receives by webhook), and its
+   * authtoken (kept in the vault, never read back; null forgets it, absent keeps it).
+   */
+  'receiving.configureTunnel': [{ enabled: boolean; authtoken?: string | null }, ReceivingStatus];
   'settings.update': [Partial<Omit<Settings, 'pstn'>>, Settings];
   /** Credentials go straight into the vault; they are never read back to the renderer. */
   'settings.configurePstn': [
@@ -163,19 +214,31 @@ export interface FxeApi {
 export const IPC_INVOKE_CHANNEL = 'fxe:invoke';
 export const IPC_EVENT_CHANNEL = 'fxe:event';
 
-export const REQUEST_CHANNELS: readonly RequestChannel[] = [
-  'app.status', 'demo.start',
-  'orgs.importKeysZip', 'orgs.redeemInvite', 'orgs.setActive', 'orgs.remove', 'orgs.exportBackup', 'orgs.rotateKeys', 'orgs.importBackup',
-  'faxes.list', 'faxes.get', 'faxes.document', 'faxes.markRead', 'faxes.archive', 'faxes.delete', 'faxes.undoDelete',
-  'faxes.setTags', 'faxes.setNote', 'faxes.print', 'faxes.saveAs', 'faxes.printDeliveryConfirmation', 'faxes.resend',
-  'faxes.sendViaPstn', 'faxes.forward', 'faxes.tags',
-  'send.check', 'send.acceptKeyChange', 'send.submit',
-  'contacts.list', 'contacts.save', 'contacts.delete', 'contacts.importCsv', 'contacts.exportCsv',
-  'settings.get', 'settings.update', 'settings.configurePstn',
-] as const;
+/**
+ * Every request channel, as a table the compiler checks against IpcRequests: a channel added
+ * to the contract but not here (or listed here but gone from it) fails the type check, so the
+ * preload's and main's allow-list can never drift from the contract.
+ */
+const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
+  'app.status': true,
+  'demo.start': true,
+  'orgs.importKeysZip': true, 'orgs.redeemInvite': true, 'orgs.setActive': true, 'orgs.setFacts': true,
+  'orgs.remove': true, 'orgs.exportBackup': true, 'orgs.rotateKeys': true, 'orgs.importBackup': true,
+  'faxes.list': true, 'faxes.get': true, 'faxes.document': true, 'faxes.markRead': true,
+  'faxes.archive': true, 'faxes.delete': true, 'faxes.undoDelete': true, 'faxes.setTags': true,
+  'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
+  'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
+  'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
+  'contacts.exportCsv': true,
+  'settings.get': true, 'settings.update': true, 'settings.configurePstn': true,
+  'receiving.status': true, 'receiving.setWebhookSecret': true, 'receiving.configureTunnel': true,
+};
+
+export const REQUEST_CHANNELS = Object.freeze(Object.keys(REQUEST_CHANNEL_TABLE) as RequestChannel[]);
 
 export function isRequestChannel(value: unknown): value is RequestChannel {
-  return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+  return typeof value === 'string' && Object.hasOwn(REQUEST_CHANNEL_TABLE, value);
 }
 
 /**

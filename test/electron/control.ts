@@ -1,17 +1,17 @@
 // The test's side of the Electron stand-in: start the real built main bundle
 // (out/main/index.js) in a child Node process with the stand-in in place of `electron` and
-// BoringSSL-shaped node:crypto (register.mjs), then drive it as Electron would: IPC from the
+// BoringSSL-shaped node:crypto (register.cjs), then drive it as Electron would: IPC from the
 // app window's main frame (ipcRenderer.invoke), window and session events, dialog answers, quit.
 // Messages cross with the Structured Clone Algorithm ('advanced' serialization), as Electron's
 // IPC does, so Uint8Array stays Uint8Array.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { IpcEvent, RequestChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.ts';
+import type { FxeApi, IpcEvent, RequestChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.ts';
 import type { Result } from '../../shared/domain/types.ts';
 import type { PrintScript, ScriptedDialogAnswer } from './electron.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('./register.mjs', import.meta.url));
+const REGISTER = fileURLToPath(new URL('./register.cjs', import.meta.url));
 export const MAIN_BUNDLE = fileURLToPath(new URL('../../out/main/index.js', import.meta.url));
 
 export interface LaunchOptions {
@@ -37,14 +37,16 @@ export interface RunningApp {
   answerDialogs(...answers: ScriptedDialogAnswer[]): Promise<void>;
   setPrintScript(script: PrintScript): Promise<void>;
   waitForEvent(pred: (e: IpcEvent) => boolean, what: string, timeoutMs?: number): Promise<IpcEvent>;
+  /** The window's side of the contract (what the preload exposes as window.fxe): invoke from the main frame, events from webContents.send. */
+  asFxeApi(): FxeApi;
   /** app.quit() as the tray's Quit does, then the exit code. */
   quit(): Promise<number | null>;
   kill(): void;
 }
 
 export function launchApp(opts: LaunchOptions): RunningApp {
-  const execArgv = ['--import', REGISTER, '--expose-gc', '--no-warnings'];
-  if (opts.platform) execArgv.push('--import', fileURLToPath(new URL('./platform.mjs', import.meta.url)));
+  const execArgv = ['--require', REGISTER, '--expose-gc', '--no-warnings'];
+  if (opts.platform) execArgv.push('--require', fileURLToPath(new URL('./platform.cjs', import.meta.url)));
   const child = fork(MAIN_BUNDLE, [], {
     cwd: ROOT,
     execArgv,
@@ -60,6 +62,7 @@ export function launchApp(opts: LaunchOptions): RunningApp {
   const errorBoxes: { title: string; content: string }[] = [];
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const waiters = new Set<{ pred: (e: IpcEvent) => boolean; resolve: (e: IpcEvent) => void }>();
+  const eventListeners = new Set<(e: IpcEvent) => void>();
   let nextId = 1;
   let markLoaded: () => void = () => undefined;
   let failLoaded: (e: Error) => void = () => undefined;
@@ -78,6 +81,7 @@ export function launchApp(opts: LaunchOptions): RunningApp {
       const e = m.args?.[0] as IpcEvent;
       events.push(e);
       for (const w of [...waiters]) if (w.pred(e)) { waiters.delete(w); w.resolve(e); }
+      for (const l of [...eventListeners]) l(e);
     } else if (m.event === 'loaded' && m.url?.endsWith('/index.html')) markLoaded();
     else if (m.event === 'errorBox') errorBoxes.push({ title: m.title ?? '', content: m.content ?? '' });
   });
@@ -120,6 +124,13 @@ export function launchApp(opts: LaunchOptions): RunningApp {
         waiters.add(w);
       });
     },
+    asFxeApi: () => ({
+      invoke: (channel, request) => invoke(channel, request),
+      onEvent: (listener) => {
+        eventListeners.add(listener);
+        return () => { eventListeners.delete(listener); };
+      },
+    }),
     async quit() {
       await control('quit');
       return exited;

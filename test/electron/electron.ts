@@ -1,6 +1,6 @@
 // A stand-in for Electron 45's main-process `electron` module, for tests only. The Electron
 // binary cannot run on the build machines, so the real built main bundle (out/main/index.js)
-// is loaded under Node with this module in place of `electron` (see register.mjs). It is not
+// is loaded under Node with this module in place of `electron` (see register.cjs). It is not
 // a mock of our code: it encodes Electron's *documented* behaviour, each rule with its source:
 //   [d.ts]  node_modules/electron/electron.d.ts (Electron 45.4.1's own API reference)
 //   [docs]  https://www.electronjs.org/docs/latest/api/<page>
@@ -175,17 +175,21 @@ export const app = new App();
 
 // [docs app 'ready'] Emitted once Electron has finished initializing: after the main script's
 // synchronous top level has run. setImmediate runs after the importing module's evaluation.
-setImmediate(() => {
+// An in-process test whose imports take several turns sets FXE_STANDIN_READY=manual and calls
+// standin.becomeReady() itself once its before-ready calls are done.
+function becomeReady(): void {
+  if (ready) return;
   ready = true;
   record.events.push('ready');
   app.emit('ready', electronEvent(), {});
   for (const r of readyWaiters.splice(0)) r();
-});
+}
+if (process.env.FXE_STANDIN_READY !== 'manual') setImmediate(becomeReady);
 
-// [docs: "Uncaught exceptions in the main process show a dialog"] Electron shows "A JavaScript
-// error occurred in the main process" for an uncaught exception; a rejected promise nobody
-// handles only prints a warning and the process keeps running (Node's default `warn` mode is
-// not Electron's: Electron does not crash on unhandled rejections).
+// An uncaught exception in Electron's main process shows "A JavaScript error occurred in the
+// main process" (electron/electron#27172); a rejected promise nobody handles only prints an
+// UnhandledPromiseRejectionWarning and the process keeps running (electron/electron#28691),
+// unlike Node 15+, which exits.
 process.on('unhandledRejection', (reason) => {
   record.events.push(`unhandled-rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
   process.stderr.write(`(electron stand-in) unhandled rejection in the main process: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
@@ -211,6 +215,8 @@ export const protocol = {
   /** [d.ts Protocol.handle] Register a handler returning a Response (after ready). */
   handle(scheme: string, handler: ProtocolHandler): void {
     requireReady('protocol.handle');
+    // Fault injection for the start-up failure test: the documented failure of this call.
+    if (process.env.FXE_STANDIN_FAULT === 'protocol.handle') throw new Error(`Failed to register protocol: ${scheme}`);
     if (protocolHandlers.has(scheme)) throw new Error(`Failed to register protocol: ${scheme}`);
     protocolHandlers.set(scheme, handler);
   },
@@ -892,6 +898,7 @@ type ControlMessage =
 
 export const standin = {
   record,
+  becomeReady,
   pushDialogAnswers(...answers: ScriptedDialogAnswer[]): void { dialogAnswers.push(...answers); },
   setPrintScript(script: PrintScript): void { printScript = script; },
   appWindow(index = 0): BrowserWindow {

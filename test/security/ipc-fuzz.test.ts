@@ -46,6 +46,8 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'contacts.delete': { id: 'c_does_not_exist' }, 'contacts.importCsv': { csv: 'name,fax\n' }, 'contacts.exportCsv': {},
     'settings.get': {}, 'settings.update': { theme: 'dark' },
     'settings.configurePstn': { provider: null, fromNumber: '', credentials: {} },
+    'orgs.setFacts': { orgId: 'org_x', faxNumbers: ['+15551110001'] },
+    'receiving.status': {}, 'receiving.configureTunnel': { enabled: false }, 'receiving.setWebhookSecret': { orgId: 'org_x', secret: 'whsec_0123456789abcdef' },
   };
 }
 

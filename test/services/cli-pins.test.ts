@@ -10,6 +10,8 @@ import { openCliServices } from '../../electron/services/cli/cli-services.ts';
 import { makePdf, runCli, startTestRelay, type TestRelay } from './helpers.ts';
 
 const run = runCli;
+/** Each CLI run is a fresh Node process that loads the services: slow on a busy machine. */
+const CLI_TEST_TIMEOUT_MS = 180_000;
 
 /** The pins of a CLI state folder, read through the services the CLI runs on. */
 async function withState<T>(keysPath: string, stateDir: string | null, use: (pins: import('../../electron/services/desk-services.ts').DeskServices['pins'], orgIds: () => string[]) => T): Promise<T> {
@@ -77,7 +79,7 @@ describe('fxe-desk CLI key pinning', () => {
     expect(received.code).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith('.pdf'))).toHaveLength(3);
     expect(await withState(harbor, state, (_pins, orgIds) => orgIds())).toEqual([relay.orgs[0]!.orgId]);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('receive holds faxes from a sender whose key changed (left on the relay) until accepted', async () => {
     const state = join(relay.dir.path, 'harbor-state');
@@ -102,5 +104,5 @@ describe('fxe-desk CLI key pinning', () => {
     const st = await run(['status', '--keys', northside, id]);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ status: 'delivered', receipt_verified: true });
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });

@@ -1,12 +1,14 @@
 // Shared test helpers for the services suites: real relays on 127.0.0.1, real temp dirs,
 // real PDFs. Nothing here mocks our own code.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { startRelay, type RelayHandle } from '../../electron/relay/index.ts';
+import { startRelay, type RelayHandle, type RelayProfile } from '../../electron/relay/index.ts';
+import { RelayStore } from '../../electron/relay/store.ts';
+import { newWebhookSecret } from '../../electron/relay/webhooks.ts';
 import { createDemoOrgs, type DemoOrg } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk, type DeskDeps } from '../../electron/services/desk.ts';
 import { createMemoryKeychain, type Keychain } from '../../electron/services/keychain/keychain.ts';
@@ -54,14 +56,44 @@ export interface TestRelay {
   relay: RelayHandle;
   orgs: DemoOrg[];
   dir: { path: string; remove(): void };
+  /** 'full' (our extensions) or 'reference' (only what the reference relay offers). */
+  profile: RelayProfile;
+  /** As the relay's operator does with `npm run relay -- webhook`: register a URL, get its secret. */
+  registerWebhookAsOperator(orgId: string, url: string): string;
   close(): Promise<void>;
 }
 
-export async function startTestRelay(opts: { webhookRetryDelaysMs?: number[] } = {}): Promise<TestRelay> {
+export async function startTestRelay(opts: { webhookRetryDelaysMs?: number[]; profile?: RelayProfile } = {}): Promise<TestRelay> {
   const dir = tempDir('relay');
-  const relay = await startRelay({ dataDir: join(dir.path, 'data'), port: 0, webhookRetryDelaysMs: opts.webhookRetryDelaysMs ?? [200, 500, 1000] });
+  const dataDir = join(dir.path, 'data');
+  const profile = opts.profile ?? 'full';
+  const relay = await startRelay({ dataDir, port: 0, profile, webhookRetryDelaysMs: opts.webhookRetryDelaysMs ?? [200, 500, 1000] });
   const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(dir.path, 'orgs') });
-  return { relay, orgs, dir, close: async () => { await relay.close(); dir.remove(); } };
+  const registerWebhookAsOperator = (orgId: string, url: string): string => {
+    const store = new RelayStore(dataDir);
+    try {
+      const secret = newWebhookSecret();
+      store.putWebhook(orgId, url, secret, Math.floor(Date.now() / 1000));
+      return secret;
+    } finally {
+      store.close();
+    }
+  };
+  return { relay, orgs, dir, profile, registerWebhookAsOperator, close: async () => { await relay.close(); dir.remove(); } };
+}
+
+/**
+ * Webhook receiving for a desk whose listener is reachable at 127.0.0.1 (as through a tunnel):
+ * the desk registers it itself where the relay offers that, else the relay's operator does
+ * and the desk is given the secret.
+ */
+export async function receiveByWebhook(relay: TestRelay, t: TestDesk, orgId: string): Promise<void> {
+  const port = await freePort();
+  await t.call('settings.update', { receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: `http://127.0.0.1:${port}` });
+  const st = await t.call('receiving.status', {});
+  const org = st.orgs.find((o) => o.orgId === orgId);
+  if (!org?.webhookUrl) throw new Error(`no webhook URL for ${orgId}`);
+  if (org.needsOperator) await t.call('receiving.setWebhookSecret', { orgId, secret: relay.registerWebhookAsOperator(orgId, org.webhookUrl) });
 }
 
 export interface TestDesk {
@@ -141,6 +173,11 @@ export async function freePort(): Promise<number> {
  */
 export interface TwoDeskScene {
   relay: TestRelay;
+  /**
+   * Let `t` receive what was sent to it and resolve with how many faxes it stored: a poll
+   * where the relay offers polling, else waiting for that many webhook deliveries.
+   */
+  receive(t: TestDesk, expected: number): Promise<number>;
   dirs: { path: string; remove(): void };
   a: TestDesk;
   b: TestDesk;
@@ -149,8 +186,8 @@ export interface TwoDeskScene {
   close(): Promise<void>;
 }
 
-export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>; b?: Partial<DeskDeps> } = {}): Promise<TwoDeskScene> {
-  const relay = await startTestRelay();
+export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>; b?: Partial<DeskDeps> } = {}, opts: { profile?: RelayProfile } = {}): Promise<TwoDeskScene> {
+  const relay = await startTestRelay(opts.profile ? { profile: opts.profile } : {});
   const dirs = tempDir(label);
   const opened: TestDesk[] = [];
   const close = async (): Promise<void> => {
@@ -165,18 +202,42 @@ export async function openTwoDesks(label: string, deps: { a?: Partial<DeskDeps>;
     opened.push(b);
     const aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
     const bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
-    return { relay, dirs, a, b, aOrg, bOrg, close };
+    const counted = new Map<TestDesk, number>();
+    const receivedSoFar = (t: TestDesk): number => t.events.filter((e) => e.type === 'fax.received').length;
+    if (relay.profile === 'reference') {
+      await receiveByWebhook(relay, a, aOrg);
+      await receiveByWebhook(relay, b, bOrg);
+    }
+    const receive = async (t: TestDesk, expected: number): Promise<number> => {
+      if (relay.profile !== 'reference') return t.desk.pollNow();
+      const base = counted.get(t) ?? 0;
+      if (expected > 0) await waitFor(`${expected} webhook deliveries`, () => receivedSoFar(t) >= base + expected);
+      counted.set(t, receivedSoFar(t));
+      return receivedSoFar(t) - base;
+    };
+    return { relay, dirs, a, b, aOrg, bOrg, receive, close };
   } catch (e) {
     await close();
     throw e;
   }
 }
 
-/** Runs the fxe-desk CLI (electron/services/cli/main.ts) as a child process, as a user would. */
+/**
+ * The node arguments that run the CLI as users run it: the built `bin` bundle
+ * (out/cli/fxe-desk.js) when FXE_TEST_CLI=bundle (test/run.sh builds it and sets that), else the
+ * TypeScript sources (`npm run cli`), so a developer can run one CLI test without rebuilding.
+ */
+export function cliArgv(args: string[]): string[] {
+  const bundle = process.env.FXE_TEST_CLI === 'bundle';
+  const cli = fileURLToPath(new URL(bundle ? '../../out/cli/fxe-desk.js' : '../../electron/services/cli/main.ts', import.meta.url));
+  if (bundle && !existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  return [...(bundle ? [] : ['--experimental-strip-types']), '--no-warnings', cli, ...args];
+}
+
+/** Runs the fxe-desk CLI as a child process, as a user would. */
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = fileURLToPath(new URL('../../electron/services/cli/main.ts', import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliArgv(args), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });

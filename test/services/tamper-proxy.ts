@@ -29,7 +29,7 @@ export async function startTamperProxy(target: string): Promise<TamperProxy> {
     void (async () => {
       const body = await readAll(req);
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v;
       const upstream = await fetch(target + (req.url ?? '/'), { method: req.method ?? 'GET', headers, ...(body.length ? { body: new Uint8Array(body) } : {}) });
       let out = Buffer.from(await upstream.arrayBuffer());
       let status = upstream.status;

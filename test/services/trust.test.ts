@@ -3,6 +3,9 @@
 // bundle signatures, and with them stripped (what the reference relay offers).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { b64uEncode, signBundle, type PublicBundle } from '../../shared/protocol/index.ts';
 import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
 
@@ -125,6 +128,39 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       await a.call('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: warning!.newFingerprint });
       await a.desk.flushOutbox();
       expect((await a.call('faxes.get', { id })).state).not.toBe('held-key-change');
+    });
+
+    it('bundles we know, re-signed under another org key, are still a key change', async () => {
+      if (profile === 'unsigned bundles') return;
+      await a.call('send.check', { orgId: aOrg, to: B_NUMBER });
+      const fakeOrgSeed = ed25519.utils.randomSecretKey();
+      const fakeOrgPub = b64uEncode(ed25519.getPublicKey(fakeOrgSeed));
+      const honest = JSON.parse(await lookupAnswer(a, aOrg, B_NUMBER)) as { org_signing_pub: string; bundles: (PublicBundle & { bundle_sig: string; org_signing_pub: string })[] };
+      honest.org_signing_pub = fakeOrgPub;
+      for (const bundle of honest.bundles) {
+        bundle.bundle_sig = signBundle({ bundle_id: bundle.bundle_id, ml_kem_pub: bundle.ml_kem_pub, x25519_pub: bundle.x25519_pub, ed25519_pub: bundle.ed25519_pub }, fakeOrgSeed);
+        bundle.org_signing_pub = fakeOrgPub;
+      }
+      forged.set(`/v1/lookup?fax_number=${B_NUMBER}`, JSON.stringify(honest));
+      const check = await a.call('send.check', { orgId: aOrg, to: B_NUMBER });
+      expect(check.kind === 'fxe' ? check.keyChange : null).toMatchObject({ recipientOrgId: bOrg });
+    });
+
+    it('an envelope whose signature fails pins nothing, not even its sender number', async () => {
+      const id = await send(a, aOrg, A_NUMBER, B_NUMBER);
+      const envelopePaths = [`/v1/messages/${id}`, `/v1/messages/${id}/envelope`];
+      const inner = proxy.rewrite;
+      proxy.rewrite = (req, status, body) => (req.method === 'GET' && envelopePaths.includes(req.path)
+        ? { body: body.toString('utf8').replace(`"${A_NUMBER}"`, '"+15553330003"') }
+        : inner?.(req, status, body) ?? null);
+      expect(await b.desk.pollNow()).toBe(0);
+      const db = new Database(join(b.dataDir, 'desk.sqlite'), { readonly: true });
+      try {
+        expect(db.prepare('SELECT fax_number FROM number_pins').all()).toEqual([]);
+        expect(db.prepare('SELECT peer_org_id FROM key_pins').all()).toEqual([]);
+      } finally {
+        db.close();
+      }
     });
 
     it('a fax whose sender number is pinned to another org is held, and fetched again once accepted', async () => {

@@ -3,6 +3,7 @@
  * fax gateways.
  *   npm run cli -- send --keys <keys.zip> --to <E.164> --from <E.164> [--name <from name>] <file.pdf>
  *   npm run cli -- receive --keys <keys.zip> --out <dir> [--once] [--interval <s>]
+ *   npm run cli -- receive --keys <keys.zip> --out <dir> --listen <port> [--webhook-secret <s>] [--public-url <u>]
  *   npm run cli -- status --keys <keys.zip> <message id>
  * With --keys it reads keys.zip directly (like the reference client); no keychain. Sending
  * goes through the outbox, receiving through the receive pipeline (with a sink that writes
@@ -17,6 +18,7 @@ import type { UserError } from '../../../shared/domain/types.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, toUserError } from '../errors.ts';
 import { isE164 } from '../ipc/validate.ts';
+import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { openCliServices, type CliServices } from './cli-services.ts';
 import { outDirSink } from './out-dir-sink.ts';
@@ -110,9 +112,38 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
   }
 }
 
+/**
+ * Webhook mode, for relays without polling (the reference relay): the desk's webhook listener
+ * on 127.0.0.1:<port>, behind the operator's reverse proxy or tunnel, feeding the same
+ * pipeline. Runs until SIGINT/SIGTERM. The secret comes from the relay's operator
+ * (--webhook-secret), or from registering --public-url where the relay offers registration.
+ */
+async function listen(flags: Flags, c: CliServices, log: (s: string) => void): Promise<void> {
+  const port = Number(flags.get('listen'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--listen must be a port number (1-65535)');
+  const secret = optional(flags, 'webhook-secret');
+  const publicUrl = optional(flags, 'public-url');
+  if (publicUrl !== null && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new UsageError('--public-url must start with http:// or https://');
+  if (secret !== null) c.s.setWebhookSecret(c.orgId, secret);
+  c.s.settings.update({ receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: publicUrl ?? '' });
+  await c.s.pipeline.resumeOwedReceipts();
+  await c.s.applyReceiveMode();
+  if (c.s.webhookSecrets(c.orgId).length === 0) {
+    throw new UsageError('--webhook-secret is required: this relay cannot register webhooks (or no --public-url was given); the relay operator registers the URL and gives you its secret');
+  }
+  const path = c.s.webhook?.pathFor(c.orgId) ?? '';
+  log(`listening on ${c.s.webhook?.url ?? ''}${path}${publicUrl ? ` (public: ${publicUrl.replace(/\/+$/, '')}${path})` : ''}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log('stopping');
+}
+
 async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
   const keysPath = need(flags, 'keys');
   const outDir = need(flags, 'out');
+  if (flags.has('listen') && flags.get('once')) throw new UsageError('--once and --listen do not go together');
   const interval = Number(flags.get('interval') ?? 10);
   if (!Number.isFinite(interval) || interval <= 0) throw new UsageError('--interval must be a number of seconds');
   const sink = outDirSink(outDir, log);
@@ -121,13 +152,17 @@ async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
     keysPath, stateDir: optional(flags, 'state'), log: () => undefined, receiveSink: sink,
     emit: (e) => {
       // Verification failures are the sink's (.rejected); these are "try again later" ones.
-      if (e.type === 'receive.error' && !e.error.code.startsWith('receive.verify') && !e.error.code.startsWith('protocol')) lastFailure = e.error;
+      if (e.type !== 'receive.error' || e.error.code.startsWith('receive.verify') || e.error.code.startsWith('protocol')) return;
+      lastFailure = e.error.code === 'receive.webhook_only'
+        ? { code: 'relay.no_polling', message: 'This fxe relay delivers faxes only by webhook: receive them with --listen <port> (see docs/cli.md).', ...(e.error.detail ? { detail: e.error.detail } : {}) }
+        : e.error;
     },
   });
   try {
     if (flags.get('accept-key-change') === true) {
       for (const r of c.s.pipeline.keyChangeRejections()) acceptNewKeys(c, r.senderOrgId, r.newFingerprint, `the sender org ${r.senderOrgId}`, log);
     }
+    if (flags.has('listen')) return await listen(flags, c, log);
     for (;;) {
       lastFailure = null;
       const before = { ...sink.counts };
@@ -160,7 +195,9 @@ async function status(flags: Flags, rest: string[], out: (s: string) => void): P
   if (!id) throw new UsageError('the message id is missing');
   const c = await openCliServices({ keysPath, stateDir: optional(flags, 'state'), log: () => undefined });
   try {
-    const st = await (await c.s.clients.forOrg(c.orgId)).status(id);
+    const client = await c.s.clients.forOrg(c.orgId);
+    if (!(await client.hasExtension('message-status'))) throw new DeskError(NO_DELIVERY_PROOF.code, 'This fxe relay does not report delivery status, so there is no proof of delivery to show.', { detail: `status ${id}` });
+    const st = await client.status(id);
     // The outbox checks the receipt against the recipient's pinned keys, as in the app: only
     // for a fax this state folder sent (it knows what was sent, and to whom).
     const receiptVerified = st.receipt !== null && st.receipt !== undefined && c.s.faxes.exists(id) && (await c.s.outbox.acceptReceipt(id, st.receipt));
@@ -186,6 +223,7 @@ export function exitCodeFor(e: unknown): number {
 const USAGE = `usage:
   fxe-desk send --keys <keys.zip> --to <E.164> --from <E.164> [--name <sender name>] <file.pdf>
   fxe-desk receive --keys <keys.zip> --out <dir> [--once] [--interval <seconds>]
+  fxe-desk receive --keys <keys.zip> --out <dir> --listen <port> [--webhook-secret <secret>] [--public-url <url>]
   fxe-desk status --keys <keys.zip> <message id>
 options for every command:
   --state <dir>          keep this CLI's state (remembered peer keys, receive progress) in <dir>

@@ -105,19 +105,20 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
   // (cloning the view would copy its whole backing buffer).
   const ownsBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
   const moved = ownsBuffer ? data : data.slice();
+  // The next spare starts loading only once this parse is over: loading pdf.js next to a
+  // parse would count against that parse's memory limit (and compete with it for the CPU).
+  const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
+    overrides ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
   const ready = overrides ? undefined : takeSpare();
   if (ready) {
     try {
       ready.postMessage({ data: moved, strict: opts.strict } satisfies PdfParseJob, [moved.buffer as ArrayBuffer]);
-      const outcome = supervise(ready, limits);
-      prepareSpare(url);
-      return outcome;
+      return thenPrepareSpare(supervise(ready, limits));
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
       void ready.terminate().catch(() => undefined);
     }
   }
-  if (!overrides) prepareSpare(url);
   let worker: Worker;
   try {
     worker = startWorker(url, { data: moved, strict: opts.strict }, limits);
@@ -130,14 +131,14 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
       return Promise.resolve({ kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(again)}` });
     }
   }
-  return supervise(worker, limits);
+  return thenPrepareSpare(supervise(worker, limits));
 }
 
 /**
  * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
  * which was most of the time between "Send" and the fax being queued. One spare worker, with
- * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it and
- * starts the next spare. Still one worker per document (it ends after its reply), under the
+ * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it, and
+ * the next spare starts when that parse is over. Still one worker per document (it ends after its reply), under the
  * same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
  * next parse pays the start-up again.
  */

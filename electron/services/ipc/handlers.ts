@@ -67,6 +67,13 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return org;
     },
     'orgs.setActive': async ({ orgId }) => { (await svc()).orgs.setActive(orgId); ctx.emitStatus(); return null; },
+    'orgs.setFacts': async ({ orgId, name, faxNumbers }) => {
+      const s = await svc();
+      s.orgs.get(orgId);
+      const org = s.orgs.updateFacts(orgId, { ...(name === undefined ? {} : { name }), ...(faxNumbers === undefined ? {} : { faxNumbers }) });
+      ctx.emitStatus();
+      return org;
+    },
     'orgs.remove': async ({ orgId }) => {
       const s = await svc();
       s.orgs.remove(orgId);
@@ -240,6 +247,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'contacts.exportCsv': async () => ({ csv: (await svc()).contacts.exportCsv() }),
 
     'settings.get': async () => (await svc()).settings.get(),
+    'receiving.status': async () => (await svc()).receivingStatus(),
+    'receiving.configureTunnel': async ({ enabled, authtoken }) => {
+      const s = await svc();
+      await s.configureTunnel({ enabled, ...(authtoken === undefined ? {} : { authtoken }) });
+      return s.receivingStatus();
+    },
+    'receiving.setWebhookSecret': async ({ orgId, secret }) => {
+      const s = await svc();
+      s.orgs.get(orgId); // a clear error for an org that is not here
+      s.setWebhookSecret(orgId, secret);
+      return s.receivingStatus();
+    },
     'settings.update': async (patch) => {
       const s = await svc();
       const next = s.settings.update(patch);

@@ -124,6 +124,14 @@ export const validators: Validators = {
     };
   },
   'orgs.setActive': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.setFacts': (raw) => {
+    const o = obj(raw);
+    return {
+      orgId: str(o, 'orgId', ORG_ID),
+      ...(o['name'] === undefined ? {} : { name: str(o, 'name', { min: 1, max: 200 }).trim() }),
+      ...(o['faxNumbers'] === undefined ? {} : { faxNumbers: list(o, 'faxNumbers', 20, (_v, i) => e164({ n: (o['faxNumbers'] as unknown[])[i] }, 'n')) }),
+    };
+  },
   'orgs.remove': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
   'orgs.exportBackup': (raw) => {
     const o = obj(raw);
@@ -199,6 +207,20 @@ export const validators: Validators = {
   'contacts.exportCsv': none,
 
   'settings.get': none,
+  'receiving.status': none,
+  'receiving.configureTunnel': (raw) => {
+    const o = obj(raw);
+    if (typeof o['enabled'] !== 'boolean') throw invalid('enabled', 'must be true or false');
+    const token = o['authtoken'];
+    return {
+      enabled: o['enabled'],
+      ...(token === undefined ? {} : { authtoken: token === null ? null : str(o, 'authtoken', { min: 20, max: 200, pattern: /^[A-Za-z0-9_-]+$/ }) }),
+    };
+  },
+  'receiving.setWebhookSecret': (raw) => {
+    const o = obj(raw);
+    return { orgId: str(o, 'orgId', ORG_ID), secret: str(o, 'secret', { min: 16, max: 256, pattern: /^[\x21-\x7e]+$/ }) };
+  },
   'settings.update': (raw) => {
     const o = obj(raw);
     const out: Partial<Omit<Settings, 'pstn'>> = {};

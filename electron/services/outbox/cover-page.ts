@@ -1,184 +1,87 @@
 /**
- * Fax cover pages: a plain one-page sheet (to, from, subject, message, page count, date) put
- * in front of the user's PDF before it is sealed. Pure: bytes and facts in, new bytes out;
- * the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so nothing
- * (no font file, no network) is needed at run time.
+ * Fax cover pages, put in front of the user's PDF before it is sealed (drawing:
+ * cover-page-render.ts). pdf-lib is not built to bound its own time or memory, and the PDF
+ * comes from anyone, so it runs in a fresh worker thread (cover-page-worker.ts) under the
+ * same kind of limits as pdf.js in ../inbox/pdf-parse.ts: a time limit and a cap on how far
+ * this process's resident memory may grow, both enforced with worker.terminate().
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { PDFDocument, PDFHexString, PDFName, StandardFonts, rgb, type PDFDict, type PDFFont, type PDFPage } from 'pdf-lib';
+import { Worker } from 'node:worker_threads';
 import { DeskError, errorDetail } from '../errors.ts';
+import type { CoverPageInfo } from './cover-page-render.ts';
+import type { CoverPageJob, CoverPageReply } from './cover-page-worker.ts';
 
-export interface CoverPageInfo {
-  toName: string;
-  toNumber: string;
-  fromName: string;
-  fromNumber: string;
-  subject: string;
-  message: string;
-  /** Pages of the document itself (null: unknown); the cover states the total including itself. */
-  documentPages: number | null;
-  /** When the fax is sent (shown on the sheet). */
-  date: Date;
+export { formatCoverDate, formatCoverNumber, renderCoverPage, type CoverPageInfo } from './cover-page-render.ts';
+
+export interface CoverPageLimits {
+  timeoutMs: number;
+  /** How far this process's resident memory may grow while the worker runs, MiB. */
+  maxMemoryMb: number;
 }
 
-const LETTER: [number, number] = [612, 792];
-const MARGIN = 56;
-const LABEL_WIDTH = 96;
-const INK = rgb(0.1, 0.1, 0.12);
-const MUTED = rgb(0.38, 0.4, 0.44);
-const RULE = rgb(0.75, 0.77, 0.8);
+/** An honest 100 MiB PDF gets its cover in a few seconds and well under 512 MiB. */
+export const COVER_PAGE_LIMITS: Readonly<CoverPageLimits> = { timeoutMs: 30_000, maxMemoryMb: 512 };
 
-/** "Thu 7 May 2026, 14:03": unambiguous for people on both sides of the Atlantic. */
-export function formatCoverDate(d: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-  const hh = String(d.getHours()).padStart(2, '0');
-  const mm = String(d.getMinutes()).padStart(2, '0');
-  return `${days[d.getDay()]} ${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}, ${hh}:${mm}`;
+const MEMORY_POLL_MS = 50;
+/** V8's own heap limit for the worker: a backstop far above maxMemoryMb (see pdf-parse.ts). */
+const HARD_HEAP_LIMIT_MB = 1024;
+
+/** Beside this module as .ts (tests), beside the bundled index.js as .js (the app). */
+function workerUrl(): URL {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./cover-page-worker${extension}`, import.meta.url);
 }
 
-/**
- * "+1 555 222 0002" rather than "+15552220002": the cover is read by people, and someone
- * calling back dials from it. E.164 stays everywhere else (storage, the wire, providers).
- * Anything libphonenumber cannot parse is shown exactly as given.
- */
-export function formatCoverNumber(number: string): string {
-  const parsed = parsePhoneNumberFromString(number.trim());
-  return parsed ? parsed.formatInternational() : number;
-}
-
-/**
- * The standard fonts only cover WinAnsi (Latin-1 and a few more): anything else would make
- * pdf-lib throw, so it is shown as '?' rather than failing the whole fax.
- */
-function encodable(font: PDFFont, text: string): string {
-  let out = '';
-  for (const ch of text.replace(/\t/g, '    ')) {
-    try {
-      font.encodeText(ch);
-      out += ch;
-    } catch {
-      out += '?';
-    }
-  }
-  return out;
-}
-
-/** Greedy word wrap to `width`; words longer than a line are cut. */
-function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split(/\r?\n/)) {
-    let line = '';
-    for (const word of paragraph.split(/ +/)) {
-      let w = word;
-      const candidate = line ? `${line} ${w}` : w;
-      if (font.widthOfTextAtSize(candidate, size) <= width) { line = candidate; continue; }
-      if (line) lines.push(line);
-      line = '';
-      while (font.widthOfTextAtSize(w, size) > width) {
-        let cut = w.length - 1;
-        while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > width) cut--;
-        lines.push(w.slice(0, cut));
-        w = w.slice(cut);
-      }
-      line = w;
-    }
-    lines.push(line);
-  }
-  return lines;
-}
-
-function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPageInfo): void {
-  const { width, height } = page.getSize();
-  const textWidth = width - 2 * MARGIN;
-  let y = height - MARGIN - 30;
-  page.drawText('FAX', { x: MARGIN, y, size: 30, font: bold, color: INK });
-  y -= 18;
-  page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 1.5, color: INK });
-  y -= 28;
-
-  const total = info.documentPages === null ? null : info.documentPages + 1;
-  const rows: [string, string][] = [
-    ['To', info.toName],
-    ['Fax', formatCoverNumber(info.toNumber)],
-    ['From', info.fromName],
-    ['Fax', formatCoverNumber(info.fromNumber)],
-    ['Date', formatCoverDate(info.date)],
-    ['Pages', total === null ? 'this cover page and the document' : `${total} (including this cover page)`],
-    ['Subject', info.subject],
-  ];
-  for (const [label, value] of rows) {
-    page.drawText(label, { x: MARGIN, y, size: 11, font: bold, color: MUTED });
-    const lines = wrap(regular, 12, encodable(regular, value.trim() || '-'), textWidth - LABEL_WIDTH).slice(0, 3);
-    for (const line of lines) {
-      page.drawText(line, { x: MARGIN + LABEL_WIDTH, y, size: 12, font: regular, color: INK });
-      y -= 17;
-    }
-    y -= 5;
-  }
-
-  y -= 6;
-  page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 0.75, color: RULE });
-  y -= 26;
-  if (info.message.trim()) {
-    page.drawText('Message', { x: MARGIN, y, size: 11, font: bold, color: MUTED });
-    y -= 20;
-    const lineHeight = 15;
-    const room = Math.max(1, Math.floor((y - MARGIN - 24) / lineHeight));
-    let lines = wrap(regular, 11, encodable(regular, info.message), textWidth);
-    if (lines.length > room) lines = [...lines.slice(0, room - 1), '[the message continues beyond this page and was shortened]'];
-    for (const line of lines) {
-      page.drawText(line, { x: MARGIN, y, size: 11, font: regular, color: INK });
-      y -= lineHeight;
-    }
-  }
-  page.drawText('Sent end-to-end encrypted with fxe Desk.', { x: MARGIN, y: MARGIN - 20, size: 8, font: regular, color: MUTED });
-}
-
-function coverFailed(e: unknown): DeskError {
+function coverFailed(detail: string, cause?: unknown): DeskError {
   return new DeskError(
     'cover.failed',
     'A cover page could not be added to this PDF (it may be password-protected or damaged). Send it without a cover page, or save it again as a new PDF.',
-    { detail: errorDetail(e), cause: e },
+    { detail, ...(cause === undefined ? {} : { cause }) },
   );
 }
 
-/** The PDF Info key carrying the cover page's subject (read back by the page counter). */
-export const COVER_SUBJECT_KEY = 'FxeCoverSubject';
-
-/** A stand-alone one-page cover sheet. */
-export async function renderCoverPage(info: CoverPageInfo): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const page = doc.addPage(LETTER);
-  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
-  return doc.save();
+/**
+ * Returns a new PDF: the cover first, then the document's pages unchanged, and the total
+ * page count. `pdf` itself is not touched (the worker gets a copy).
+ */
+export async function prependCoverPage(pdf: Uint8Array, info: CoverPageInfo, limits: CoverPageLimits = COVER_PAGE_LIMITS): Promise<{ pdf: Uint8Array; pages: number }> {
+  const job: CoverPageJob = { pdf: pdf.slice(), info };
+  let worker: Worker;
+  try {
+    worker = new Worker(workerUrl(), {
+      workerData: job, transferList: [job.pdf.buffer as ArrayBuffer],
+      resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 },
+    });
+  } catch (e) {
+    throw coverFailed(`the cover page worker could not start: ${errorDetail(e)}`, e);
+  }
+  const reply = await supervise(worker, limits);
+  if (reply.ok) return { pdf: reply.pdf, pages: reply.pages };
+  throw coverFailed(reply.detail);
 }
 
-/**
- * Returns a new PDF: the cover first (sized like the document's first page), then the
- * document's pages unchanged. `pdf` itself is not touched.
- */
-export async function prependCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promise<{ pdf: Uint8Array; pages: number }> {
-  let doc: PDFDocument;
-  try {
-    // pdf-lib copies what it parses; `updateMetadata: false` keeps the author's metadata as is.
-    doc = await PDFDocument.load(pdf, { updateMetadata: false });
-  } catch (e) {
-    throw coverFailed(e);
-  }
-  try {
-    const first = doc.getPageCount() > 0 ? doc.getPage(0).getSize() : null;
-    const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
-    const page = doc.insertPage(0, size);
-    drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
-    // The subject travels inside the encrypted PDF (never in the envelope's metadata, which
-    // the relay can read), under our own Info key, so the recipient's desk can list and
-    // search it without guessing from the document's own Subject.
-    // pdf-lib has setters for the standard keys only; its Info dictionary takes any other.
-    if (info.subject.trim()) (doc as unknown as { getInfoDict(): PDFDict }).getInfoDict().set(PDFName.of(COVER_SUBJECT_KEY), PDFHexString.fromText(info.subject.trim().slice(0, 200)));
-    const out = await doc.save();
-    return { pdf: out, pages: doc.getPageCount() };
-  } catch (e) {
-    throw coverFailed(e);
-  }
+function supervise(worker: Worker, limits: CoverPageLimits): Promise<CoverPageReply> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (reply: CoverPageReply): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(memoryPoll);
+      worker.removeAllListeners();
+      worker.on('error', () => undefined);
+      void worker.terminate().catch(() => undefined);
+      resolve(reply);
+    };
+    const stopped = (detail: string): void => finish({ ok: false, badPageTree: false, detail });
+    const timer = setTimeout(() => stopped(`pdf-lib did not finish within ${limits.timeoutMs} ms; the cover page worker was stopped`), limits.timeoutMs);
+    const ceiling = process.memoryUsage.rss() + limits.maxMemoryMb * 1024 * 1024;
+    const memoryPoll = setInterval(() => {
+      if (process.memoryUsage.rss() > ceiling) stopped(`pdf-lib needed more than ${limits.maxMemoryMb} MiB of memory; the cover page worker was stopped`);
+    }, MEMORY_POLL_MS);
+    timer.unref();
+    memoryPoll.unref();
+    worker.on('message', (reply: CoverPageReply) => finish(reply));
+    worker.on('error', (e) => stopped(`the cover page worker failed: ${errorDetail(e)}`));
+    worker.on('exit', (code) => stopped(`the cover page worker ended (exit code ${code}) without an answer`));
+  });
 }

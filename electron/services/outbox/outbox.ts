@@ -63,6 +63,17 @@ interface JobRow {
 
 const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 
+/** Shown on a sent fax when its relay cannot report delivery (no status, no delivery event). */
+export const NO_DELIVERY_PROOF: UserError = {
+  code: 'relay.no_delivery_proof',
+  message: "Sent. This fxe relay does not report deliveries, so fxe Desk cannot show a proof of delivery for this fax.",
+};
+
+/** The org's name for the envelope; none while the relay has not told it (the name is then the org id). */
+function senderNameOf(org: { orgId: string; name: string }): string | null {
+  return org.name && org.name !== org.orgId ? org.name : null;
+}
+
 export class Outbox {
   private readonly d: OutboxDeps;
   private readonly loop: JobLoop<JobRow>;
@@ -113,7 +124,7 @@ export class Outbox {
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
         subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null,
       });
-      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, req.fromName === undefined ? org.name : req.fromName);
+      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, req.fromName === undefined ? senderNameOf(org) : req.fromName);
       this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
     })();
     if (pstn && this.d.pstn) {
@@ -181,6 +192,7 @@ export class Outbox {
       if (this.loop.stopped) return;
       try {
         const client = await this.d.clients.forOrg(r.org_id);
+        if (!(await client.hasExtension('message-status'))) continue;
         const st = await client.status(r.fax_id);
         if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
       } catch (e) {
@@ -296,7 +308,9 @@ export class Outbox {
         }
       });
       this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
-      this.setState(id, 'sent', null, null);
+      // A relay without delivery status never proves delivery: say so instead of "sent" forever.
+      const proof = (await client.hasExtension('message-status').catch(() => true)) || (await client.hasExtension('webhook-endpoints').catch(() => true));
+      this.setState(id, 'sent', null, proof ? null : NO_DELIVERY_PROOF);
       this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
       try { unlinkSync(spool); } catch { /* already gone */ }
       this.d.emit({ type: 'faxes.changed' });

@@ -16,6 +16,8 @@ export interface PollerDeps {
   /** Also runs each tick (the outbox's delivery checks). */
   onTick?: () => Promise<void>;
   onReachability?: (reachable: boolean) => void;
+  /** The org's relay offers no polling (the reference relay): its faxes come by webhook only. */
+  onPollingUnavailable?: (orgId: string) => void;
   log?: (line: string) => void;
   maxBackoffMs?: number;
 }
@@ -62,6 +64,10 @@ export class Poller {
     for (const orgId of this.d.orgIds()) {
       try {
         const client = await this.d.clients.forOrg(orgId);
+        if (!(await client.hasExtension('polling'))) {
+          this.d.onPollingUnavailable?.(orgId);
+          continue;
+        }
         let after: string | null = null;
         for (let page = 0; page < 100; page++) {
           const list = await client.pending(after, 100);

@@ -12,6 +12,10 @@ import type {
   ReceiptResponse, UploadResponse, WebhookSecretResponse,
 } from '../../../shared/fxe-api/types.ts';
 import { CIPHERTEXT_SHA256_HEADER } from '../../../shared/fxe-api/types.ts';
+import {
+  ciphertextPath, envelopePath, HEALTH_PATH, keyBundlePath, lookupPath, messagePath, ORG_ME_PATH, pendingPath, receiptPath, statusPath,
+  UPLOAD_PATH, WEBHOOK_ENDPOINT_PATH,
+} from '../../../shared/fxe-api/paths.ts';
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
 import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
 import { exponentialDelayMs } from '../backoff.ts';
@@ -86,21 +90,20 @@ export class RelayClient {
   }
 
   async health(): Promise<HealthResponse> {
-    const j = await this.json<HealthResponse>({ method: 'GET', path: '/v1/health', signed: false });
+    const j = await this.json<HealthResponse>({ method: 'GET', path: HEALTH_PATH, signed: false });
     if (j.ok !== true) throw garbage('health: ok is not true');
     return j;
   }
 
   async me(): Promise<OrgResponse> {
-    const j = await this.json<OrgResponse>({ method: 'GET', path: '/v1/orgs/me' });
+    const j = await this.json<OrgResponse>({ method: 'GET', path: ORG_ME_PATH });
     if (typeof j.org_id !== 'string' || !Array.isArray(j.fax_numbers)) throw garbage('orgs/me: missing org_id or fax_numbers');
     return j;
   }
 
   /** 404 → DeskError relay.not_on_fxe (the caller offers the PSTN route). */
   async lookup(faxNumber: string): Promise<LookupResponse> {
-    // The seed sends the E.164 number with a raw '+' in the query, and signs exactly that.
-    const j = await this.json<LookupResponse>({ method: 'GET', path: `/v1/lookup?fax_number=${faxNumber}` });
+    const j = await this.json<LookupResponse>({ method: 'GET', path: lookupPath(faxNumber) });
     if (typeof j.org_id !== 'string' || !Array.isArray(j.bundles) || j.bundles.length === 0) throw garbage('lookup: missing org_id or bundles');
     for (const b of j.bundles) {
       if (typeof b?.bundle_id !== 'string' || typeof b.ml_kem_pub !== 'string' || typeof b.x25519_pub !== 'string') throw garbage('lookup: a bundle lacks its keys');
@@ -109,7 +112,7 @@ export class RelayClient {
   }
 
   async keyBundle(bundleId: string): Promise<BundleView> {
-    const j = await this.json<BundleView>({ method: 'GET', path: `/v1/key-bundles/${encodeURIComponent(bundleId)}` });
+    const j = await this.json<BundleView>({ method: 'GET', path: keyBundlePath(bundleId) });
     if (typeof j.bundle_id !== 'string' || typeof j.ed25519_pub !== 'string') throw garbage('key-bundle: missing bundle_id or ed25519_pub');
     return j;
   }
@@ -133,12 +136,12 @@ export class RelayClient {
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
    * re-reads the file.
    */
-  async uploadFile(envelopeJson: string, messageId: string, ciphertextPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: string, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     let ciphertextLength = 0;
     try {
-      const handle = await open(ciphertextPath, 'r');
+      const handle = await open(spoolPath, 'r');
       try {
         const buf = new Uint8Array(STREAM_CHUNK);
         for (;;) {
@@ -154,7 +157,7 @@ export class RelayClient {
       throw new DeskError('outbox.spool_unreadable', 'fxe Desk could not read the encrypted fax it prepared. It will encrypt it again.', { detail: errorDetail(e), cause: e });
     }
     const length = head.length + ciphertextLength + tail.length;
-    const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, ciphertextPath, ciphertextLength, tail, onProgress) };
+    const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, spoolPath, ciphertextLength, tail, onProgress) };
     return this.postMessage(messageId, { streamBody, contentType, bytesHint: length });
   }
 
@@ -164,7 +167,7 @@ export class RelayClient {
    */
   private async postMessage(messageId: string, body: Omit<RequestSpec, 'method' | 'path'>): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     try {
-      const j = await this.json<UploadResponse>({ method: 'POST', path: '/v1/messages', ...body });
+      const j = await this.json<UploadResponse>({ method: 'POST', path: UPLOAD_PATH, ...body });
       if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');
       return { message_id: j.message_id, alreadyUploaded: false };
     } catch (e) {
@@ -173,7 +176,11 @@ export class RelayClient {
     }
   }
 
-  /** Whether the relay's /v1/health lists an extension (cached; an unreachable health counts as "no"). */
+  /**
+   * Whether the relay's /v1/health lists an extension (cached). A relay that answers without
+   * a usable health (the reference relay has none) offers no extension; one that cannot be
+   * reached right now throws, so a passing outage never looks like a relay without features.
+   */
   async hasExtension(name: RelayExtension): Promise<boolean> {
     const now = this.nowMs();
     if (!this.extensionsCache || now - this.extensionsCache.at > EXTENSIONS_TTL_MS) {
@@ -181,7 +188,8 @@ export class RelayClient {
       try {
         const h = await this.health();
         list = Array.isArray(h.extensions) ? h.extensions.filter((x): x is RelayExtension => typeof x === 'string') : [];
-      } catch {
+      } catch (e) {
+        if (e instanceof DeskError && e.retryable) throw e;
         // A relay without /v1/health is a seed-only relay: no extensions.
       }
       this.extensionsCache = { at: now, list: new Set(list) };
@@ -196,7 +204,7 @@ export class RelayClient {
 
   /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
   async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
-    const res = await this.send({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}/envelope` });
+    const res = await this.send({ method: 'GET', path: envelopePath(messageId) });
     const text = await this.readText(res, 'envelope');
     let shape: { envelope?: unknown };
     try { shape = JSON.parse(text) as typeof shape; } catch { throw garbage('envelope: not JSON'); }
@@ -209,7 +217,7 @@ export class RelayClient {
    * more than MAX_CIPHERTEXT_BYTES. On any failure the partial file is removed.
    */
   async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
-    const path = `/v1/messages/${encodeURIComponent(messageId)}/ciphertext`;
+    const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
     if (!res.body) throw garbage('ciphertext: no body');
@@ -235,8 +243,7 @@ export class RelayClient {
 
   /** Pending messages addressed to us (polling extension). */
   async pending(after: string | null, limit = 100): Promise<PendingListResponse> {
-    const q = `status=pending&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
-    const j = await this.json<PendingListResponse>({ method: 'GET', path: `/v1/messages?${q}` });
+    const j = await this.json<PendingListResponse>({ method: 'GET', path: pendingPath({ after, limit }) });
     if (!Array.isArray(j.messages)) throw garbage('pending: messages is not a list');
     for (const m of j.messages) if (typeof m?.message_id !== 'string') throw garbage('pending: an entry lacks message_id');
     return j;
@@ -244,7 +251,7 @@ export class RelayClient {
 
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
   async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
-    const res = await this.send({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}` });
+    const res = await this.send({ method: 'GET', path: messagePath(messageId) });
     // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
     const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
     // Extract the envelope object's exact text so numbers keep their lexemes; the protocol
@@ -258,20 +265,20 @@ export class RelayClient {
   async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
     return this.json<ReceiptResponse>({
       method: 'POST',
-      path: `/v1/messages/${encodeURIComponent(messageId)}/receipt`,
+      path: receiptPath(messageId),
       body: te.encode(JSON.stringify(receipt)),
       contentType: 'application/json',
     });
   }
 
   async status(messageId: string): Promise<MessageStatusResponse> {
-    const j = await this.json<MessageStatusResponse>({ method: 'GET', path: `/v1/messages/${encodeURIComponent(messageId)}/status` });
+    const j = await this.json<MessageStatusResponse>({ method: 'GET', path: statusPath(messageId) });
     if (typeof j.status !== 'string') throw garbage('status: no status');
     return j;
   }
 
   async registerWebhook(url: string): Promise<WebhookSecretResponse> {
-    const j = await this.json<WebhookSecretResponse>({ method: 'PUT', path: '/v1/webhook-endpoint', body: te.encode(JSON.stringify({ url })), contentType: 'application/json' });
+    const j = await this.json<WebhookSecretResponse>({ method: 'PUT', path: WEBHOOK_ENDPOINT_PATH, body: te.encode(JSON.stringify({ url })), contentType: 'application/json' });
     if (typeof j.secret !== 'string') throw garbage('webhook: no secret');
     return j;
   }
@@ -383,13 +390,13 @@ export class RelayClient {
     const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
     if (method !== 'GET') {
       if (spec.streamBody) {
+        // No content-length: a streamed body goes out chunked. (Electron's net refuses the
+        // header, Chromium sets it itself; Node's fetch computes nothing for a stream.)
         init.body = spec.streamBody.open();
         init.duplex = 'half';
-        headers['content-length'] = String(spec.streamBody.length);
       } else if (spec.onProgress) {
         init.body = progressStream(whole, spec.onProgress);
         init.duplex = 'half';
-        headers['content-length'] = String(whole.length);
       } else {
         init.body = whole as Uint8Array<ArrayBuffer>;
       }

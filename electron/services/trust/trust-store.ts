@@ -137,9 +137,12 @@ export class TrustStore {
     return (this.db.prepare('SELECT fingerprint, bundle_fingerprints FROM key_pins WHERE peer_org_id = ?').get(peerOrgId) as KeyPinRow | undefined) ?? null;
   }
 
-  /** Same org key, or (with or without signatures) only bundles already pinned for the org. */
+  /**
+   * Signed bundles: the pinned org key, nothing else (another org key is a change even over
+   * bundles we know). Unsigned bundles: only bundles already pinned for the org.
+   */
   private keysMatch(pin: KeyPinRow, keys: ObservedKeys): boolean {
-    if (keys.orgSigningPub && keys.fingerprint === pin.fingerprint) return true;
+    if (keys.orgSigningPub) return keys.fingerprint === pin.fingerprint;
     const known = new Set(parseList(pin.bundle_fingerprints));
     return keys.bundleFingerprints.length > 0 && keys.bundleFingerprints.every((f) => known.has(f));
   }

@@ -16,9 +16,13 @@ export interface SaveDialog {
 }
 
 /** Import keys.zip bytes: validate, ask the relay who we are (name, numbers), keep encrypted. */
-export async function importKeysZipBytes(s: DeskServices, zip: Uint8Array, opts: { isDemo?: boolean; log?: (l: string) => void } = {}): Promise<OrgSummary> {
+export async function importKeysZipBytes(
+  s: DeskServices, zip: Uint8Array,
+  opts: { isDemo?: boolean; log?: (l: string) => void; known?: { name: string; faxNumbers: string[] } } = {},
+): Promise<OrgSummary> {
   const keys = await s.orgs.validate(zip);
-  let summary = s.orgs.store(zip, keys, { ...(opts.isDemo === undefined ? {} : { isDemo: opts.isDemo }) });
+  // What the user typed at redeem stands until the relay says otherwise (a relay without orgs/me never does).
+  let summary = s.orgs.store(zip, keys, { ...(opts.isDemo === undefined ? {} : { isDemo: opts.isDemo }), ...(opts.known ?? {}) });
   s.clients.forget(summary.orgId);
   try {
     const me = await (await s.clients.forOrg(summary.orgId)).me();
@@ -75,7 +79,7 @@ export async function redeemInvite(
       // anyway and tell the user to export a backup from Settings.
       log?.(`keys.zip could not be written to the chosen place: ${errorDetail(e)}`);
     }
-    return await importKeysZipBytes(s, zip, log ? { log } : {});
+    return await importKeysZipBytes(s, zip, { ...(log ? { log } : {}), known: { name: req.orgName, faxNumbers: req.faxNumbers } });
   } finally {
     // The vault holds its own encrypted copy now: no plaintext key stays in our memory.
     zip?.fill(0);

@@ -17,6 +17,7 @@ function countryOptions(): [string, string][] {
     .sort((a, b) => a[1].localeCompare(b[1]));
 }
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { ReceivingPanel } from './ReceivingPanel.tsx';
 
 /**
  * What each provider needs, in the field names settings.configurePstn expects (main checks
@@ -96,6 +97,7 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
             <>
               <TextField label="Public tunnel URL" value={settings.webhookTunnelUrl} placeholder="https://example.trycloudflare.com" onCommit={(v) => update({ webhookTunnelUrl: v })} />
               <NumberField label="Local listening port" value={settings.webhookListenPort} min={1024} max={65535} onCommit={(v) => update({ webhookListenPort: v })} />
+              <ReceivingPanel onError={setError} />
             </>
           )}
         </Card>

@@ -1,14 +1,17 @@
-// Loaded with `node --import ./test/electron/register.mjs out/main/index.js`: makes the real
-// built main bundle (and every worker thread it starts, since workers inherit execArgv and so
-// run this file too) see
+// Loaded with `node --require ./test/electron/register.cjs out/main/index.js`: makes the real
+// built main bundle (and every worker thread it starts: --require preloads run in workers
+// too, --import ones do not) see
 //   - `electron`            → test/electron/electron.ts, the stand-in for Electron's main-process API;
 //   - `node:crypto`/`crypto` → a BoringSSL-shaped node:crypto (test/electron/boringssl-crypto.ts).
 // Synchronous in-thread hooks (module.registerHooks, Node ≥ 22.15) so `require` is covered too
 // (the hash worker is an eval'd CommonJS script).
-import { registerHooks } from 'node:module';
+'use strict';
+const { registerHooks } = require('node:module');
+const { pathToFileURL } = require('node:url');
+const { join } = require('node:path');
 
-const ELECTRON_URL = new URL('./electron.ts', import.meta.url).href;
-const BORINGSSL_IMPL_URL = new URL('./boringssl-crypto.ts', import.meta.url).href;
+const ELECTRON_URL = pathToFileURL(join(__dirname, 'electron.ts')).href;
+const BORINGSSL_IMPL_URL = pathToFileURL(join(__dirname, 'boringssl-crypto.ts')).href;
 const VIRTUAL_CRYPTO_URL = 'fxe-standin:boringssl-crypto';
 
 function cryptoModuleSource() {

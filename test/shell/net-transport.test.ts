@@ -1,0 +1,94 @@
+// The app's HTTP transport (electron/main/net-transport.ts) under the Electron stand-in: a fax
+// upload streams through net.request with chunked encoding, never gathered whole, and its
+// progress follows what the server has actually received. The relay client is the real one;
+// the server is a plain counting HTTP server on 127.0.0.1.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../services/helpers.ts';
+
+vi.mock('electron', () => import('../electron/electron.ts'));
+const electron = await import('../electron/electron.ts');
+const { createNetTransport } = await import('../../electron/main/net-transport.ts');
+const { RelayClient } = await import('../../electron/services/relay-client/relay-client.ts');
+await electron.app.whenReady();
+
+const BODY_MIB = 48;
+/** Kernel socket buffers on loopback plus one 1 MiB chunk in hand: what "sent" may run ahead. */
+const WINDOW_BYTES = 16 * 1024 * 1024;
+
+let server: Server;
+let url: string;
+let received = 0;
+let dirs: { path: string; remove(): void };
+
+beforeAll(async () => {
+  dirs = tempDir('net-transport');
+  server = createServer((req, res) => {
+    const chunked = req.headers['transfer-encoding'] === 'chunked';
+    req.on('data', (c: Buffer) => { received += c.length; });
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message_id: 'msg_1', chunked }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  dirs.remove();
+});
+
+describe('uploads under Electron net', () => {
+  it('stream chunked (no Content-Length refused by Chromium), with progress no further ahead than the server has received', async () => {
+    const file = join(dirs.path, 'ct.bin');
+    writeFileSync(file, randomBytes(BODY_MIB * 1024 * 1024));
+    const client = new RelayClient({ baseUrl: url, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+    received = 0;
+    let worstLead = 0;
+    let last = 0;
+    const before = electron.netStats.bodyBytesBufferedPeak;
+    const result = await client.uploadFile('{"v":1}', 'msg_1', file, (sent) => {
+      worstLead = Math.max(worstLead, sent - received);
+      last = sent;
+    });
+    expect(result.message_id).toBe('msg_1');
+    expect(received).toBe(last);
+    expect(received).toBeGreaterThan(BODY_MIB * 1024 * 1024);
+    expect(worstLead).toBeLessThanOrEqual(WINDOW_BYTES);
+    // Nothing was gathered whole in the (stand-in) main process.
+    expect(electron.netStats.bodyBytesBufferedPeak).toBe(before);
+  });
+
+  it('an upload the relay refuses before reading it ends with the relay\'s answer, not a hang', async () => {
+    const refusing = createServer((_req, res) => {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: 'too_large', message: 'The message is too large.' }));
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
+    try {
+      const file = join(dirs.path, 'refused.bin');
+      writeFileSync(file, randomBytes(8 * 1024 * 1024));
+      const base = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const outcome = await client.uploadFile('{"v":1}', 'msg_2', file).then(() => null, (e: unknown) => e as { code?: string });
+      // Either the answer (413) or the connection closing under the upload: never success, never a hang.
+      expect(outcome?.code).toMatch(/^relay\./);
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((r) => refusing.close(r));
+    }
+  });
+
+  it('small JSON requests still go through net.fetch', async () => {
+    const transport = createNetTransport();
+    const res = await transport(`${url}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ chunked: false });
+  });
+});
