@@ -5,11 +5,12 @@
 //   - on fxe, keys CHANGED → KeyChangeWarning first (like a Signal safety-number change);
 //   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network.
 // After submit the dialog follows the fax through 'outbox.changed' events with a progress bar.
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Contact, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { IpcEvent, KeyChangeWarning as KeyChange, SendCheck } from '../../../shared/ipc/contract.ts';
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
+import { didYouMean, suggestContacts } from '../../../shared/domain/contact-suggestions.ts';
 import { call, fxe, toUserError } from '../api.ts';
 import { fileSize, groupedFingerprint, stateLabel } from '../format.ts';
 import { defaultCountryFor, displayNumber, parseFaxNumber } from '../phone.ts';
@@ -74,6 +75,9 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
   const [step, setStep] = useState<Step>({ kind: 'form' });
   const [countrySetting, setCountrySetting] = useState('');
   const [toTouched, setToTouched] = useState(false);
+  // The suggestion list under "To": open while typing, closed by a choice, Escape or leaving.
+  const [suggestOpen, setSuggestOpen] = useState(false);
+  const [activeSuggestion, setActiveSuggestion] = useState(-1);
   const country = useMemo(() => defaultCountryFor(org.faxNumbers[0], countrySetting), [org, countrySetting]);
   const listId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
@@ -102,11 +106,52 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
 
   const parsed = to.trim() ? parseFaxNumber(to, country) : null;
   const matchingContact = contacts.find((c) => c.name.toLowerCase() === to.trim().toLowerCase());
+  const suggestions = useMemo(() => suggestContacts(contacts, to), [contacts, to]);
   // Checked while typing: a definite mistake (too many digits, a list, letters) shows at once;
   // "missing digits" waits until the field is left, since every number is short while typed.
-  const liveError = !matchingContact && parsed && !parsed.ok && (toTouched || parsed.problem !== 'incomplete') ? parsed.message : null;
+  // Letters that are the start of a contact's name are not a mistake: the suggestions show.
+  const typingAName = parsed !== null && !parsed.ok && parsed.problem === 'letters' && suggestions.length > 0;
+  const liveError = !matchingContact && !typingAName && parsed && !parsed.ok && (toTouched || parsed.problem !== 'incomplete') ? parsed.message : null;
   const shownError = fieldError ?? liveError;
+  // Nothing left to choose once the text is exactly the one contact suggested (typed in full).
+  const alreadyChosen =
+    suggestions.length === 1 && (suggestions[0] === matchingContact || (parsed?.ok === true && suggestions[0]!.faxNumber === parsed.number.e164));
+  const listShown = suggestOpen && suggestions.length > 0 && !alreadyChosen && step.kind === 'form';
+  const nearContact = !matchingContact && parsed?.ok ? didYouMean(contacts, parsed.number.e164) : null;
   const known = (e164: string) => knownNumbers.includes(e164) || contacts.some((c) => c.faxNumber === e164);
+
+  /** Fills "To" with a contact: by name when the name says who it is, else by number. */
+  const chooseContact = (contact: Contact) => {
+    const sameName = contacts.filter((c) => c.name.toLowerCase() === contact.name.toLowerCase());
+    setTo(sameName.length === 1 ? contact.name : displayNumber(contact.faxNumber));
+    setFieldError(null);
+    setSuggestOpen(false);
+    setActiveSuggestion(-1);
+  };
+
+  const onToKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    const count = suggestions.length;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (count === 0) return;
+      e.preventDefault();
+      const down = e.key === 'ArrowDown';
+      if (!listShown) {
+        setSuggestOpen(true);
+        setActiveSuggestion(down ? 0 : count - 1);
+      } else {
+        setActiveSuggestion((i) => (down ? (i + 1) % count : i <= 0 ? count - 1 : i - 1));
+      }
+    } else if (e.key === 'Enter' && listShown && activeSuggestion >= 0 && activeSuggestion < count) {
+      e.preventDefault(); // picks the contact; Send stays a separate, deliberate Enter
+      chooseContact(suggestions[activeSuggestion]!);
+    } else if (e.key === 'Escape' && listShown) {
+      // Closes the list only: the dialog itself stays open (a second Escape closes it).
+      e.preventDefault();
+      e.stopPropagation();
+      setSuggestOpen(false);
+      setActiveSuggestion(-1);
+    }
+  };
 
   /** What the To field resolves to: a contact's number (chosen by name) or the typed number. */
   const resolveRecipient = (): string | null => {
@@ -279,29 +324,52 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
             {/* Named by this span alone: the hint below sits inside the label for layout, and
                 would otherwise become part of the field's name (read out on every keystroke). */}
             <span id={`${listId}-label`}>To</span>
-            <input
-              aria-labelledby={`${listId}-label`}
-              data-autofocus
-              value={to}
-              onChange={(e) => {
-                setTo(e.target.value);
-                setFieldError(null);
-              }}
-              onBlur={() => setToTouched(true)}
-              list={listId}
-              placeholder="Fax number or a name from the phone book"
-              aria-invalid={shownError !== null}
-              aria-describedby={`${listId}-hint`}
-              autoComplete="off"
-              name="to"
-            />
-            <datalist id={listId}>
-              {contacts.map((c) => (
-                <option key={c.id} value={c.faxNumber}>
-                  {`${c.name}${c.organisation ? ` (${c.organisation})` : ''}`}
-                </option>
-              ))}
-            </datalist>
+            <span className="combo">
+              <input
+                role="combobox"
+                aria-labelledby={`${listId}-label`}
+                aria-autocomplete="list"
+                aria-expanded={listShown}
+                aria-controls={`${listId}-suggestions`}
+                aria-activedescendant={listShown && activeSuggestion >= 0 ? `${listId}-suggestion-${activeSuggestion}` : undefined}
+                data-autofocus
+                value={to}
+                onChange={(e) => {
+                  setTo(e.target.value);
+                  setFieldError(null);
+                  setSuggestOpen(true);
+                  setActiveSuggestion(-1);
+                }}
+                onKeyDown={onToKeyDown}
+                onBlur={() => {
+                  setToTouched(true);
+                  setSuggestOpen(false);
+                }}
+                placeholder="Fax number or a name from the phone book"
+                aria-invalid={shownError !== null}
+                aria-describedby={`${listId}-hint`}
+                autoComplete="off"
+                name="to"
+              />
+              <ul id={`${listId}-suggestions`} role="listbox" aria-label="Phone book suggestions" className="suggestions" hidden={!listShown}>
+                {listShown &&
+                  suggestions.map((c, i) => (
+                    <li
+                      key={c.id}
+                      id={`${listId}-suggestion-${i}`}
+                      role="option"
+                      aria-selected={i === activeSuggestion}
+                      // mousedown would move focus out of "To" (closing the list) before the click lands
+                      onMouseDown={(e) => e.preventDefault()}
+                      onClick={() => chooseContact(c)}
+                    >
+                      <span className="suggestion-name">{c.name}</span>
+                      {c.organisation && <span className="muted"> · {c.organisation}</span>}
+                      <span className="suggestion-number">{displayNumber(c.faxNumber)}</span>
+                    </li>
+                  ))}
+              </ul>
+            </span>
             <span id={`${listId}-hint`} className={shownError ? 'field-error' : 'hint'} data-testid="to-hint">
               {shownError ??
                 (matchingContact
@@ -311,6 +379,16 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
                     : ' ')}
             </span>
           </label>
+          {nearContact && (
+            <p className="did-you-mean" data-testid="did-you-mean">
+              <span>
+                Did you mean <strong>{nearContact.name}, {displayNumber(nearContact.faxNumber)}</strong>?
+              </span>
+              <button type="button" onClick={() => chooseContact(nearContact)}>
+                Use this number
+              </button>
+            </p>
+          )}
           <label>
             From (caller ID)
             <select value={from} onChange={(e) => setFrom(e.target.value)} name="from">
