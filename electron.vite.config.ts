@@ -8,7 +8,7 @@ import react from '@vitejs/plugin-react';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Packages with a native addon: loaded from node_modules at run time, never bundled (the CLI build uses the same list). */
-export const NATIVE_PACKAGES = ['keytar', 'better-sqlite3', 'sodium-native', '@ngrok/ngrok', 'pg'];
+export const NATIVE_PACKAGES = ['keytar', 'better-sqlite3', 'sodium-native', '@ngrok/ngrok'];
 const pdfjsRoot = resolve(root, 'node_modules/pdfjs-dist');
 
 /**

@@ -27,7 +27,6 @@ export const PACKAGE_LAYERS = {
   'pdfjs-dist': ['dom', 'node'],
   'pdf-lib': ['node'],
   'better-sqlite3': ['node'],
-  pg: ['node'],
   busboy: ['node'],
   keytar: ['node'],
   'sodium-native': ['node'],

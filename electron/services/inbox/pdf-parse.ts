@@ -27,6 +27,7 @@
 import { Worker } from 'node:worker_threads';
 import { errorDetail } from '../errors.ts';
 import type { PdfParseJob, PdfParseReply } from './pdf-parse-worker.ts';
+import { superviseWorker, type WorkerLimits } from '../workers/supervise.ts';
 
 export type PdfParseOutcome =
   | { kind: 'pages'; pages: number; coverSubject: string | null }
@@ -40,11 +41,7 @@ export type PdfParseOutcome =
    */
   | { kind: 'unavailable'; detail: string };
 
-export interface PdfParseLimits {
-  timeoutMs: number;
-  /** How far this process's resident memory may grow while the worker runs, MiB. */
-  maxMemoryMb: number;
-}
+export type PdfParseLimits = WorkerLimits;
 
 /**
  * 10 s is far beyond what an honest fax needs (a 100 MiB PDF opens in about 0.5 s: only the
@@ -61,7 +58,6 @@ const WORKER_LOAD_ERRORS = new Set([
 ]);
 
 /** How often the memory limit is checked. */
-const MEMORY_POLL_MS = 50;
 
 /** V8's own heap limit for the worker: a backstop far above maxMemoryMb, see above. */
 const HARD_HEAP_LIMIT_MB = 1024;
@@ -197,54 +193,17 @@ function startWorker(url: URL, job: PdfParseJob, limits: PdfParseLimits): Worker
 }
 
 function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: PdfParseOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearInterval(memoryPoll);
-      worker.removeAllListeners();
-      // Swallow late errors from a worker being torn down; the outcome is already decided.
-      worker.on('error', () => undefined);
-      void worker.terminate().catch(() => undefined);
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => {
-      finish({ kind: 'overrun', detail: `pdf.js did not finish within ${limits.timeoutMs} ms; the PDF worker was stopped` });
-    }, limits.timeoutMs);
-    // Measured from when the worker starts: its document is already in memory by then.
-    const memoryCeiling = process.memoryUsage.rss() + limits.maxMemoryMb * 1024 * 1024;
-    const memoryPoll = setInterval(() => {
-      const rss = process.memoryUsage.rss();
-      if (rss > memoryCeiling) {
-        finish({ kind: 'overrun', detail: `pdf.js needed more than ${limits.maxMemoryMb} MiB of memory (resident size ${mib(rss)} MiB); the PDF worker was stopped` });
-      }
-    }, MEMORY_POLL_MS);
-    // Neither timer may keep the process alive on its own.
-    timer.unref();
-    memoryPoll.unref();
-
-    worker.on('message', (reply: PdfParseReply) => {
-      if (reply.ok) finish({ kind: 'pages', pages: reply.pages, coverSubject: reply.coverSubject });
-      else finish({ kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail });
-    });
-    worker.on('error', (e) => {
-      const code = (e as NodeJS.ErrnoException).code;
+  return superviseWorker<PdfParseReply, PdfParseOutcome>(worker, limits, 'pdf.js', {
+    reply: (reply) => (reply.ok
+      ? { kind: 'pages', pages: reply.pages, coverSubject: reply.coverSubject }
+      : { kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail }),
+    overrun: (detail) => ({ kind: 'overrun', detail }),
+    failed: (e, detail) => {
+      const code = (e as NodeJS.ErrnoException | null)?.code;
       // Its script could not be found or loaded: the worker's fault (packaging), not the PDF's.
-      if (code !== undefined && WORKER_LOAD_ERRORS.has(code)) {
-        finish({ kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(e)}` });
-        return;
-      }
-      const why = code === 'ERR_WORKER_OUT_OF_MEMORY' ? `pdf.js went over its ${HARD_HEAP_LIMIT_MB} MiB hard heap limit` : 'the PDF worker failed';
-      finish({ kind: 'overrun', detail: `${why}: ${errorDetail(e)}` });
-    });
-    worker.on('exit', (exitCode) => {
-      finish({ kind: 'overrun', detail: `the PDF worker ended (exit code ${exitCode}) without an answer` });
-    });
+      if (e && code !== undefined && WORKER_LOAD_ERRORS.has(code)) return { kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(e)}` };
+      if (code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'overrun', detail: `pdf.js went over its ${HARD_HEAP_LIMIT_MB} MiB hard heap limit: ${errorDetail(e)}` };
+      return { kind: 'overrun', detail };
+    },
   });
-}
-
-function mib(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(0);
 }

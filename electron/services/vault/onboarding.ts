@@ -6,7 +6,10 @@ import { readFileSync, statSync } from 'node:fs';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
 import { generateKeyMaterial, KEYS_ZIP_MAX_BYTES, wipeOrgKeys, writeKeysZip } from '../../../shared/protocol/index.ts';
-import type { DeskServices } from '../desk-services.ts';
+import type { FaxLaneDeps } from '../service-deps.ts';
+
+/** What onboarding needs of an install: its orgs, their relay clients and the audit log. */
+export type OnboardingDeps = Pick<FaxLaneDeps, 'orgs' | 'clients' | 'faxes'>;
 import { DeskError, errorDetail } from '../errors.ts';
 import { writeFileAtomicSync } from '../storage/atomic-file.ts';
 import { checkPassphrase, decryptBackup, encryptBackup } from './backup.ts';
@@ -17,7 +20,7 @@ export interface SaveDialog {
 
 /** Import keys.zip bytes: validate, ask the relay who we are (name, numbers), keep encrypted. */
 export async function importKeysZipBytes(
-  s: DeskServices, zip: Uint8Array,
+  s: OnboardingDeps, zip: Uint8Array,
   opts: { isDemo?: boolean; log?: (l: string) => void; known?: { name: string; faxNumbers: string[] } } = {},
 ): Promise<OrgSummary> {
   const keys = await s.orgs.validate(zip);
@@ -56,7 +59,7 @@ export function readKeysZipFile(path: string): Uint8Array {
  * keys, so we never redeem before we know where the keys.zip backup goes.
  */
 export async function redeemInvite(
-  s: DeskServices,
+  s: OnboardingDeps,
   dialogs: SaveDialog,
   req: { relayUrl: string; token: string; orgName: string; faxNumbers: string[] },
   log?: (l: string) => void,
@@ -104,7 +107,7 @@ export async function offerKeysZipBackup(dialogs: SaveDialog, keysZip: Uint8Arra
   }
 }
 
-export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: string, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
+export async function exportBackup(s: OnboardingDeps, dialogs: SaveDialog, orgId: string, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
   const pass = checkPassphrase(passphrase);
   const org = s.orgs.get(orgId);
   const path = await dialogs.saveFile({ title: `Save an encrypted backup of ${org.name}'s keys`, defaultPath: `${org.name.replace(/[^A-Za-z0-9 _-]/g, '')} fxe keys backup.json` });
@@ -129,7 +132,7 @@ export async function exportBackup(s: DeskServices, dialogs: SaveDialog, orgId: 
 const BACKUP_MAX_BYTES = 1024 * 1024;
 
 /** Restore an org from an encrypted backup file made by exportBackup. */
-export async function importBackupFile(s: DeskServices, path: string, passphrase: string, log?: (l: string) => void): Promise<OrgSummary> {
+export async function importBackupFile(s: OnboardingDeps, path: string, passphrase: string, log?: (l: string) => void): Promise<OrgSummary> {
   let text: string;
   try {
     if (statSync(path).size > BACKUP_MAX_BYTES) throw new DeskError('backup.invalid', 'That file is not an fxe Desk key backup.', { detail: 'larger than 1 MiB' });
