@@ -14,9 +14,10 @@ import { PhoneBook } from './components/PhoneBook.tsx';
 import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
 import { Toasts, type Toast } from './components/Toasts.tsx';
+import { TrashView } from './components/TrashView.tsx';
 import { displayNumber } from './phone.ts';
 
-type View = { kind: 'folder'; folder: Folder } | { kind: 'phonebook' } | { kind: 'settings' };
+type View = { kind: 'folder'; folder: Folder } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
 type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; key: string }[] = [
@@ -69,6 +70,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
   const [debouncedQuery, setDebouncedQuery] = useState('');
   const [tag, setTag] = useState<string | undefined>(undefined);
   const [tags, setTags] = useState<string[]>([]);
+  const [trashCount, setTrashCount] = useState(0);
   const [selected, setSelected] = useState<FaxSummary | null>(null);
   const [refreshKey, setRefreshKey] = useState(0);
   const [compose, setCompose] = useState<Compose | null>(null);
@@ -108,6 +110,10 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       () => setTags([]),
     );
   }, [refreshKey]);
+
+  useEffect(() => {
+    call('trash.list', { orgId: activeOrg.orgId, offset: 0, limit: 1 }).then((p) => setTrashCount(p.total), () => setTrashCount(0));
+  }, [refreshKey, activeOrg.orgId]);
 
   // Main's events: refresh lists, follow send progress, show receive failures.
   const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
@@ -198,7 +204,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       removedSeq.current += 1;
       setRemoved({ id: fax.id, seq: removedSeq.current });
       setRefreshKey((k) => k + 1);
-      notify('Fax deleted.', {
+      notify('Fax moved to Trash.', {
         label: 'Undo',
         run: () =>
           void call('faxes.undoDelete', { undoToken }).then(
@@ -381,6 +387,12 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
               </button>
             </li>
           ))}
+          <li>
+            <button type="button" className={view.kind === 'trash' ? 'nav current' : 'nav'} aria-current={view.kind === 'trash' ? 'page' : undefined} onClick={() => (setView({ kind: 'trash' }), setSelected(null))}>
+              <span>Trash</span>
+              {trashCount > 0 && <span className="count muted-count" aria-label={`${trashCount} in Trash`}>{trashCount}</span>}
+            </button>
+          </li>
         </ul>
         {tags.length > 0 && (
           <>
@@ -450,6 +462,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
             )}
           </div>
         )}
+        {view.kind === 'trash' && <TrashView orgId={activeOrg.orgId} refreshKey={refreshKey} onNotice={notify} />}
         {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ file: null, to })} />}
         {view.kind === 'settings' && <Settings orgs={status.orgs} onChanged={(s) => applyTheme(s.theme)} onNotice={notify} />}
       </main>

@@ -78,6 +78,13 @@ export interface ListFaxesRequest {
   limit: number; // 1..500
 }
 
+export interface TrashPage {
+  total: number;
+  items: (FaxSummary & { deletedAt: number })[];
+  /** Faxes in the Trash are purged this many days after their deletion (the retention setting's days). */
+  removeAfterDays: number;
+}
+
 export type SendCheck =
   | { kind: 'fxe'; recipientOrgId: string; keyChange: KeyChangeWarning | null }
   | { kind: 'not-on-fxe'; pstnProvider: PstnProviderName | null };
@@ -133,6 +140,13 @@ export interface IpcRequests {
   'faxes.archive': [{ ids: string[]; archived: boolean }, null];
   'faxes.delete': [{ ids: string[] }, { undoToken: string }];
   'faxes.undoDelete': [{ undoToken: string }, null];
+  /** Deleted faxes of one org (or all), newest deletion first, and how long they stay. */
+  'trash.list': [{ orgId?: string; offset: number; limit: number }, TrashPage];
+  /** Back to the folder each fax was deleted from. */
+  'trash.restore': [{ ids: string[] }, { restored: number }];
+  /** Removed for good at once (row, key and encrypted body); only faxes already in the Trash. */
+  'trash.deleteForever': [{ ids: string[] }, { purged: number }];
+  'trash.empty': [{ orgId?: string }, { purged: number }];
   'faxes.setTags': [{ id: string; tags: string[] }, null];
   'faxes.setNote': [{ id: string; note: string }, null];
   'faxes.print': [{ id: string }, { printed: boolean }];
@@ -226,6 +240,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'orgs.remove': true, 'orgs.exportBackup': true, 'orgs.rotateKeys': true, 'orgs.importBackup': true,
   'faxes.list': true, 'faxes.get': true, 'faxes.document': true, 'faxes.markRead': true,
   'faxes.archive': true, 'faxes.delete': true, 'faxes.undoDelete': true, 'faxes.setTags': true,
+  'trash.list': true, 'trash.restore': true, 'trash.deleteForever': true, 'trash.empty': true,
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,

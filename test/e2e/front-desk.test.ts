@@ -206,7 +206,7 @@ describe('the inbox', () => {
     await folder(page, 'Archive').click();
     await page.getByRole('listbox').locator(`[data-fax-id="${tagged}"]`).click();
     await page.keyboard.press('Delete');
-    await toast(page, 'Fax deleted.').waitFor();
+    await toast(page, 'Fax moved to Trash.').waitFor();
     expect(await toast(page, 'Fax archived.').count()).toBe(0);
     await tagButton.waitFor({ state: 'detached' });
 

@@ -152,7 +152,7 @@ describe('the inbox from the keyboard', () => {
     await expect.poll(() => option('invoice-1042.pdf').count()).toBe(0);
     const listed = await pharmacy.desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
     expect(listed.ok && listed.value.items.map((f) => f.fileName).sort()).toEqual(['lab-results.pdf', 'referral-lee.pdf']);
-    await page.getByRole('status').locator('.toast', { hasText: 'Fax deleted.' }).getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('status').locator('.toast', { hasText: 'Fax moved to Trash.' }).getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => option('invoice-1042.pdf').count()).toBe(1);
   });
 

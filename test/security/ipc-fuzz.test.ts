@@ -36,6 +36,7 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'faxes.list': { folder: 'inbox', offset: 0, limit: 10, query: 'x', tag: 't', orgId: UNKNOWN_ORG },
     'faxes.get': { id: FAX }, 'faxes.document': { id: FAX }, 'faxes.markRead': { ids: [FAX], read: true },
     'faxes.archive': { ids: [FAX], archived: true }, 'faxes.delete': { ids: [FAX] }, 'faxes.undoDelete': { undoToken: 'deadbeefdeadbeef' },
+    'trash.list': { offset: 0, limit: 10 }, 'trash.restore': { ids: [FAX] }, 'trash.deleteForever': { ids: [FAX] }, 'trash.empty': {},
     'faxes.setTags': { id: FAX, tags: ['a'] }, 'faxes.setNote': { id: FAX, note: 'n' }, 'faxes.print': { id: FAX }, 'faxes.saveAs': { id: FAX },
     'faxes.printDeliveryConfirmation': { id: FAX }, 'faxes.resend': { id: FAX }, 'faxes.sendViaPstn': { id: FAX },
     'faxes.forward': { id: FAX, to: '+15551234567', from: '+15551110001' }, 'faxes.tags': {},

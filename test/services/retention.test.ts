@@ -1,12 +1,12 @@
 // Retention and purge with real faxes received from the real local relay, and a desk clock
 // we move forward (only after the relay traffic: FXE1 auth needs a true clock). Deleted
-// faxes are purged, row and encrypted body, after the undo window; retention is off by
-// default, then archives or deletes faxes older than N days; every deletion is audited.
+// faxes wait in the Trash and are purged, row and encrypted body, after the retention
+// setting's days; retention is off by default, then archives or deletes (moves to the Trash)
+// faxes older than N days; every deletion and purge is audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { UNDO_WINDOW_MS } from '../../electron/services/inbox/retention.ts';
 import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -45,14 +45,21 @@ describe('retention and purge', () => {
     await scene?.close();
   });
 
-  it('is off by default and purges a deleted fax, body included, only after the undo window', async () => {
+  it('is off by default and purges a deleted fax, body included, only after the retention days in the Trash', async () => {
     expect((await b.call('settings.get', {})).retention).toEqual({ enabled: false, days: 365, action: 'archive' });
     expect(blobFiles(b.dataDir)).toHaveLength(3);
     const { undoToken } = await b.call('faxes.delete', { ids: [ids[0]!] });
     expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 0 });
     expect(blobFiles(b.dataDir)).toHaveLength(3);
 
-    offsetMs += UNDO_WINDOW_MS + 1000;
+    // A day later it is still in the Trash, body and all; a day short of the period, too.
+    offsetMs += DAY;
+    expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 0 });
+    offsetMs += 363 * DAY;
+    expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 0 });
+    expect((await b.call('trash.list', { offset: 0, limit: 10 })).items.map((f) => f.id)).toEqual([ids[0]]);
+
+    offsetMs += DAY + 1000;
     expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 1 });
     expect(blobFiles(b.dataDir)).toHaveLength(2);
     const undo = await b.desk.invoke('faxes.undoDelete', { undoToken });
@@ -76,13 +83,17 @@ describe('retention and purge', () => {
     expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 2, purged: 0 });
     expect((await b.call('faxes.list', { folder: 'archive', offset: 0, limit: 10 })).total).toBe(0);
     expect(blobFiles(b.dataDir)).toHaveLength(2);
-    offsetMs += UNDO_WINDOW_MS + 1000;
+    expect((await b.call('trash.list', { offset: 0, limit: 10 })).total).toBe(2);
+    expect((await b.call('trash.list', { offset: 0, limit: 10 })).removeAfterDays).toBe(30);
+    offsetMs += 29 * DAY;
+    expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 0 });
+    offsetMs += DAY + 1000;
     expect(await b.desk.runRetention()).toEqual({ archived: 0, deleted: 0, purged: 2 });
     expect(blobFiles(b.dataDir)).toHaveLength(0);
     const audit = auditActions(b.dataDir);
     for (const id of ids.slice(1)) {
       expect(audit.find((r) => r.fax_id === id && r.action === 'delete')?.detail).toBe('retention: older than 30 days');
-      expect(audit.some((r) => r.fax_id === id && r.action === 'purge')).toBe(true);
+      expect(audit.find((r) => r.fax_id === id && r.action === 'purge')?.detail).toBe('in the Trash for 30 days');
     }
   });
 });

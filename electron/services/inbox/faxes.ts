@@ -1,6 +1,7 @@
 /**
  * Fax metadata: the rows behind every folder (inbox, sent, outbox, archive), search, tags,
- * notes, read/unread, delete-with-undo and the audit log. Bodies are in BlobStore; this
+ * notes, read/unread, the Trash (a deleted fax keeps its row, with `deleted_at` set, until it
+ * is restored or purged) and the audit log. Bodies are in BlobStore; this
  * class keeps only the wrapped per-file key that opens them.
  */
 import { randomBytes } from 'node:crypto';
@@ -79,7 +80,7 @@ export interface ListQuery {
   limit: number;
 }
 
-export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export' | 'backup-import' | 'key-rotate' | 'key-retire';
+export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'restore' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export' | 'backup-import' | 'key-rotate' | 'key-retire';
 
 const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
 
@@ -192,7 +193,10 @@ export class FaxRepository {
     this.db.transaction(() => { for (const id of ids) st.run(archived ? 1 : 0, id); })();
   }
 
-  /** Soft delete: hidden at once, purged later unless the user undoes it. */
+  /**
+   * Delete = move to the Trash: the fax leaves its folder (and the unread count, tags and
+   * search) at once; Undo or Restore brings it back, the retention job purges it later.
+   */
   softDelete(ids: string[], reason = ''): string {
     const token = randomBytes(12).toString('hex');
     const now = this.nowMs();
@@ -218,6 +222,47 @@ export class FaxRepository {
     return ids.length;
   }
 
+  /**
+   * The Trash, newest deletion first. `folder` stays the one the fax was deleted from (the
+   * generated column ignores `deleted_at`), which is where Restore puts it back.
+   */
+  listTrash(orgId: string | undefined, offset: number, limit: number): { total: number; items: (FaxSummary & { deletedAt: number })[] } {
+    const where = orgId ? 'f.deleted_at IS NOT NULL AND f.org_id = ?' : 'f.deleted_at IS NOT NULL';
+    const params = orgId ? [orgId] : [];
+    const total = (this.q(`SELECT count(*) AS n FROM faxes f WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE ${where} ORDER BY f.deleted_at DESC, f.rowid DESC LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as FaxRow[];
+    return { total, items: rows.map((r) => ({ ...toSummary(r), deletedAt: r.deleted_at ?? 0 })) };
+  }
+
+  /** Out of the Trash, back to the folder each fax was deleted from. Returns how many moved. */
+  restore(ids: string[]): number {
+    let restored = 0;
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL').get(id) as { org_id: string } | undefined;
+        if (!r) continue;
+        this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE id = ?').run(id);
+        this.audit('restore', r.org_id, id, '');
+        restored += 1;
+      }
+    })();
+    return restored;
+  }
+
+  /** Of these ids, the faxes that are in the Trash (only those may be purged on request). */
+  trashed(ids: string[]): { id: string; org_id: string; blob_id: string | null }[] {
+    const st = this.q('SELECT id, org_id, blob_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL');
+    return ids.flatMap((id) => (st.get(id) as { id: string; org_id: string; blob_id: string | null } | undefined) ?? []);
+  }
+
+  /** Every fax in the Trash, of one organisation or of all. */
+  allTrashed(orgId?: string): { id: string; org_id: string; blob_id: string | null }[] {
+    return (orgId
+      ? this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND org_id = ?').all(orgId)
+      : this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL').all()) as { id: string; org_id: string; blob_id: string | null }[];
+  }
+
   /** Rows soft-deleted before `cutoffMs`: the caller removes their blobs, then `purgeRows`. */
   deletedBefore(cutoffMs: number): { id: string; org_id: string; blob_id: string | null }[] {
     return this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
@@ -225,13 +270,13 @@ export class FaxRepository {
     }[];
   }
 
-  purgeRows(ids: string[]): void {
+  purgeRows(ids: string[], reason = ''): void {
     this.db.transaction(() => {
       for (const id of ids) {
         const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
         this.q('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
         this.q('DELETE FROM faxes WHERE id = ?').run(id);
-        if (r) this.audit('purge', r.org_id, id, '');
+        if (r) this.audit('purge', r.org_id, id, reason);
       }
     })();
   }

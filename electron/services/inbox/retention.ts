@@ -1,11 +1,13 @@
 /**
  * Housekeeping of stored faxes, run at start and then every hour:
  *
- *  - Purge: faxes deleted (by the user or by retention) more than UNDO_WINDOW_MS ago are
- *    removed for good: the row (with the wrapped key of the body: from then on the body is
- *    unreadable) and then the encrypted body file. Always on: it is what "delete" means.
- *  - Retention (Settings; off by default): faxes older than N days are archived or deleted.
- *    Faxes still in the outbox are never touched.
+ *  - Purge: deleted faxes wait in the Trash (restorable) for the retention setting's number
+ *    of days, counted from the deletion, then are removed for good: the row (with the wrapped
+ *    key of the body: from then on the body is unreadable) and then the encrypted body file.
+ *    Always on, whether or not retention itself is enabled: the office has one period to
+ *    learn. "Delete forever" and "Empty Trash" purge at once, the same way.
+ *  - Retention (Settings; off by default): faxes older than N days are archived or deleted
+ *    (moved to the Trash). Faxes still in the outbox are never touched.
  *
  * Every deletion and purge is written to the audit log, with the reason.
  */
@@ -14,10 +16,33 @@ import { errorDetail } from '../errors.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { FaxRepository } from './faxes.ts';
 
-/** How long a deleted fax can still be restored with Undo before it is purged. */
-export const UNDO_WINDOW_MS = 10 * 60 * 1000;
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
+
+/** How long a fax stays in the Trash: the retention setting's days, at least one. */
+export function trashDays(policy: Settings['retention']): number {
+  return Math.max(1, Math.floor(policy.days));
+}
+
+/**
+ * Removes faxes for good. Rows first (with them the wrapped body keys), then the files: a
+ * crash in between leaves only orphan files, which the start-up sweep removes.
+ */
+export function purgeFaxes(
+  faxes: FaxRepository,
+  blobs: BlobStore,
+  rows: readonly { id: string; blob_id: string | null }[],
+  reason: string,
+  log: (line: string) => void,
+): number {
+  if (rows.length === 0) return 0;
+  faxes.purgeRows(rows.map((r) => r.id), reason);
+  for (const r of rows) {
+    if (!r.blob_id || faxes.blobReferenced(r.blob_id)) continue;
+    try { blobs.remove(r.blob_id); } catch (e) { log(`purge of ${r.id}: ${errorDetail(e)}`); }
+  }
+  return rows.length;
+}
 
 export interface RetentionReport {
   archived: number;
@@ -79,17 +104,9 @@ export class RetentionJob {
         }
       }
     }
-    const expired = this.d.faxes.deletedBefore(now - UNDO_WINDOW_MS);
-    if (expired.length > 0) {
-      // Rows first (with them the wrapped body keys), then the files: a crash in between
-      // leaves only orphan files, which the start-up sweep removes.
-      this.d.faxes.purgeRows(expired.map((r) => r.id));
-      for (const r of expired) {
-        if (!r.blob_id) continue;
-        try { this.d.blobs.remove(r.blob_id); } catch (e) { this.d.log(`purge of ${r.id}: ${errorDetail(e)}`); }
-      }
-      report.purged = expired.length;
-    }
+    const days = trashDays(policy);
+    const expired = this.d.faxes.deletedBefore(now - days * DAY_MS);
+    report.purged = purgeFaxes(this.d.faxes, this.d.blobs, expired, `in the Trash for ${days} days`, this.d.log);
     if (report.archived + report.deleted + report.purged > 0) {
       this.d.log(`retention: ${report.archived} archived, ${report.deleted} deleted, ${report.purged} purged`);
       this.d.onChanged();

@@ -8,6 +8,7 @@ import type { Contact, OrgSummary } from '../../../shared/domain/types.ts';
 import { registerWebhooks, type DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { parseCsv } from '../inbox/contacts.ts';
+import { purgeFaxes, trashDays } from '../inbox/retention.ts';
 import { prependCoverPage } from '../outbox/cover-page.ts';
 import { validatePdf } from '../outbox/pdf-check.ts';
 import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
@@ -120,6 +121,23 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); ctx.emitFaxesChanged(); return null; },
     'faxes.delete': async ({ ids }) => { const undoToken = (await svc()).faxes.softDelete(ids); ctx.emitFaxesChanged(); return { undoToken }; },
     'faxes.undoDelete': async ({ undoToken }) => { (await svc()).faxes.undoDelete(undoToken); ctx.emitFaxesChanged(); return null; },
+    'trash.list': async ({ orgId, offset, limit }) => {
+      const s = await svc();
+      return { ...s.faxes.listTrash(orgId, offset, limit), removeAfterDays: trashDays(s.settings.get().retention) };
+    },
+    'trash.restore': async ({ ids }) => { const restored = (await svc()).faxes.restore(ids); ctx.emitFaxesChanged(); return { restored }; },
+    'trash.deleteForever': async ({ ids }) => {
+      const s = await svc();
+      const purged = purgeFaxes(s.faxes, s.blobs, s.faxes.trashed(ids), 'deleted forever', ctx.log);
+      ctx.emitFaxesChanged();
+      return { purged };
+    },
+    'trash.empty': async ({ orgId }) => {
+      const s = await svc();
+      const purged = purgeFaxes(s.faxes, s.blobs, s.faxes.allTrashed(orgId), 'Trash emptied', ctx.log);
+      ctx.emitFaxesChanged();
+      return { purged };
+    },
     'faxes.setTags': async ({ id, tags }) => { (await svc()).faxes.setTags(id, tags); ctx.emitFaxesChanged(); return null; },
     'faxes.setNote': async ({ id, note }) => { (await svc()).faxes.setNote(id, note); ctx.emitFaxesChanged(); return null; },
     'faxes.print': async ({ id }) => {

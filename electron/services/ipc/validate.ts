@@ -161,6 +161,17 @@ export const validators: Validators = {
   'faxes.archive': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), archived: bool(o, 'archived') }; },
   'faxes.delete': (raw) => ({ ids: ids(obj(raw), 'ids') }),
   'faxes.undoDelete': (raw) => ({ undoToken: str(obj(raw), 'undoToken', { min: 8, max: 64, pattern: /^[0-9a-f]+$/ }) }),
+  'trash.list': (raw) => {
+    const o = obj(raw);
+    const orgId = optStr(o, 'orgId', ORG_ID);
+    return { ...(orgId === undefined ? {} : { orgId }), offset: int(o, 'offset', 0, 10_000_000), limit: int(o, 'limit', 1, 500) };
+  },
+  'trash.restore': (raw) => ({ ids: ids(obj(raw), 'ids') }),
+  'trash.deleteForever': (raw) => ({ ids: ids(obj(raw), 'ids') }),
+  'trash.empty': (raw) => {
+    const orgId = optStr(obj(raw), 'orgId', ORG_ID);
+    return orgId === undefined ? {} : { orgId };
+  },
   'faxes.setTags': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), tags: tagList(o, 'tags') }; },
   'faxes.setNote': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), note: str(o, 'note', { max: 10_000 }) }; },
   'faxes.print': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),

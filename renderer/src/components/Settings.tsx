@@ -164,7 +164,9 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
             <span>faxes older than</span>
             <NumberField label="days" inline value={settings.retention.days} min={1} max={3650} disabled={!settings.retention.enabled} onCommit={(v) => update({ retention: { ...settings.retention, days: v } })} />
           </div>
-          <p className="hint">Off by default. Deleted faxes cannot be recovered.</p>
+          <p className="hint">
+            Off by default. Deleted faxes wait in the Trash for {settings.retention.days} days (this setting, even when it is off), then are removed for good.
+          </p>
         </Card>
 
         <OrgKeysCard orgs={orgs} onNotice={onNotice} onError={setError} />
