@@ -7,12 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeTestPdf } from './fixtures/pdf.ts';
-import { importKeysZip, openAppWindow, type AppWindow } from './harness/app-window.ts';
-import { launchChromium } from './harness/browser.ts';
-import { startDeskEnv, type DeskEnv, type DeskUnderTest } from './harness/desk-env.ts';
-import { ensureRendererBuilt } from './harness/renderer-build.ts';
+import { openAppWindow, type AppWindow } from './harness/app-window.ts';
+import { openClinicAndPharmacy, type ClinicAndPharmacy } from './harness/clinic-and-pharmacy.ts';
+import type { DeskEnv, DeskUnderTest } from './harness/desk-env.ts';
 import { saveScreen } from './harness/screens.ts';
-import { serveDirectory, type StaticServer } from './harness/static-server.ts';
+import type { StaticServer } from './harness/static-server.ts';
 
 let env: DeskEnv;
 let server: StaticServer;
@@ -40,23 +39,15 @@ async function receive(fileName: string, subject: string | null = null): Promise
   return sent.value.id;
 }
 
+let scene: ClinicAndPharmacy;
+
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt();
-  env = await startDeskEnv();
-  server = await serveDirectory(rendererDir);
-  browser = await launchChromium();
-  clinic = await openAppWindow(browser, server, await env.openDesk('front-clinic'));
-  await importKeysZip(clinic, env.orgs[0]!.keysZipPath);
-  pharmacy = await env.openDesk('front-pharmacy');
-  pharmacy.nextOpenPath = env.orgs[1]!.keysZipPath;
-  const imported = await pharmacy.desk.invoke('orgs.importKeysZip', {});
-  if (!imported.ok) throw new Error(imported.error.message);
+  scene = await openClinicAndPharmacy('front');
+  ({ env, server, browser, clinic, pharmacy } = scene);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
+  await scene?.close();
 });
 
 describe('the send dialog', () => {

@@ -5,12 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { makeTestPdf } from './fixtures/pdf.ts';
-import { importKeysZip, openAppWindow, type AppWindow } from './harness/app-window.ts';
-import { launchChromium } from './harness/browser.ts';
-import { startDeskEnv, type DeskEnv, type DeskUnderTest } from './harness/desk-env.ts';
-import { ensureRendererBuilt } from './harness/renderer-build.ts';
+import { openAppWindow, type AppWindow } from './harness/app-window.ts';
+import { openClinicAndPharmacy, type ClinicAndPharmacy } from './harness/clinic-and-pharmacy.ts';
+import type { DeskEnv, DeskUnderTest } from './harness/desk-env.ts';
 import { saveScreen } from './harness/screens.ts';
-import { serveDirectory, type StaticServer } from './harness/static-server.ts';
+import type { StaticServer } from './harness/static-server.ts';
 
 let env: DeskEnv;
 let server: StaticServer;
@@ -20,23 +19,15 @@ let pharmacy: DeskUnderTest;
 let faxId = '';
 const letter = makeTestPdf({ pages: 2, title: 'Discharge letter' });
 
+let scene: ClinicAndPharmacy;
+
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt();
-  env = await startDeskEnv();
-  server = await serveDirectory(rendererDir);
-  browser = await launchChromium();
-  clinic = await openAppWindow(browser, server, await env.openDesk('outage-clinic'));
-  await importKeysZip(clinic, env.orgs[0]!.keysZipPath);
-  pharmacy = await env.openDesk('outage-pharmacy');
-  pharmacy.nextOpenPath = env.orgs[1]!.keysZipPath;
-  const imported = await pharmacy.desk.invoke('orgs.importKeysZip', {});
-  if (!imported.ok) throw new Error(imported.error.message);
+  scene = await openClinicAndPharmacy('outage');
+  ({ env, server, browser, clinic, pharmacy } = scene);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
+  await scene?.close();
 });
 
 const offlineBadge = (w: AppWindow) => w.page.locator('.topbar .badge', { hasText: 'Offline' });
