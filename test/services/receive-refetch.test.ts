@@ -1,36 +1,27 @@
 // A download damaged on the way (a flaky proxy between the desk and the real relay) is not a
 // forgery: the desk fetches the fax again a few times before it rejects it for good.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
-import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
+import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import type { TamperProxy } from './tamper-proxy.ts';
+import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
 describe('a damaged download', () => {
   let relay: TestRelay;
   let proxy: TamperProxy;
-  let dirs: { path: string; remove(): void };
+  let scene: ProxiedDesks;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
   let damaged = 0;
 
   beforeEach(async () => {
-    relay = await startTestRelay();
-    proxy = await startTamperProxy(relay.relay.url);
-    dirs = tempDir('refetch');
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, fetch: (input: string, init?: RequestInit) => fetch(input.replace(relay.relay.url, proxy.url), init) });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openProxiedDesks('refetch', 'b');
+    ({ relay, proxy, a, b, aOrg } = scene);
     damaged = 0;
   });
 
   afterEach(async () => {
-    await a.close();
-    await b.close();
-    await proxy.close();
-    await relay.close();
-    dirs.remove();
+    await scene.close();
   });
 
   /** Flip one byte of the next `times` ciphertext downloads (raw or inside the JSON fetch). */

@@ -2,37 +2,26 @@
 // rewrites answers. A tampered envelope, a wrong sender bundle or garbage must never become a
 // stored fax; the relay's copy stays (still pending), and honest answers afterwards work.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
-import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
+import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import type { TamperProxy } from './tamper-proxy.ts';
+import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
 describe('a relay that returns tampered data', () => {
   let relay: TestRelay;
   let proxy: TamperProxy;
-  let dirs: { path: string; remove(): void };
+  let scene: ProxiedDesks;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
   let bOrg: string;
 
   beforeEach(async () => {
-    relay = await startTestRelay();
-    proxy = await startTamperProxy(relay.relay.url);
-    dirs = tempDir('tamper');
-    // Both desks reach the relay through the proxy (the transport is injected).
-    const viaProxy = { fetch: (input: string, init?: RequestInit) => fetch(input.replace(relay.relay.url, proxy.url), init) };
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, ...viaProxy });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, ...viaProxy });
-    aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-    bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
+    scene = await openProxiedDesks('tamper', 'both');
+    ({ relay, proxy, a, b, aOrg, bOrg } = scene);
   });
 
   afterEach(async () => {
-    await a.close();
-    await b.close();
-    await proxy.close();
-    await relay.close();
-    dirs.remove();
+    await scene.close();
   });
 
   async function send(pdf = makePdf(1, 5_000)): Promise<string> {

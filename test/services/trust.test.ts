@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { b64uEncode, signBundle, type PublicBundle } from '../../shared/protocol/index.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
-import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
+import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import type { TamperProxy } from './tamper-proxy.ts';
+import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
 const A_NUMBER = '+15551110001';
 const B_NUMBER = '+15552220002';
@@ -29,7 +30,7 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
   describe(`trust on first use, with ${profile}`, () => {
     let relay: TestRelay;
     let proxy: TamperProxy;
-    let dirs: { path: string; remove(): void };
+    let scene: ProxiedDesks;
     let a: TestDesk;
     let b: TestDesk;
     let aOrg: string;
@@ -38,9 +39,8 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
     let forged: Map<string, string>;
 
     beforeEach(async () => {
-      relay = await startTestRelay();
-      proxy = await startTamperProxy(relay.relay.url);
-      dirs = tempDir('trust');
+      scene = await openProxiedDesks('trust', 'both');
+      ({ relay, proxy, a, b, aOrg, bOrg } = scene);
       forged = new Map();
       proxy.rewrite = (req, status, body) => {
         const replaced = forged.get(req.path);
@@ -48,19 +48,10 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
         if (profile === 'unsigned bundles' && status === 200 && req.method === 'GET' && isKeyAnswer(req.path)) return { body: unsigned(body) };
         return null;
       };
-      const viaProxy = { fetch: (input: string, init?: RequestInit) => fetch(input.replace(relay.relay.url, proxy.url), init) };
-      a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, ...viaProxy });
-      b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, ...viaProxy });
-      aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
-      bOrg = await importOrg(b, relay.orgs[1]!.keysZipPath);
     });
 
     afterEach(async () => {
-      await a.close();
-      await b.close();
-      await proxy.close();
-      await relay.close();
-      dirs.remove();
+      await scene.close();
     });
 
     async function send(from: TestDesk, orgId: string, fromNumber: string, to: string): Promise<string> {
