@@ -977,5 +977,5 @@ if (process.send) {
   process.channel?.unref();
 }
 
-// Types the bundle imports from 'electron' are erased; nothing else to export.
+// The bundle's type-only imports of the Electron module are erased; nothing else to export.
 export default { app, protocol, session, net, ipcMain, webContents, BrowserWindow, Menu, Tray, nativeImage, Notification, dialog, shell, powerMonitor };
