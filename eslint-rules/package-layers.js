@@ -31,6 +31,9 @@ export const PACKAGE_LAYERS = {
   keytar: ['node'],
   'sodium-native': ['node'],
   '@ngrok/ngrok': ['node'],
+  // Office mode's PostgreSQL client (pure JS) and TIFF decoding for combining scans into a fax.
+  pg: ['node'],
+  utif2: ['node'],
   electron: ['main'],
   vitest: ['test'],
   'playwright-core': ['test'],
