@@ -292,6 +292,9 @@ export class Outbox {
           recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.from_name,
           toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
           createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
+          // Not fsynced (two fsyncs off every send): uploadFile checks the spool against the
+          // envelope's hash first, and a spool a power cut damaged is sealed again (below).
+          durable: false,
         });
         envelopeJson = envelopeToJson(envelope);
         this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
@@ -299,14 +302,26 @@ export class Outbox {
       }
       this.setState(id, 'uploading', 0, null);
       let lastShown = 0;
-      const result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
-        const p = total > 0 ? sent / total : 1;
-        if (p - lastShown >= 0.05 || p >= 1) {
-          lastShown = p;
-          this.d.faxes.update(id, { progress: p });
-          this.emitState(id, 'uploading', p, null);
+      const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
+      let result: Awaited<ReturnType<typeof client.uploadFile>>;
+      try {
+        result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
+          const p = total > 0 ? sent / total : 1;
+          if (p - lastShown >= 0.05 || p >= 1) {
+            lastShown = p;
+            this.d.faxes.update(id, { progress: p });
+            this.emitState(id, 'uploading', p, null);
+          }
+        }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined);
+      } catch (e) {
+        if (e instanceof DeskError && e.code === 'outbox.spool_damaged') {
+          // Forget the damaged copy: the retry seals the fax again (same message id).
+          this.d.log?.(`outbox ${id}: ${e.detail ?? e.message}; sealing it again`);
+          try { unlinkSync(spool); } catch { /* already gone */ }
+          this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = NULL, ciphertext_file = NULL WHERE fax_id = ?').run(id);
         }
-      });
+        throw e;
+      }
       this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       // A relay without delivery status never proves delivery: say so instead of "sent" forever.
       const proof = (await client.hasExtension('message-status').catch(() => true)) || (await client.hasExtension('webhook-endpoints').catch(() => true));
