@@ -91,6 +91,15 @@ function verifyFail(sentence: string, detail: string): DeskError {
   return new DeskError('receive.verify_failed', sentence, { detail });
 }
 
+/** A verification failure because the sender's keys (or its number's org) changed: held until the user accepts `newFingerprint`. */
+class SenderKeyChanged extends DeskError {
+  readonly newFingerprint: string;
+  constructor(sentence: string, detail: string, newFingerprint: string) {
+    super('receive.verify_failed', sentence, { detail });
+    this.newFingerprint = newFingerprint;
+  }
+}
+
 export class ReceivePipeline {
   private readonly d: PipelineDeps;
   private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
@@ -130,18 +139,18 @@ export class ReceivePipeline {
 
   /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
   keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
-    const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
+    const rows = this.d.db.prepare(`SELECT sender_org_id, key_change_fingerprint FROM receive_jobs
+      WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != ''
+      ORDER BY updated_at`).all() as { sender_org_id: string; key_change_fingerprint: string }[];
+    // The latest rejection of each sender names the keys it has now.
     const out = new Map<string, string>();
-    for (const r of rows) {
-      const m = /([0-9a-f]{64})\s*$/.exec(r.last_error);
-      if (m) out.set(r.sender_org_id, m[1]!);
-    }
+    for (const r of rows) out.set(r.sender_org_id, r.key_change_fingerprint);
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
   forgetKeyChangeRejections(senderOrgId: string): void {
-    this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND last_error LIKE '%sender_key_changed%'").run(senderOrgId);
+    this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND key_change_fingerprint IS NOT NULL").run(senderOrgId);
   }
 
   private job(orgId: string, messageId: string): JobRow | undefined {
@@ -260,8 +269,9 @@ export class ReceivePipeline {
         return this.fetchVerifyStore(orgId, messageId, attempt + 1);
       }
       const err = toUserError(e);
-      const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
-      this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
+      const keyChange = e instanceof SenderKeyChanged ? e.newFingerprint : null;
+      const keyChanged = keyChange !== null;
+      this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`, keyChange);
       this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
@@ -317,10 +327,10 @@ export class ReceivePipeline {
     const decision = this.d.pins.check(keys, envelope.from_number);
     if (decision.kind === 'trusted') return;
     if (decision.previousOrgId !== null) {
-      throw verifyFail(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
-        `sender_key_changed number ${envelope.from_number} moved from ${decision.previousOrgId} to ${decision.orgId}: ${decision.previousFingerprint || 'none'} → ${decision.newFingerprint}`);
+      throw new SenderKeyChanged(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
+        `sender_key_changed number ${envelope.from_number} moved from ${decision.previousOrgId} to ${decision.orgId}: ${decision.previousFingerprint || 'none'} → ${decision.newFingerprint}`, decision.newFingerprint);
     }
-    throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+    throw new SenderKeyChanged("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`, decision.newFingerprint);
   }
 
   private store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
@@ -363,9 +373,10 @@ export class ReceivePipeline {
     this.sink.receipted?.(orgId, messageId, job.fax_id);
   }
 
-  private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string): void {
-    this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, updated_at = excluded.updated_at`)
-      .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), this.d.nowMs());
+  /** `keyChangeFingerprint`: set when the sender's keys changed: the new keys the user may accept. */
+  private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string, keyChangeFingerprint: string | null = null): void {
+    this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, key_change_fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, key_change_fingerprint = excluded.key_change_fingerprint, updated_at = excluded.updated_at`)
+      .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), keyChangeFingerprint, this.d.nowMs());
   }
 }
