@@ -19,6 +19,7 @@ import {
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
 import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
 import { exponentialDelayMs } from '../backoff.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
@@ -227,7 +228,9 @@ export class RelayClient {
    * chunk is taken from the transport only when asked for, so a slow consumer slows the
    * download instead of filling memory. Never more than MAX_CIPHERTEXT_BYTES, and never other
    * than the length the relay announced; a connection that breaks is relay-unreachable, like a
-   * failed request. Ending the iteration early (or `cancel`) cancels the download.
+   * failed request. Ending the iteration early (or `cancel`) cancels the download. Each
+   * chunk is valid only until the next one is asked for: it is freed then (the transport
+   * hands over chunks of its own, and 100 MiB of spent ones would otherwise wait for the GC).
    */
   async openCiphertext(messageId: string): Promise<CiphertextDownload> {
     const path = ciphertextPath(messageId);
@@ -238,6 +241,7 @@ export class RelayClient {
     const baseUrl = this.baseUrl;
     let size = 0;
     let reading = true;
+    let previous: Uint8Array | null = null;
     const cancel = async (): Promise<void> => {
       if (!reading) return;
       reading = false;
@@ -246,6 +250,8 @@ export class RelayClient {
     };
     const chunks: AsyncIterator<Uint8Array> = {
       async next() {
+        if (previous) releaseChunk(previous);
+        previous = null;
         if (!reading) return { done: true, value: undefined };
         let step: ReadableStreamReadResult<Uint8Array>;
         try {
@@ -265,6 +271,7 @@ export class RelayClient {
           await cancel();
           throw garbage(`ciphertext: answer over the ${declared ?? MAX_CIPHERTEXT_BYTES}-byte ${declared === null ? 'cap' : 'length it announced'}`);
         }
+        previous = step.value;
         return { done: false, value: step.value };
       },
       async return() {
@@ -498,9 +505,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Read buffers an upload cycles through. A transport asks for the next chunk only once it has
+ * written the previous one (Node's fetch waits for the socket to drain, the Electron transport
+ * for Chromium to take it), so a buffer is free again long before it comes round: four fixed
+ * buffers instead of a fresh 1 MiB per chunk, which would be garbage by the hundred MiB.
+ */
+const UPLOAD_BUFFERS = 4;
+
 /** head ‖ the file's bytes ‖ tail, read 1 MiB at a time as the transport pulls; reports progress. */
 function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, tail: Uint8Array, onProgress?: UploadProgress): ReadableStream<Uint8Array> {
   const total = head.length + fileLength + tail.length;
+  const buffers: Uint8Array[] = [];
+  let turn = 0;
   let handle: Awaited<ReturnType<typeof open>> | null = null;
   let stage: 'head' | 'file' | 'tail' | 'done' = 'head';
   let filePos = 0;
@@ -519,8 +536,9 @@ function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, 
           stage = fileLength > 0 ? 'file' : 'tail';
         } else if (stage === 'file') {
           handle ??= await open(filePath, 'r');
-          // A fresh buffer per chunk: the transport may still hold the previous one.
-          const buf = new Uint8Array(Math.min(STREAM_CHUNK, fileLength - filePos));
+          const slot = turn++ % UPLOAD_BUFFERS;
+          buffers[slot] ??= new Uint8Array(Math.min(STREAM_CHUNK, fileLength));
+          const buf = buffers[slot].subarray(0, Math.min(STREAM_CHUNK, fileLength - filePos));
           const { bytesRead } = await handle.read(buf, 0, buf.length, filePos);
           if (bytesRead === 0) throw new Error('the encrypted fax file shrank while it was being uploaded');
           chunk = buf.subarray(0, bytesRead);
