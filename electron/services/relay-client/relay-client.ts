@@ -5,6 +5,7 @@
  * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
+import type { MessageId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import type {
@@ -121,7 +122,7 @@ export class RelayClient {
    * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
    * attempt got through (the answer was lost): that is success, not failure.
    */
-  async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     return this.postMessage(messageId, {
       body: concat([head, ciphertext, tail]),
@@ -136,7 +137,7 @@ export class RelayClient {
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
    * re-reads the file.
    */
-  async uploadFile(envelopeJson: string, messageId: string, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     let ciphertextLength = 0;
@@ -203,7 +204,7 @@ export class RelayClient {
   }
 
   /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
-  async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
+  async fetchEnvelope(messageId: MessageId): Promise<{ envelopeText: string }> {
     const res = await this.send({ method: 'GET', path: envelopePath(messageId) });
     const text = await this.readText(res, 'envelope');
     let shape: { envelope?: unknown };
@@ -216,7 +217,7 @@ export class RelayClient {
    * The raw ciphertext (extension) streamed into `destPath` (mode 0600) while hashed, never
    * more than MAX_CIPHERTEXT_BYTES. On any failure the partial file is removed.
    */
-  async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
+  async downloadCiphertext(messageId: MessageId, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
     const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
@@ -250,7 +251,7 @@ export class RelayClient {
   }
 
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
-  async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
+  async fetchMessage(messageId: MessageId): Promise<{ envelopeText: string; ciphertextB64u: string }> {
     const res = await this.send({ method: 'GET', path: messagePath(messageId) });
     // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
     const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
@@ -262,7 +263,7 @@ export class RelayClient {
     return { envelopeText: text, ciphertextB64u: shape.ciphertext };
   }
 
-  async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
+  async postReceipt(messageId: MessageId, receipt: object): Promise<ReceiptResponse> {
     return this.json<ReceiptResponse>({
       method: 'POST',
       path: receiptPath(messageId),
@@ -271,7 +272,7 @@ export class RelayClient {
     });
   }
 
-  async status(messageId: string): Promise<MessageStatusResponse> {
+  async status(messageId: MessageId): Promise<MessageStatusResponse> {
     const j = await this.json<MessageStatusResponse>({ method: 'GET', path: statusPath(messageId) });
     if (typeof j.status !== 'string') throw garbage('status: no status');
     return j;
