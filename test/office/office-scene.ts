@@ -9,6 +9,7 @@ import { openCliServices, type CliServices } from '../../electron/services/cli/c
 import { openOffice, type Office } from '../../electron/services/office/office.ts';
 import { officeReceiveSink, type OfficeSinkOptions } from '../../electron/services/office/office-receive-sink.ts';
 import { keysFromLookup } from '../../electron/services/trust/index.ts';
+import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
 
 export interface OfficeLane {
   c: CliServices;
@@ -38,6 +39,7 @@ export async function sendFaxes(sender: CliServices, toNumber: string, n: number
   const keys = await sender.s.orgs.keys(sender.orgId);
   const target = keysFromLookup(await client.lookup(toNumber));
   const from = opts.from ?? sender.s.orgs.get(sender.orgId).faxNumbers[0]!;
+  const backend = createNodeBackend();
   const ids: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -47,6 +49,7 @@ export async function sendFaxes(sender: CliServices, toNumber: string, n: number
         plaintext: new TextEncoder().encode(`%PDF-1.4\n% office fax ${i}\n%%EOF\n`), senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id,
         senderBundleSeed: keys.bundleSeed, recipientOrgId: target.orgId, recipientBundles: target.bundles, fromNumber: from, fromName: 'Northside Clinic',
         toNumber, metadata: { filename: `fax-${String(i).padStart(4, '0')}.pdf`, content_type: 'application/pdf' }, createdAt: Math.floor(Date.now() / 1000),
+        backend,
       });
       await client.upload(envelopeToJson(envelope), envelope.message_id, ciphertext);
       ids.push(envelope.message_id);
