@@ -38,6 +38,11 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   4: (db) => {
     db.prepare("UPDATE faxes SET subject = 'Referral for J. Smith' WHERE id = 'fax-1'").run();
   },
+  5: (db) => {
+    db.prepare("UPDATE faxes SET send_group = 'g-1', send_at = 1700000600000 WHERE id = 'fax-1'").run();
+    db.prepare("INSERT INTO contact_groups (id, name, created_at) VALUES ('grp-1', 'Pharmacies', 1)").run();
+    db.prepare("INSERT INTO contact_group_members (group_id, contact_id) VALUES ('grp-1', 'c-1')").run();
+  },
 };
 
 /** What must still be true after every later step, for the rows SEED wrote. */
@@ -55,6 +60,10 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
   if (upTo >= 3) expect(db.prepare("SELECT peer_org_id FROM number_pins WHERE fax_number = '+15552220002'").get()).toEqual({ peer_org_id: 'org-b' });
   // The rebuilt full-text index holds the old rows and follows the new column.
   if (upTo >= 4) expect(db.prepare("SELECT rowid FROM faxes_fts WHERE faxes_fts MATCH 'Smith'").all()).toHaveLength(1);
+  if (upTo >= 5) {
+    expect(db.prepare("SELECT send_group, send_at FROM faxes WHERE id = 'fax-1'").get()).toEqual({ send_group: 'g-1', send_at: 1700000600000 });
+    expect(db.prepare("SELECT c.name FROM contact_group_members m JOIN contacts c ON c.id = m.contact_id WHERE m.group_id = 'grp-1'").all()).toEqual([{ name: 'Dr. Ada' }]);
+  }
 }
 
 describe('schema migrations', () => {

@@ -9,11 +9,11 @@ import { registerWebhooks, type DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { parseCsv } from '../inbox/contacts.ts';
 import { purgeFaxes, trashDays } from '../inbox/retention.ts';
-import { prependCoverPage } from '../outbox/cover-page.ts';
-import { validatePdf } from '../outbox/pdf-check.ts';
+import { documentFor } from '../outbox/send-group.ts';
 import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
 import { exportBackup, importBackupFile, importKeysZipBytes, offerKeysZipBackup, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
 import { safePdfFileName } from './safe-file-name.ts';
+import { createSendingHandlers } from './sending-handlers.ts';
 import { isE164 } from './validate.ts';
 
 export interface Dialogs {
@@ -49,6 +49,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     return { fileName: row.file_name, pdf: s.blobs.read(row.blob_id, row.blob_key) };
   };
   return {
+    ...createSendingHandlers(ctx),
     'app.status': () => ctx.status(),
     'demo.start': () => ctx.startDemo(),
 
@@ -215,17 +216,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
     'send.submit': async (req) => {
       const s = await svc();
-      let pdf = req.pdf;
-      if (req.coverPage) {
-        // Check the user's file first (a clear "not a PDF" beats a cover-page failure), then
-        // send a new PDF with the cover in front; the file the user picked is left as is.
-        const { pages } = await validatePdf(req.pdf, ctx.log);
-        const c = req.coverPage;
-        pdf = (await prependCoverPage(req.pdf, {
-          toName: c.toName, toNumber: req.to, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
-          documentPages: pages, date: new Date(ctx.nowMs()),
-        })).pdf;
-      }
+      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log }, req, { number: req.to });
       const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
       return { id: res.id };
     },
