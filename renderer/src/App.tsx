@@ -440,6 +440,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={() => (setRefreshKey((k) => k + 1), onStatusStale())}
+                onGone={() => setSelected(null)}
               />
             ) : (
               <div className="detail empty-detail">
