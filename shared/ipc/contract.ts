@@ -196,6 +196,16 @@ export interface IpcRequests {
   'send.submit': [SendRequest, { id: string }];
   /** Several recipients and/or later: one fax per recipient, in the order given. */
   'send.submitGroup': [SendGroupRequest, SendGroupResult];
+  /**
+   * The transmission report of a sent fax, printed or saved as PDF. The window sends the first
+   * page's thumbnail (PNG, drawn from the fax it shows) and its time zone (times are local).
+   */
+  'faxes.transmissionReport': [{ id: string; thumbnailPng: Uint8Array | null; timeZone: string; action: 'print' | 'save' }, { done: boolean; savedTo: string | null }];
+  /** Every fax of a date range [fromMs, toMs), saved as CSV or PDF where the save dialog says. null = cancelled. */
+  'reports.activity': [
+    { orgId?: string; direction: 'received' | 'sent' | 'all'; fromMs: number; toMs: number; format: 'csv' | 'pdf'; timeZone: string },
+    { savedTo: string; count: number } | null,
+  ];
   /** A scheduled fax is not sent: it goes to the Trash (nothing was sealed or uploaded). */
   'outbox.cancelScheduled': [{ id: string }, null];
   /** A scheduled fax goes now instead of at its time. */
@@ -285,6 +295,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
+  'faxes.transmissionReport': true, 'reports.activity': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
   'contacts.exportCsv': true,
   'groups.list': true, 'groups.save': true, 'groups.delete': true, 'groups.setMembers': true,

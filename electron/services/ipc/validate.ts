@@ -3,10 +3,13 @@
  * concerned: each channel's payload is checked for types, lengths, E.164 numbers and id
  * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isE164 } from '../../../shared/domain/fax-number.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
 import { MAX_RECIPIENTS, type RequestChannel, type RequestOf, type SendRecipient } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
+
+// The CLI checks numbers with the same rule.
+export { isE164 };
 
 function invalid(field: string, why: string): DeskError {
   return new DeskError('invalid_request', `Some information is missing or not valid (${field}).`, { detail: `${field}: ${why}` });
@@ -64,12 +67,6 @@ const PROVIDERS: readonly PstnProviderName[] = ['telnyx', 'mintfax'];
 const RECEIVE_MODES: readonly ReceiveMode[] = ['poll', 'webhook'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** E.164: '+', 7..15 digits, and a length libphonenumber considers possible for the country. */
-export function isE164(v: string): boolean {
-  if (!/^\+[1-9]\d{6,14}$/.test(v)) return false;
-  const p = parsePhoneNumberFromString(v);
-  return p !== undefined && p.isPossible() && p.number === v;
-}
 
 function e164(o: Obj, key: string): string {
   const v = str(o, key, { max: 16 });
@@ -106,6 +103,17 @@ function url(o: Obj, key: string, allowEmpty: boolean): string {
     throw new DeskError('invalid_url', 'That address is not a valid web address (it should start with https://).', { detail: `${key}: not an http(s) URL` });
   }
   return v.replace(/\/+$/, '');
+}
+
+/** An IANA time zone this runtime knows ("Europe/Paris"), for writing local times. */
+function timeZone(o: Obj): string {
+  const v = str(o, 'timeZone', { min: 1, max: 64, pattern: /^[A-Za-z0-9_+\-/]+$/ });
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+  } catch {
+    throw invalid('timeZone', 'unknown time zone');
+  }
+  return v;
 }
 
 /** What every send carries besides its recipients: org, caller ID, the document, the cover page. */
@@ -221,6 +229,23 @@ export const validators: Validators = {
     if (twice) throw new DeskError('send.duplicate_recipient', `${twice.to} is in "To" twice. Remove one: each recipient gets the fax once.`, { detail: `recipients: ${twice.to} twice` });
     const sendAt = o['sendAt'] === null || o['sendAt'] === undefined ? null : int(o, 'sendAt', 0, 8_640_000_000_000_000);
     return { ...sendBody(o), recipients, sendAt };
+  },
+  'faxes.transmissionReport': (raw) => {
+    const o = obj(raw);
+    const png = o['thumbnailPng'];
+    if (png !== null && !(png instanceof Uint8Array)) throw invalid('thumbnailPng', 'not bytes');
+    return { id: str(o, 'id', FAX_ID), thumbnailPng: png, timeZone: timeZone(o), action: oneOf(o, 'action', ['print', 'save'] as const) };
+  },
+  'reports.activity': (raw) => {
+    const o = obj(raw);
+    const orgId = optStr(o, 'orgId', ORG_ID);
+    const fromMs = int(o, 'fromMs', 0, 8_640_000_000_000_000);
+    const toMs = int(o, 'toMs', 0, 8_640_000_000_000_000);
+    if (toMs <= fromMs) throw new DeskError('report.bad_range', 'The end date must come after the start date.', { detail: `${fromMs}..${toMs}` });
+    return {
+      ...(orgId === undefined ? {} : { orgId }), direction: oneOf(o, 'direction', ['received', 'sent', 'all'] as const), fromMs, toMs,
+      format: oneOf(o, 'format', ['csv', 'pdf'] as const), timeZone: timeZone(o),
+    };
   },
   'outbox.cancelScheduled': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'outbox.sendNow': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),

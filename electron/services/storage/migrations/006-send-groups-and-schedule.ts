@@ -1,5 +1,5 @@
 /**
- * 005: sending to several recipients at once, contact groups, and sending later.
+ * 006: sending to several recipients at once, contact groups, and sending later.
  * - `faxes.send_group`: the faxes made by one send to several recipients share this id (each
  *   recipient still has its own row, envelope and outbox job), so the send can be shown whole.
  * - `faxes.send_at`: when a scheduled fax is due (unix ms, UTC); null for "send now".
@@ -9,7 +9,7 @@
 import type { Migration } from '../migrate.ts';
 
 export const sendGroupsAndSchedule: Migration = {
-  version: 5,
+  version: 6,
   name: 'send-groups-and-schedule',
   up(db) {
     db.exec(`
