@@ -88,6 +88,8 @@ export class OfficeInbox {
       fileName: r.file_name, subject: r.subject, pages: r.pages, sizeBytes: Number(r.size_bytes), at: Number(r.at),
       read: r.direction === 'out' || readBy.includes(this.o.desk.person), state: r.state as OutboxState | 'received', tags: r.tags, hasNote: r.note.length > 0,
       readBy, assignedTo: r.assigned_to, deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
+      // The office schema has no scheduled or grouped sends (yet): those stay on the desk's own outbox.
+      sendAt: null, sendGroup: null,
     };
   }
 
