@@ -45,6 +45,12 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'send.submit': { orgId: UNKNOWN_ORG, to: '+15551234567', from: '+15551110001', fileName: 'a.pdf', pdf, coverPage: null, route: 'fxe' },
     'contacts.list': { query: 'x' }, 'contacts.save': { name: 'N', organisation: 'O', faxNumber: '+15551234567', id: 'c_does_not_exist' },
     'contacts.delete': { id: 'c_does_not_exist' }, 'contacts.importCsv': { csv: 'name,fax\n' }, 'contacts.exportCsv': {},
+    'send.submitGroup': { orgId: UNKNOWN_ORG, recipients: [{ to: '+15551234567', route: 'fxe', name: 'N' }], sendAt: null, from: '+15551110001', fileName: 'a.pdf', pdf, coverPage: null },
+    'outbox.cancelScheduled': { id: FAX }, 'outbox.sendNow': { id: FAX },
+    'faxes.transmissionReport': { id: FAX, thumbnailPng: null, timeZone: 'Europe/Paris', action: 'print' },
+    'reports.activity': { direction: 'all', fromMs: 0, toMs: 1, format: 'csv', timeZone: 'UTC', orgId: UNKNOWN_ORG },
+    'groups.list': {}, 'groups.save': { id: 'g_does_not_exist', name: 'G' }, 'groups.delete': { id: 'g_does_not_exist' },
+    'groups.setMembers': { id: 'g_does_not_exist', contactIds: ['c_does_not_exist'] },
     'settings.get': {}, 'settings.update': { theme: 'dark' },
     'settings.configurePstn': { provider: null, fromNumber: '', credentials: {} },
     'orgs.setFacts': { orgId: 'org_x', faxNumbers: ['+15551110001'] },
@@ -86,7 +92,7 @@ describe('IPC fuzz: malformed payloads on every channel', () => {
   beforeAll(async () => {
     relay = await startTestRelay();
     dirs = tempDir('ipc-fuzz');
-    t = await openTestDesk(join(dirs.path, 'desk'), { testing: { relayRetries: 0, relayTimeoutMs: 3_000 } });
+    t = await openTestDesk(join(dirs.path, 'desk'), { timings: { relayRetries: 0, relayTimeoutMs: 3_000 } });
     orgId = await importOrg(t, relay.orgs[0]!.keysZipPath);
   }, 60_000);
 

@@ -20,7 +20,7 @@ describe('a damaged spool', () => {
     dirs = tempDir('spool-damaged');
     a = await openTestDesk(join(dirs.path, 'a'), {
       autoStart: false,
-      testing: { relayRetries: 0, outboxRetryBaseMs: 50 },
+      timings: { relayRetries: 0, outboxRetryBaseMs: 50 },
       fetch: async (input, init) => {
         if (init?.method === 'POST' && new URL(input).pathname === '/v1/messages') {
           uploads.push(input);

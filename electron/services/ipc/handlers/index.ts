@@ -12,6 +12,7 @@ import { faxHandlers } from './faxes.ts';
 import { orgHandlers } from './orgs.ts';
 import { pstnHandlers } from './pstn.ts';
 import { sendHandlers } from './send.ts';
+import { sendingHandlers } from './sending.ts';
 import { settingsHandlers } from './settings.ts';
 
 export type { Dialogs, Handlers, Printer } from './context.ts';
@@ -28,6 +29,7 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...orgHandlers(ctx),
     ...faxHandlers(ctx),
     ...sendHandlers(ctx),
+    ...sendingHandlers(ctx),
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
     ...settingsHandlers(ctx),
