@@ -16,6 +16,7 @@ import type {
   Settings,
   UserError,
 } from '../domain/types.ts';
+import type { PaperSize } from '../domain/compose.ts';
 
 /** What an org's relay offers beyond the seed's API (its /v1/health extensions). */
 export interface RelayOffers {
@@ -115,6 +116,41 @@ export interface SendRequest {
   route: 'fxe' | 'pstn';
 }
 
+/** One file the user added to a fax, as the renderer read it (the user chose it: not secret). */
+export interface ComposeFile {
+  fileName: string;
+  data: Uint8Array;
+  /** Pages of this file (1-based) the user removed. */
+  removePages: number[];
+}
+
+export interface ComposeRequest {
+  /** In the order they go out. */
+  files: ComposeFile[];
+  /** Paper pictures are fitted onto (PDF pages keep their size). */
+  paper: PaperSize;
+  /** For the preview: the cover page in front, as it will go out. null = the document alone (what send.submit takes). */
+  cover: (CoverPage & { to: string; from: string }) | null;
+}
+
+export interface ComposedFax {
+  pdf: Uint8Array;
+  /** Pages in `pdf`, the cover included. */
+  pages: number;
+  /** 1 when `pdf` starts with the cover page. */
+  coverPages: 0 | 1;
+  /** Pages each file has, before removals. */
+  filePages: number[];
+  /** For every document page of `pdf` after the cover: which file (index into files) and which of its pages. */
+  sources: { file: number; page: number }[];
+}
+
+/** A page the user turned in the viewer (clockwise degrees); pages not listed are upright. */
+export interface PageRotation {
+  page: number;
+  degrees: 90 | 180 | 270;
+}
+
 /** Request channel → [request payload, response value]. Every response travels as Result<T>. */
 export interface IpcRequests {
   'app.status': [Record<string, never>, AppStatus];
@@ -135,7 +171,9 @@ export interface IpcRequests {
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
   'faxes.get': [{ id: string }, FaxDetail];
   /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
-  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array }];
+  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
+  /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
+  'faxes.setPageRotation': [{ id: string; page: number; degrees: 0 | 90 | 180 | 270 }, null];
   'faxes.markRead': [{ ids: string[]; read: boolean }, null];
   'faxes.archive': [{ ids: string[]; archived: boolean }, null];
   'faxes.delete': [{ ids: string[] }, { undoToken: string }];
@@ -166,6 +204,8 @@ export interface IpcRequests {
   'send.check': [{ orgId: string; to: string }, SendCheck];
   'send.acceptKeyChange': [{ orgId: string; recipientOrgId: string; newFingerprint: string }, null];
   'send.submit': [SendRequest, { id: string }];
+  /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
+  'compose.build': [ComposeRequest, ComposedFax];
 
   'contacts.list': [{ query?: string }, Contact[]];
   'contacts.save': [Omit<Contact, 'id'> & { id?: string }, Contact];
@@ -244,6 +284,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'compose.build': true, 'faxes.setPageRotation': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
   'contacts.exportCsv': true,
   'settings.get': true, 'settings.update': true, 'settings.configurePstn': true,

@@ -38,6 +38,9 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   4: (db) => {
     db.prepare("UPDATE faxes SET subject = 'Referral for J. Smith' WHERE id = 'fax-1'").run();
   },
+  5: (db) => {
+    db.prepare("INSERT INTO page_rotations (fax_id, page, degrees) VALUES ('fax-1', 2, 90)").run();
+  },
 };
 
 /** What must still be true after every later step, for the rows SEED wrote. */
@@ -55,6 +58,7 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
   if (upTo >= 3) expect(db.prepare("SELECT peer_org_id FROM number_pins WHERE fax_number = '+15552220002'").get()).toEqual({ peer_org_id: 'org-b' });
   // The rebuilt full-text index holds the old rows and follows the new column.
   if (upTo >= 4) expect(db.prepare("SELECT rowid FROM faxes_fts WHERE faxes_fts MATCH 'Smith'").all()).toHaveLength(1);
+  if (upTo >= 5) expect(db.prepare("SELECT page, degrees FROM page_rotations WHERE fax_id = 'fax-1'").all()).toEqual([{ page: 2, degrees: 90 }]);
 }
 
 describe('schema migrations', () => {

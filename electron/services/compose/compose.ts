@@ -7,6 +7,7 @@
  * (../workers/supervise.ts): a time limit and a cap on memory growth.
  */
 import { Worker } from 'node:worker_threads';
+import type { PageRotation } from '../../../shared/ipc/contract.ts';
 import { MAX_COMPOSE_BYTES, MAX_COMPOSE_FILES, composeSentences, sniffFileKind, type PaperSize } from '../../../shared/domain/compose.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
@@ -56,21 +57,26 @@ export function precheckParts(parts: readonly ComposePart[]): void {
  * not touched (the worker gets copies). Throws a DeskError whose message names the file at
  * fault.
  */
-export async function composeFax(parts: readonly ComposePart[], paper: PaperSize, limits: WorkerLimits = COMPOSE_LIMITS): Promise<ComposeResult> {
-  precheckParts(parts);
-  const job: ComposeJob = { parts: parts.map((p) => ({ fileName: p.fileName, data: p.data.slice(), removePages: [...p.removePages] })), paper };
+function runWorker(job: ComposeJob, transfer: ArrayBuffer[], limits: WorkerLimits): Promise<ComposeReply> {
   let worker: Worker;
   try {
-    worker = new Worker(workerUrl(), {
-      workerData: job,
-      transferList: job.parts.map((p) => p.data.buffer as ArrayBuffer),
-      resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 },
-    });
+    worker = new Worker(workerUrl(), { workerData: job, transferList: transfer, resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 } });
   } catch (e) {
-    throw new DeskError('compose.failed', 'The files could not be combined right now. Try again, or send them one at a time.', { detail: `the compose worker could not start: ${errorDetail(e)}`, cause: e });
+    return Promise.resolve({ ok: false, refusal: null, detail: `the compose worker could not start: ${errorDetail(e)}` });
   }
   const stopped = (detail: string): ComposeReply => ({ ok: false, refusal: null, detail });
-  const reply = await superviseWorker<ComposeReply, ComposeReply>(worker, limits, 'combining files', { reply: (r) => r, overrun: stopped, failed: (_e, detail) => stopped(detail) });
+  return superviseWorker<ComposeReply, ComposeReply>(worker, limits, job.kind === 'combine' ? 'combining files' : 'turning pages', { reply: (r) => r, overrun: stopped, failed: (_e, detail) => stopped(detail) });
+}
+
+/**
+ * One PDF from `parts`, in their order, pictures fitted onto `paper`. The callers' bytes are
+ * not touched (the worker gets copies). Throws a DeskError whose message names the file at
+ * fault.
+ */
+export async function composeFax(parts: readonly ComposePart[], paper: PaperSize, limits: WorkerLimits = COMPOSE_LIMITS): Promise<ComposeResult> {
+  precheckParts(parts);
+  const copies = parts.map((p) => ({ fileName: p.fileName, data: p.data.slice(), removePages: [...p.removePages] }));
+  const reply = await runWorker({ kind: 'combine', parts: copies, paper }, copies.map((p) => p.data.buffer as ArrayBuffer), limits);
   if (reply.ok) return { pdf: reply.pdf, pages: reply.pages, partPages: reply.partPages, sources: reply.sources };
   if (reply.refusal) throw refuse(reply.refusal.code, reply.refusal.message, reply.detail);
   throw new DeskError(
@@ -78,4 +84,17 @@ export async function composeFax(parts: readonly ComposePart[], paper: PaperSize
     'These files could not be combined: one of them took too long or needed too much memory. Send the largest one on its own, or save it again and try again.',
     { detail: reply.detail },
   );
+}
+
+/**
+ * A copy of `pdf` with the pages turned as the user turned them in the viewer, for Print and
+ * Save. null when pdf-lib cannot rewrite this document (damaged, encrypted, too heavy):
+ * the caller then uses the document as it is. `pdf` itself is not touched.
+ */
+export async function rotatedCopy(pdf: Uint8Array, rotations: readonly PageRotation[], log?: (line: string) => void, limits: WorkerLimits = COMPOSE_LIMITS): Promise<Uint8Array | null> {
+  const copy = pdf.slice();
+  const reply = await runWorker({ kind: 'rotate', pdf: copy, rotations: [...rotations] }, [copy.buffer as ArrayBuffer], limits);
+  if (reply.ok) return reply.pdf;
+  log?.(`turning pages for print/save failed, the fax goes out as received: ${reply.detail}`);
+  return null;
 }

@@ -13,6 +13,7 @@ import { prependCoverPage } from '../outbox/cover-page.ts';
 import { validatePdf } from '../outbox/pdf-check.ts';
 import { deliveryConfirmationPdf } from '../print/delivery-confirmation.ts';
 import { exportBackup, importBackupFile, importKeysZipBytes, offerKeysZipBackup, readKeysZipFile, redeemInvite } from '../vault/onboarding.ts';
+import { asTurnedByUser, composeHandlers, pageRotationsOf } from './compose-handlers.ts';
 import { safePdfFileName } from './safe-file-name.ts';
 import { isE164 } from './validate.ts';
 
@@ -115,7 +116,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const row = s.faxes.row(id);
       s.faxes.audit('view', row.org_id, id, '');
       if (row.direction === 'in' && row.read === 0) { s.faxes.markRead([id], true); ctx.emitFaxesChanged(); }
-      return doc;
+      return { ...doc, rotations: pageRotationsOf(s, id) };
     },
     'faxes.markRead': async ({ ids, read }) => { (await svc()).faxes.markRead(ids, read); ctx.emitFaxesChanged(); return null; },
     'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); ctx.emitFaxesChanged(); return null; },
@@ -143,6 +144,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'faxes.print': async ({ id }) => {
       const s = await svc();
       const doc = pdfOf(s, id);
+      doc.pdf = await asTurnedByUser(s, id, doc.pdf, ctx.log);
       const printed = await ctx.printer.printPdf(doc.pdf, safePdfFileName(doc.fileName, `fax-${id.slice(0, 8)}`));
       doc.pdf.fill(0);
       if (printed) s.faxes.audit('print', s.faxes.row(id).org_id, id, '');
@@ -154,6 +156,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const path = await ctx.dialogs.saveFile({ title: 'Save the fax as PDF', defaultPath: safePdfFileName(row.file_name, `fax-${id.slice(0, 8)}`), filters: [{ name: 'PDF', extensions: ['pdf'] }] });
       if (!path) return null;
       const doc = pdfOf(s, id);
+      doc.pdf = await asTurnedByUser(s, id, doc.pdf, ctx.log);
       try {
         writeFileSync(path, doc.pdf, { mode: 0o600 });
       } catch (e) {
@@ -229,6 +232,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
       return { id: res.id };
     },
+
+    ...composeHandlers(ctx),
 
     'contacts.list': async ({ query }) => (await svc()).contacts.list(query),
     'contacts.save': async (c) => { const s = await svc(); const saved = s.contacts.save(c); return saved; },
