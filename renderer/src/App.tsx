@@ -3,6 +3,7 @@
 // main's events, and implements window-wide drag-and-drop and keyboard shortcuts.
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../shared/domain/pdf-limits.ts';
+import { composeSentences, looksFaxable } from '../../shared/domain/compose.ts';
 import type { FaxDetail, FaxSummary, Folder, Settings as SettingsValue, UserError } from '../../shared/domain/types.ts';
 import type { AppStatus, IpcEvent, MenuCommand } from '../../shared/ipc/contract.ts';
 import { call, fxe, toUserError } from './api.ts';
@@ -11,14 +12,14 @@ import { FaxDetailPane } from './components/FaxDetailPane.tsx';
 import { FaxList } from './components/FaxList.tsx';
 import { Onboarding } from './components/Onboarding.tsx';
 import { PhoneBook } from './components/PhoneBook.tsx';
-import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
+import { SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
 import { Toasts, type Toast } from './components/Toasts.tsx';
 import { TrashView } from './components/TrashView.tsx';
 import { displayNumber } from './phone.ts';
 
 type View = { kind: 'folder'; folder: Folder } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
-type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
+type Compose = { files: File[]; to?: string; forward?: { id: string; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; key: string }[] = [
   { folder: 'inbox', label: 'Inbox', key: '1' },
@@ -221,7 +222,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     const folderOf: Partial<Record<MenuCommand, Folder>> = { 'open-inbox': 'inbox', 'open-sent': 'sent', 'open-outbox': 'outbox', 'open-archive': 'archive' };
     const folder = folderOf[command];
     if (folder) return openFolder(folder);
-    if (command === 'new-fax') return setCompose({ file: null });
+    if (command === 'new-fax') return setCompose({ files: [] });
     if (command === 'find') {
       if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
       return window.setTimeout(() => searchRef.current?.focus(), 0);
@@ -304,31 +305,26 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     dragDepth.current = 0;
     setDragging(false);
     const files = [...e.dataTransfer.files];
-    const pdfs = files.filter(isPdfFile);
-    const pdf = pdfs[0];
-    if (pdfs.length > 1) {
-      // Never keep one and silently drop the others.
+    if (files.length === 0) return;
+    // PDFs and pictures join the fax (several become one, in the order dropped); anything
+    // else is named, never silently left out.
+    const faxable = files.filter((f) => looksFaxable(f.name, f.type));
+    const others = files.filter((f) => !looksFaxable(f.name, f.type));
+    if (others.length) {
       setBanner({
-        code: 'send_several_files',
-        message: `You dropped ${pdfs.length} PDFs. A fax carries one document: drop them one at a time, or combine them into one PDF first.`,
-        detail: pdfs.map((f) => f.name).join(', '),
+        code: 'send_not_faxable',
+        message: others.length === 1 ? composeSentences.notFaxable(others[0]!.name) : `${others.map((f) => f.name).join(', ')} cannot be faxed: only PDF files and JPEG, PNG or TIFF pictures can go into a fax.`,
+        detail: others.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', '),
       });
-      return;
     }
-    if (pdf?.size === 0) {
-      setBanner({ code: 'send_empty_file', message: `${pdf.name} is empty (0 bytes). Save or print the document as PDF again, then drop it here.` });
-      return;
-    }
-    if (!pdf) {
-      if (files.length) setBanner({ code: 'send_not_pdf', message: 'Only PDF files can be faxed. Save the document as PDF first, then drop it here.', detail: files.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', ') });
-      return;
-    }
-    if (pdf.size > MAX_PDF_BYTES) {
+    if (faxable.length === 0) return;
+    const total = faxable.reduce((n, f) => n + f.size, 0);
+    if (total > MAX_PDF_BYTES) {
       // The services' own limit and sentence (shared/domain/pdf-limits.ts), checked here only to answer at once.
-      setBanner({ code: 'pdf.too_large', message: pdfTooLargeMessage(pdf.size), detail: `${pdf.name}: ${pdf.size} bytes > ${MAX_PDF_BYTES}` });
+      setBanner({ code: 'pdf.too_large', message: faxable.length === 1 ? pdfTooLargeMessage(total) : composeSentences.tooLarge(total), detail: `${faxable.map((f) => f.name).join(', ')}: ${total} bytes > ${MAX_PDF_BYTES}` });
       return;
     }
-    setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf }));
+    setCompose((c) => (c && !c.forward ? { ...c, files: faxable } : { files: faxable }));
   };
 
   const folder = view.kind === 'folder' ? view.folder : null;
@@ -372,7 +368,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         <span className="grow" />
         {status.demoRunning && <span className="badge" title="The embedded demo relay is running on this computer">Demo</span>}
         {status.relayReachable === false && <span className="badge warn" title="fxe Desk cannot reach the relay right now">Offline</span>}
-        <button type="button" className="primary" onClick={() => setCompose({ file: null })} title="New fax (Ctrl+N)">
+        <button type="button" className="primary" onClick={() => setCompose({ files: [] })} title="New fax (Ctrl+N)">
           New fax
         </button>
       </header>
@@ -436,7 +432,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                 refreshKey={refreshKey}
                 onArchive={archive}
                 onDelete={remove}
-                onForward={(f) => setCompose({ file: null, forward: { id: f.id, fileName: f.fileName } })}
+                onForward={(f) => setCompose({ files: [], forward: { id: f.id, fileName: f.fileName } })}
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={() => (setRefreshKey((k) => k + 1), onStatusStale())}
@@ -451,19 +447,19 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                       Send a fax to <strong>{demoPeer.name}</strong> ({displayNumber(demoPeer.faxNumbers[0]!)}), then pick {demoPeer.name} in
                       the organisation menu at the top to watch it arrive, decrypted only there.
                     </p>
-                    <button type="button" className="primary" onClick={() => setCompose({ file: null, to: demoPeer.faxNumbers[0]! })}>
+                    <button type="button" className="primary" onClick={() => setCompose({ files: [], to: demoPeer.faxNumbers[0]! })}>
                       Send a fax to {demoPeer.name}…
                     </button>
                   </section>
                 )}
-                <p className="muted">Select a fax to read it, or drop a PDF anywhere to send one.</p>
+                <p className="muted">Select a fax to read it, or drop a PDF or pictures anywhere to send them.</p>
                 <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · e archive · Del delete · u unread · Ctrl+N new fax</p>
               </div>
             )}
           </div>
         )}
         {view.kind === 'trash' && <TrashView orgId={activeOrg.orgId} refreshKey={refreshKey} onNotice={notify} />}
-        {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ file: null, to })} />}
+        {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ files: [], to })} />}
         {view.kind === 'settings' && <Settings orgs={status.orgs} onChanged={(s) => applyTheme(s.theme)} onNotice={notify} />}
       </main>
 
@@ -471,7 +467,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         <div className="drop-overlay" aria-hidden="true">
           <div className="drop-card">
             <span className="file-badge drop-icon">PDF</span>
-            <p>Drop the PDF to fax it</p>
+            <p>Drop PDFs or pictures to fax them</p>
           </div>
         </div>
       )}
@@ -479,7 +475,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         <SendDialog
           key={compose.forward?.id ?? 'new'}
           org={activeOrg}
-          initialFile={compose.file}
+          initialFiles={compose.files}
           initialTo={compose.to}
           forward={compose.forward}
           knownNumbers={status.orgs.flatMap((o) => o.faxNumbers)}
