@@ -1,15 +1,19 @@
 /**
- * Handlers for composing a fax from several files (and its preview), and for the pages the
- * user turned in the viewer. Inputs arrive validated (validate.ts).
+ * Composing a fax from several files (and its preview, cover included), and the pages the
+ * user turned in the viewer: remembered here, honoured by Print and Save (faxes.ts).
  */
-import type { PageRotation, ResponseOf } from '../../../shared/ipc/contract.ts';
-import type { DeskServices } from '../desk-services.ts';
-import { composeFax, rotatedCopy } from '../compose/compose.ts';
-import { readPageRotations, setPageRotation } from '../inbox/page-rotations.ts';
-import { prependCoverPage } from '../outbox/cover-page.ts';
-import type { Handlers, HandlerContext } from './handlers.ts';
+import type { PageRotation, ResponseOf } from '../../../../shared/ipc/contract.ts';
+import type { DeskServices } from '../../desk-services.ts';
+import { composeFax, rotatedCopy } from '../../compose/compose.ts';
+import { readPageRotations, setPageRotation } from '../../inbox/page-rotations.ts';
+import { prependCoverPage } from '../../outbox/cover-page.ts';
+import type { HandlerContext, HandlersFor } from './context.ts';
 
-export function composeHandlers(ctx: HandlerContext): Pick<Handlers, 'compose.build' | 'faxes.setPageRotation'> {
+export type ComposeServices = Pick<DeskServices, 'db' | 'faxes'>;
+
+type ComposeChannel = 'compose.build' | 'faxes.setPageRotation';
+
+export function composeHandlers(ctx: HandlerContext<ComposeServices>): HandlersFor<ComposeChannel> {
   return {
     'compose.build': async ({ files, paper, cover }) => {
       const doc = await composeFax(files.map((f) => ({ fileName: f.fileName, data: f.data, removePages: f.removePages })), paper);
@@ -34,7 +38,7 @@ export function composeHandlers(ctx: HandlerContext): Pick<Handlers, 'compose.bu
   };
 }
 
-export function pageRotationsOf(s: DeskServices, id: string): PageRotation[] {
+export function pageRotationsOf(s: Pick<DeskServices, 'db'>, id: string): PageRotation[] {
   return readPageRotations(s.db, id);
 }
 
@@ -42,7 +46,7 @@ export function pageRotationsOf(s: DeskServices, id: string): PageRotation[] {
  * The document to print or save: turned as the user turned it in the viewer. The stored fax
  * is never rewritten; a document pdf-lib cannot rewrite goes out as it is (and the log says so).
  */
-export async function asTurnedByUser(s: DeskServices, id: string, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
+export async function asTurnedByUser(s: Pick<DeskServices, 'db'>, id: string, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
   const rotations = readPageRotations(s.db, id);
   if (rotations.length === 0) return pdf;
   const turned = await rotatedCopy(pdf, rotations, log);
