@@ -308,6 +308,7 @@ function Workspace({ status }: { status: AppStatus }) {
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={refresh}
+                onGone={() => setSelected(null)}
               />
             ) : (
               <div className="detail empty-detail">

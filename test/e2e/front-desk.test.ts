@@ -73,8 +73,12 @@ describe('the send dialog', () => {
     const hint = page.getByTestId('to-hint');
     await to.fill('+1 555 222 00002');
     await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/too many digits for \+1/);
+    // A list: each complete number before a comma becomes a recipient of its own; the rest stays.
     await to.fill('+15552220002, +15553330003');
-    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/one fax number/);
+    await expect.poll(() => page.getByTestId('recipient-chips').getByRole('listitem').allTextContents(), { timeout: 20_000 }).toEqual(['+1 555 222 0002×']);
+    await expect(to.inputValue()).resolves.toBe('+15553330003');
+    await to.fill('+1 555 222 0002 +1 555 333 0003'); // two numbers run together
+    await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/comma between fax numbers/);
     await to.fill('+1 555 222 002');
     await page.keyboard.press('Tab'); // leaving the field: now "missing digits" is worth saying
     await expect.poll(() => hint.textContent(), { timeout: 20_000 }).toMatch(/missing digits for \+1/);

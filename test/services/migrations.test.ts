@@ -47,6 +47,11 @@ const SEED: Record<number, (db: Database.Database) => void> = {
     db.prepare("INSERT INTO outbox_jobs (fax_id, org_id, held_json, held_recipient_org_id) VALUES ('fax-held-2', 'org-a', '{}', 'org-c')").run();
   },
   6: (db) => {
+    db.prepare("UPDATE faxes SET send_group = 'g-1', send_at = 1700000600000 WHERE id = 'fax-1'").run();
+    db.prepare("INSERT INTO contact_groups (id, name, created_at) VALUES ('grp-1', 'Pharmacies', 1)").run();
+    db.prepare("INSERT INTO contact_group_members (group_id, contact_id) VALUES ('grp-1', 'c-1')").run();
+  },
+  7: (db) => {
     db.prepare("INSERT INTO page_rotations (fax_id, page, degrees) VALUES ('fax-1', 2, 90)").run();
   },
 };
@@ -74,7 +79,11 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
     expect(db.prepare("SELECT fax_id FROM outbox_jobs WHERE held_recipient_org_id = 'org-b'").all()).toEqual([{ fax_id: 'fax-held' }]);
     expect(db.prepare("SELECT message_id, key_change_fingerprint AS fp FROM receive_jobs WHERE key_change_fingerprint IS NOT NULL").all()).toEqual([{ message_id: 'msg-refused', fp: 'c'.repeat(64) }]);
   }
-  if (upTo >= 6) expect(db.prepare("SELECT page, degrees FROM page_rotations WHERE fax_id = 'fax-1'").all()).toEqual([{ page: 2, degrees: 90 }]);
+  if (upTo >= 6) {
+    expect(db.prepare("SELECT send_group, send_at FROM faxes WHERE id = 'fax-1'").get()).toEqual({ send_group: 'g-1', send_at: 1700000600000 });
+    expect(db.prepare("SELECT c.name FROM contact_group_members m JOIN contacts c ON c.id = m.contact_id WHERE m.group_id = 'grp-1'").all()).toEqual([{ name: 'Dr. Ada' }]);
+  }
+  if (upTo >= 7) expect(db.prepare("SELECT page, degrees FROM page_rotations WHERE fax_id = 'fax-1'").all()).toEqual([{ page: 2, degrees: 90 }]);
 }
 
 describe('schema migrations', () => {
@@ -89,8 +98,12 @@ describe('schema migrations', () => {
     'step %i (%s) runs on a database one version older, keeping its data',
     (version) => {
       const db = new Database(join(tempDir(), 'desk.sqlite'));
-      migrate(db, version - 1);
-      for (let v = 1; v < version; v++) SEED[v]?.(db);
+      // As a real install's history: each version's rows are written at that version, then
+      // go through every later step (a step that fills a new column from old rows sees them).
+      for (let v = 1; v < version; v++) {
+        migrate(db, v);
+        SEED[v]?.(db);
+      }
       expect(migrate(db, version)).toEqual([version]);
       expect(db.pragma('user_version', { simple: true })).toBe(version);
       SEED[version]?.(db);

@@ -5,6 +5,7 @@
  * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
+import type { MessageId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type {
@@ -132,7 +133,7 @@ export class RelayClient {
    * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
    * attempt got through (the answer was lost): that is success, not failure.
    */
-  async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     return this.postMessage(messageId, {
       body: concat([head, ciphertext, tail]),
@@ -147,7 +148,7 @@ export class RelayClient {
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
    * re-reads the file.
    */
-  async uploadFile(envelopeJson: string, messageId: string, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     let ciphertextLength = 0;
@@ -214,7 +215,7 @@ export class RelayClient {
   }
 
   /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
-  async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
+  async fetchEnvelope(messageId: MessageId): Promise<{ envelopeText: string }> {
     const res = await this.send({ method: 'GET', path: envelopePath(messageId) });
     const text = await this.readText(res, 'envelope');
     let shape: { envelope?: unknown };
@@ -232,7 +233,7 @@ export class RelayClient {
    * chunk is valid only until the next one is asked for: it is freed then (the transport
    * hands over chunks of its own, and 100 MiB of spent ones would otherwise wait for the GC).
    */
-  async openCiphertext(messageId: string): Promise<CiphertextDownload> {
+  async openCiphertext(messageId: MessageId): Promise<CiphertextDownload> {
     const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
@@ -296,7 +297,7 @@ export class RelayClient {
   }
 
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
-  async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
+  async fetchMessage(messageId: MessageId): Promise<{ envelopeText: string; ciphertextB64u: string }> {
     const res = await this.send({ method: 'GET', path: messagePath(messageId) });
     // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
     const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
@@ -308,7 +309,7 @@ export class RelayClient {
     return { envelopeText: text, ciphertextB64u: shape.ciphertext };
   }
 
-  async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
+  async postReceipt(messageId: MessageId, receipt: object): Promise<ReceiptResponse> {
     return this.json<ReceiptResponse>({
       method: 'POST',
       path: receiptPath(messageId),
@@ -317,7 +318,7 @@ export class RelayClient {
     });
   }
 
-  async status(messageId: string): Promise<MessageStatusResponse> {
+  async status(messageId: MessageId): Promise<MessageStatusResponse> {
     const j = await this.json<MessageStatusResponse>({ method: 'GET', path: statusPath(messageId) });
     if (typeof j.status !== 'string') throw garbage('status: no status');
     return j;

@@ -9,6 +9,7 @@ import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { OutgoingSendPanel } from './OutgoingSendPanel.tsx';
 import { PdfViewer } from './PdfViewer.tsx';
 import { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, isPstnProviderName, pstnRouteNotice } from '../../../shared/domain/pstn.ts';
 import { PstnPrompt } from './SendDialog.tsx';
@@ -24,9 +25,11 @@ export interface FaxDetailPaneProps {
   liveProgress: number | null;
   /** Something about this fax changed here (read state): lists and counts should refresh. */
   onChanged: () => void;
+  /** The fax left the list it was opened from (a scheduled fax cancelled into the Trash). */
+  onGone?: () => void;
 }
 
-export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged }: FaxDetailPaneProps) {
+export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged, onGone }: FaxDetailPaneProps) {
   const changed = useRef(onChanged);
   changed.current = onChanged;
   const [fax, setFax] = useState<FaxDetail | null>(null);
@@ -183,6 +186,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
         </div>
       )}
       {fax.failureReason && <ErrorNotice error={fax.failureReason} />}
+      <OutgoingSendPanel fax={fax} onNotice={onNotice} onError={setActionError} onChanged={onChanged} onGone={() => onGone?.()} />
       {fax.route === 'pstn' && !incoming && <PstnPanel fax={fax} />}
       {actionError && <ErrorNotice error={actionError} onDismiss={() => setActionError(null)} />}
       {fax.receipt && <ReceiptPanel fax={fax} onPrinted={onNotice} onError={setActionError} />}

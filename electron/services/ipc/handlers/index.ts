@@ -13,6 +13,7 @@ import { faxHandlers } from './faxes.ts';
 import { orgHandlers } from './orgs.ts';
 import { pstnHandlers } from './pstn.ts';
 import { sendHandlers } from './send.ts';
+import { sendingHandlers } from './sending.ts';
 import { settingsHandlers } from './settings.ts';
 
 export type { Dialogs, Handlers, Printer } from './context.ts';
@@ -29,6 +30,7 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...orgHandlers(ctx),
     ...faxHandlers(ctx),
     ...sendHandlers(ctx),
+    ...sendingHandlers(ctx),
     ...composeHandlers(ctx),
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),

@@ -1,12 +1,12 @@
 /**
- * 006: how the user turned single pages of a fax in the viewer (a scan that came in
+ * 007: how the user turned single pages of a fax in the viewer (a scan that came in
  * sideways). Only the view, print and save honour it: the stored fax is never rewritten. A
  * fax removed for good takes its rotations with it.
  */
 import type { Migration } from '../migrate.ts';
 
 export const pageRotations: Migration = {
-  version: 6,
+  version: 7,
   name: 'page-rotations',
   up(db) {
     db.exec(`
