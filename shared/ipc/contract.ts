@@ -18,6 +18,7 @@ import type {
   Settings,
   UserError,
 } from '../domain/types.ts';
+import type { PaperSize } from '../domain/compose.ts';
 
 /** What an org's relay offers beyond the seed's API (its /v1/health extensions). */
 export interface RelayOffers {
@@ -118,6 +119,41 @@ export interface SendRequest {
   route: 'fxe' | 'pstn';
 }
 
+/** One file the user added to a fax, as the renderer read it (the user chose it: not secret). */
+export interface ComposeFile {
+  fileName: string;
+  data: Uint8Array;
+  /** Pages of this file (1-based) the user removed. */
+  removePages: number[];
+}
+
+export interface ComposeRequest {
+  /** In the order they go out. */
+  files: ComposeFile[];
+  /** Paper pictures are fitted onto (PDF pages keep their size). */
+  paper: PaperSize;
+  /** For the preview: the cover page in front, as it will go out. null = the document alone (what send.submit takes). */
+  cover: (CoverPage & { to: string; from: string }) | null;
+}
+
+export interface ComposedFax {
+  pdf: Uint8Array;
+  /** Pages in `pdf`, the cover included. */
+  pages: number;
+  /** 1 when `pdf` starts with the cover page. */
+  coverPages: 0 | 1;
+  /** Pages each file has, before removals. */
+  filePages: number[];
+  /** For every document page of `pdf` after the cover: which file (index into files) and which of its pages. */
+  sources: { file: number; page: number }[];
+}
+
+/** A page the user turned in the viewer (clockwise degrees); pages not listed are upright. */
+export interface PageRotation {
+  page: number;
+  degrees: 90 | 180 | 270;
+}
+
 /** One recipient of a send: where to, and how (fxe, or the phone network the user agreed to). */
 export interface SendRecipient {
   to: string; // E.164
@@ -165,7 +201,9 @@ export interface IpcRequests {
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
   'faxes.get': [{ id: string }, FaxDetail];
   /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
-  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array }];
+  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
+  /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
+  'faxes.setPageRotation': [{ id: string; page: number; degrees: 0 | 90 | 180 | 270 }, null];
   'faxes.markRead': [{ ids: string[]; read: boolean }, null];
   'faxes.archive': [{ ids: string[]; archived: boolean }, null];
   'faxes.delete': [{ ids: string[] }, { undoToken: string }];
@@ -196,6 +234,8 @@ export interface IpcRequests {
   'send.check': [{ orgId: string; to: string }, SendCheck];
   'send.acceptKeyChange': [{ orgId: string; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
   'send.submit': [SendRequest, { id: string }];
+  /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
+  'compose.build': [ComposeRequest, ComposedFax];
   /** Several recipients and/or later: one fax per recipient, in the order given. */
   'send.submitGroup': [SendGroupRequest, SendGroupResult];
   /**
@@ -296,6 +336,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'compose.build': true, 'faxes.setPageRotation': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
   'faxes.transmissionReport': true, 'reports.activity': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
