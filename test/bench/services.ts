@@ -67,12 +67,14 @@ export async function endToEnd(mode: 'poll' | 'webhook', work: string): Promise<
     const envelopeMs = timing ? Number(timing[1]) : NaN;
     const bodyMs = timing ? Number(timing[2]) : NaN;
     const sent = at['sent'] ?? NaN;
+    const receiveStarts = stored - envelopeMs - bodyMs;
+    const uploading = at['uploading'] ?? NaN;
     steps.push({
-      'submit → queued (PDF check, blob write)': queued - t0,
+      'submit → queued (PDF check in the pdf.js worker, blob write + fsync)': queued - t0,
       'queued → encrypting (outbox wake-up, lookup)': (at['encrypting'] ?? NaN) - queued,
-      'encrypting → uploading (seal into the fsynced spool)': (at['uploading'] ?? NaN) - (at['encrypting'] ?? NaN),
-      'uploading → sent (FXE1 hash, upload, relay publish)': sent - (at['uploading'] ?? NaN),
-      'sent → receive starts (webhook delivery, listener; polling: the wait)': stored - sent - envelopeMs - bodyMs,
+      'encrypting → uploading (seal into the spool)': uploading - (at['encrypting'] ?? NaN),
+      'uploading → sent (FXE1 pass over the spool, upload, relay publish, 201)': sent - uploading,
+      'uploading → receive starts (the same, then webhook delivery and the listener)': receiveStarts - uploading,
       'envelope + ciphertext requested, envelope and sender bundle verified': envelopeMs,
       'body off the wire: hashed, decrypted, stored (blob, row, owed receipt)': bodyMs,
     });

@@ -4,7 +4,7 @@
 // chacha20-poly1305 cipher, no ML-KEM in node:crypto). Each mode runs in its own process, so
 // memory figures are that mode's alone.
 //
-// seal = the outbox turning the stored (encrypted) PDF into the fsynced spool ciphertext
+// seal = the outbox turning the stored (encrypted) PDF into the spool ciphertext
 //        (the 'encrypting' → 'uploading' events);
 // open = the receiver taking the ciphertext off the wire (raw download), hashing, decrypting
 //        and storing it into a new encrypted blob, in one pass (the pipeline's own timing
@@ -102,7 +102,7 @@ async function child(): Promise<void> {
       const reference = referenceWorkMBps(pdf, runs === 1 ? 2 : 5);
       const target = bytes >= 100 * MiB - 1024 ? 2 : 1;
       const pick = (k: keyof OneTransfer): number => median(results.map((x) => x[k]));
-      console.log(`[${mode}] ${label} seal (outbox: stored PDF → fsynced spool ciphertext): ${versusReference(mbps(pdf.length, pick('sealMs')), reference, target)}`);
+      console.log(`[${mode}] ${label} seal (outbox: stored PDF → spool ciphertext): ${versusReference(mbps(pdf.length, pick('sealMs')), reference, target)}`);
       console.log(`[${mode}] ${label} open (receiver: socket → hashed, decrypted, stored blob, one pass): ${versusReference(mbps(pdf.length, pick('openMs')), reference, target)}`);
       console.log(`[${mode}] ${label} upload ${fmt(pick('uploadMs'), 1)} ms, envelope fetch + verify ${fmt(pick('fetchMs'), 1)} ms${runs > 1 ? ` (medians of ${runs})` : ''}`);
       if (runs === 1) {
