@@ -122,7 +122,7 @@ describe('combining files into one fax, with a preview', () => {
     // the chart, and the wide insurance card on its side.
     expect(await pageShapes(doc.value.pdf)).toEqual(['portrait', 'portrait', 'portrait', 'portrait', 'portrait', 'landscape']);
     expect(clinic.pageErrors).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   it('a damaged scan and a file that cannot be faxed are named at once; nothing else is lost', async () => {
     const page = clinic.page;
@@ -212,5 +212,5 @@ describe('turning pages of a received fax', () => {
     const stored = await clinic.desk.desk.invoke('faxes.document', { id: sent.value.id });
     expect(stored.ok && Buffer.from(stored.value.pdf).equals(Buffer.from(original.value.pdf))).toBe(true);
     expect(clinic.pageErrors).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
