@@ -5,7 +5,11 @@
 // not on fxe is asked about once and never holds up the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FaxSummary } from '../../shared/domain/types.ts';
 import { makeTestPdf } from './fixtures/pdf.ts';
 import { importKeysZip, openAppWindow, type AppWindow } from './harness/app-window.ts';
 import { launchChromium } from './harness/browser.ts';
@@ -26,6 +30,15 @@ let clinic: AppWindow;
 let pharmacy: DeskUnderTest;
 let dental: DeskUnderTest;
 const rota = makeTestPdf({ pages: 2, title: 'Weekend rota' });
+const scratch = mkdtempSync(join(tmpdir(), 'fxe-several-'));
+let sentIds: string[] = [];
+
+/** What poppler (an independent reader) finds in a PDF: its text, or its list of images. */
+function poppler(tool: 'pdftotext' | 'pdfimages', pdf: Uint8Array): string {
+  const file = join(scratch, `${tool}-${Date.now()}.pdf`);
+  writeFileSync(file, pdf);
+  return execFileSync(tool, tool === 'pdftotext' ? ['-layout', file, '-'] : ['-list', file], { encoding: 'utf8' });
+}
 
 /** A third org joins the relay with an invite, as a new office does from onboarding. */
 async function joinWithInvite(name: string, orgName: string, faxNumber: string): Promise<DeskUnderTest> {
@@ -48,6 +61,13 @@ async function openNewFax(page: Page): Promise<void> {
 
 async function attach(page: Page, fileName: string): Promise<void> {
   await page.getByTestId('send-dialog').getByLabel('PDF to send').setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: Buffer.from(rota) });
+}
+
+/** A recipient desk's inbox once it has asked the relay (its own poller may have been first). */
+async function inboxOf(desk: DeskUnderTest): Promise<FaxSummary[]> {
+  await desk.desk.pollNow();
+  const inbox = await desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 50 });
+  return inbox.ok ? inbox.value.items : [];
 }
 
 async function stateOf(id: string): Promise<string> {
@@ -81,6 +101,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await env?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('contact groups in the phone book', () => {
@@ -116,8 +137,6 @@ describe('contact groups in the phone book', () => {
 });
 
 describe('one fax to several recipients', () => {
-  let sentIds: string[] = [];
-
   it('a group typed in "To" becomes its members; the one not on fxe is asked about once and left out, the others go', async () => {
     const page = clinic.page;
     await folder(page, 'Inbox').click();
@@ -164,9 +183,8 @@ describe('one fax to several recipients', () => {
 
   it('each recipient receives a copy of its own, cover page included', async () => {
     for (const [desk, id] of [[pharmacy, PHARMACY], [dental, DENTAL]] as const) {
-      expect(await desk.desk.pollNow()).toBe(1);
-      const inbox = await desk.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
-      const items = inbox.ok ? inbox.value.items : [];
+      await expect.poll(async () => (await inboxOf(desk)).length, { timeout: 30_000 }).toBe(1);
+      const items = await inboxOf(desk);
       expect(items.map((f) => [f.subject, f.pages])).toEqual([['Weekend rota', 3]]);
       expect(sentIds).toContain(items[0]!.id);
       const mine = await clinic.desk.desk.invoke('faxes.get', { id: items[0]!.id });
@@ -242,7 +260,7 @@ describe('send later', () => {
       await clinic.desk.desk.flushOutbox();
       return stateOf(scheduledId);
     }, { timeout: 60_000 }).toMatch(/^(sent|delivered)$/);
-    expect(await pharmacy.desk.pollNow()).toBe(1);
+    await expect.poll(async () => (await inboxOf(pharmacy)).map((f) => f.id), { timeout: 30_000 }).toContain(scheduledId);
     const doc = await pharmacy.desk.invoke('faxes.document', { id: scheduledId });
     expect(doc.ok && Buffer.from(doc.value.pdf).equals(Buffer.from(rota))).toBe(true);
   });
@@ -266,7 +284,7 @@ describe('send later', () => {
     await expect.poll(() => page.locator('.toast').last().textContent(), { timeout: 20_000 }).toMatch(/Scheduled fax cancelled: it was not sent/);
     const trash = await clinic.desk.desk.invoke('trash.list', { offset: 0, limit: 10 });
     expect(trash.ok && trash.value.items.map((f) => [f.id, f.state])).toEqual([[id, 'failed']]);
-    expect(await dental.desk.pollNow()).toBe(0);
+    expect((await inboxOf(dental)).map((f) => f.id)).not.toContain(id);
   });
 
   it('a time already passed is refused next to the picker, before anything is stored', async () => {
@@ -282,5 +300,40 @@ describe('send later', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     const outbox = await clinic.desk.desk.invoke('faxes.list', { folder: 'outbox', offset: 0, limit: 10 });
     expect(outbox.ok && outbox.value.items.map((f) => f.fileName)).toEqual([]);
+  });
+});
+
+describe('reports', () => {
+  it('prints a sent fax\'s transmission report: local time, both parties, result, and a picture of page 1', async () => {
+    const page = clinic.page;
+    await folder(page, 'Sent').click();
+    await page.getByRole('listbox').locator(`[data-fax-id="${sentIds[0]}"]`).click();
+    const row = page.getByTestId('transmission-report');
+    await row.getByRole('button', { name: 'Print report' }).click();
+    const jobs = () => clinic.desk.printed.filter((j) => j.jobName === `Transmission report ${sentIds[0]}`);
+    await expect.poll(() => jobs().length, { timeout: 20_000 }).toBe(1);
+    const text = poppler('pdftotext', jobs()[0]!.pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('TRANSMISSION REPORT');
+    expect(text).toContain('From Northside Clinic, +1 555 111 0001');
+    expect(text).toMatch(/To (Harbor Pharmacy, \+1 555 222 0002|Bayview Dental, \+1 555 333 0003)/);
+    expect(text).toMatch(/Result OK/);
+    expect(text).toMatch(/GMT-[45]/); // New York time, as the window's clock says
+    expect(poppler('pdfimages', jobs()[0]!.pdf)).toMatch(/ image\s+\d+\s+\d+\s/);
+    await saveScreen(page, 'transmission-report');
+  });
+
+  it('saves an activity report of the month as PDF from the Sent list', async () => {
+    const page = clinic.page;
+    await page.getByRole('button', { name: 'Activity report…' }).click();
+    const dialog = page.getByTestId('activity-report');
+    await dialog.getByRole('radio', { name: /^PDF/ }).check();
+    await saveScreen(page, 'activity-report');
+    clinic.desk.nextSavePath = join(scratch, 'activity.pdf');
+    await dialog.getByRole('button', { name: 'Save report…' }).click();
+    await expect.poll(() => dialog.getByTestId('report-saved').textContent(), { timeout: 20_000 }).toMatch(/^Saved \d+ faxes to .*activity\.pdf$/);
+    const text = poppler('pdftotext', new Uint8Array(readFileSync(join(scratch, 'activity.pdf'))));
+    expect(text).toContain('Faxes sent');
+    expect(text).toContain('weekend-rota.pdf');
+    await dialog.getByRole('button', { name: 'Done' }).click();
   });
 });

@@ -9,7 +9,7 @@ import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
-import { OutgoingSendPanel } from './OutgoingSendPanel.tsx';
+import { OutgoingSendPanel, TransmissionReportActions } from './OutgoingSendPanel.tsx';
 import { PdfViewer } from './PdfViewer.tsx';
 import { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, isPstnProviderName, pstnRouteNotice } from '../../../shared/domain/pstn.ts';
 import { PstnPrompt } from './SendDialog.tsx';
@@ -170,6 +170,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
               Resend
             </button>
           ) : null}
+          <TransmissionReportActions fax={fax} onNotice={onNotice} onError={setActionError} />
           <button type="button" onClick={() => onArchive(fax)}>
             {fax.folder === 'archive' ? 'Move to inbox' : 'Archive'}
           </button>

@@ -8,6 +8,7 @@ import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, pagesLabel, shortDate, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
+import { ActivityReportDialog } from './ActivityReportDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 const PAGE_SIZE = 200;
@@ -34,6 +35,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
   const generation = useRef(0);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(-1);
+  const [reporting, setReporting] = useState(false);
 
   const fetchPage = useCallback(
     async (pageIndex: number, gen: number) => {
@@ -192,6 +194,14 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
 
   return (
     <div className="fax-list">
+      {(folder === 'inbox' || folder === 'sent') && (
+        <div className="list-toolbar">
+          <button type="button" className="link" onClick={() => setReporting(true)}>
+            Activity report…
+          </button>
+        </div>
+      )}
+      {reporting && <ActivityReportDialog orgId={orgId} initial={folder === 'inbox' ? 'received' : 'sent'} onClose={() => setReporting(false)} />}
       <div className="fax-list-header" aria-hidden="true">
         <span>{folder === 'inbox' || folder === 'archive' ? 'From' : 'To'}</span>
         <span>{folder === 'inbox' ? 'Received' : 'Date'}</span>

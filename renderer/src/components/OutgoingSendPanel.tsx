@@ -3,6 +3,7 @@
 // state, so the receptionist sees the whole send from any one of its faxes.
 import type { FaxDetail, UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
+import { firstPagePng } from '../thumbnail.ts';
 import { fullDate, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
 
@@ -14,6 +15,33 @@ export interface OutgoingSendPanelProps {
   onChanged: () => void;
   /** The fax left this folder (cancelled: it is in the Trash now). */
   onGone: () => void;
+}
+
+/**
+ * "Print report" and "Save report…" for a sent (or failed) fax, in the fax's action toolbar:
+ * the page-1 picture is drawn here, from the fax itself, and the services write the report.
+ */
+export function TransmissionReportActions({ fax, onNotice, onError }: Pick<OutgoingSendPanelProps, 'fax' | 'onNotice' | 'onError'>) {
+  if (fax.direction !== 'out' || !(fax.state === 'sent' || fax.state === 'delivered' || fax.state === 'failed')) return null;
+  const report = (action: 'print' | 'save') => () =>
+    void (async () => {
+      const { pdf } = await call('faxes.document', { id: fax.id });
+      const thumbnailPng = await firstPagePng(pdf);
+      pdf.fill(0);
+      const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+      const r = await call('faxes.transmissionReport', { id: fax.id, thumbnailPng, timeZone, action });
+      if (r.done) onNotice(r.savedTo ? `Transmission report saved to ${r.savedTo}` : 'Transmission report sent to the printer.');
+    })().catch((err: unknown) => onError(toUserError(err)));
+  return (
+    <span className="report-actions" data-testid="transmission-report">
+      <button type="button" onClick={report('print')} title="Print the transmission report, as a fax machine would">
+        Print report
+      </button>
+      <button type="button" onClick={report('save')} title="Save the transmission report as a PDF">
+        Save report…
+      </button>
+    </span>
+  );
 }
 
 export function OutgoingSendPanel({ fax, onNotice, onError, onChanged, onGone }: OutgoingSendPanelProps) {
