@@ -16,13 +16,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
   b64uDecode, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
   type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
-import { DeskError, errorDetail, toUserError } from '../errors.ts';
+import { DeskError, toUserError } from '../errors.ts';
 import { openFileToSink, openStreamToSink } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs } from '../backoff.ts';
 import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';

@@ -88,7 +88,10 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
   }, []);
   // A PDF dropped on the window while this dialog is open replaces the chosen file.
   useEffect(() => {
-    if (initialFile) (setFile(initialFile), setFileError(null));
+    if (initialFile) {
+      setFile(initialFile);
+      setFileError(null);
+    }
   }, [initialFile]);
 
   // Follow our fax through the outbox once it is submitted.
@@ -313,8 +316,8 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
                   e.target.value = ''; // picking the same file again after fixing it must fire again
                   if (!f) return;
                   void pickedFileProblem(f).then((problem) => {
-                    if (problem) (setFile(null), setFileError(problem));
-                    else (setFile(f), setFileError(null));
+                    setFile(problem ? null : f);
+                    setFileError(problem);
                   });
                 }}
               />
