@@ -21,6 +21,38 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin, fxe: { rules: { 'package-layer': packageLayerRule } } },
     rules: {},
   },
+  // typescript-eslint's type-checked recommended rules, on every file tsconfig.json covers.
+  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts', '**/*.tsx'] })),
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // `async` without `await` is how a function keeps a Promise-returning interface (the IPC
+      // handlers, test doubles of the shell's dialogs): a throw inside then rejects, as callers expect.
+      '@typescript-eslint/require-await': 'off',
+      // React ignores what an event handler returns; each async one handles its own failure.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      // A leading underscore says "deliberately unused" (a parameter an interface requires).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      // Workers and streams rethrow a failure exactly as they caught it: typed unknown, and a
+      // truthiness check narrows that to {}, which these two rules cannot tell from a non-Error.
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+    },
+  },
+  {
+    // Tests read raw wire JSON and hand methods of stand-ins around on purpose.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+    },
+  },
+  // Build configs at the top level are outside tsconfig.json: syntax rules only.
+  { files: ['*.ts'], ...tseslint.configs.disableTypeChecked },
   // Which npm packages each folder may import (eslint-rules/package-layers.js).
   { files: ['shared/**/*.ts'], rules: { 'fxe/package-layer': ['error', 'std'] } },
   { files: ['renderer/**/*.ts', 'renderer/**/*.tsx'], rules: { 'fxe/package-layer': ['error', 'dom'] } },

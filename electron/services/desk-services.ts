@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import type { IpcEvent, ReceivingStatus, TunnelStatus } from '../../shared/ipc/contract.ts';
 import type { UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
-import { nobleBackend, type CryptoBackend, type Receipt } from '../../shared/protocol/index.ts';
+import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './inbox/blob-store.ts';
 import { ContactGroupRepository } from './inbox/contact-groups.ts';
 import { ContactRepository } from './inbox/contacts.ts';
-import { kvGet, kvSet, openDatabase, type Db } from './inbox/database.ts';
+import { kvGet, kvSet, openDatabase } from './inbox/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
@@ -283,7 +283,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 async function onWebhookEvent(s: DeskServices, orgId: string, event: WebhookEvent, log: (l: string) => void): Promise<void> {
   try {
     if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
-    else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt as Receipt);
+    else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt);
   } catch (e) {
     log(`webhook event ${event.event_id}: ${errorDetail(e)}`);
   }

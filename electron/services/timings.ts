@@ -22,7 +22,7 @@ export interface Timings {
 
 /**
  * The object without its undefined fields: a service's option left unset then keeps its
- * default (with exactOptionalPropertyTypes, `{ x: undefined }` is not `{}`).
+ * default, even where the service spreads its options over its defaults.
  */
 export function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };

@@ -18,7 +18,7 @@ function startChildRelay(dataDir: string): Promise<{ child: ChildProcess; url: s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--experimental-strip-types', CLI, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', process.env['FXE_BENCH_DEBUG'] ? 'inherit' : 'ignore'] });
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /listening on (http:\/\/\S+)\n/.exec(out);
       if (m) resolve({ child, url: m[1]! });

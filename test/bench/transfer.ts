@@ -92,7 +92,7 @@ async function child(): Promise<void> {
       memory.stop();
       const timing = /envelope fetched and verified in ([\d.]+) ms, downloaded, verified, decrypted and stored in ([\d.]+) ms/.exec(receiveLines.join('\n'));
       if (stored !== 1 || !timing) throw new Error(`the receive stored ${stored}: ${receiveLines.join(' | ')}`);
-      return { sealMs: at['uploading']! - at['encrypting']!, uploadMs: at['sent']! - at['uploading']!, fetchMs: Number(timing[1]), openMs: Number(timing[2]), sendGrowth, receiveGrowth, pageCountGrowth };
+      return { sealMs: at['uploading']! - at['encrypting']!, uploadMs: at['sent'] - at['uploading']!, fetchMs: Number(timing[1]), openMs: Number(timing[2]), sendGrowth, receiveGrowth, pageCountGrowth };
     };
 
     for (const [label, bytes, runs] of [['1 MiB', MiB, 5], ['100 MiB', MAX_PDF_BYTES, 1]] as const) {

@@ -100,7 +100,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('fxe-phone-book.csv');
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync((await download.path()), 'utf8');
     const lines = csv.trim().split(/\r\n/);
     expect(lines[0]).toBe('name,organisation,fax_number');
     expect(lines.slice(1).sort()).toEqual([

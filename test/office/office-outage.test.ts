@@ -56,7 +56,7 @@ describe('office through a database restart and a cut-off desk', () => {
     const statusB: FeedStatus[] = [];
     const feedB = new ChangeFeed({
       db: { url: proxiedUrl }, checkEveryMs: 1_000,
-      onChanges: (cs) => { for (const c of cs) if (c.kind === 'faxes' && c.key) (c.op === 'insert' ? seenByB.add(c.key) : updatedForB.push(c.key)); },
+      onChanges: (cs) => { for (const c of cs) if (c.kind === 'faxes' && c.key) { if (c.op === 'insert') seenByB.add(c.key); else updatedForB.push(c.key); } },
       onStatus: (s) => statusB.push(s),
     });
     try {

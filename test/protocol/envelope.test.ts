@@ -22,7 +22,6 @@ const referenceEnvelope = (): Envelope => {
   return parseEnvelope(all.envelope.envelope);
 };
 const referenceCiphertext = (): Uint8Array => b64uDecode(vectors.envelope.ciphertext_b64u);
-const referencePlaintext = b64uDecode(vectors.envelope.plaintext_b64u);
 
 /** Opens as bob; returns the error code, or fails the test if plaintext comes back. */
 async function openCode(envelope: Envelope, ciphertext: Uint8Array, backend?: CryptoBackend, who: 'bob' | 'bob_rotated' = 'bob'): Promise<ProtocolErrorCode | 'opened'> {

@@ -66,7 +66,7 @@ describe('keys.zip: good archives', () => {
   });
 
   it('accepts a raw archive with stored or deflated entries and a "keys/" folder record', async () => {
-    const entries: RawEntry[] = goodEntries(material).map((e, i) => ({ ...e, method: (i % 2 === 0 ? 8 : 0) as 0 | 8 }));
+    const entries: RawEntry[] = goodEntries(material).map((e, i) => ({ ...e, method: (i % 2 === 0 ? 8 : 0) }));
     entries.splice(1, 0, { name: 'keys/', data: new Uint8Array(0) });
     const keys = await readKeysZip(buildZip(entries));
     expect(keys.mlkemPublic).toEqual(material.mlkemPublic);

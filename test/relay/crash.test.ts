@@ -26,12 +26,12 @@ function spawnRelay(dataDir: string): Promise<ChildRelay> {
     });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /fxe relay listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
       if (m) resolve({ child, url: m[1]! });
     });
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       err += c.toString();
     });
     child.once('exit', (code) => reject(new Error(`relay exited early (${code}): ${err}`)));

@@ -8,7 +8,7 @@ import { DeskError } from '../../electron/services/errors.ts';
 const PASS = 'correct horse battery staple';
 const ZIP = new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3, 4, 5]);
 
-async function codeOf(p: Promise<unknown> | unknown): Promise<string> {
+async function codeOf(p: unknown): Promise<string> {
   try {
     await p;
     return 'ok';

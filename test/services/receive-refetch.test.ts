@@ -1,12 +1,11 @@
 // A download damaged on the way (a flaky proxy between the desk and the real relay) is not a
 // forgery: the desk fetches the fax again a few times before it rejects it for good.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, type TestDesk } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
 import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
 describe('a damaged download', () => {
-  let relay: TestRelay;
   let proxy: TamperProxy;
   let scene: ProxiedDesks;
   let a: TestDesk;
@@ -16,7 +15,7 @@ describe('a damaged download', () => {
 
   beforeEach(async () => {
     scene = await openProxiedDesks('refetch', 'b');
-    ({ relay, proxy, a, b, aOrg } = scene);
+    ({ proxy, a, b, aOrg } = scene);
     damaged = 0;
   });
 

@@ -14,7 +14,7 @@ function serve(port: number, dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', relayCli, 'serve', '--port', String(port), '--data', dataDir], { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes('listening')) resolve(child);
     });

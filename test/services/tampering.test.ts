@@ -3,12 +3,11 @@
 // stored fax; the relay's copy stays (still pending), and honest answers afterwards work.
 import { asFingerprint } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, type TestDesk } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
 import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
 describe('a relay that returns tampered data', () => {
-  let relay: TestRelay;
   let proxy: TamperProxy;
   let scene: ProxiedDesks;
   let a: TestDesk;
@@ -18,7 +17,7 @@ describe('a relay that returns tampered data', () => {
 
   beforeEach(async () => {
     scene = await openProxiedDesks('tamper', 'both');
-    ({ relay, proxy, a, b, aOrg, bOrg } = scene);
+    ({ proxy, a, b, aOrg, bOrg } = scene);
   });
 
   afterEach(async () => {

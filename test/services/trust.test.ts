@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { b64uEncode, signBundle, type PublicBundle } from '../../shared/protocol/index.ts';
-import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
+import { makePdf, type TestDesk } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
 import { openProxiedDesks, type ProxiedDesks } from './proxied-desks.ts';
 
@@ -29,7 +29,6 @@ function isKeyAnswer(path: string): boolean {
 
 for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
   describe(`trust on first use, with ${profile}`, () => {
-    let relay: TestRelay;
     let proxy: TamperProxy;
     let scene: ProxiedDesks;
     let a: TestDesk;
@@ -41,7 +40,7 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
 
     beforeEach(async () => {
       scene = await openProxiedDesks('trust', 'both');
-      ({ relay, proxy, a, b, aOrg, bOrg } = scene);
+      ({ proxy, a, b, aOrg, bOrg } = scene);
       forged = new Map();
       proxy.rewrite = (req, status, body) => {
         const replaced = forged.get(req.path);

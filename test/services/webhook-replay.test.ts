@@ -11,14 +11,13 @@ import { WEBHOOK_HEADERS, type MessageReceivedEvent } from '../../shared/fxe-api
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { webhookSecretsRecord } from '../../electron/services/receiver/webhook-secrets.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
-import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
+import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
 const SECRET = 'whsec_replay_test_secret_0123456789';
 const te = new TextEncoder();
 
 describe('webhook repeats and forgeries', () => {
   let scene: TwoDeskScene;
-  let relay: TestRelay;
   let a: TestDesk;
   let b: TestDesk;
   let aOrg: string;
@@ -26,7 +25,7 @@ describe('webhook repeats and forgeries', () => {
 
   beforeAll(async () => {
     scene = await openTwoDesks('webhook-replay', { a: { autoStart: false }, b: { autoStart: false } });
-    ({ relay, a, b, aOrg, bOrg } = scene);
+    ({ a, b, aOrg, bOrg } = scene);
     const vault = await openVault(b.dataDir, b.keychain);
     vault.put(webhookSecretsRecord(bOrg), te.encode(JSON.stringify([SECRET])));
     vault.close();

@@ -124,7 +124,7 @@ describe('raw ciphertext downloads under Electron net', () => {
       const hash = createHash('sha256');
       let got = 0;
       const first = await chunks.next();
-      hash.update(first.value!);
+      hash.update(first.value);
       got += first.value!.length;
       // The reader pauses: the relay's writes stop once the transport's buffers are full,
       // instead of the whole body being gathered in the main process.

@@ -76,7 +76,7 @@ function runWorker(job: ComposeJob, transfer: ArrayBuffer[], limits: WorkerLimit
 export async function composeFax(parts: readonly ComposePart[], paper: PaperSize, limits: WorkerLimits = COMPOSE_LIMITS): Promise<ComposeResult> {
   precheckParts(parts);
   const copies = parts.map((p) => ({ fileName: p.fileName, data: p.data.slice(), removePages: [...p.removePages] }));
-  const reply = await runWorker({ kind: 'combine', parts: copies, paper }, copies.map((p) => p.data.buffer as ArrayBuffer), limits);
+  const reply = await runWorker({ kind: 'combine', parts: copies, paper }, copies.map((p) => p.data.buffer), limits);
   if (reply.ok) return { pdf: reply.pdf, pages: reply.pages, partPages: reply.partPages, sources: reply.sources };
   if (reply.refusal) throw refuse(reply.refusal.code, reply.refusal.message, reply.detail);
   throw new DeskError(
@@ -93,7 +93,7 @@ export async function composeFax(parts: readonly ComposePart[], paper: PaperSize
  */
 export async function rotatedCopy(pdf: Uint8Array, rotations: readonly PageRotation[], log?: (line: string) => void, limits: WorkerLimits = COMPOSE_LIMITS): Promise<Uint8Array | null> {
   const copy = pdf.slice();
-  const reply = await runWorker({ kind: 'rotate', pdf: copy, rotations: [...rotations] }, [copy.buffer as ArrayBuffer], limits);
+  const reply = await runWorker({ kind: 'rotate', pdf: copy, rotations: [...rotations] }, [copy.buffer], limits);
   if (reply.ok) return reply.pdf;
   log?.(`turning pages for print/save failed, the fax goes out as received: ${reply.detail}`);
   return null;

@@ -122,8 +122,8 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
   const chunkFor = (bodyBytes: number): number =>
     options.chunkBytes ?? Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(bodyBytes / CHUNKS_PER_BODY / MIN_CHUNK) * MIN_CHUNK));
 
-  const chachaSeal = chachaNative ? nativeChachaSeal : nobleBackend.chachaSeal;
-  const chachaOpen = chachaNative ? nativeChachaOpen : nobleBackend.chachaOpen;
+  const chachaSeal = chachaNative ? nativeChachaSeal : nobleBackend.chachaSeal.bind(nobleBackend);
+  const chachaOpen = chachaNative ? nativeChachaOpen : nobleBackend.chachaOpen.bind(nobleBackend);
 
   /** nonce24 ‖ ct ‖ tag into one preallocated buffer; chunks go to the hashing thread as they are made. */
   async function sealOverlapped(key: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<{ ciphertext: Uint8Array; sha256: Uint8Array }> {

@@ -184,7 +184,7 @@ export const ringHasher = new RingHasher();
  */
 export class RingFeeder {
   private readonly job: RingHashJob = ringHasher.begin();
-  private readonly busy: (Promise<void> | undefined)[] = new Array(RING_SLOTS);
+  private readonly busy: (Promise<void> | undefined)[] = Array.from({ length: RING_SLOTS }, () => undefined);
   private slot = 0;
   private fill = 0;
   private settled = false;
@@ -204,7 +204,7 @@ export class RingFeeder {
   async end(): Promise<Uint8Array> {
     this.settled = true;
     if (this.fill > 0) this.handOver();
-    await Promise.all(this.busy);
+    await Promise.all(this.busy.filter((pending) => pending !== undefined));
     return this.job.end();
   }
 

@@ -66,7 +66,7 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
         const out = await open(partPath, 'wx', 0o600);
         const ring = ringHasher.begin();
         // Per slot: its write and its hash, both must finish before the slot is refilled.
-        const busy: (Promise<unknown> | undefined)[] = new Array(RING_SLOTS);
+        const busy = new Array<Promise<unknown> | undefined>(RING_SLOTS);
         let finished = false;
         try {
           const sealer = createStreamSealer(cek, nonce24.subarray(0, BODY_NONCE_USED), aad, p.cipher);
@@ -109,7 +109,7 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
         } finally {
           if (!finished) {
             ring.abort();
-            await Promise.allSettled(busy); // no write may still be running when the file is removed
+            await Promise.allSettled(busy.filter((p) => p !== undefined)); // no write may still be running when the file is removed
           }
           await out.close();
         }
@@ -135,7 +135,7 @@ export type PlaintextSink = (chunk: Uint8Array) => void | Promise<void>;
 async function openSlots(
   bodyLength: number, fill: (into: Uint8Array) => Promise<void>, opener: StreamOpener, ring: ReturnType<typeof ringHasher.begin>, sink: PlaintextSink,
 ): Promise<void> {
-  const hashed: (Promise<void> | undefined)[] = new Array(RING_SLOTS);
+  const hashed = new Array<Promise<void> | undefined>(RING_SLOTS);
   const plain = new Uint8Array(Math.min(RING_SLOT_BYTES, bodyLength));
   const lengthOf = (k: number): number => Math.min(RING_SLOT_BYTES, bodyLength - k * RING_SLOT_BYTES);
   const count = Math.ceil(bodyLength / RING_SLOT_BYTES);
@@ -154,7 +154,7 @@ async function openSlots(
       filling?.catch(() => undefined); // awaited next round; a failure of this round must not leave it unhandled
       await sink(opener.update(view, plain.subarray(0, n)));
     }
-    await Promise.all(hashed);
+    await Promise.all(hashed.filter((p) => p !== undefined));
   } finally {
     plain.fill(0);
   }

@@ -52,7 +52,7 @@ interface BlobReading {
   /** Where the ciphertext ends (the tag follows); it starts at HEADER_BYTES. */
   end: number;
   /** Wipes the body key and closes the file: call it exactly once, in a finally. */
-  close(): void;
+  close: () => void;
 }
 
 export interface StoredBlob {

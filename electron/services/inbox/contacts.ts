@@ -14,7 +14,7 @@ export class ContactRepository {
   list(query?: string): Contact[] {
     const rows = query && query.trim()
       ? this.db.prepare("SELECT * FROM contacts WHERE name LIKE ? ESCAPE '\\' OR organisation LIKE ? ESCAPE '\\' OR fax_number LIKE ? ESCAPE '\\' ORDER BY name LIMIT 1000")
-          .all(...Array(3).fill(`%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
+          .all(...new Array<string>(3).fill(`%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
       : this.db.prepare('SELECT * FROM contacts ORDER BY name LIMIT 5000').all();
     return (rows as { id: string; name: string; organisation: string; fax_number: string }[]).map((r) => ({ id: r.id, name: r.name, organisation: r.organisation, faxNumber: r.fax_number }));
   }

@@ -40,7 +40,7 @@ async function loadPdfJs(): Promise<PdfJsModule | { failed: string }> {
   // instead of looking for a web worker, whatever environment it believes it is in.
   try {
     await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-    return (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+    return await import('pdfjs-dist/legacy/build/pdf.mjs');
   } catch (e) {
     return { failed: e instanceof Error ? e.message : String(e) };
   }

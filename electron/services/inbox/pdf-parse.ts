@@ -184,7 +184,7 @@ export function stopSparePdfWorker(): void {
 }
 
 /** `job.data` must own its whole buffer: it is moved into the worker, not copied. */
-function startWorker(url: URL, job: PdfParseJob, limits: PdfParseLimits): Worker {
+function startWorker(url: URL, job: PdfParseJob, _limits: PdfParseLimits): Worker {
   return new Worker(url, {
     workerData: job,
     transferList: [job.data.buffer as ArrayBuffer],
@@ -199,7 +199,7 @@ function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutc
       : { kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail }),
     overrun: (detail) => ({ kind: 'overrun', detail }),
     failed: (e, detail) => {
-      const code = (e as NodeJS.ErrnoException | null)?.code;
+      const code = e && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
       // Its script could not be found or loaded: the worker's fault (packaging), not the PDF's.
       if (e && code !== undefined && WORKER_LOAD_ERRORS.has(code)) return { kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(e)}` };
       if (code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'overrun', detail: `pdf.js went over its ${HARD_HEAP_LIMIT_MB} MiB hard heap limit: ${errorDetail(e)}` };

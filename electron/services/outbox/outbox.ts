@@ -158,7 +158,7 @@ export class Outbox {
       this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
     } else {
       this.emitState(id, 'queued', null, null);
-      this.kick();
+      void this.kick();
     }
     this.d.emit({ type: 'faxes.changed' });
     return { id, pages };
@@ -175,7 +175,7 @@ export class Outbox {
       this.setState(h.fax_id, 'queued', null, null);
       this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
     }
-    this.kick();
+    void this.kick();
     return held.length;
   }
 
@@ -230,7 +230,7 @@ export class Outbox {
   retryNow(faxId: string): void {
     this.d.db.prepare('UPDATE outbox_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
     this.setState(faxId, 'queued', null, null);
-    this.kick();
+    void this.kick();
   }
 
   start(): void {

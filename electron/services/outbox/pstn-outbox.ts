@@ -94,7 +94,7 @@ export class PstnOutbox {
     const next = configurePstn(this.d.vault, this.d.settings, req, this.nowSeconds());
     this.provider = null;
     this.d.log?.(`pstn: provider ${req.provider ?? 'removed'}`);
-    this.kick();
+    void this.kick();
     return next;
   }
 

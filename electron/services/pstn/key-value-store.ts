@@ -65,8 +65,9 @@ export class FileKeyValueStore extends MemoryKeyValueStore {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (typeof parsed !== 'object' || parsed === null) throw new Error(`${path}: not a key-value store file`);
     for (const [key, raw] of Object.entries(parsed)) {
-      if (typeof raw === 'object' && raw !== null && typeof raw.value === 'string' && typeof raw.expiresAt === 'number') {
-        this.entries.set(key, { value: raw.value, expiresAt: raw.expiresAt });
+      const entry = raw as { value?: unknown; expiresAt?: unknown } | null;
+      if (typeof entry === 'object' && entry !== null && typeof entry.value === 'string' && typeof entry.expiresAt === 'number') {
+        this.entries.set(key, { value: entry.value, expiresAt: entry.expiresAt });
       }
     }
   }

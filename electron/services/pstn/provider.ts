@@ -15,7 +15,7 @@ import type { OutboxState } from '../../../shared/domain/types.ts';
 import { PstnError } from './errors.ts';
 import { MintfaxProvider } from './mintfax.ts';
 import { TelnyxProvider } from './telnyx.ts';
-import type { PstnConfig, PstnDeps, PstnProvider, PstnProviderName, PstnStatus } from './types.ts';
+import type { PstnConfig, PstnDeps, PstnProvider, PstnStatus } from './types.ts';
 
 export type {
   FetchLike,

@@ -16,7 +16,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import {
   b64uDecode, hexEncode, isJsonObject, isMessageId, parseEnvelope, parseJsonLossless, signReceipt, verifyEnvelopeSignature,
   type Envelope, type Receipt,

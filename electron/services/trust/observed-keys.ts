@@ -51,7 +51,7 @@ export function keysFromLookup(lookup: LookupResponse, bad: BadKeys = badRecipie
   const signed = typeof lookup.org_signing_pub === 'string' && lookup.bundles.every((b) => typeof b.bundle_sig === 'string');
   const orgPub = signed ? decodeOrgKey(lookup.org_signing_pub, bad) : null;
   const bundles: PublicBundle[] = [];
-  for (const b of lookup.bundles as BundleView[]) {
+  for (const b of lookup.bundles) {
     if (b.org_id !== undefined && b.org_id !== lookup.org_id) throw bad(`bundle ${b.bundle_id} belongs to ${b.org_id}, not ${lookup.org_id}`);
     const pub = publicBundle(b);
     if (orgPub) {

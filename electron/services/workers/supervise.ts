@@ -52,7 +52,7 @@ export function superviseWorker<Reply, Outcome>(worker: Worker, limits: WorkerLi
     timer.unref();
     memoryPoll.unref();
     worker.on('message', (message: Reply) => finish(() => outcomes.reply(message)));
-    worker.on('error', (e) => finish(() => outcomes.failed(e, `${what} failed: ${e.message}`)));
+    worker.on('error', (e: Error) => finish(() => outcomes.failed(e, `${what} failed: ${e.message}`)));
     worker.on('exit', (code) => finish(() => outcomes.failed(null, `${what} ended (exit code ${code}) without an answer`)));
   });
 }

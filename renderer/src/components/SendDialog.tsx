@@ -15,7 +15,7 @@ import { paperForCountry, type PaperSize } from '../../../shared/domain/compose.
 import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
 import { foldText } from '../../../shared/domain/contact-suggestions.ts';
 import { call, fxe, toUserError } from '../api.ts';
-import { fileSize, fullDate, groupedFingerprint, stateLabel } from '../format.ts';
+import { fullDate, groupedFingerprint, stateLabel } from '../format.ts';
 import { defaultCountryFor, displayNumber } from '../phone.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
@@ -279,10 +279,10 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
           plan.ready.push({ r, route: 'fxe' });
           plan.offline = true;
         } else plan.refused.push({ r, error: failure });
-      } else if (check!.kind === 'not-on-fxe') {
+      } else if (check.kind === 'not-on-fxe') {
         plan.notOnFxe.push(r);
-        plan.provider = check!.pstnProvider;
-      } else if (check!.keyChange) plan.keyChanges.push({ r, warning: check!.keyChange });
+        plan.provider = check.pstnProvider;
+      } else if (check.keyChange) plan.keyChanges.push({ r, warning: check.keyChange });
       else plan.ready.push({ r, route: 'fxe' });
     }
     if (plan.refused.length === all.length) {

@@ -4,10 +4,10 @@ import type { Toast } from '../components/Toasts.tsx';
 
 export interface ToastsApi {
   toasts: Toast[];
-  notify(text: string, action?: Toast['action'], faxId?: string): void;
-  dismiss(id: number): void;
+  notify: (text: string, action?: Toast['action'], faxId?: string) => void;
+  dismiss: (id: number) => void;
   /** Drop the toasts about one fax (its "Undo" would act on a fax that is gone). */
-  dismissForFax(faxId: string): void;
+  dismissForFax: (faxId: string) => void;
 }
 
 export function useToasts(): ToastsApi {

@@ -62,7 +62,7 @@ export async function startDeskEnv(): Promise<DeskEnv> {
     const build = (): Promise<Desk> => createDesk({
       dataDir,
       keychain,
-      fetch: (input, init) => t.interceptFetch?.(String(input), init as RequestInit | undefined, realFetch) ?? realFetch(input, init),
+      fetch: (input, init) => t.interceptFetch?.(String(input), init, realFetch) ?? realFetch(input, init),
       dialogs: {
         openFile: async () => {
           const p = t.nextOpenPath;

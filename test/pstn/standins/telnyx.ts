@@ -186,7 +186,7 @@ export async function startTelnyxStandIn(opts: TelnyxStandInOptions = {}): Promi
         sendJson(res, 400, errorBody('10015', 'Bad Request', 'The request failed because it was not well-formed.'));
         return;
       }
-      const str = (k: string): string => (typeof input[k] === 'string' ? (input[k] as string) : '');
+      const str = (k: string): string => (typeof input[k] === 'string' ? (input[k]) : '');
       if (str('connection_id') !== connectionId) {
         sendJson(res, 422, errorBody('10013', 'Missing association', 'connection_id does not exist', '/connection_id'));
         return;

@@ -20,14 +20,14 @@ export interface HandlerEnv {
   nowMs: () => number;
   log: (line: string) => void;
   /** Tell the UI the orgs or the relay changed: a fresh AppStatus goes out. */
-  emitStatus(): void;
+  emitStatus: () => void;
   /** Tell the UI the fax lists changed; the fresh AppStatus (unread count) follows on its own. */
-  emitFaxesChanged(): void;
+  emitFaxesChanged: () => void;
 }
 
 export interface HandlerContext<S> extends HandlerEnv {
   /** The unlocked services, or a KeychainUnavailable / vault error explaining why not. */
-  services(): Promise<S>;
+  services: () => Promise<S>;
 }
 
 export type Handlers = { [C in RequestChannel]: (req: RequestOf<C>) => Promise<ResponseOf<C>> };

@@ -70,7 +70,7 @@ export function clientConfig(o: OfficeDbOptions): pg.ClientConfig {
 }
 
 export function openOfficePool(o: OfficeDbOptions): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(o), max: o.max ?? 6, idleTimeoutMillis: 30_000 } as pg.PoolConfig);
+  const pool = new pg.Pool({ ...clientConfig(o), max: o.max ?? 6, idleTimeoutMillis: 30_000 });
   // An idle connection the server dropped (a restart, a cut network) must not crash the
   // process: the pool discards it, and the next query opens a fresh one.
   pool.on('error', (e) => o.log?.(`office database: idle connection lost: ${errorDetail(e)}`));
