@@ -52,6 +52,8 @@ export interface FaxSummary {
   state: OutboxState | 'received';
   tags: string[];
   hasNote: boolean;
+  /** Office mode: the person handling this fax ("Handled by"); null or absent when nobody is. */
+  assignee?: string | null;
 }
 
 export interface DeliveryReceiptView {
@@ -77,6 +79,27 @@ export interface FaxDetail extends FaxSummary {
   pstn: { provider: string; providerFaxId: string; status: string } | null;
   /** Progress 0..1 while uploading. */
   progress: number | null;
+  /** Office mode: who opened or marked this fax read, on which desk; absent on a single desk. */
+  readBy?: ReadMark[];
+}
+
+/** One person's read mark on a shared fax (office mode). */
+export interface ReadMark {
+  person: string;
+  desk: string;
+  at: number;
+}
+
+/**
+ * One line of a fax's audit trail: what happened, when, and (in office mode) on which desk and
+ * by whom. `detail` is for the record, never a secret.
+ */
+export interface AuditEntry {
+  at: number;
+  action: string;
+  detail: string;
+  desk: string | null;
+  person: string | null;
 }
 
 export interface Contact {
