@@ -1,0 +1,117 @@
+// The office schema on a real private PostgreSQL: fresh creation, two desks creating the same
+// office at once, each step applied on the version before it with data in it, a too-new
+// database refused, and the change feed (a row + a NOTIFY for every shared write).
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_OFFICE_SCHEMA_VERSION, migrateOffice, officeSchemaVersion } from '../../electron/services/storage/postgres/migrate.ts';
+import { clientConfig } from '../../electron/services/storage/postgres/connection.ts';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
+
+let server: PrivatePostgres;
+
+async function connect(url = server.url): Promise<pg.Client> {
+  const c = new pg.Client(clientConfig({ url }));
+  await c.connect();
+  return c;
+}
+
+/** Drops the office schema, so each test starts from an empty database. */
+async function reset(): Promise<void> {
+  const c = await connect(server.adminUrl);
+  try { await c.query('DROP SCHEMA IF EXISTS fxe CASCADE'); } finally { await c.end(); }
+}
+
+/**
+ * Data written at version N (before step N+1 runs), and what must still be true after the
+ * latest step. Each new migration adds the seed of the version before it here.
+ */
+const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Client): Promise<void> }> = {
+  1: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.office (office_id, org_id, created_at) VALUES ('00000000-0000-4000-8000-000000000001', 'org-a', 1)");
+      await c.query("INSERT INTO fxe.faxes (id, org_id, direction, route, message_id, peer_number, file_name, size_bytes, at, state, from_number, to_number, updated_at) VALUES ('f1', 'org-a', 'in', 'fxe', 'm1', '+15550001', 'scan.pdf', 10, 1, 'received', '+15550001', '+15550002', 1)");
+      await c.query("INSERT INTO fxe.fax_reads (fax_id, person, read_at) VALUES ('f1', 'Ann', 2)");
+    },
+    async check(c) {
+      expect((await c.query("SELECT file_name, folder FROM fxe.faxes WHERE id = 'f1'")).rows).toEqual([{ file_name: 'scan.pdf', folder: 'inbox' }]);
+      expect((await c.query("SELECT person FROM fxe.fax_reads WHERE fax_id = 'f1'")).rows).toEqual([{ person: 'Ann' }]);
+    },
+  },
+};
+
+beforeAll(async () => { server = await startPrivatePostgres(); });
+afterAll(() => server?.destroy());
+
+describe('office schema migrations', () => {
+  it('creates the whole schema on an empty database, as a role that is not a superuser', async () => {
+    await reset();
+    const c = await connect();
+    try {
+      expect(await officeSchemaVersion(c)).toBe(0);
+      expect(await migrateOffice(c)).toEqual(Array.from({ length: LATEST_OFFICE_SCHEMA_VERSION }, (_, i) => i + 1));
+      expect(await officeSchemaVersion(c)).toBe(LATEST_OFFICE_SCHEMA_VERSION);
+      const tables = (await c.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'fxe' ORDER BY 1")).rows.map((r) => r.t);
+      expect(tables).toEqual(expect.arrayContaining(['faxes', 'fax_reads', 'audit_log', 'contacts', 'office_settings', 'outbox', 'receive_jobs', 'blobs', 'blob_chunks', 'desks', 'changes', 'office_keys', 'office_key_wraps', 'leases']));
+      expect((await c.query("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")).rowCount).toBe(1);
+      // Running again is a no-op.
+      expect(await migrateOffice(c)).toEqual([]);
+    } finally { await c.end(); }
+  });
+
+  it('two desks creating the office at the same moment: one creates it, the other finds it done', async () => {
+    await reset();
+    const [a, b, c3] = await Promise.all([connect(), connect(), connect()]);
+    try {
+      const results = await Promise.all([migrateOffice(a), migrateOffice(b), migrateOffice(c3)]);
+      expect(results.filter((r) => r.length > 0)).toHaveLength(1);
+      expect(await officeSchemaVersion(a)).toBe(LATEST_OFFICE_SCHEMA_VERSION);
+    } finally { await Promise.all([a.end(), b.end(), c3.end()]); }
+  });
+
+  it('each step runs on the version before it, with data in it, and keeps that data', async () => {
+    for (let v = 1; v <= LATEST_OFFICE_SCHEMA_VERSION; v++) {
+      await reset();
+      const c = await connect();
+      try {
+        await migrateOffice(c, v);
+        for (let s = 1; s <= v; s++) await SEEDS[s]?.seed(c);
+        await migrateOffice(c);
+        for (let s = 1; s <= v; s++) await SEEDS[s]?.check(c);
+        expect(await officeSchemaVersion(c)).toBe(LATEST_OFFICE_SCHEMA_VERSION);
+      } finally { await c.end(); }
+    }
+    // Every version below the latest has its seed (a new step must add one for the version before it).
+    for (let v = 1; v < LATEST_OFFICE_SCHEMA_VERSION; v++) expect(SEEDS[v], `seed for version ${v}`).toBeDefined();
+  });
+
+  it('refuses a database written by a newer build, in a sentence', async () => {
+    await reset();
+    const c = await connect();
+    try {
+      await migrateOffice(c);
+      await c.query("INSERT INTO fxe.schema_migrations (version, name, applied_at) VALUES ($1, 'future', now())", [LATEST_OFFICE_SCHEMA_VERSION + 1]);
+      await expect(migrateOffice(c)).rejects.toMatchObject({ code: 'office.schema_too_new', message: expect.stringContaining('newer version of fxe Desk') });
+    } finally { await c.end(); }
+  });
+
+  it('every shared write adds to the change feed and notifies listeners, in commit order', async () => {
+    await reset();
+    const c = await connect();
+    const listener = await connect();
+    try {
+      await migrateOffice(c);
+      const heard: string[] = [];
+      listener.on('notification', (n) => { if (n.channel === 'fxe_changes' && n.payload) heard.push(n.payload); });
+      await listener.query('LISTEN fxe_changes');
+      await SEEDS[1]!.seed(c);
+      await c.query("UPDATE fxe.faxes SET note = 'call back' WHERE id = 'f1'");
+      await c.query("INSERT INTO fxe.contacts (id, name, fax_number, updated_at) VALUES ('c1', 'Dr Who', '+15550009', 1)");
+      const feed = (await c.query<{ seq: string; kind: string; key: string; op: string }>('SELECT seq, kind, key, op FROM fxe.changes ORDER BY seq')).rows;
+      expect(feed.map((r) => [r.kind, r.key, r.op])).toEqual([
+        ['faxes', 'f1', 'insert'], ['fax_reads', 'f1', 'insert'], ['faxes', 'f1', 'update'], ['contacts', 'c1', 'insert'],
+      ]);
+      await listener.query('SELECT 1'); // notifications arrive before the next result
+      expect(heard).toEqual(feed.map((r) => r.seq));
+    } finally { await Promise.all([c.end(), listener.end()]); }
+  });
+});
