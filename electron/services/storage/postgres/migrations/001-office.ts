@@ -103,8 +103,9 @@ CREATE TABLE fxe.faxes (
   org_id text NOT NULL,
   direction text NOT NULL CHECK (direction IN ('in','out')),
   route text NOT NULL CHECK (route IN ('fxe','pstn')),
-  -- The relay's message id: one fax per message, whoever received or sent it.
-  message_id text UNIQUE,
+  -- The relay's message id: one fax per message and direction, whichever desk received or
+  -- sent it (a fax to the org's own number is one 'out' and one 'in' row).
+  message_id text,
   peer_number text NOT NULL,
   peer_name text,
   file_name text NOT NULL,
@@ -141,7 +142,8 @@ CREATE TABLE fxe.faxes (
          ELSE 'outbox' END) STORED,
   -- What search looks in (sender, number, file name, subject, note), for one trigram index.
   search text GENERATED ALWAYS AS (
-    lower(peer_number || ' ' || coalesce(peer_name, '') || ' ' || file_name || ' ' || coalesce(subject, '') || ' ' || note)) STORED);
+    lower(peer_number || ' ' || coalesce(peer_name, '') || ' ' || file_name || ' ' || coalesce(subject, '') || ' ' || note)) STORED,
+  UNIQUE (direction, message_id));
 CREATE INDEX faxes_by_folder ON fxe.faxes (folder, at DESC, id) WHERE deleted_at IS NULL;
 CREATE INDEX faxes_deleted ON fxe.faxes (deleted_at) WHERE deleted_at IS NOT NULL;
 CREATE INDEX faxes_search_trgm ON fxe.faxes USING gin (search gin_trgm_ops);

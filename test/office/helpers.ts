@@ -1,0 +1,40 @@
+// Helpers for the office suites: desks opened against a private PostgreSQL (private-postgres.ts).
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { openOffice, type Office } from '../../electron/services/office/office.ts';
+import { insertOfficeFax, type NewOfficeFax } from '../../electron/services/office/office-inbox.ts';
+
+export interface TestOrgSecret {
+  orgId: string;
+  signingSeed: Uint8Array;
+}
+
+export function testOrgSecret(orgId = `org-${randomUUID().slice(0, 8)}`): TestOrgSecret {
+  return { orgId, signingSeed: new Uint8Array(randomBytes(32)) };
+}
+
+export function openDesk(url: string, org: TestOrgSecret, name: string, person = name): Promise<Office> {
+  return openOffice({ url, orgId: org.orgId, signingSeed: org.signingSeed, desk: { deskId: `desk-${name}`, deskName: name, person } });
+}
+
+/** Drops everything office mode created, so a test starts from an empty database. */
+export async function resetOfficeDb(adminUrl: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try { await c.query('DROP SCHEMA IF EXISTS fxe CASCADE'); } finally { await c.end(); }
+}
+
+/** A received fax with a body, written as the office receive sink does. */
+export async function addFax(office: Office, over: Partial<NewOfficeFax> & { body?: Uint8Array } = {}): Promise<string> {
+  const id = over.id ?? randomUUID();
+  const body = over.body ?? new TextEncoder().encode(`%PDF-1.4 fax ${id}`);
+  await office.tx(async (c) => {
+    await office.writeBlob(c, id, body);
+    await insertOfficeFax(c, office, {
+      id, orgId: office.orgId, direction: 'in', route: 'fxe', messageId: id, peerNumber: '+15550100', peerName: 'Dr Example', fileName: 'referral.pdf',
+      pages: 1, sizeBytes: body.length, at: Date.now(), state: 'received', senderOrgId: 'org-sender', recipientOrgId: office.orgId,
+      fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId: id, ...over,
+    });
+  });
+  return id;
+}
