@@ -18,7 +18,8 @@ import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { TrustStore } from './trust/index.ts';
-import { WebhookSecretStore, webhookSecretsRecord } from './receiver/webhook-secrets.ts';
+import { WebhookSecretStore } from './receiver/webhook-secrets.ts';
+import { registerWebhooks } from './receiver/webhook-registration.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
 import type { RetryPolicy } from './pstn/http.ts';
@@ -96,8 +97,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   configureTunnel(c: { enabled: boolean; authtoken?: string | null }): Promise<void>;
   /** How faxes reach this desk, and what each org's relay offers (the Receiving settings). */
   receivingStatus(): Promise<ReceivingStatus>;
-  webhookSecrets(orgId: string): Uint8Array[];
-  setWebhookSecret(orgId: string, secret: string): void;
+  /** Each org's webhook signing secrets (in the vault). */
+  webhookSecrets: WebhookSecretStore;
   close(): Promise<void>;
 }
 
@@ -107,8 +108,6 @@ export const WEBHOOK_ONLY_NOTICE: UserError = {
   message: "This organisation's fxe relay delivers faxes only by webhook, so this computer needs a public address to receive them. "
     + 'Set one up in Settings → Receiving: the address your IT provides (reverse proxy, Cloudflare Tunnel…) or the built-in tunnel.',
 };
-
-export { webhookSecretsRecord };
 
 /** Whether the built-in tunnel should run (with webhook receiving). Not a secret: in the database. */
 const TUNNEL_ENABLED_KEY = 'tunnel.enabled';
@@ -179,7 +178,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
     relayReachable: null,
     webhook: null,
     poller: new Poller({
@@ -243,13 +242,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           orgId: org.orgId, offers,
           webhookUrl: publicUrl && s.webhook ? `${publicUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}` : null,
           needsOperator: offers !== null && !offers.webhookRegistration,
-          hasWebhookSecret: s.webhookSecrets(org.orgId).length > 0,
+          hasWebhookSecret: webhookSecrets.secrets(org.orgId).length > 0,
         });
       }
       return out;
     },
-    webhookSecrets: (orgId) => webhookSecrets.secrets(orgId),
-    setWebhookSecret: (orgId, secret) => webhookSecrets.set(orgId, secret),
     async applyReceiveMode() {
       const st = settings.get();
       if (st.receiveMode === 'webhook') {
@@ -257,7 +254,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         if (s.webhook && wanted !== 0 && s.webhook.port !== wanted) { await s.webhook.close(); s.webhook = null; }
         s.webhook ??= await startWebhookListener({
           db, port: wanted, nowMs: o.nowMs, log: o.log,
-          secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? s.webhookSecrets(orgId) : []),
+          secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? webhookSecrets.secrets(orgId) : []),
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
@@ -299,28 +296,5 @@ async function onWebhookEvent(s: DeskServices, orgId: string, event: WebhookEven
     else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt as Receipt);
   } catch (e) {
     log(`webhook event ${event.event_id}: ${errorDetail(e)}`);
-  }
-}
-
-/** Register (or re-point) each org's webhook at the tunnel URL; keep the secret in the vault. */
-export async function registerWebhooks(s: DeskServices, tunnelUrl: string, log: (l: string) => void): Promise<void> {
-  if (!s.webhook) return;
-  for (const org of s.orgs.list()) {
-    const url = `${tunnelUrl.replace(/\/+$/, '')}${s.webhook.pathFor(org.orgId)}`;
-    try {
-      const client = await s.clients.forOrg(org.orgId);
-      if (!(await client.hasExtension('webhook-endpoints'))) {
-        // The reference relay: its operator registers the URL and hands over the secret
-        // (receiving.setWebhookSecret); the Receiving settings show which URL to give them.
-        log(`webhook for ${org.orgId}: the relay cannot register webhooks; its operator must register ${url}`);
-        continue;
-      }
-      const current = await client.me().then((me) => me.webhook?.url ?? null, () => null);
-      if (current === url && s.webhookSecrets(org.orgId).length > 0) continue;
-      const res = await client.registerWebhook(url);
-      s.setWebhookSecret(org.orgId, res.secret);
-    } catch (e) {
-      log(`webhook registration for ${org.orgId}: ${errorDetail(e)}`);
-    }
   }
 }

@@ -18,7 +18,7 @@ import type { CryptoBackend } from '../../shared/protocol/index.ts';
 import { createNodeBackend } from './crypto/node-backend.ts';
 import { openServices, type DeskServices } from './desk-services.ts';
 import { DeskError, errorDetail, toUserError } from './errors.ts';
-import { createHandlers, type Dialogs, type Printer } from './ipc/handlers.ts';
+import { createHandlers, type Dialogs, type Printer } from './ipc/handlers/index.ts';
 import { validateRequest } from './ipc/validate.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import type { RetentionReport } from './inbox/retention.ts';

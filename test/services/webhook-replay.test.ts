@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WEBHOOK_HEADERS, type MessageReceivedEvent } from '../../shared/fxe-api/types.ts';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
-import { webhookSecretsRecord } from '../../electron/services/desk-services.ts';
+import { webhookSecretsRecord } from '../../electron/services/receiver/webhook-secrets.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
 import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 

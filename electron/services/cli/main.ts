@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, toUserError } from '../errors.ts';
-import { isE164 } from '../ipc/validate.ts';
+import { isE164 } from '../../../shared/domain/fax-number.ts';
 import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { openCliServices, type CliServices } from './cli-services.ts';
@@ -124,11 +124,11 @@ async function listen(flags: Flags, c: CliServices, log: (s: string) => void): P
   const secret = optional(flags, 'webhook-secret');
   const publicUrl = optional(flags, 'public-url');
   if (publicUrl !== null && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new UsageError('--public-url must start with http:// or https://');
-  if (secret !== null) c.s.setWebhookSecret(c.orgId, secret);
+  if (secret !== null) c.s.webhookSecrets.set(c.orgId, secret);
   c.s.settings.update({ receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: publicUrl ?? '' });
   await c.s.pipeline.resumeOwedReceipts();
   await c.s.applyReceiveMode();
-  if (c.s.webhookSecrets(c.orgId).length === 0) {
+  if (c.s.webhookSecrets.secrets(c.orgId).length === 0) {
     throw new UsageError('--webhook-secret is required: this relay cannot register webhooks (or no --public-url was given); the relay operator registers the URL and gives you its secret');
   }
   const path = c.s.webhook?.pathFor(c.orgId) ?? '';

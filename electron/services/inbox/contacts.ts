@@ -1,5 +1,6 @@
 /** The phone book: names for numbers, CSV import/export (name, organisation, fax number). */
 import { randomBytes } from 'node:crypto';
+import { isE164 } from '../../../shared/domain/fax-number.ts';
 import type { Contact } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import type { Db } from './database.ts';
@@ -36,6 +37,41 @@ export class ContactRepository {
 
   delete(id: string): void {
     this.db.prepare('DELETE FROM contacts WHERE id = ?').run(id);
+  }
+
+  /**
+   * Add the rows of a CSV phone book: with a header, its columns are found by name (ours:
+   * name,organisation,fax_number; a spreadsheet's "Company", "Fax number"…); without one, the
+   * columns are name, organisation, fax number. A row without a name or a complete fax
+   * number, or with a number already in the phone book, is skipped and counted.
+   */
+  importCsv(csv: string): { imported: number; skipped: number } {
+    const rows = parseCsv(csv);
+    let imported = 0;
+    let skipped = 0;
+    const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
+    const hasHeader = header.includes('name') || header.some((h) => h.includes('fax'));
+    const col = (names: string[], fallback: number): number => { const i = header.findIndex((h) => names.includes(h)); return hasHeader && i >= 0 ? i : fallback; };
+    const nameCol = col(['name'], 0);
+    const orgCol = col(['organisation', 'organization', 'company'], 1);
+    const faxCol = col(['fax_number', 'fax', 'fax number', 'number'], 2);
+    // Our export prefixes cells starting with = + - @ with an apostrophe so spreadsheets
+    // don't run them as formulas; undo that so an exported file imports again.
+    const cell = (r: string[], i: number): string => (r[i] ?? '').replace(/^'(?=[=+\-@])/, '');
+    for (const r of hasHeader ? rows.slice(1) : rows) {
+      const name = cell(r, nameCol).trim();
+      const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
+      if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
+      try {
+        this.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax });
+        imported++;
+      } catch (e) {
+        // A number already in the phone book (e.g. the same file imported twice) is skipped.
+        if (e instanceof DeskError && e.code === 'contact.duplicate_number') { skipped++; continue; }
+        throw e;
+      }
+    }
+    return { imported, skipped };
   }
 
   exportCsv(): string {

@@ -3,10 +3,13 @@
  * concerned: each channel's payload is checked for types, lengths, E.164 numbers and id
  * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isE164 } from '../../../shared/domain/fax-number.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
 import type { RequestChannel, RequestOf } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
+
+// The CLI checks numbers with the same rule.
+export { isE164 };
 
 function invalid(field: string, why: string): DeskError {
   return new DeskError('invalid_request', `Some information is missing or not valid (${field}).`, { detail: `${field}: ${why}` });
@@ -64,12 +67,6 @@ const PROVIDERS: readonly PstnProviderName[] = ['telnyx', 'mintfax'];
 const RECEIVE_MODES: readonly ReceiveMode[] = ['poll', 'webhook'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** E.164: '+', 7..15 digits, and a length libphonenumber considers possible for the country. */
-export function isE164(v: string): boolean {
-  if (!/^\+[1-9]\d{6,14}$/.test(v)) return false;
-  const p = parsePhoneNumberFromString(v);
-  return p !== undefined && p.isPossible() && p.number === v;
-}
 
 function e164(o: Obj, key: string): string {
   const v = str(o, key, { max: 16 });

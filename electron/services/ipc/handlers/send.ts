@@ -1,0 +1,60 @@
+/** Sending on fxe: check a number, submit (with an optional cover page), resend, forward, accept a key change. */
+import type { DeskServices } from '../../desk-services.ts';
+import { DeskError } from '../../errors.ts';
+import { readFaxDocument } from '../../inbox/fax-document.ts';
+import { prependCoverPage } from '../../outbox/cover-page.ts';
+import { validatePdf } from '../../outbox/pdf-check.ts';
+import type { HandlerContext, HandlersFor } from './context.ts';
+
+export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline'>;
+
+type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxes.resend' | 'faxes.forward';
+
+export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<SendChannel> {
+  const svc = ctx.services;
+  return {
+    'send.check': async ({ orgId, to }) => (await svc()).outbox.check(orgId, to),
+    'send.acceptKeyChange': async ({ recipientOrgId, newFingerprint }) => {
+      const s = await svc();
+      s.outbox.acceptKeyChange(recipientOrgId, newFingerprint);
+      s.pipeline.forgetKeyChangeRejections(recipientOrgId);
+      return null;
+    },
+    'send.submit': async (req) => {
+      const s = await svc();
+      let pdf = req.pdf;
+      if (req.coverPage) {
+        // Check the user's file first (a clear "not a PDF" beats a cover-page failure), then
+        // send a new PDF with the cover in front; the file the user picked is left as is.
+        const { pages } = await validatePdf(req.pdf, ctx.log);
+        const c = req.coverPage;
+        pdf = (await prependCoverPage(req.pdf, {
+          toName: c.toName, toNumber: req.to, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
+          documentPages: pages, date: new Date(ctx.nowMs()),
+        })).pdf;
+      }
+      const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
+      return { id: res.id };
+    },
+    'faxes.resend': async ({ id }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
+      // A fax waiting in needs-pstn is not on fxe: sending it again would only park a copy there.
+      // Leaving the encrypted network takes the user's explicit go-ahead (faxes.sendViaPstn).
+      if (row.state === 'needs-pstn') {
+        throw new DeskError('fax.needs_pstn_choice', 'This fax is not on the fxe network yet. Open it and choose "Send over phone network…" to send it unencrypted.', { detail: `${id} is needs-pstn` });
+      }
+      const { pdf } = readFaxDocument(s, id);
+      const res = await s.outbox.submit({ orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, pdf, route: row.route });
+      return { id: res.id };
+    },
+    'faxes.forward': async ({ id, to, from }) => {
+      const s = await svc();
+      const row = s.faxes.row(id);
+      const { fileName, pdf } = readFaxDocument(s, id);
+      const res = await s.outbox.submit({ orgId: row.org_id, to, from, fileName, pdf, route: 'fxe' });
+      return { id: res.id };
+    },
+  };
+}
