@@ -32,6 +32,9 @@ import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
+import { OfficeLink } from './office-link/office-link.ts';
+import type { InboxStore } from './storage/inbox-store.ts';
+import { sqliteInboxStore } from './storage/sqlite-inbox-store.ts';
 import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';
 import { openVault, type Vault } from './vault/vault.ts';
@@ -61,6 +64,10 @@ export interface ServiceOptions {
   receiveSink?: ReceiveSink;
   /** The built-in tunnel's library (default: the ngrok agent). */
   tunnelDriver?: TunnelDriver;
+  /** Office mode: the connection state changed (the window's status follows). */
+  onOfficeStatusChanged?: () => void;
+  /** Office mode: how soon to retry a lost office database (tests shorten it). */
+  officeReconnectMs?: number;
 }
 
 /**
@@ -85,6 +92,13 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Retention policy and the purge of deleted faxes (start(): at once, then hourly). */
   retention: RetentionJob;
   contacts: ContactRepository;
+  /** This desk's office, if it joined one (office-link/). */
+  office: OfficeLink;
+  /**
+   * Where the window's faxes and phone book are: the office database while this desk is in an
+   * office, else this desk's own SQLite. Throws `office.unreachable` while the office cannot be reached yet.
+   */
+  inbox(): InboxStore;
   settings: SettingsStore;
   relayReachable: boolean | null;
   webhook: WebhookListener | null;
@@ -174,11 +188,23 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // A crash between writing a body and committing its row leaves an orphan: remove it.
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
+  const contacts = new ContactRepository(db);
+  const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
+  const office = new OfficeLink({
+    db, vault, orgs, nowMs: o.nowMs, log: o.log,
+    onStatusChanged: () => o.onOfficeStatusChanged?.(),
+    // Another desk's change reaches this window as the same event as a change made here.
+    onRemoteChange: () => o.emit({ type: 'faxes.changed' }),
+    ...(o.officeReconnectMs === undefined ? {} : { reconnectMs: o.officeReconnectMs }),
+  });
+
   const webhookOnlyNoticed = new Set<string>();
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, settings,
+    office,
+    inbox: () => office.store() ?? localInbox,
     relayReachable: null,
     webhook: null,
     poller: new Poller({
@@ -275,6 +301,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       s.poller.start();
     },
     async close() {
+      await office.close();
       await s.poller.stop();
       await pages.stop();
       await retention.stop();

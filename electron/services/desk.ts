@@ -85,6 +85,8 @@ export interface DeskDeps {
     pstnPollBaseMs?: number;
     pstnRetryBaseMs?: number;
     pstnHttpRetry?: Partial<RetryPolicy>;
+    /** How soon a desk retries a lost office database. */
+    officeReconnectMs?: number;
   };
 }
 
@@ -139,6 +141,8 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
       try {
         const s = await openServices({
           dataDir: deps.dataDir, keychain: deps.keychain, fetch: deps.fetch, nowMs, emit, log, onReachabilityChanged: () => emitStatus(),
+          onOfficeStatusChanged: () => emitStatus(),
+          ...(deps.testing?.officeReconnectMs === undefined ? {} : { officeReconnectMs: deps.testing.officeReconnectMs }),
           ...(deps.notify ? { notify: deps.notify } : {}),
           ...(backend ? { backend } : {}),
           ...(deps.testing?.crashAt ? { crashAt: deps.testing.crashAt } : {}),
@@ -161,6 +165,8 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
           s.pstn.start();
           await s.applyReceiveMode();
         }
+        // A desk in an office connects to it (and keeps retrying in the background if it cannot).
+        await s.office.start();
         return s;
       } catch (e) {
         unlockError = toUserError(e);
@@ -173,6 +179,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     return opening;
   };
 
+  let lastUnread = 0;
   const status = async (): Promise<AppStatus> => {
     const s = await open().catch(() => null);
     if (!s) {
@@ -181,9 +188,13 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
         relayReachable: null, unreadCount: 0, demoRunning: demo !== null,
       };
     }
+    // In an office that cannot be reached right now, the count last shown stays true enough:
+    // the status must still go out (it carries the "reconnecting" state).
+    const unreadCount = await Promise.resolve().then(() => s.inbox().unreadCount()).catch(() => lastUnread);
+    lastUnread = unreadCount;
     return {
       orgs: s.orgs.list(), activeOrgId: s.orgs.activeOrgId(), keychainAvailable: true, keychainError: null,
-      relayReachable: s.relayReachable, unreadCount: s.faxes.unreadCount(), demoRunning: demo !== null,
+      relayReachable: s.relayReachable, unreadCount, demoRunning: demo !== null, office: s.office.status(),
     };
   };
 

@@ -9,6 +9,7 @@ import { call, fxe, toUserError } from './api.ts';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { FaxDetailPane } from './components/FaxDetailPane.tsx';
 import { FaxList } from './components/FaxList.tsx';
+import { OfficeBanner } from './components/OfficeSettings.tsx';
 import { Onboarding } from './components/Onboarding.tsx';
 import { PhoneBook } from './components/PhoneBook.tsx';
 import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
@@ -424,6 +425,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
       </nav>
 
       <main className="content">
+        <OfficeBanner office={status.office} />
         {banner && <ErrorNotice error={banner} onDismiss={() => setBanner(null)} />}
         {status.keychainError && <ErrorNotice error={status.keychainError} />}
         {folder && (
@@ -440,6 +442,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={() => (setRefreshKey((k) => k + 1), onStatusStale())}
+                people={status.office?.people ?? []}
               />
             ) : (
               <div className="detail empty-detail">

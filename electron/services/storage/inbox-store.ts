@@ -57,4 +57,6 @@ export interface ContactStore {
   save(c: Omit<Contact, 'id'> & { id?: string }): Promise<Contact>;
   delete(id: string): Promise<void>;
   exportCsv(): Promise<string>;
+  /** Name, organisation and fax number per row; rows without a name or a valid number, or with a number already in the book, are skipped. */
+  importCsv(csv: string): Promise<{ imported: number; skipped: number }>;
 }

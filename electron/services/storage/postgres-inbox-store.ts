@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEntry, Contact, DeliveryReceiptView, FaxDetail, FaxSummary, ReadMark, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
+import { contactsFromCsv } from '../inbox/contacts.ts';
 import type { Office } from '../office/office.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
 import type { ContactStore, FaxPage, InboxStore } from './inbox-store.ts';
@@ -163,6 +164,21 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
       return saved;
     },
     delete: (id) => guard(() => shared.removeContact(id)),
+    async importCsv(csv) {
+      const { contacts: rows, skipped: invalid } = contactsFromCsv(csv);
+      let imported = 0;
+      let skipped = invalid;
+      for (const c of rows) {
+        try {
+          await contacts.save(c);
+          imported++;
+        } catch (e) {
+          if (e instanceof DeskError && e.code === 'contact.duplicate_number') { skipped++; continue; }
+          throw e;
+        }
+      }
+      return { imported, skipped };
+    },
     async exportCsv() {
       const esc = (s: string): string => (/[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s);
       const lines = ['name,organisation,fax_number', ...(await contacts.list()).map((c) => [c.name, c.organisation, c.faxNumber].map(esc).join(','))];

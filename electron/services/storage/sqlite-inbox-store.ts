@@ -24,6 +24,7 @@ export function sqliteInboxStore(d: SqliteInboxStoreDeps): InboxStore {
     save: async (c) => d.contacts.save(c),
     delete: async (id) => { d.contacts.delete(id); },
     exportCsv: async () => d.contacts.exportCsv(),
+    importCsv: async (csv) => d.contacts.importCsv(csv),
   };
   return {
     engine: 'sqlite',

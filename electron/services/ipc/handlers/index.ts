@@ -9,6 +9,7 @@ import type { DeskServices } from '../../desk-services.ts';
 import { contactHandlers } from './contacts.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import { faxHandlers } from './faxes.ts';
+import { officeHandlers } from './office.ts';
 import { orgHandlers } from './orgs.ts';
 import { pstnHandlers } from './pstn.ts';
 import { sendHandlers } from './send.ts';
@@ -31,5 +32,6 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...officeHandlers(ctx),
   };
 }
