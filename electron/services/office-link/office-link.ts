@@ -258,7 +258,8 @@ export class OfficeLink {
     const feed = new ChangeFeed({
       db: { url, connectTimeoutMs: this.d.connectTimeoutMs ?? 5_000, ...(this.d.caPem ? { caPem: this.d.caPem } : {}) },
       onChanges: (changes) => {
-        if (changes.some((c) => c.kind === 'desks')) void this.refreshPeople().catch(() => undefined);
+        // A desk joining or leaving writes an audit line: the people to assign to may have changed.
+        if (changes.some((c) => c.kind === 'audit_log')) void this.refreshPeople().catch(() => undefined);
         this.changed();
       },
       onStatus: (st) => {
