@@ -42,8 +42,8 @@ describe('a desk in an office', () => {
     pg = await startPrivatePostgres();
     relay = await startTestRelay();
     const log = (l: string) => logs.push(l);
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, log, testing: { officeReconnectMs: 200 } });
-    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, log, testing: { officeReconnectMs: 200 } });
+    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, log, timings: { officeReconnectMs: 200 } });
+    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, log, timings: { officeReconnectMs: 200 } });
     orgId = await importOrg(a, relay.orgs[0]!.keysZipPath);
   }, 120_000);
 

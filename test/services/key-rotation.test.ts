@@ -30,7 +30,7 @@ describe('key rotation', () => {
     scene = await openTwoDesks('rotation', {
       a: { autoStart: false },
       // Grace 0: the first housekeeping pass after the rotation retires the old bundle.
-      b: { autoStart: false, testing: { relayRetries: 1, keyRotationGraceMs: 0 } },
+      b: { autoStart: false, timings: { relayRetries: 1, keyRotationGraceMs: 0 } },
     });
     ({ relay, dirs, a, b, aOrg, bOrg } = scene);
     aKeys = await readKeysZip(new Uint8Array(readFileSync(relay.orgs[0]!.keysZipPath)));

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../services/helpers.ts';
 
@@ -92,3 +92,76 @@ describe('uploads under Electron net', () => {
     expect(await res.json()).toMatchObject({ chunked: false });
   });
 });
+
+describe('raw ciphertext downloads under Electron net', () => {
+  it('stream through net.fetch as they are read: the relay is held back while the reader pauses, and every byte arrives', async () => {
+    const body = randomBytes(BODY_MIB * 1024 * 1024);
+    let handed = 0;
+    let blocked = false;
+    const relay = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      void (async () => {
+        for (let at = 0; at < body.length; at += 256 * 1024) {
+          const chunk = body.subarray(at, at + 256 * 1024);
+          if (!res.write(chunk)) {
+            blocked = true;
+            await new Promise((r) => res.once('drain', r));
+            blocked = false;
+          }
+          handed += chunk.length;
+        }
+        res.end();
+      })();
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const download = await client.openCiphertext('7d6f3a52-5d7c-4c1b-9a2f-0f0e8f1f2a3b');
+      expect(download.declaredSize).toBe(body.length);
+      const chunks = download[Symbol.asyncIterator]();
+      const hash = createHash('sha256');
+      let got = 0;
+      const first = await chunks.next();
+      hash.update(first.value!);
+      got += first.value!.length;
+      // The reader pauses: the relay's writes stop once the transport's buffers are full,
+      // instead of the whole body being gathered in the main process.
+      const deadline = Date.now() + 20_000;
+      while (!blocked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(blocked).toBe(true);
+      expect(handed - got).toBeLessThanOrEqual(WINDOW_BYTES);
+      for (let step = await chunks.next(); !step.done; step = await chunks.next()) {
+        hash.update(step.value);
+        got += step.value.length;
+      }
+      expect(got).toBe(body.length);
+      expect(hash.digest().equals(createHash('sha256').update(body).digest())).toBe(true);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((r) => relay.close(r));
+    }
+  });
+
+  it('a download cut short is a relay-unreachable error (retried later), never a short fax', async () => {
+    const relay = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 4 * 1024 * 1024 });
+      res.write(randomBytes(1024 * 1024), () => res.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const download = await client.openCiphertext('7d6f3a52-5d7c-4c1b-9a2f-0f0e8f1f2a3b');
+      const outcome = await (async () => {
+        for await (const chunk of download) void chunk;
+      })().then(() => null, (e: unknown) => e as { code?: string; retryable?: boolean });
+      expect(outcome?.code).toBe('relay.unreachable');
+      expect(outcome?.retryable).toBe(true);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((r) => relay.close(r));
+    }
+  });
+});
+

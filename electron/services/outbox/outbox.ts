@@ -143,10 +143,10 @@ export class Outbox {
   acceptKeyChange(recipientOrgId: string, newFingerprint: string): number {
     this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
-      "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_json LIKE ?",
-    ).all(`%"recipientOrgId":${JSON.stringify(recipientOrgId)}%`) as { fax_id: string }[];
+      "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
+    ).all(recipientOrgId) as { fax_id: string }[];
     for (const h of held) {
-      this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
+      this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, held_recipient_org_id = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
       this.setState(h.fax_id, 'queued', null, null);
       this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
     }
@@ -263,7 +263,7 @@ export class Outbox {
         const decision = this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
           const held = keyChangeWarning(decision);
-          this.d.db.prepare('UPDATE outbox_jobs SET held_json = ? WHERE fax_id = ?').run(JSON.stringify(held), id);
+          this.d.db.prepare('UPDATE outbox_jobs SET held_json = ?, held_recipient_org_id = ? WHERE fax_id = ?').run(JSON.stringify(held), held.recipientOrgId, id);
           const moved = decision.previousOrgId !== null;
           this.d.faxes.audit('key-change', job.org_id, id, moved
             ? `${fax.to_number} moved from ${decision.previousOrgId ?? '?'} to ${decision.orgId} (${decision.newFingerprint})`

@@ -6,7 +6,7 @@
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type {
   BundleView, HealthResponse, LookupResponse, MessageStatusResponse, OrgResponse, PendingListResponse,
   ReceiptResponse, UploadResponse, WebhookSecretResponse,
@@ -23,6 +23,16 @@ import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A raw ciphertext download in progress (RelayClient.openCiphertext). */
+export interface CiphertextDownload extends AsyncIterable<Uint8Array> {
+  /** The Content-Length the relay announced, if any. */
+  readonly declaredSize: number | null;
+  /** The hash the relay says it holds (informative only: the envelope's signed hash decides). */
+  readonly relaySha256Hex: string | null;
+  /** Stops the download (nothing happens when it already ended). */
+  cancel(): Promise<void>;
+}
 
 export interface RelayIdentity {
   keyId: string;
@@ -213,32 +223,61 @@ export class RelayClient {
   }
 
   /**
-   * The raw ciphertext (extension) streamed into `destPath` (mode 0600) while hashed, never
-   * more than MAX_CIPHERTEXT_BYTES. On any failure the partial file is removed.
+   * The raw ciphertext (extension), as a stream the caller reads at its own pace: the next
+   * chunk is taken from the transport only when asked for, so a slow consumer slows the
+   * download instead of filling memory. Never more than MAX_CIPHERTEXT_BYTES, and never other
+   * than the length the relay announced; a connection that breaks is relay-unreachable, like a
+   * failed request. Ending the iteration early (or `cancel`) cancels the download.
    */
-  async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
+  async openCiphertext(messageId: string): Promise<CiphertextDownload> {
     const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
     if (!res.body) throw garbage('ciphertext: no body');
-    const hash = createHash('sha256');
+    const reader = res.body.getReader();
+    const baseUrl = this.baseUrl;
     let size = 0;
-    const out = await open(destPath, 'w', 0o600);
-    try {
-      size = await this.readCapped(res.body, path, MAX_CIPHERTEXT_BYTES, async (chunk) => {
-        hash.update(chunk);
-        await out.write(chunk);
-      });
-      if (declared !== null && declared !== size) throw unreachable(this.baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
-      await out.close();
-    } catch (e) {
-      await out.close().catch(() => undefined);
-      await res.body.cancel().catch(() => undefined);
-      await rm(destPath, { force: true });
-      throw e;
-    }
-    const digest = hash.digest();
-    return { size, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength), relaySha256Hex: res.headers.get(CIPHERTEXT_SHA256_HEADER) };
+    let reading = true;
+    const cancel = async (): Promise<void> => {
+      if (!reading) return;
+      reading = false;
+      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
+    };
+    const chunks: AsyncIterator<Uint8Array> = {
+      async next() {
+        if (!reading) return { done: true, value: undefined };
+        let step: ReadableStreamReadResult<Uint8Array>;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          await cancel();
+          throw unreachable(baseUrl, `reading ${path}: ${errorDetail(e)}`, e);
+        }
+        if (step.done) {
+          reading = false;
+          reader.releaseLock();
+          if (declared !== null && declared !== size) throw unreachable(baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
+          return { done: true, value: undefined };
+        }
+        size += step.value.length;
+        if (size > MAX_CIPHERTEXT_BYTES || (declared !== null && size > declared)) {
+          await cancel();
+          throw garbage(`ciphertext: answer over the ${declared ?? MAX_CIPHERTEXT_BYTES}-byte ${declared === null ? 'cap' : 'length it announced'}`);
+        }
+        return { done: false, value: step.value };
+      },
+      async return() {
+        await cancel();
+        return { done: true, value: undefined };
+      },
+    };
+    return {
+      declaredSize: declared,
+      relaySha256Hex: res.headers.get(CIPHERTEXT_SHA256_HEADER),
+      [Symbol.asyncIterator]: () => chunks,
+      cancel,
+    };
   }
 
   /** Pending messages addressed to us (polling extension). */
