@@ -1,7 +1,7 @@
 // The single-desk engine of InboxStore over a real SQLite file and a real encrypted blob store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../electron/services/inbox/database.ts';
-import { BlobStore } from '../../electron/services/inbox/blob-store.ts';
+import { openDatabase, type Db } from '../../electron/services/storage/database.ts';
+import { BlobStore } from '../../electron/services/storage/blob-store.ts';
 import { ContactRepository } from '../../electron/services/inbox/contacts.ts';
 import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isE164 } from '../../../shared/domain/fax-number.ts';
 import type { Contact } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../storage/database.ts';
 
 export class ContactRepository {
   private readonly db: Db;

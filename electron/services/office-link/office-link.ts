@@ -20,7 +20,7 @@ import pg from 'pg';
 import type { OfficeJoinRequest, OfficeStatus } from '../../../shared/ipc/contract.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import { kvGet, kvSet, type Db } from '../inbox/database.ts';
+import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
 import { clientConfig, parseOfficeUrl } from '../storage/postgres/connection.ts';

@@ -4,7 +4,7 @@
  * their synchronous API, which the receive and send lanes use directly.
  */
 import { DeskError } from '../errors.ts';
-import type { BlobStore } from '../inbox/blob-store.ts';
+import type { BlobStore } from './blob-store.ts';
 import type { ContactRepository } from '../inbox/contacts.ts';
 import type { FaxRepository } from '../inbox/faxes.ts';
 import { purgeFaxes } from '../inbox/retention.ts';

@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from 
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
-import { fsyncDirectory } from '../storage/atomic-file.ts';
+import { fsyncDirectory } from './atomic-file.ts';
 import type { Vault } from '../vault/vault.ts';
 
 const MAGIC = Buffer.from('FXB1');
