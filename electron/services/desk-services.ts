@@ -31,7 +31,11 @@ import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
-import { OfficeLink } from './office-link/office-link.ts';
+import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
+import type { Office } from './office/office.ts';
+import { enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { officeReceiveSink } from './office/office-receive-sink.ts';
+import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
 import { sqliteInboxStore } from './storage/sqlite-inbox-store.ts';
 import { definedOnly, type Timings } from './timings.ts';
@@ -176,8 +180,38 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 
   const contacts = new ContactRepository(db);
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
+  /**
+   * A desk in an office receives for it while it leads (the same pipeline, storing into the
+   * office database; whoever leads next sends a receipt still owed) and uploads from the
+   * shared outbox; faxes it stores reach the window as for a single desk.
+   */
+  const officeDuties = (office: Office): OfficeDuties => {
+    const officePipeline = new ReceivePipeline({
+      ...lane,
+      ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
+      hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
+      // The page counter works on this desk's own blobs: office faxes keep the count the envelope gives.
+      sink: officeReceiveSink(office, { emit: o.emit }),
+    });
+    const officePoller = new Poller({ orgIds: () => [office.orgId], clients, pipeline: officePipeline, intervalMs: () => settings.get().pollIntervalSeconds * 1000, log: o.log });
+    const receiver = new OfficeReceiver(office, {
+      pollOnce: () => officePoller.pollOnce(),
+      intervalMs: Math.min(settings.get().pollIntervalSeconds * 1000, 5_000),
+      onLeadership: (leading) => o.log(leading ? 'office: this desk receives for the office' : 'office: another desk receives for the office'),
+    });
+    const sender = new OfficeOutboxSender(office, { clients, pins });
+    receiver.start();
+    sender.start();
+    return {
+      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins, backend }, req),
+      stop: async () => {
+        await receiver.stop();
+        await sender.stop();
+      },
+    };
+  };
   const office = new OfficeLink({
-    db, vault, orgs, nowMs: o.nowMs, log: o.log,
+    db, vault, orgs, nowMs: o.nowMs, log: o.log, duties: officeDuties,
     onStatusChanged: () => o.onOfficeStatusChanged?.(),
     // Another desk's change reaches this window as the same event as a change made here.
     onRemoteChange: () => o.emit({ type: 'faxes.changed' }),
@@ -194,7 +228,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     relayReachable: null,
     webhook: null,
     poller: new Poller({
-      orgIds: () => orgs.list().map((x) => x.orgId),
+      // The office's org is received by the office's leader, into the office database.
+      orgIds: () => orgs.list().map((x) => x.orgId).filter((id) => id !== office.orgId()),
       clients,
       pipeline,
       intervalMs: () => {

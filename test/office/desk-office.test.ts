@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
 import type { Office } from '../../electron/services/office/office.ts';
 import { OFFICE_URL_RECORD } from '../../electron/services/office-link/office-link.ts';
-import { importOrg, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
 import { addFax, openDesk } from './helpers.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
@@ -124,6 +124,28 @@ describe('a desk in an office', () => {
     expect(who('note')).toEqual(['Ann at Front desk']);
   }, 60_000);
 
+  it('sends through the shared outbox and receives into the office, through the real relay', async () => {
+    const c = await openTestDesk(join(dirs.path, 'c'), { autoStart: false });
+    try {
+      const pharmacyOrg = await importOrg(c, relay.orgs[1]!.keysZipPath);
+      // Out: queued in the office (sealed once), uploaded by whichever desk claims it, on both desks' Sent.
+      const pdf = makePdf(1, 500);
+      const { id } = await a.call('send.submit', { orgId, to: '+15552220002', from: '+15551110001', fileName: 'referral.pdf', pdf, coverPage: null, route: 'fxe' });
+      await waitFor('the fax sent from the office', async () => (await b.call('faxes.list', { folder: 'sent', offset: 0, limit: 10 })).items.some((f) => f.id === id), 30_000);
+      expect(await c.desk.pollNow()).toBe(1);
+      expect((await c.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).items.map((f) => f.fileName)).toEqual(['referral.pdf']);
+      // In: the office's leader receives it into the office database; both desks list it; no desk keeps a private copy.
+      await c.call('send.submit', { orgId: pharmacyOrg, to: '+15551110001', from: '+15552220002', fileName: 'reply.pdf', pdf: makePdf(1, 300), coverPage: null, route: 'fxe' });
+      await c.desk.flushOutbox();
+      for (const t of [a, b]) {
+        await waitFor('the reply in the office inbox', async () => (await t.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10, query: 'reply' })).total === 1, 30_000);
+      }
+      expect(await a.desk.pollNow()).toBe(0); // the desk's own poller leaves the office's org to the office
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
+
   it('loses the database plainly, keeps working from what it has, and catches up when it returns', async () => {
     let mark = a.events.length;
     pg.stop();
@@ -138,7 +160,7 @@ describe('a desk in an office', () => {
     pg.start();
     await waitFor('A reconnected', async () => (await a.call('office.status', {})).connection === 'connected', 30_000);
     await waitFor('A told the window to reload', () => changedSince(a, mark));
-    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(1);
+    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(2);
   }, 90_000);
 
   it('a desk leaves: its own inbox again, the password gone from the vault; the office keeps working', async () => {
@@ -146,7 +168,7 @@ describe('a desk in an office', () => {
     expect(st).toMatchObject({ joined: false, connection: 'off' });
     expect((await b.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(0);
     expect(existsSync(vaultFile(b, OFFICE_URL_RECORD))).toBe(false);
-    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(1);
+    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(2);
     await waitFor('Ben is no longer listed', async () => (await a.call('office.status', {})).people.join() === 'Ann');
   }, 60_000);
 });

@@ -23,6 +23,7 @@ import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
+import type { OfficeSendRequest } from '../office/office-outbox.ts';
 import { clientConfig, parseOfficeUrl } from '../storage/postgres/connection.ts';
 import type { InboxStore } from '../storage/inbox-store.ts';
 import { postgresInboxStore } from '../storage/postgres-inbox-store.ts';
@@ -59,6 +60,18 @@ export interface OfficeLinkDeps {
   connectTimeoutMs?: number;
   /** Extra options for the office pool (a CA certificate). */
   caPem?: string | null;
+  /**
+   * What a desk in the office runs while connected: receiving for the office while it leads,
+   * and sending from the shared outbox (desk-services.ts builds them from the fax lanes).
+   */
+  duties?: (office: Office) => OfficeDuties;
+}
+
+/** A desk's share of the office's work, started when the office opens and stopped when it closes. */
+export interface OfficeDuties {
+  /** Seals the fax once and queues it in the shared outbox (any desk may upload it). */
+  send(req: OfficeSendRequest): Promise<{ id: string }>;
+  stop(): Promise<void>;
 }
 
 function officeServer(url: string): string {
@@ -71,6 +84,7 @@ export class OfficeLink {
   private office: Office | null = null;
   private inbox: InboxStore | null = null;
   private feed: ChangeFeed | null = null;
+  private duties: OfficeDuties | null = null;
   private connection: OfficeStatus['connection'] = 'off';
   private lastError: UserError | null = null;
   private people: string[] = [];
@@ -113,6 +127,19 @@ export class OfficeLink {
     if (!this.joined()) return null;
     if (this.inbox) return this.inbox;
     throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+  }
+
+  /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */
+  orgId(): string | null {
+    return this.profile()?.orgId ?? null;
+  }
+
+  /** Sends through the shared outbox (office mode only). */
+  async send(req: OfficeSendRequest): Promise<{ id: string }> {
+    if (!this.duties) throw new DeskError('office.unreachable', 'Office database unreachable — the fax was not queued. Try again when it is back.', { detail: this.lastError?.detail ?? 'not connected', retryable: true });
+    const res = await this.duties.send(req);
+    this.d.onRemoteChange();
+    return res;
   }
 
   /** At start: a desk that belongs to an office connects (and keeps trying). */
@@ -230,6 +257,7 @@ export class OfficeLink {
     this.inbox ??= this.wrapStore(postgresInboxStore({ office, toError: (e) => officeError(e, office.where) }));
     await this.follow(office);
     await this.refreshPeople();
+    this.duties ??= this.d.duties?.(office) ?? null;
     this.heartbeatTimer ??= setInterval(() => {
       void this.office?.heartbeat().then(() => this.refreshPeople(), (e: unknown) => this.noticeFailure(officeError(e, office.where)));
     }, 30_000);
@@ -327,6 +355,9 @@ export class OfficeLink {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.changeTimer) clearTimeout(this.changeTimer);
     this.retryTimer = this.heartbeatTimer = this.changeTimer = null;
+    const duties = this.duties;
+    this.duties = null;
+    await duties?.stop();
     const feed = this.feed;
     this.feed = null;
     await feed?.stop();
