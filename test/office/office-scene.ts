@@ -1,6 +1,7 @@
 // An office against the real local relay: the office's org (Harbor Pharmacy, a demo org)
 // receives and sends through office lanes; the other demo org (Northside Clinic) is the
 // outside world, sending with sealed uploads and receiving through its own CLI state.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,7 +52,7 @@ export async function sendFaxes(sender: CliServices, toNumber: string, n: number
         toNumber, metadata: { filename: `fax-${String(i).padStart(4, '0')}.pdf`, content_type: 'application/pdf' }, createdAt: Math.floor(Date.now() / 1000),
         backend,
       });
-      await client.upload(envelopeToJson(envelope), envelope.message_id, ciphertext);
+      await client.upload(envelopeToJson(envelope), asMessageId(envelope.message_id), ciphertext);
       ids.push(envelope.message_id);
     }
   };

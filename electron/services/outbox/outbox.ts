@@ -10,6 +10,7 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
+import { asMessageId, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -140,7 +141,7 @@ export class Outbox {
   }
 
   /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
-  acceptKeyChange(recipientOrgId: string, newFingerprint: string): number {
+  acceptKeyChange(recipientOrgId: OrgId, newFingerprint: Fingerprint): number {
     this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
       "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
@@ -193,7 +194,7 @@ export class Outbox {
       try {
         const client = await this.d.clients.forOrg(r.org_id);
         if (!(await client.hasExtension('message-status'))) continue;
-        const st = await client.status(r.fax_id);
+        const st = await client.status(asMessageId(r.fax_id)); // an fxe fax's local id is its message id
         if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
       } catch (e) {
         this.d.log?.(`delivery check ${r.fax_id}: ${errorDetail(e)}`);
@@ -212,7 +213,7 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
+      const signer = this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
       verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
         messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
@@ -299,7 +300,7 @@ export class Outbox {
       }
       this.setState(id, 'uploading', 0, null);
       let lastShown = 0;
-      const result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
+      const result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
         const p = total > 0 ? sent / total : 1;
         if (p - lastShown >= 0.05 || p >= 1) {
           lastShown = p;

@@ -11,6 +11,7 @@
  * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
  * event, and the relay's copy is left alone.
  */
+import { asFingerprint, asMessageId, asOrgId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -131,8 +132,8 @@ function verifyFail(sentence: string, detail: string): DeskError {
 
 /** A verification failure because the sender's keys (or its number's org) changed: held until the user accepts `newFingerprint`. */
 class SenderKeyChanged extends DeskError {
-  readonly newFingerprint: string;
-  constructor(sentence: string, detail: string, newFingerprint: string) {
+  readonly newFingerprint: Fingerprint;
+  constructor(sentence: string, detail: string, newFingerprint: Fingerprint) {
     super('receive.verify_failed', sentence, { detail });
     this.newFingerprint = newFingerprint;
   }
@@ -176,18 +177,18 @@ export class ReceivePipeline {
   }
 
   /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
-  keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
+  keyChangeRejections(): { senderOrgId: OrgId; newFingerprint: Fingerprint }[] {
     const rows = this.d.db.prepare(`SELECT sender_org_id, key_change_fingerprint FROM receive_jobs
       WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != ''
       ORDER BY updated_at`).all() as { sender_org_id: string; key_change_fingerprint: string }[];
     // The latest rejection of each sender names the keys it has now.
-    const out = new Map<string, string>();
-    for (const r of rows) out.set(r.sender_org_id, r.key_change_fingerprint);
+    const out = new Map<OrgId, Fingerprint>();
+    for (const r of rows) out.set(asOrgId(r.sender_org_id), asFingerprint(r.key_change_fingerprint));
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
-  forgetKeyChangeRejections(senderOrgId: string): void {
+  forgetKeyChangeRejections(senderOrgId: OrgId): void {
     this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND key_change_fingerprint IS NOT NULL").run(senderOrgId);
   }
 
@@ -203,7 +204,7 @@ export class ReceivePipeline {
         const outcome = await this.fetchVerifyStore(orgId, messageId);
         if (outcome !== 'stored') return outcome;
       }
-      await this.sendReceipt(orgId, messageId);
+      await this.sendReceipt(orgId, asMessageId(messageId));
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash) throw e;
@@ -337,7 +338,7 @@ export class ReceivePipeline {
    * seed's JSON fetch into a temp file otherwise, and also when a relay lists the extension
    * but does not actually serve it.
    */
-  private async download(client: RelayClient, messageId: string): Promise<Downloaded> {
+  private async download(client: RelayClient, messageId: MessageId): Promise<Downloaded> {
     if (await client.hasExtension('ciphertext-download')) {
       // Both requests at once: the body waits in the transport (bounded by its flow control)
       // while the envelope is verified, which saves a round trip per fax.
@@ -403,7 +404,8 @@ export class ReceivePipeline {
     this.sink.stored?.(fax, localId);
   }
 
-  private async sendReceipt(orgId: string, messageId: string): Promise<void> {
+  /** `messageId`: one the pipeline stored a fax for, so already checked. */
+  private async sendReceipt(orgId: string, messageId: MessageId): Promise<void> {
     const job = await this.journal.get(orgId, messageId);
     if (!job || job.state !== 'stored' || !job.receipt_json) return;
     const client = await this.d.clients.forOrg(orgId);
