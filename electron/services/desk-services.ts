@@ -10,10 +10,10 @@ import type { UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
-import { BlobStore } from './inbox/blob-store.ts';
+import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository } from './inbox/contact-groups.ts';
 import { ContactRepository } from './inbox/contacts.ts';
-import { kvGet, kvSet, openDatabase } from './inbox/database.ts';
+import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
 import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
@@ -32,6 +32,13 @@ import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
+import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
+import type { Office } from './office/office.ts';
+import { enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { officeReceiveSink } from './office/office-receive-sink.ts';
+import { OfficeReceiver } from './office/office-receiver.ts';
+import type { InboxStore } from './storage/inbox-store.ts';
+import { sqliteInboxStore } from './storage/sqlite-inbox-store.ts';
 import { definedOnly, type Timings } from './timings.ts';
 import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';
@@ -55,6 +62,8 @@ export interface ServiceOptions {
   receiveSink?: ReceiveSink;
   /** The built-in tunnel's library (default: the ngrok agent). */
   tunnelDriver?: TunnelDriver;
+  /** Office mode: the connection state changed (the window's status follows). */
+  onOfficeStatusChanged?: () => void;
 }
 
 /**
@@ -80,6 +89,13 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   retention: RetentionJob;
   contacts: ContactRepository;
   groups: ContactGroupRepository;
+  /** This desk's office, if it joined one (office-link/). */
+  office: OfficeLink;
+  /**
+   * Where the window's faxes and phone book are: the office database while this desk is in an
+   * office, else this desk's own SQLite. Throws `office.unreachable` while the office cannot be reached yet.
+   */
+  inbox(): InboxStore;
   settings: SettingsStore;
   relayReachable: boolean | null;
   webhook: WebhookListener | null;
@@ -164,15 +180,58 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   // A crash between writing a body and committing its row leaves an orphan: remove it.
   if (existsSync(blobs.dir)) blobs.sweepOrphans((id) => faxes.blobReferenced(id));
 
+  const contacts = new ContactRepository(db);
+  const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
+  /**
+   * A desk in an office receives for it while it leads (the same pipeline, storing into the
+   * office database; whoever leads next sends a receipt still owed) and uploads from the
+   * shared outbox; faxes it stores reach the window as for a single desk.
+   */
+  const officeDuties = (office: Office): OfficeDuties => {
+    const officePipeline = new ReceivePipeline({
+      ...lane,
+      ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
+      hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
+      // The page counter works on this desk's own blobs: office faxes keep the count the envelope gives.
+      sink: officeReceiveSink(office, { emit: o.emit }),
+    });
+    const officePoller = new Poller({ orgIds: () => [office.orgId], clients, pipeline: officePipeline, intervalMs: () => settings.get().pollIntervalSeconds * 1000, log: o.log });
+    const receiver = new OfficeReceiver(office, {
+      pollOnce: () => officePoller.pollOnce(),
+      intervalMs: Math.min(settings.get().pollIntervalSeconds * 1000, 5_000),
+      onLeadership: (leading) => o.log(leading ? 'office: this desk receives for the office' : 'office: another desk receives for the office'),
+    });
+    const sender = new OfficeOutboxSender(office, { clients, pins });
+    receiver.start();
+    sender.start();
+    return {
+      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins, backend }, req),
+      stop: async () => {
+        await receiver.stop();
+        await sender.stop();
+      },
+    };
+  };
+  const office = new OfficeLink({
+    db, vault, orgs, nowMs: o.nowMs, log: o.log, duties: officeDuties,
+    onStatusChanged: () => o.onOfficeStatusChanged?.(),
+    // Another desk's change reaches this window as the same event as a change made here.
+    onRemoteChange: () => o.emit({ type: 'faxes.changed' }),
+    ...(t.officeReconnectMs === undefined ? {} : { reconnectMs: t.officeReconnectMs }),
+  });
+
   const webhookOnlyNoticed = new Set<string>();
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), groups: new ContactGroupRepository(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, groups: new ContactGroupRepository(db, o.nowMs), settings,
+    office,
+    inbox: () => office.store() ?? localInbox,
     relayReachable: null,
     webhook: null,
     poller: new Poller({
-      orgIds: () => orgs.list().map((x) => x.orgId),
+      // The office's org is received by the office's leader, into the office database.
+      orgIds: () => orgs.list().map((x) => x.orgId).filter((id) => id !== office.orgId()),
       clients,
       pipeline,
       intervalMs: () => {
@@ -265,6 +324,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       s.poller.start();
     },
     async close() {
+      await office.close();
       await s.poller.stop();
       await pages.stop();
       await retention.stop();

@@ -132,6 +132,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
       try {
         const s = await openServices({
           dataDir: deps.dataDir, keychain: deps.keychain, fetch: deps.fetch, nowMs, emit, log, onReachabilityChanged: () => emitStatus(),
+          onOfficeStatusChanged: () => emitStatus(),
           ...(deps.notify ? { notify: deps.notify } : {}),
           ...(backend ? { backend } : {}),
           ...(deps.testing?.crashAt ? { crashAt: deps.testing.crashAt } : {}),
@@ -148,6 +149,8 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
           s.pstn.start();
           await s.applyReceiveMode();
         }
+        // A desk in an office connects to it (and keeps retrying in the background if it cannot).
+        await s.office.start();
         return s;
       } catch (e) {
         unlockError = toUserError(e);
@@ -160,6 +163,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
     return opening;
   };
 
+  let lastUnread = 0;
   const status = async (): Promise<AppStatus> => {
     const s = await open().catch(() => null);
     if (!s) {
@@ -168,9 +172,13 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
         relayReachable: null, unreadCount: 0, demoRunning: demo !== null,
       };
     }
+    // In an office that cannot be reached right now, the count last shown stays true enough:
+    // the status must still go out (it carries the "reconnecting" state).
+    const unreadCount = await Promise.resolve().then(() => s.inbox().unreadCount()).catch(() => lastUnread);
+    lastUnread = unreadCount;
     return {
       orgs: s.orgs.list(), activeOrgId: s.orgs.activeOrgId(), keychainAvailable: true, keychainError: null,
-      relayReachable: s.relayReachable, unreadCount: s.faxes.unreadCount(), demoRunning: demo !== null,
+      relayReachable: s.relayReachable, unreadCount, demoRunning: demo !== null, office: s.office.status(),
     };
   };
 

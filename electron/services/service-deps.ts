@@ -5,8 +5,8 @@
  */
 import type { IpcEvent } from '../../shared/ipc/contract.ts';
 import type { CryptoBackend } from '../../shared/protocol/index.ts';
-import type { BlobStore } from './inbox/blob-store.ts';
-import type { Db } from './inbox/database.ts';
+import type { BlobStore } from './storage/blob-store.ts';
+import type { Db } from './storage/database.ts';
 import type { FaxRepository } from './inbox/faxes.ts';
 import type { TrustStore } from './trust/index.ts';
 import type { RelayClientPool } from './relay-client/client-pool.ts';

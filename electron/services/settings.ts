@@ -1,6 +1,6 @@
 /** Settings of the install, persisted in the database (not secret: secrets are in the vault). */
 import type { Settings } from '../../shared/domain/types.ts';
-import { kvGet, kvSet, type Db } from './inbox/database.ts';
+import { kvGet, kvSet, type Db } from './storage/database.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   receiveMode: 'poll',

@@ -18,6 +18,8 @@ export interface Timings {
   pstnHttpRetry?: Partial<RetryPolicy>;
   /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
   keyRotationGraceMs?: number;
+  /** Office mode: how soon a desk tries the office database again after losing it. */
+  officeReconnectMs?: number;
 }
 
 /**

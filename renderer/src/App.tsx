@@ -9,6 +9,7 @@ import { call, toUserError } from './api.ts';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { FaxDetailPane } from './components/FaxDetailPane.tsx';
 import { FaxList } from './components/FaxList.tsx';
+import { OfficeBanner } from './components/OfficeSettings.tsx';
 import { Onboarding } from './components/Onboarding.tsx';
 import { PhoneBook } from './components/PhoneBook.tsx';
 import { SendDialog } from './components/SendDialog.tsx';
@@ -292,6 +293,7 @@ function Workspace({ status }: { status: AppStatus }) {
       </nav>
 
       <main className="content">
+        <OfficeBanner office={status.office} />
         {banner && <ErrorNotice error={banner} onDismiss={() => setBanner(null)} />}
         {status.keychainError && <ErrorNotice error={status.keychainError} />}
         {folder && (
@@ -309,6 +311,7 @@ function Workspace({ status }: { status: AppStatus }) {
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={refresh}
                 onGone={() => setSelected(null)}
+                people={status.office?.people ?? []}
               />
             ) : (
               <div className="detail empty-detail">

@@ -60,6 +60,8 @@ export interface FaxSummary {
   sendAt: number | null;
   /** Shared by the faxes of one send to several recipients (one row each); null for a single recipient. */
   sendGroup: string | null;
+  /** Office mode: the person handling this fax ("Handled by"); null or absent when nobody is. */
+  assignee?: string | null;
 }
 
 /** One recipient of a send to several: its own fax, with its own state. */
@@ -97,6 +99,27 @@ export interface FaxDetail extends FaxSummary {
   progress: number | null;
   /** Every recipient of the send this fax belongs to (this one included), or null for a single recipient. */
   group: SendGroupMember[] | null;
+  /** Office mode: who opened or marked this fax read, on which desk; absent on a single desk. */
+  readBy?: ReadMark[];
+}
+
+/** One person's read mark on a shared fax (office mode). */
+export interface ReadMark {
+  person: string;
+  desk: string;
+  at: number;
+}
+
+/**
+ * One line of a fax's audit trail: what happened, when, and (in office mode) on which desk and
+ * by whom. `detail` is for the record, never a secret.
+ */
+export interface AuditEntry {
+  at: number;
+  action: string;
+  detail: string;
+  desk: string | null;
+  person: string | null;
 }
 
 export interface Contact {

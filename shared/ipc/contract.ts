@@ -6,6 +6,7 @@
  */
 import type { Fingerprint, OrgId } from '../domain/ids.ts';
 import type {
+  AuditEntry,
   Contact,
   ContactGroup,
   FaxDetail,
@@ -70,6 +71,38 @@ export interface AppStatus {
   relayReachable: boolean | null;
   unreadCount: number;
   demoRunning: boolean;
+  /** Office mode: whether this desk shares an office's inbox, and whether it reaches it. Absent before the desk opens. */
+  office?: OfficeStatus;
+}
+
+/**
+ * This desk's place in an office (several desks sharing one inbox on the office's
+ * PostgreSQL). Never carries the database password: `server` is host, port and database only.
+ */
+export interface OfficeStatus {
+  joined: boolean;
+  /** 'connected'; 'reconnecting' while the database cannot be reached (what is on screen stays); 'off' on a single desk. */
+  connection: 'connected' | 'reconnecting' | 'off';
+  /** "db.office.lan:5432/fxe": where the office database is, without user or password. */
+  server: string | null;
+  orgId: string | null;
+  personName: string;
+  deskName: string;
+  /** Everyone a fax can be assigned to: the people of the office's desks. */
+  people: string[];
+  /** Why the database cannot be reached, in a sentence; null while connected. */
+  error: UserError | null;
+}
+
+export interface OfficeJoinRequest {
+  /** postgresql://user:password@host:5432/db?sslmode=verify-full: kept in the vault only. */
+  url: string;
+  personName: string;
+  deskName: string;
+  /** true: set up the office database (first desk); false: join one that exists. */
+  create: boolean;
+  /** true: main first asks for the office's keys.zip (first run); false: the office is the active organisation's. */
+  importKeysZip: boolean;
 }
 
 export interface ListFaxesRequest {
@@ -229,6 +262,16 @@ export interface IpcRequests {
   'faxes.sendViaPstn': [{ id: string }, null];
   'faxes.forward': [{ id: string; to: string; from: string }, { id: string }];
   'faxes.tags': [Record<string, never>, string[]];
+  /** Office mode: who handles this fax (a person of the office), or null for nobody. */
+  'faxes.assign': [{ id: string; assignee: string | null }, null];
+  /** What happened to this fax, oldest first: views, prints, exports, sends, deletions (desk and person in an office). */
+  'faxes.audit': [{ id: string }, AuditEntry[]];
+
+  'office.status': [Record<string, never>, OfficeStatus];
+  /** Join (or create) the office: null when the keys.zip dialog was cancelled. */
+  'office.join': [OfficeJoinRequest, OfficeStatus | null];
+  /** This desk stops sharing the office's inbox (the office keeps working); the password is wiped from the vault. */
+  'office.leave': [Record<string, never>, OfficeStatus];
 
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
   'send.check': [{ orgId: string; to: string }, SendCheck];
@@ -335,6 +378,8 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'trash.list': true, 'trash.restore': true, 'trash.deleteForever': true, 'trash.empty': true,
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
+  'faxes.assign': true, 'faxes.audit': true,
+  'office.status': true, 'office.join': true, 'office.leave': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
   'compose.build': true, 'faxes.setPageRotation': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,

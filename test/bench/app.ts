@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startRelay } from '../../electron/relay/index.ts';
 import { createDemoOrgs } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk } from '../../electron/services/desk.ts';
-import { openDatabase } from '../../electron/services/inbox/database.ts';
+import { openDatabase } from '../../electron/services/storage/database.ts';
 import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
 import { createMemoryKeychain, type Keychain } from '../../electron/services/keychain/keychain.ts';
 import { makeTestPdf } from '../e2e/fixtures/pdf.ts';

@@ -9,7 +9,7 @@ import { startRelay } from '../../electron/relay/index.ts';
 import { createDemoOrgs } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk } from '../../electron/services/desk.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
-import { openDatabase } from '../../electron/services/inbox/database.ts';
+import { openDatabase } from '../../electron/services/storage/database.ts';
 import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
 import { makePdf, freePort } from '../services/helpers.ts';
 

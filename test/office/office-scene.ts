@@ -1,9 +1,9 @@
 // An office against the real local relay: the office's org (Harbor Pharmacy, a demo org)
 // receives and sends through office lanes; the other demo org (Northside Clinic) is the
 // outside world, sending with sealed uploads and receiving through its own CLI state.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asMessageId } from '../../shared/domain/ids.ts';
 import Database from 'better-sqlite3';
 import { readKeysZip, sealEnvelope, envelopeToJson } from '../../shared/protocol/index.ts';
 import { openCliServices, type CliServices } from '../../electron/services/cli/cli-services.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { WEBHOOK_HEADERS } from '../../shared/fxe-api/types.ts';
-import { openDatabase, type Db } from '../../electron/services/inbox/database.ts';
+import { openDatabase, type Db } from '../../electron/services/storage/database.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
 import { startWebhookListener, type WebhookListener } from '../../electron/services/receiver/webhook-listener.ts';
 import { WEBHOOK_SECRET_OVERLAP_MS, WebhookSecretStore } from '../../electron/services/receiver/webhook-secrets.ts';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BlobStore } from '../../electron/services/inbox/blob-store.ts';
+import { BlobStore } from '../../electron/services/storage/blob-store.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
 import { tempDir } from './helpers.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../electron/services/inbox/database.ts';
+import { openDatabase } from '../../electron/services/storage/database.ts';
 import { LATEST_SCHEMA_VERSION, migrate } from '../../electron/services/storage/migrate.ts';
 import { MIGRATIONS } from '../../electron/services/storage/migrations/index.ts';
 

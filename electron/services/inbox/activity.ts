@@ -4,7 +4,7 @@
  * Trash is left out. Names come from the phone book, else the signed envelope.
  */
 import type { ActivityLine } from '../print/transmission-report.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../storage/database.ts';
 
 export type ActivityDirection = 'received' | 'sent' | 'all';
 

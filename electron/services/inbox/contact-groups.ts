@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Contact, ContactGroup } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../storage/database.ts';
 
 interface MemberRow { group_id: string; id: string; name: string; organisation: string; fax_number: string }
 

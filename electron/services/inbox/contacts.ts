@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isE164 } from '../../../shared/domain/fax-number.ts';
 import type { Contact } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../storage/database.ts';
 
 export class ContactRepository {
   private readonly db: Db;
@@ -46,24 +46,12 @@ export class ContactRepository {
    * number, or with a number already in the phone book, is skipped and counted.
    */
   importCsv(csv: string): { imported: number; skipped: number } {
-    const rows = parseCsv(csv);
+    const { contacts, skipped: invalid } = contactsFromCsv(csv);
     let imported = 0;
-    let skipped = 0;
-    const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
-    const hasHeader = header.includes('name') || header.some((h) => h.includes('fax'));
-    const col = (names: string[], fallback: number): number => { const i = header.findIndex((h) => names.includes(h)); return hasHeader && i >= 0 ? i : fallback; };
-    const nameCol = col(['name'], 0);
-    const orgCol = col(['organisation', 'organization', 'company'], 1);
-    const faxCol = col(['fax_number', 'fax', 'fax number', 'number'], 2);
-    // Our export prefixes cells starting with = + - @ with an apostrophe so spreadsheets
-    // don't run them as formulas; undo that so an exported file imports again.
-    const cell = (r: string[], i: number): string => (r[i] ?? '').replace(/^'(?=[=+\-@])/, '');
-    for (const r of hasHeader ? rows.slice(1) : rows) {
-      const name = cell(r, nameCol).trim();
-      const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
-      if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
+    let skipped = invalid;
+    for (const c of contacts) {
       try {
-        this.save({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax });
+        this.save(c);
         imported++;
       } catch (e) {
         // A number already in the phone book (e.g. the same file imported twice) is skipped.
@@ -79,6 +67,33 @@ export class ContactRepository {
     const lines = ['name,organisation,fax_number', ...this.list().map((c) => [c.name, c.organisation, c.faxNumber].map(esc).join(','))];
     return `${lines.join('\r\n')}\r\n`;
   }
+}
+
+/**
+ * The contacts of a CSV file (ours, or a spreadsheet's with name / organisation / fax columns
+ * in any order), and how many rows were not usable (no name, or not a fax number). Shared by
+ * both phone books (this desk's and the office's).
+ */
+export function contactsFromCsv(csv: string): { contacts: Omit<Contact, 'id'>[]; skipped: number } {
+  const rows = parseCsv(csv);
+  const contacts: Omit<Contact, 'id'>[] = [];
+  let skipped = 0;
+  const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
+  const hasHeader = header.includes('name') || header.some((h) => h.includes('fax'));
+  const col = (names: string[], fallback: number): number => { const i = header.findIndex((h) => names.includes(h)); return hasHeader && i >= 0 ? i : fallback; };
+  const nameCol = col(['name'], 0);
+  const orgCol = col(['organisation', 'organization', 'company'], 1);
+  const faxCol = col(['fax_number', 'fax', 'fax number', 'number'], 2);
+  // Our export prefixes cells starting with = + - @ with an apostrophe so spreadsheets
+  // don't run them as formulas; undo that so an exported file imports again.
+  const cell = (r: string[], i: number): string => (r[i] ?? '').replace(/^'(?=[=+\-@])/, '');
+  for (const r of hasHeader ? rows.slice(1) : rows) {
+    const name = cell(r, nameCol).trim();
+    const fax = cell(r, faxCol).replace(/[\s().-]/g, '');
+    if (!name || name.length > 200 || !isE164(fax)) { skipped++; continue; }
+    contacts.push({ name, organisation: cell(r, orgCol).trim().slice(0, 200), faxNumber: fax });
+  }
+  return { contacts, skipped };
 }
 
 /** RFC 4180 CSV rows (quoted fields, doubled quotes, CRLF or LF). */

@@ -1,6 +1,6 @@
 /** The decrypted PDF of one stored fax, for viewing, printing, saving or sending again. */
 import { DeskError } from '../errors.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { FaxRepository } from './faxes.ts';
 
 export interface FaxDocument {

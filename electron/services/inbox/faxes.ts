@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, SendGroupMember, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import type Database from 'better-sqlite3';
-import type { Db } from './database.ts';
+import type { Db } from '../storage/database.ts';
 
 export interface FaxRow {
   rowid: number;

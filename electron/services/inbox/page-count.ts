@@ -10,7 +10,7 @@
  * hold many decrypted copies in memory at once.
  */
 import { errorDetail } from '../errors.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { FaxRepository } from './faxes.ts';
 import { parsePdfInWorker } from './pdf-parse.ts';
 

@@ -13,7 +13,7 @@
  */
 import type { Settings } from '../../../shared/domain/types.ts';
 import { errorDetail } from '../errors.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { FaxRepository } from './faxes.ts';
 
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;

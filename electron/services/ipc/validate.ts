@@ -135,6 +135,13 @@ function sendBody(o: Obj): Omit<RequestOf<'send.submit'>, 'to' | 'route'> {
   };
 }
 
+/** A person's or desk's name as colleagues see it: one line, trimmed, not empty. */
+function personName(o: Obj, key: string): string {
+  const v = str(o, key, { min: 1, max: 80, pattern: /^[^\x00-\x1f\x7f]+$/ }).trim();
+  if (!v) throw invalid(key, 'empty');
+  return v;
+}
+
 type Validators = { [C in RequestChannel]: (raw: unknown) => RequestOf<C> };
 
 export const validators: Validators = {
@@ -214,6 +221,25 @@ export const validators: Validators = {
   'faxes.sendViaPstn': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.forward': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from') }; },
   'faxes.tags': none,
+  'faxes.assign': (raw) => {
+    const o = obj(raw);
+    return { id: str(o, 'id', FAX_ID), assignee: o['assignee'] === null ? null : personName(o, 'assignee') };
+  },
+  'faxes.audit': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+
+  'office.status': none,
+  'office.join': (raw) => {
+    const o = obj(raw);
+    // The URL's shape is checked by the office connection, which can say what is wrong with it.
+    return {
+      url: str(o, 'url', { min: 1, max: 2048 }).trim(),
+      personName: personName(o, 'personName'),
+      deskName: personName(o, 'deskName'),
+      create: bool(o, 'create'),
+      importKeysZip: bool(o, 'importKeysZip'),
+    };
+  },
+  'office.leave': none,
 
   'send.check': (raw) => { const o = obj(raw); return { orgId: str(o, 'orgId', ORG_ID), to: e164(o, 'to') }; },
   'send.acceptKeyChange': (raw) => {

@@ -17,8 +17,8 @@
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import type { FaxDetail, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import type { BlobStore } from '../inbox/blob-store.ts';
-import type { Db } from '../inbox/database.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { Db } from '../storage/database.ts';
 import type { FaxRepository } from '../inbox/faxes.ts';
 import type { RetryPolicy } from '../pstn/http.ts';
 import {

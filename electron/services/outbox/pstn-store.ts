@@ -8,7 +8,7 @@
  *  - `pstn_kv`: the synchronous KeyValueStore the adapters need (Telnyx idempotency records,
  *    webhook event ids already handled). Holds ids and fingerprints only, never a secret.
  */
-import type { Db } from '../inbox/database.ts';
+import type { Db } from '../storage/database.ts';
 import type { KeyValueStore } from '../pstn/provider.ts';
 import type { PstnProviderName } from '../../../shared/domain/types.ts';
 

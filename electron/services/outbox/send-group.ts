@@ -16,7 +16,8 @@ import { validatePdf } from './pdf-check.ts';
 export const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
 
 export interface SendGroupDeps {
-  outbox: Outbox;
+  /** Where each recipient's fax is queued: this desk's outbox, or (in an office) the shared one. */
+  outbox: Pick<Outbox, 'submit'>;
   nowMs: () => number;
   log?: (line: string) => void;
 }

@@ -7,7 +7,7 @@
 import type { Envelope, Receipt } from '../../../shared/protocol/index.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail } from '../errors.ts';
-import type { StoredBlob } from '../inbox/blob-store.ts';
+import type { StoredBlob } from '../storage/blob-store.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 
 /** A verified, decrypted fax as the pipeline hands it over. */

@@ -19,7 +19,7 @@ import type { WebhookEvent } from '../../../shared/fxe-api/types.ts';
 import { WEBHOOK_HEADERS } from '../../../shared/fxe-api/types.ts';
 import { verifyWebhookSignature } from '../../../shared/protocol/index.ts';
 import { errorDetail } from '../errors.ts';
-import type { Db } from '../inbox/database.ts';
+import type { Db } from '../storage/database.ts';
 
 const MAX_BODY = 1 << 20;
 /** What verifyWebhookSignature allows by default (fxe-wire.md: skew > 300 s is refused). */

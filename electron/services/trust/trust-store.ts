@@ -17,7 +17,7 @@ import { asFingerprint, asOrgId, type Fingerprint, type OrgId } from '../../../s
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import { b64uDecode } from '../../../shared/protocol/index.ts';
 import { DeskError } from '../errors.ts';
-import type { Db } from '../inbox/database.ts';
+import type { Db } from '../storage/database.ts';
 import { keysFromBundle, type ObservedKeys } from './observed-keys.ts';
 
 export type TrustDecision =

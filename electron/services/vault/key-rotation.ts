@@ -21,7 +21,7 @@ import { bundleUploadOf, KEY_BUNDLES_PATH, keyBundlePath, newBundleId } from '..
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import { generateKeyMaterial, signBundle, writeKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail } from '../errors.ts';
-import { kvGet, kvSet, type Db } from '../inbox/database.ts';
+import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import type { FaxRepository } from '../inbox/faxes.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import type { OrgRegistry } from './org-registry.ts';

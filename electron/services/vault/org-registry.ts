@@ -7,7 +7,7 @@
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { readKeysZip, signingPublicKeyOf, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { DeskError, isDeskError } from '../errors.ts';
-import { kvGet, kvSet, type Db } from '../inbox/database.ts';
+import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { orgFingerprint } from '../trust/index.ts';
 import type { Vault } from './vault.ts';
 

@@ -10,6 +10,7 @@ import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTo
 import { displayNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { OutgoingSendPanel, TransmissionReportActions } from './OutgoingSendPanel.tsx';
+import { AuditTrail, OfficeFacts } from './FaxOffice.tsx';
 import { PdfViewer } from './PdfViewer.tsx';
 import { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, isPstnProviderName, pstnRouteNotice } from '../../../shared/domain/pstn.ts';
 import { PstnPrompt } from './SendDialog.tsx';
@@ -27,9 +28,11 @@ export interface FaxDetailPaneProps {
   onChanged: () => void;
   /** The fax left the list it was opened from (a scheduled fax cancelled into the Trash). */
   onGone?: () => void;
+  /** Office mode: the people a fax can be assigned to (empty on a single desk). */
+  people?: string[];
 }
 
-export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged, onGone }: FaxDetailPaneProps) {
+export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged, onGone, people = [] }: FaxDetailPaneProps) {
   const changed = useRef(onChanged);
   changed.current = onChanged;
   const [fax, setFax] = useState<FaxDetail | null>(null);
@@ -58,7 +61,11 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
           setFax(f);
         }
       },
-      (err: unknown) => alive && setError(toUserError(err)),
+      (err: unknown) => {
+        const e = toUserError(err);
+        // The office database went away: keep the fax on screen (the banner says why it is not fresh).
+        if (alive && !(e.code === 'office.unreachable' && loadedOnce.current)) setError(e);
+      },
     );
     return () => {
       alive = false;
@@ -191,7 +198,9 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       {fax.route === 'pstn' && !incoming && <PstnPanel fax={fax} />}
       {actionError && <ErrorNotice error={actionError} onDismiss={() => setActionError(null)} />}
       {fax.receipt && <ReceiptPanel fax={fax} onPrinted={onNotice} onError={setActionError} />}
+      <OfficeFacts fax={fax} people={people} onError={setActionError} onChanged={onChanged} />
       <TagsAndNote fax={fax} onError={setActionError} />
+      <AuditTrail faxId={fax.id} refreshKey={refreshKey} />
 
       {pstnPrompt && (
         <PstnPrompt
@@ -325,7 +334,7 @@ function TagsAndNote({ fax, onError }: { fax: FaxDetail; onError: (e: UserError)
       </label>
       <label>
         Note
-        <textarea value={note} onChange={(e) => setNote(e.target.value)} onBlur={saveNote} rows={1} placeholder="Seen only on this computer" title="Only you and your colleagues on this computer see this." />
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} onBlur={saveNote} rows={1} placeholder={fax.readBy === undefined ? 'Seen only on this computer' : 'Seen by everyone in the office'} title={fax.readBy === undefined ? 'Only you and your colleagues on this computer see this.' : 'Every desk of the office sees this note.'} />
       </label>
       </div>
     </details>

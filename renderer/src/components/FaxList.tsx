@@ -55,7 +55,9 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
         setPages((prev) => new Map(prev).set(pageIndex, res.items));
         setError(null);
       } catch (err) {
-        if (gen === generation.current) setError(toUserError(err));
+        const e = toUserError(err);
+        // The office database went away: the banner says so, and the rows already loaded stay.
+        if (gen === generation.current && e.code !== 'office.unreachable') setError(e);
       } finally {
         inflight.current.delete(pageIndex);
       }
@@ -266,7 +268,7 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       role="option"
       aria-selected={selected}
       // The file name too: rows from the same sender would otherwise sound identical.
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}`}
+      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}${fax.assignee ? `, handled by ${fax.assignee}` : ''}`}
       data-fax-id={fax.id}
       onClick={onClick}
     >
@@ -282,6 +284,7 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
           ))}
           {fax.hasNote && <span className="badge" title="Has a note">note</span>}
           {fax.sendGroup && <span className="badge" title="One of a send to several recipients: open it to see them all">group send</span>}
+          {fax.assignee && <span className="badge assignee" title={`Handled by ${fax.assignee}`}>{fax.assignee}</span>}
         </span>
       </span>
       <span className="when" title={scheduledFor ? `Goes out ${fullDate(scheduledFor)}` : fullDate(fax.at)}>

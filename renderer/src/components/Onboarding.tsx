@@ -6,6 +6,7 @@ import type { UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { parseFaxNumber } from '../phone.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { OfficeJoinForm } from './OfficeSettings.tsx';
 import { PassphraseForm } from './Settings.tsx';
 
 export function Onboarding({ onReady, keychainError }: { onReady: () => void; keychainError: UserError | null }) {
@@ -13,6 +14,7 @@ export function Onboarding({ onReady, keychainError }: { onReady: () => void; ke
   const [error, setError] = useState<UserError | null>(null);
   const [showInvite, setShowInvite] = useState(false);
   const [showRestore, setShowRestore] = useState(false);
+  const [showOffice, setShowOffice] = useState(false);
 
   const run = async (which: 'demo' | 'import' | 'restore', action: () => Promise<boolean>) => {
     setBusy(which);
@@ -62,6 +64,13 @@ export function Onboarding({ onReady, keychainError }: { onReady: () => void; ke
               Redeem an invite…
             </button>
           </section>
+          <section className="choice">
+            <h2>Join your office</h2>
+            <p>Several desks share one inbox. You need the office database address from your IT and your organisation's <code>keys.zip</code>.</p>
+            <button type="button" disabled={busy !== null} onClick={() => setShowOffice(!showOffice)} aria-expanded={showOffice}>
+              Join your office…
+            </button>
+          </section>
           <section className="choice highlight">
             <h2>Just looking</h2>
             <p>Try it with two demo organisations on this computer. Nothing leaves your machine.</p>
@@ -71,6 +80,7 @@ export function Onboarding({ onReady, keychainError }: { onReady: () => void; ke
           </section>
         </div>
         {showInvite && <InviteForm onDone={onReady} onError={setError} />}
+        {showOffice && <OfficeJoinForm withKeysZip onJoined={onReady} onError={setError} />}
       </div>
     </main>
   );

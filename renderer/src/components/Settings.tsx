@@ -17,6 +17,7 @@ function countryOptions(): [string, string][] {
     .sort((a, b) => a[1].localeCompare(b[1]));
 }
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { OfficeCard } from './OfficeSettings.tsx';
 import { ReceivingPanel } from './ReceivingPanel.tsx';
 
 /**
@@ -170,6 +171,7 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
         </Card>
 
         <OrgKeysCard orgs={orgs} onNotice={onNotice} onError={setError} />
+        <OfficeCard onNotice={onNotice} onError={setError} />
       </div>
     </section>
   );

@@ -10,6 +10,7 @@ import { composeHandlers } from './compose.ts';
 import { contactHandlers } from './contacts.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import { faxHandlers } from './faxes.ts';
+import { officeHandlers } from './office.ts';
 import { orgHandlers } from './orgs.ts';
 import { pstnHandlers } from './pstn.ts';
 import { sendHandlers } from './send.ts';
@@ -35,5 +36,6 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...officeHandlers(ctx),
   };
 }

@@ -5,7 +5,16 @@ import { readFaxDocument } from '../../inbox/fax-document.ts';
 import { documentFor } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline'>;
+export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox'>;
+
+/** In an office, the org's faxes go out through the shared outbox (fxe only: the phone lane is per desk). */
+function viaOffice(s: SendServices, orgId: string, route: 'fxe' | 'pstn'): boolean {
+  if (s.office.orgId() !== orgId) return false;
+  if (route === 'pstn') {
+    throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });
+  }
+  return true;
+}
 
 type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxes.resend' | 'faxes.forward';
 
@@ -22,6 +31,11 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     'send.submit': async (req) => {
       const s = await svc();
       const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log }, req, { number: req.to });
+      if (viaOffice(s, req.orgId, req.route)) {
+        const queued = await s.office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null });
+        ctx.emitFaxesChanged();
+        return queued;
+      }
       const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
       return { id: res.id };
     },
@@ -40,6 +54,12 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'faxes.forward': async ({ id, to, from }) => {
       const s = await svc();
+      if (s.office.orgId() !== null) {
+        // The fax lives in the office: forward it from there, through the shared outbox.
+        const fax = await s.inbox().detail(id);
+        const doc = await s.inbox().document(id);
+        if (viaOffice(s, fax.orgId, 'fxe')) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf });
+      }
       const row = s.faxes.row(id);
       const { fileName, pdf } = readFaxDocument(s, id);
       const res = await s.outbox.submit({ orgId: row.org_id, to, from, fileName, pdf, route: 'fxe' });

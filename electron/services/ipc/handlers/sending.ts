@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import type { DeskServices } from '../../desk-services.ts';
 import { DeskError, errorDetail } from '../../errors.ts';
 import { activityLines } from '../../inbox/activity.ts';
-import { submitGroup } from '../../outbox/send-group.ts';
+import { submitGroup, type SendGroupDeps } from '../../outbox/send-group.ts';
 import { activityCsv, activityPdf, transmissionReportPdf, transmissionTimes } from '../../print/transmission-report.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db'>;
+export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db' | 'office'>;
 
 type SendingChannel =
   | 'send.submitGroup' | 'outbox.cancelScheduled' | 'outbox.sendNow' | 'groups.list' | 'groups.save' | 'groups.delete' | 'groups.setMembers'
@@ -24,12 +24,32 @@ function writeChosenFile(path: string, bytes: Uint8Array | string): void {
   }
 }
 
+/**
+ * In an office the org's faxes go out through the office's shared outbox, one row per recipient
+ * (fxe only, sent at once: the shared outbox has no phone lane and no schedule yet, so those are
+ * refused in plain words rather than silently sent from this desk alone).
+ */
+function sharedOutbox(office: DeskServices['office']): SendGroupDeps['outbox'] {
+  return {
+    async submit(req) {
+      if (req.route === 'pstn') {
+        throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });
+      }
+      if (req.sendAt !== null && req.sendAt !== undefined) {
+        throw new DeskError('office.no_schedule', 'In an office, "Send later" is not available yet. Send it now, or send it later by hand.', { detail: 'scheduled send in office mode' });
+      }
+      const queued = await office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, subject: req.subject ?? null });
+      return { id: queued.id, pages: null };
+    },
+  };
+}
+
 export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersFor<SendingChannel> {
   const svc = ctx.services;
   return {
     'send.submitGroup': async (req) => {
       const s = await svc();
-      const result = await submitGroup({ outbox: s.outbox, nowMs: ctx.nowMs, log: ctx.log }, req);
+      const result = await submitGroup({ outbox: s.office.orgId() === req.orgId ? sharedOutbox(s.office) : s.outbox, nowMs: ctx.nowMs, log: ctx.log }, req);
       ctx.emitFaxesChanged();
       return result;
     },

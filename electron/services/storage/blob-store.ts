@@ -9,7 +9,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readS
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
 import { releaseChunk } from '../chunk-memory.ts';
-import { fsyncDirectory } from '../storage/atomic-file.ts';
+import { fsyncDirectory } from './atomic-file.ts';
 import type { Vault } from '../vault/vault.ts';
 
 const MAGIC = Buffer.from('FXB1');

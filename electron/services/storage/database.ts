@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate } from '../storage/migrate.ts';
+import { migrate } from './migrate.ts';
 
 export type Db = Database.Database;
 

@@ -1,0 +1,174 @@
+// A desk joining an office, through the same IPC calls the window makes (createDesk over a
+// real private PostgreSQL and the real local relay's org keys): every way a join goes wrong
+// gets its own plain sentence and leaves the desk as it was; a join keeps the database
+// password in the vault only; two desks then share reads, assignments, notes and an audit
+// trail naming desk and person, live; a desk that loses the database says so, keeps working
+// from what it has, and catches up; a desk can leave.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
+import type { Office } from '../../electron/services/office/office.ts';
+import { OFFICE_URL_RECORD } from '../../electron/services/office-link/office-link.ts';
+import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { addFax, openDesk } from './helpers.ts';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
+import { readKeysZip } from '../../shared/protocol/index.ts';
+
+/** Where the vault keeps a record (its file name is a hash of the record's name: vault.ts). */
+const vaultFile = (t: TestDesk, record: string): string => join(t.dataDir, 'vault', `${createHash('sha256').update(record).digest('hex').slice(0, 32)}.fxv`);
+
+describe('a desk in an office', () => {
+  let pg: PrivatePostgres;
+  let relay: TestRelay;
+  const dirs = tempDir('desk-office');
+  let a: TestDesk;
+  let b: TestDesk;
+  let orgId: string;
+  let core: Office;
+  const logs: string[] = [];
+
+  const join_ = (t: TestDesk, over: Partial<OfficeJoinRequest>) => t.desk.invoke('office.join', {
+    url: pg.url, personName: 'Ann', deskName: 'Front desk', create: false, importKeysZip: false, ...over,
+  });
+  const errorOf = async (t: TestDesk, over: Partial<OfficeJoinRequest>): Promise<string> => {
+    const r = await join_(t, over);
+    return r.ok ? 'ok' : r.error.code;
+  };
+  const changedSince = (t: TestDesk, n: number) => t.events.slice(n).some((e: IpcEvent) => e.type === 'faxes.changed');
+
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    relay = await startTestRelay();
+    const log = (l: string) => logs.push(l);
+    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, log, timings: { officeReconnectMs: 200 } });
+    b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false, log, timings: { officeReconnectMs: 200 } });
+    orgId = await importOrg(a, relay.orgs[0]!.keysZipPath);
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await core?.close();
+    await relay?.close();
+    pg?.destroy();
+    dirs.remove();
+  });
+
+  it('explains each failed join plainly and changes nothing', async () => {
+    expect(await errorOf(a, { url: 'https://office.example/fxe' })).toBe('office.url_invalid');
+    expect(await errorOf(a, { url: pg.url.replace(/:[^:@/]+@/, ':not-the-password@') })).toBe('office.auth_failed');
+    expect(await errorOf(a, { url: pg.url.replace(/:\d+\//, ':9/') })).toBe('office.unreachable');
+    expect(await errorOf(a, { url: `${pg.url}?sslmode=require` })).toBe('office.tls');
+    expect(await errorOf(a, { create: false })).toBe('office.not_created');
+    const st = await a.call('office.status', {});
+    expect(st).toMatchObject({ joined: false, connection: 'off' });
+    expect(existsSync(vaultFile(a, OFFICE_URL_RECORD))).toBe(false);
+    expect((await a.call('app.status', {})).office?.joined).toBe(false);
+  });
+
+  it('creates the office from the first desk; the password is only in the vault', async () => {
+    const r = await join_(a, { create: true });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value).toMatchObject({ joined: true, connection: 'connected', personName: 'Ann', deskName: 'Front desk', orgId });
+    expect(r.value?.server).toBe(`127.0.0.1:${pg.port}/office`);
+    expect(existsSync(vaultFile(a, OFFICE_URL_RECORD))).toBe(true);
+    const password = decodeURIComponent(new URL(pg.url).password);
+    expect(readFileSync(join(a.dataDir, 'desk.sqlite')).includes(Buffer.from(password))).toBe(false);
+    expect(logs.join('\n')).not.toContain(password);
+    expect(JSON.stringify(await a.call('app.status', {}))).not.toContain(password);
+  });
+
+  it('a second desk joins with the keys.zip picked in the same step (first run)', async () => {
+    b.nextOpen = relay.orgs[0]!.keysZipPath;
+    const r = await join_(b, { personName: 'Ben', deskName: 'Back office', importKeysZip: true });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value).toMatchObject({ joined: true, connection: 'connected', orgId });
+    expect((await b.call('app.status', {})).orgs.map((o) => o.orgId)).toEqual([orgId]);
+    expect((await b.call('office.status', {})).people).toEqual(['Ann', 'Ben']);
+    // The first desk learns of the second one live (its "Assign to" list grows).
+    await waitFor('Ben listed on the first desk', async () => (await a.call('office.status', {})).people.join() === 'Ann,Ben');
+  }, 60_000);
+
+  it('shares a read, an assignment and a note, live, with desk and person in the history', async () => {
+    const keys = await readKeysZip(new Uint8Array(readFileSync(relay.orgs[0]!.keysZipPath)));
+    core = await openDesk(pg.url, { orgId, signingSeed: keys.signingSeed }, 'receiver', '');
+    const before = b.events.length;
+    const id = await addFax(core, { fileName: 'lab-results.pdf', peerNumber: '+15557770001' });
+    await waitFor('desk B told of the new fax', () => changedSince(b, before));
+    expect((await b.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).items.map((f) => f.id)).toEqual([id]);
+    expect((await a.call('app.status', {})).unreadCount).toBe(1);
+
+    const doc = await a.call('faxes.document', { id });
+    expect(new TextDecoder().decode(doc.pdf)).toContain('%PDF-1.4');
+    let mark = b.events.length;
+    await a.call('faxes.markRead', { ids: [id], read: true });
+    await waitFor('B sees the read', () => changedSince(b, mark));
+    expect((await b.call('faxes.get', { id })).readBy).toEqual([{ person: 'Ann', desk: 'Front desk', at: expect.any(Number) }]);
+    expect((await b.call('app.status', {})).unreadCount).toBe(1); // Ben has not read it
+    expect((await a.call('app.status', {})).unreadCount).toBe(0);
+
+    mark = b.events.length;
+    await a.call('faxes.assign', { id, assignee: 'Ben' });
+    await a.call('faxes.setNote', { id, note: 'Call the lab back' });
+    await waitFor('B sees the assignment and note', async () => changedSince(b, mark) && (await b.call('faxes.get', { id })).note === 'Call the lab back');
+    const seen = await b.call('faxes.get', { id });
+    expect(seen.assignee).toBe('Ben');
+    expect((await b.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).items[0]?.assignee).toBe('Ben');
+
+    const trail = await b.call('faxes.audit', { id });
+    const who = (action: string) => trail.filter((e) => e.action === action).map((e) => `${e.person} at ${e.desk}`);
+    expect(who('view')).toEqual(['Ann at Front desk']);
+    expect(who('assign')).toEqual(['Ann at Front desk']);
+    expect(who('note')).toEqual(['Ann at Front desk']);
+  }, 60_000);
+
+  it('sends through the shared outbox and receives into the office, through the real relay', async () => {
+    const c = await openTestDesk(join(dirs.path, 'c'), { autoStart: false });
+    try {
+      const pharmacyOrg = await importOrg(c, relay.orgs[1]!.keysZipPath);
+      // Out: queued in the office (sealed once), uploaded by whichever desk claims it, on both desks' Sent.
+      const pdf = makePdf(1, 500);
+      const { id } = await a.call('send.submit', { orgId, to: '+15552220002', from: '+15551110001', fileName: 'referral.pdf', pdf, coverPage: null, route: 'fxe' });
+      await waitFor('the fax sent from the office', async () => (await b.call('faxes.list', { folder: 'sent', offset: 0, limit: 10 })).items.some((f) => f.id === id), 30_000);
+      expect(await c.desk.pollNow()).toBe(1);
+      expect((await c.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).items.map((f) => f.fileName)).toEqual(['referral.pdf']);
+      // In: the office's leader receives it into the office database; both desks list it; no desk keeps a private copy.
+      await c.call('send.submit', { orgId: pharmacyOrg, to: '+15551110001', from: '+15552220002', fileName: 'reply.pdf', pdf: makePdf(1, 300), coverPage: null, route: 'fxe' });
+      await c.desk.flushOutbox();
+      for (const t of [a, b]) {
+        await waitFor('the reply in the office inbox', async () => (await t.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10, query: 'reply' })).total === 1, 30_000);
+      }
+      expect(await a.desk.pollNow()).toBe(0); // the desk's own poller leaves the office's org to the office
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
+
+  it('loses the database plainly, keeps working from what it has, and catches up when it returns', async () => {
+    let mark = a.events.length;
+    pg.stop();
+    const down = await waitFor('A says the office is unreachable', () => {
+      const st = a.events.slice(mark).filter((e): e is Extract<IpcEvent, { type: 'status.changed' }> => e.type === 'status.changed').at(-1)?.status;
+      return st?.office?.connection === 'reconnecting' ? st : null;
+    }, 30_000);
+    expect(down.office?.error?.message).toBe('Office database unreachable — showing what was loaded; reconnecting…');
+    const r = await a.desk.invoke('faxes.list', { folder: 'inbox', offset: 0, limit: 10 });
+    expect(r.ok ? 'ok' : r.error.code).toBe('office.unreachable');
+    mark = a.events.length;
+    pg.start();
+    await waitFor('A reconnected', async () => (await a.call('office.status', {})).connection === 'connected', 30_000);
+    await waitFor('A told the window to reload', () => changedSince(a, mark));
+    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(2);
+  }, 90_000);
+
+  it('a desk leaves: its own inbox again, the password gone from the vault; the office keeps working', async () => {
+    const st = await b.call('office.leave', {});
+    expect(st).toMatchObject({ joined: false, connection: 'off' });
+    expect((await b.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(0);
+    expect(existsSync(vaultFile(b, OFFICE_URL_RECORD))).toBe(false);
+    expect((await a.call('faxes.list', { folder: 'inbox', offset: 0, limit: 10 })).total).toBe(2);
+    await waitFor('Ben is no longer listed', async () => (await a.call('office.status', {})).people.join() === 'Ann');
+  }, 60_000);
+});
