@@ -1,13 +1,14 @@
 // The application menu. Each item forwards a MenuCommand to the renderer, which owns what
-// the command does; accelerators match the renderer's own keyboard shortcuts.
+// the command does; accelerators come from the one shortcut table the renderer's keys use too.
 import { app, Menu, type MenuItemConstructorOptions } from 'electron';
+import { acceleratorFor } from '../../shared/app/shortcuts.ts';
 import type { MenuCommand } from '../../shared/ipc/contract.ts';
 
 export function buildAppMenu(send: (command: MenuCommand) => void): Menu {
   const mac = process.platform === 'darwin';
-  const item = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
+  const item = (label: string, command: MenuCommand): MenuItemConstructorOptions => ({
     label,
-    accelerator,
+    accelerator: acceleratorFor(command),
     // The renderer handles these keys itself while focused; the menu must not fire them twice.
     registerAccelerator: false,
     click: () => send(command),
@@ -17,12 +18,12 @@ export function buildAppMenu(send: (command: MenuCommand) => void): Menu {
     {
       label: '&File',
       submenu: [
-        item('New Fax…', 'new-fax', 'CmdOrCtrl+N'),
+        item('New Fax…', 'new-fax'),
         { type: 'separator' },
-        item('Print…', 'print-selected', 'CmdOrCtrl+P'),
-        item('Save as PDF…', 'save-selected', 'CmdOrCtrl+S'),
+        item('Print…', 'print-selected'),
+        item('Save as PDF…', 'save-selected'),
         { type: 'separator' },
-        item('Settings', 'open-settings', 'CmdOrCtrl+,'),
+        item('Settings', 'open-settings'),
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
       ],
@@ -31,13 +32,13 @@ export function buildAppMenu(send: (command: MenuCommand) => void): Menu {
     {
       label: '&Go',
       submenu: [
-        item('Inbox', 'open-inbox', 'CmdOrCtrl+1'),
-        item('Sent', 'open-sent', 'CmdOrCtrl+2'),
-        item('Outbox', 'open-outbox', 'CmdOrCtrl+3'),
-        item('Archive', 'open-archive', 'CmdOrCtrl+4'),
+        item('Inbox', 'open-inbox'),
+        item('Sent', 'open-sent'),
+        item('Outbox', 'open-outbox'),
+        item('Archive', 'open-archive'),
         { type: 'separator' },
         item('Phone Book', 'open-phonebook'),
-        item('Find…', 'find', 'CmdOrCtrl+F'),
+        item('Find…', 'find'),
       ],
     },
     {

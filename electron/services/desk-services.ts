@@ -22,7 +22,6 @@ import { WebhookSecretStore } from './receiver/webhook-secrets.ts';
 import { registerWebhooks } from './receiver/webhook-registration.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { PstnOutbox } from './outbox/pstn-outbox.ts';
-import type { RetryPolicy } from './pstn/http.ts';
 import { ReceivePipeline, type CrashPoint } from './receiver/pipeline.ts';
 import { Poller } from './receiver/poller.ts';
 import type { ReceiveSink } from './receiver/receive-sink.ts';
@@ -32,6 +31,7 @@ import { RelayClientPool } from './relay-client/client-pool.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
+import { definedOnly, type Timings } from './timings.ts';
 import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';
 import { openVault, type Vault } from './vault/vault.ts';
@@ -48,15 +48,8 @@ export interface ServiceOptions {
   backend?: CryptoBackend;
   crashAt?: (point: CrashPoint) => boolean;
   log: (line: string) => void;
-  relayRetries?: number;
-  relayTimeoutMs?: number;
-  outboxRetryBaseMs?: number;
-  /** PSTN lane timing (tests shorten it): first status poll, submit backoff, adapter retries. */
-  pstnPollBaseMs?: number;
-  pstnRetryBaseMs?: number;
-  pstnHttpRetry?: Partial<RetryPolicy>;
-  /** How long an old bundle stays active after a key rotation (default KEY_ROTATION_GRACE_MS). */
-  keyRotationGraceMs?: number;
+  /** Waits and retries (tests shorten them); unset ones keep each service's default. */
+  timings?: Timings;
   /** Where received faxes go (default: the encrypted inbox; the CLI writes files). */
   receiveSink?: ReceiveSink;
   /** The built-in tunnel's library (default: the ngrok agent). */
@@ -129,11 +122,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     o.emit(e);
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
-  const clients = new RelayClientPool(orgs, {
-    fetch: o.fetch, nowMs: o.nowMs,
-    ...(o.relayRetries === undefined ? {} : { retries: o.relayRetries }),
-    ...(o.relayTimeoutMs === undefined ? {} : { timeoutMs: o.relayTimeoutMs }),
-  });
+  const t = o.timings ?? {};
+  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
     // Providers post status events to our listener through the tunnel; without one (poll
@@ -142,14 +132,12 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       const st = settings.get();
       return st.receiveMode === 'webhook' && st.webhookTunnelUrl ? `${st.webhookTunnelUrl.replace(/\/+$/, '')}${pstnWebhookPath(provider)}` : null;
     },
-    ...(o.pstnPollBaseMs === undefined ? {} : { pollBaseMs: o.pstnPollBaseMs }),
-    ...(o.pstnRetryBaseMs === undefined ? {} : { retryBaseMs: o.pstnRetryBaseMs }),
-    ...(o.pstnHttpRetry === undefined ? {} : { httpRetry: o.pstnHttpRetry }),
+    ...definedOnly({ pollBaseMs: t.pstnPollBaseMs, retryBaseMs: t.pstnRetryBaseMs, httpRetry: t.pstnHttpRetry }),
   });
   const lane: FaxLaneDeps = { db, faxes, blobs, orgs, pins, clients, backend, nowMs: o.nowMs, emit, log: o.log };
   const outbox = new Outbox({
     ...lane, spoolDir: join(o.dataDir, 'spool'), pstn,
-    ...(o.outboxRetryBaseMs === undefined ? {} : { retryBaseMs: o.outboxRetryBaseMs }),
+    ...definedOnly({ retryBaseMs: t.outboxRetryBaseMs }),
   });
   const pipeline = new ReceivePipeline({
     ...lane,
@@ -162,7 +150,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const rotation = new KeyRotation({
     db, vault, orgs, clients, faxes, nowMs: o.nowMs, log: o.log,
     isSettled: (orgId, messageId) => pipeline.isSettled(orgId, messageId),
-    ...(o.keyRotationGraceMs === undefined ? {} : { graceMs: o.keyRotationGraceMs }),
+    ...definedOnly({ graceMs: t.keyRotationGraceMs }),
   });
 
   const retention = new RetentionJob({

@@ -23,8 +23,8 @@ import { validateRequest } from './ipc/validate.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import type { RetentionReport } from './inbox/retention.ts';
 import type { CrashPoint } from './receiver/pipeline.ts';
-import type { RetryPolicy } from './pstn/http.ts';
 import type { FetchLike } from './relay-client/relay-client.ts';
+import type { Timings } from './timings.ts';
 import { importKeysZipBytes } from './vault/onboarding.ts';
 
 /** What the demo starter returns: a running local relay and its two demo orgs. */
@@ -73,18 +73,11 @@ export interface DeskDeps {
   log?: (line: string) => void;
   /** Start polling / the webhook listener / the outbox worker at once (default true). */
   autoStart?: boolean;
-  /** Test hooks: fault injection and faster retries. */
+  /** Waits and retries; tests shorten them (timings.ts). */
+  timings?: Timings;
+  /** Test hook: fault injection at the receive pipeline's crash points. */
   testing?: {
     crashAt?: (point: CrashPoint) => boolean;
-    relayRetries?: number;
-    relayTimeoutMs?: number;
-    outboxRetryBaseMs?: number;
-    /** Shorten the old bundle's grace period after a key rotation. */
-    keyRotationGraceMs?: number;
-    /** PSTN lane: first status poll and submit backoff (ms), and the adapters' in-request retries. */
-    pstnPollBaseMs?: number;
-    pstnRetryBaseMs?: number;
-    pstnHttpRetry?: Partial<RetryPolicy>;
   };
 }
 
@@ -142,13 +135,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
           ...(deps.notify ? { notify: deps.notify } : {}),
           ...(backend ? { backend } : {}),
           ...(deps.testing?.crashAt ? { crashAt: deps.testing.crashAt } : {}),
-          ...(deps.testing?.relayRetries === undefined ? {} : { relayRetries: deps.testing.relayRetries }),
-          ...(deps.testing?.relayTimeoutMs === undefined ? {} : { relayTimeoutMs: deps.testing.relayTimeoutMs }),
-          ...(deps.testing?.outboxRetryBaseMs === undefined ? {} : { outboxRetryBaseMs: deps.testing.outboxRetryBaseMs }),
-          ...(deps.testing?.keyRotationGraceMs === undefined ? {} : { keyRotationGraceMs: deps.testing.keyRotationGraceMs }),
-          ...(deps.testing?.pstnPollBaseMs === undefined ? {} : { pstnPollBaseMs: deps.testing.pstnPollBaseMs }),
-          ...(deps.testing?.pstnRetryBaseMs === undefined ? {} : { pstnRetryBaseMs: deps.testing.pstnRetryBaseMs }),
-          ...(deps.testing?.pstnHttpRetry === undefined ? {} : { pstnHttpRetry: deps.testing.pstnHttpRetry }),
+          ...(deps.timings ? { timings: deps.timings } : {}),
         });
         services = s;
         unlockError = null;

@@ -1,193 +1,123 @@
 // The app frame. Decides between first-run onboarding and the workspace, owns the state that
-// several screens share (status, folder, search, selection, dialogs, toasts), listens to
-// main's events, and implements window-wide drag-and-drop and keyboard shortcuts.
-import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
-import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../shared/domain/pdf-limits.ts';
-import type { FaxDetail, FaxSummary, Folder, Settings as SettingsValue, UserError } from '../../shared/domain/types.ts';
-import type { AppStatus, IpcEvent, MenuCommand } from '../../shared/ipc/contract.ts';
-import { call, fxe, toUserError } from './api.ts';
+// several screens share (status, folder, search, selection, dialogs, toasts). Main's events,
+// drag-and-drop, shortcuts and toasts are hooks of their own (hooks/).
+import { useRef, useState } from 'react';
+import { shortcutLabel, type ShortcutCommand } from '../../shared/app/shortcuts.ts';
+import type { FaxDetail, FaxSummary, Folder, UserError } from '../../shared/domain/types.ts';
+import type { AppStatus } from '../../shared/ipc/contract.ts';
+import { call, toUserError } from './api.ts';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { FaxDetailPane } from './components/FaxDetailPane.tsx';
 import { FaxList } from './components/FaxList.tsx';
 import { Onboarding } from './components/Onboarding.tsx';
 import { PhoneBook } from './components/PhoneBook.tsx';
-import { isPdfFile, SendDialog } from './components/SendDialog.tsx';
+import { SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
-import { Toasts, type Toast } from './components/Toasts.tsx';
+import { Toasts } from './components/Toasts.tsx';
 import { TrashView } from './components/TrashView.tsx';
+import { useAppStatus } from './hooks/useAppStatus.ts';
+import { useDebouncedValue } from './hooks/useDebouncedValue.ts';
+import { useDropToSend } from './hooks/useDropToSend.ts';
+import { useFxeEvents } from './hooks/useFxeEvents.ts';
+import { useShortcuts } from './hooks/useShortcuts.ts';
+import { useSidebarLists } from './hooks/useSidebarLists.ts';
+import { applyTheme, useTheme } from './hooks/useTheme.ts';
+import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
 
 type View = { kind: 'folder'; folder: Folder } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
 type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
 
-const FOLDERS: { folder: Folder; label: string; key: string }[] = [
-  { folder: 'inbox', label: 'Inbox', key: '1' },
-  { folder: 'sent', label: 'Sent', key: '2' },
-  { folder: 'outbox', label: 'Outbox', key: '3' },
-  { folder: 'archive', label: 'Archive', key: '4' },
+const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
+  { folder: 'inbox', label: 'Inbox', command: 'open-inbox' },
+  { folder: 'sent', label: 'Sent', command: 'open-sent' },
+  { folder: 'outbox', label: 'Outbox', command: 'open-outbox' },
+  { folder: 'archive', label: 'Archive', command: 'open-archive' },
 ];
 
 export function App() {
-  const [status, setStatus] = useState<AppStatus | null>(null);
-  const [bootError, setBootError] = useState<UserError | null>(null);
-
-  const refreshStatus = useCallback(() => {
-    call('app.status', {}).then(
-      (s) => (setStatus(s), setBootError(null)),
-      (err: unknown) => setBootError(toUserError(err)),
-    );
-  }, []);
-  useEffect(refreshStatus, [refreshStatus]);
-  useEffect(() => {
-    try {
-      return fxe().onEvent((e) => e.type === 'status.changed' && setStatus(e.status));
-    } catch (err) {
-      setBootError(toUserError(err));
-      return undefined;
-    }
-  }, []);
+  const { status, bootError, refresh } = useAppStatus();
   useTheme();
 
   if (bootError && !status) return <main className="boot"><ErrorNotice error={bootError} /></main>;
   if (!status) return <main className="boot" aria-busy="true"><p className="muted">Starting fxe Desk…</p></main>;
-  if (status.orgs.length === 0) return <Onboarding onReady={refreshStatus} keychainError={status.keychainError} />;
-  return <Workspace status={status} onStatusStale={refreshStatus} />;
+  if (status.orgs.length === 0) return <Onboarding onReady={refresh} keychainError={status.keychainError} />;
+  return <Workspace status={status} />;
 }
 
-/** Light/dark: follow the saved setting, 'system' leaves it to prefers-color-scheme. */
-function useTheme() {
-  useEffect(() => {
-    call('settings.get', {}).then((s) => applyTheme(s.theme), () => undefined);
-  }, []);
-}
-function applyTheme(theme: SettingsValue['theme']) {
-  document.documentElement.dataset.theme = theme;
-}
-
-function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale: () => void }) {
+function Workspace({ status }: { status: AppStatus }) {
   const [view, setView] = useState<View>({ kind: 'folder', folder: 'inbox' });
   const [query, setQuery] = useState('');
-  const [debouncedQuery, setDebouncedQuery] = useState('');
+  const debouncedQuery = useDebouncedValue(query.trim(), 150);
   const [tag, setTag] = useState<string | undefined>(undefined);
-  const [tags, setTags] = useState<string[]>([]);
-  const [trashCount, setTrashCount] = useState(0);
   const [selected, setSelected] = useState<FaxSummary | null>(null);
   const [refreshKey, setRefreshKey] = useState(0);
   const [compose, setCompose] = useState<Compose | null>(null);
-  const [dragging, setDragging] = useState(false);
-  const [toasts, setToasts] = useState<Toast[]>([]);
   const [banner, setBanner] = useState<UserError | null>(null);
   const [progress, setProgress] = useState<Record<string, number | null>>({});
   const [removed, setRemoved] = useState<{ id: string; seq: number } | null>(null);
   const removedSeq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
-  const dragDepth = useRef(0);
-  const toastSeq = useRef(0);
+  const parkedNotified = useRef(new Set<string>());
+  const { toasts, notify, dismiss: dismissToast, dismissForFax } = useToasts();
+  const refresh = () => setRefreshKey((k) => k + 1);
 
   const activeOrg = status.orgs.find((o) => o.orgId === status.activeOrgId) ?? status.orgs[0]!;
   // In the demo, the other demo org is who to fax first.
   const demoPeer = activeOrg.isDemo ? status.orgs.find((o) => o.isDemo && o.orgId !== activeOrg.orgId && o.faxNumbers.length > 0) ?? null : null;
 
-  const notify = useCallback((text: string, action?: Toast['action'], faxId?: string) => {
-    toastSeq.current += 1;
-    const toast: Toast = { id: toastSeq.current, text, action, timeoutMs: action ? 10_000 : 5000, ...(faxId ? { faxId } : {}) };
-    setToasts((t) => [...t.slice(-3), toast]);
-  }, []);
-  const dismissToast = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);
-
-  useEffect(() => {
-    const t = window.setTimeout(() => setDebouncedQuery(query.trim()), 150);
-    return () => window.clearTimeout(t);
-  }, [query]);
-
-  useEffect(() => {
-    call('faxes.tags', {}).then(
-      (list) => {
-        setTags(list);
-        // The tag being shown lost its last fax: show the whole folder rather than an empty list.
-        setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t));
-      },
-      () => setTags([]),
-    );
-  }, [refreshKey]);
-
-  useEffect(() => {
-    call('trash.list', { orgId: activeOrg.orgId, offset: 0, limit: 1 }).then((p) => setTrashCount(p.total), () => setTrashCount(0));
-  }, [refreshKey, activeOrg.orgId]);
-
-  // Main's events: refresh lists, follow send progress, show receive failures.
-  const commandRef = useRef<(c: MenuCommand) => void>(() => undefined);
-  const parkedNotified = useRef(new Set<string>());
-  const notifyRef = useRef(notify);
-  notifyRef.current = notify;
-  const openFolderRef = useRef<(f: Folder) => void>(() => undefined);
-  const setSelectedRef = useRef<(f: FaxSummary) => void>(() => undefined);
-  const statusStale = useRef(onStatusStale);
-  statusStale.current = onStatusStale;
-  useEffect(
-    () =>
-      fxe().onEvent((event: IpcEvent) => {
-        switch (event.type) {
-          case 'faxes.changed':
-            setRefreshKey((k) => k + 1);
-            statusStale.current(); // the unread count moved
-            break;
-          case 'fax.received':
-            setRefreshKey((k) => k + 1);
-            statusStale.current();
-            // Said in the window too: the desktop notification may be off, or hidden on a shared screen.
-            void call('faxes.get', { id: event.id }).then(
-              (fax) => notifyRef.current(`New fax from ${fax.peerName ?? displayNumber(fax.peerNumber)}${fax.direction === 'in' ? ` on ${displayNumber(fax.toNumber)}` : ''}.`, {
-                label: 'Open',
-                run: () => {
-                  openFolderRef.current('inbox');
-                  setSelectedRef.current(fax);
-                },
-              }),
-              () => undefined,
-            );
-            break;
-          case 'outbox.changed':
-            setProgress((p) => ({ ...p, [event.id]: event.progress }));
-            setRefreshKey((k) => k + 1);
-            // A fax queued while the relay was away may turn out, later, not to be on fxe:
-            // say so once, wherever the receptionist is in the window.
-            if (event.state === 'needs-pstn' && event.error?.code === 'relay.not_on_fxe' && !parkedNotified.current.has(event.id)) {
-              parkedNotified.current.add(event.id);
-              notifyRef.current('A fax is waiting in the Outbox: its number is not on the fxe network.', { label: 'Open Outbox', run: () => openFolderRef.current('outbox') });
-            }
-            break;
-          case 'receive.error':
-            setBanner(event.error);
-            setRefreshKey((k) => k + 1);
-            break;
-          case 'menu.command':
-            commandRef.current(event.command);
-            break;
-          default:
-            break;
-        }
-      }),
-    [],
-  );
+  // The tag being shown lost its last fax: show the whole folder rather than an empty list.
+  const { tags, trashCount } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
 
   const openFolder = (folder: Folder) => {
     setView({ kind: 'folder', folder });
     setSelected(null);
   };
 
-  openFolderRef.current = openFolder;
-  setSelectedRef.current = setSelected;
+  // Main's events: refresh lists, follow send progress, show receive failures. The unread
+  // count needs nothing here: status.changed follows every change to the faxes.
+  useFxeEvents({
+    onFaxesChanged: refresh,
+    onFaxReceived: (id) => {
+      refresh();
+      // Said in the window too: the desktop notification may be off, or hidden on a shared screen.
+      void call('faxes.get', { id }).then(
+        (fax) => notify(`New fax from ${fax.peerName ?? displayNumber(fax.peerNumber)}${fax.direction === 'in' ? ` on ${displayNumber(fax.toNumber)}` : ''}.`, {
+          label: 'Open',
+          run: () => {
+            openFolder('inbox');
+            setSelected(fax);
+          },
+        }),
+        () => undefined,
+      );
+    },
+    onOutboxChanged: (event) => {
+      setProgress((p) => ({ ...p, [event.id]: event.progress }));
+      refresh();
+      // A fax queued while the relay was away may turn out, later, not to be on fxe:
+      // say so once, wherever the receptionist is in the window.
+      if (event.state === 'needs-pstn' && event.error?.code === 'relay.not_on_fxe' && !parkedNotified.current.has(event.id)) {
+        parkedNotified.current.add(event.id);
+        notify('A fax is waiting in the Outbox: its number is not on the fxe network.', { label: 'Open Outbox', run: () => openFolder('outbox') });
+      }
+    },
+    onReceiveError: (event) => {
+      setBanner(event.error);
+      refresh();
+    },
+    onMenuCommand: (command) => void runCommand(command),
+  });
 
   const archive = async (fax: FaxDetail | FaxSummary) => {
     try {
       const archived = fax.folder !== 'archive';
       await call('faxes.archive', { ids: [fax.id], archived });
       setSelected(null);
-      setRefreshKey((k) => k + 1);
+      refresh();
       notify(archived ? 'Fax archived.' : 'Fax moved back.', {
         label: 'Undo',
-        run: () => void call('faxes.archive', { ids: [fax.id], archived: !archived }).then(() => setRefreshKey((k) => k + 1)),
+        run: () => void call('faxes.archive', { ids: [fax.id], archived: !archived }).then(refresh),
       }, fax.id);
     } catch (err) {
       setBanner(toUserError(err));
@@ -198,17 +128,17 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     try {
       const { undoToken } = await call('faxes.delete', { ids: [fax.id] });
       // An "archived: Undo" for this fax would now act on a fax that is gone.
-      setToasts((t) => t.filter((x) => x.faxId !== fax.id));
+      dismissForFax(fax.id);
       setSelected(null);
       // The list moves on to the next fax (or the one before the last), as in a mail client.
       removedSeq.current += 1;
       setRemoved({ id: fax.id, seq: removedSeq.current });
-      setRefreshKey((k) => k + 1);
+      refresh();
       notify('Fax moved to Trash.', {
         label: 'Undo',
         run: () =>
           void call('faxes.undoDelete', { undoToken }).then(
-            () => setRefreshKey((k) => k + 1),
+            refresh,
             (err: unknown) => setBanner(toUserError(err)),
           ),
       });
@@ -217,124 +147,62 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
     }
   };
 
-  const runCommand = (command: MenuCommand) => {
-    const folderOf: Partial<Record<MenuCommand, Folder>> = { 'open-inbox': 'inbox', 'open-sent': 'sent', 'open-outbox': 'outbox', 'open-archive': 'archive' };
+  const toggleRead = (id: string) => {
+    // Toggle from the fax's current state: `selected` is the row as it was when picked,
+    // and opening it (or the detail view's button) may have changed it since.
+    void call('faxes.get', { id })
+      .then((fax) => call('faxes.markRead', { ids: [id], read: !fax.read }))
+      .then(refresh, (err: unknown) => setBanner(toUserError(err)));
+  };
+
+  /** One command from the menu, the tray or a shortcut; false when it does not apply now. */
+  const runCommand = (command: ShortcutCommand): boolean => {
+    const folderOf: Partial<Record<ShortcutCommand, Folder>> = { 'open-inbox': 'inbox', 'open-sent': 'sent', 'open-outbox': 'outbox', 'open-archive': 'archive' };
     const folder = folderOf[command];
-    if (folder) return openFolder(folder);
-    if (command === 'new-fax') return setCompose({ file: null });
-    if (command === 'find') {
-      if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
-      return window.setTimeout(() => searchRef.current?.focus(), 0);
+    if (folder) return (openFolder(folder), true);
+    switch (command) {
+      case 'new-fax': return (setCompose({ file: null }), true);
+      case 'find':
+        if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
+        window.setTimeout(() => searchRef.current?.focus(), 0);
+        return true;
+      case 'open-phonebook': return (setView({ kind: 'phonebook' }), true);
+      case 'open-settings': return (setView({ kind: 'settings' }), true);
+      default: break;
     }
-    if (command === 'open-phonebook') return setView({ kind: 'phonebook' });
-    if (command === 'open-settings') return setView({ kind: 'settings' });
-    if (command === 'print-selected' && selected) {
-      return void call('faxes.print', { id: selected.id }).then(
-        (r) => r.printed && notify('Sent to the printer.'),
-        (err: unknown) => setBanner(toUserError(err)),
-      );
-    }
-    if (command === 'save-selected' && selected) {
-      return void call('faxes.saveAs', { id: selected.id }).then(
-        (r) => r && notify(`Saved to ${r.savedTo}`),
-        (err: unknown) => setBanner(toUserError(err)),
-      );
+    // The rest act on the selected fax. Ctrl+P / Ctrl+S are still ours without one, so the
+    // browser's own print and save never open on the app's window.
+    if (!selected) return command === 'print-selected' || command === 'save-selected';
+    switch (command) {
+      case 'print-selected':
+        void call('faxes.print', { id: selected.id }).then(
+          (r) => r.printed && notify('Sent to the printer.'),
+          (err: unknown) => setBanner(toUserError(err)),
+        );
+        return true;
+      case 'save-selected':
+        void call('faxes.saveAs', { id: selected.id }).then(
+          (r) => r && notify(`Saved to ${r.savedTo}`),
+          (err: unknown) => setBanner(toUserError(err)),
+        );
+        return true;
+      case 'archive-selected': return (void archive(selected), true);
+      case 'delete-selected': return (void remove(selected), true);
+      case 'toggle-read-selected': return (toggleRead(selected.id), true);
+      default: return false;
     }
   };
-  commandRef.current = runCommand;
+  useShortcuts(runCommand);
 
-  // Shortcuts that work anywhere (the same ones the app menu shows). Single-key shortcuts
-  // only when the user is not typing in a field.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
-      const mod = e.ctrlKey || e.metaKey;
-      if (document.querySelector('dialog[open]')) return; // a dialog owns the keyboard
-      let command: MenuCommand | null = null;
-      if (mod && e.key.toLowerCase() === 'n') command = 'new-fax';
-      else if (mod && e.key.toLowerCase() === 'f') command = 'find';
-      else if (mod && e.key.toLowerCase() === 'p') command = 'print-selected';
-      else if (mod && e.key.toLowerCase() === 's') command = 'save-selected';
-      else if (mod && e.key === ',') command = 'open-settings';
-      else if (mod && !e.shiftKey && ['1', '2', '3', '4'].includes(e.key)) command = (['open-inbox', 'open-sent', 'open-outbox', 'open-archive'] as const)[Number(e.key) - 1]!;
-      else if (!typing && !mod && e.key === '/') command = 'find';
-      if (command) {
-        e.preventDefault();
-        runCommand(command);
-        return;
-      }
-      if (typing || mod || !selected) return;
-      if (e.key === 'Delete' || e.key === '#') (e.preventDefault(), void remove(selected));
-      else if (e.key === 'e') (e.preventDefault(), void archive(selected));
-      else if (e.key === 'u') {
-        e.preventDefault();
-        // Toggle from the fax's current state: `selected` is the row as it was when picked,
-        // and opening it (or the detail view's button) may have changed it since.
-        const id = selected.id;
-        void call('faxes.get', { id })
-          .then((fax) => call('faxes.markRead', { ids: [id], read: !fax.read }))
-          .then(() => setRefreshKey((k) => k + 1), (err: unknown) => setBanner(toUserError(err)));
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  });
-
-  // Drop a PDF anywhere on the window to send it. dragenter/leave fire for every child,
-  // so a depth counter decides when the overlay shows.
-  const hasFiles = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
-  const onDragEnter = (e: DragEvent) => {
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    dragDepth.current += 1;
-    setDragging(true);
-  };
-  const onDragLeave = (e: DragEvent) => {
-    if (!hasFiles(e)) return;
-    dragDepth.current = Math.max(0, dragDepth.current - 1);
-    if (dragDepth.current === 0) setDragging(false);
-  };
-  const onDragOver = (e: DragEvent) => {
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    dragDepth.current = 0;
-    setDragging(false);
-    const files = [...e.dataTransfer.files];
-    const pdfs = files.filter(isPdfFile);
-    const pdf = pdfs[0];
-    if (pdfs.length > 1) {
-      // Never keep one and silently drop the others.
-      setBanner({
-        code: 'send_several_files',
-        message: `You dropped ${pdfs.length} PDFs. A fax carries one document: drop them one at a time, or combine them into one PDF first.`,
-        detail: pdfs.map((f) => f.name).join(', '),
-      });
-      return;
-    }
-    if (pdf?.size === 0) {
-      setBanner({ code: 'send_empty_file', message: `${pdf.name} is empty (0 bytes). Save or print the document as PDF again, then drop it here.` });
-      return;
-    }
-    if (!pdf) {
-      if (files.length) setBanner({ code: 'send_not_pdf', message: 'Only PDF files can be faxed. Save the document as PDF first, then drop it here.', detail: files.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', ') });
-      return;
-    }
-    if (pdf.size > MAX_PDF_BYTES) {
-      // The services' own limit and sentence (shared/domain/pdf-limits.ts), checked here only to answer at once.
-      setBanner({ code: 'pdf.too_large', message: pdfTooLargeMessage(pdf.size), detail: `${pdf.name}: ${pdf.size} bytes > ${MAX_PDF_BYTES}` });
-      return;
-    }
-    setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf }));
-  };
+  const { dragging, dropTarget } = useDropToSend(
+    (pdf) => setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf })),
+    setBanner,
+  );
 
   const folder = view.kind === 'folder' ? view.folder : null;
 
   return (
-    <div className="workspace" onDragEnter={onDragEnter} onDragLeave={onDragLeave} onDragOver={onDragOver} onDrop={onDrop}>
+    <div className="workspace" {...dropTarget}>
       <header className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden="true">fxe</span>
@@ -344,7 +212,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
           <span className="sr-only">Organisation</span>
           <select
             value={activeOrg.orgId}
-            onChange={(e) => call('orgs.setActive', { orgId: e.target.value }).then(() => (setSelected(null), onStatusStale(), setRefreshKey((k) => k + 1)), (err: unknown) => setBanner(toUserError(err)))}
+            onChange={(e) => call('orgs.setActive', { orgId: e.target.value }).then(() => (setSelected(null), refresh()), (err: unknown) => setBanner(toUserError(err)))}
             aria-label="Organisation"
           >
             {status.orgs.map((o) => (
@@ -372,7 +240,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         <span className="grow" />
         {status.demoRunning && <span className="badge" title="The embedded demo relay is running on this computer">Demo</span>}
         {status.relayReachable === false && <span className="badge warn" title="fxe Desk cannot reach the relay right now">Offline</span>}
-        <button type="button" className="primary" onClick={() => setCompose({ file: null })} title="New fax (Ctrl+N)">
+        <button type="button" className="primary" onClick={() => setCompose({ file: null })} title={`New fax (${shortcutLabel('new-fax')})`}>
           New fax
         </button>
       </header>
@@ -381,7 +249,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
         <ul>
           {FOLDERS.map((f) => (
             <li key={f.folder}>
-              <button type="button" className={folder === f.folder ? 'nav current' : 'nav'} aria-current={folder === f.folder ? 'page' : undefined} onClick={() => openFolder(f.folder)} title={`${f.label} (Ctrl+${f.key})`}>
+              <button type="button" className={folder === f.folder ? 'nav current' : 'nav'} aria-current={folder === f.folder ? 'page' : undefined} onClick={() => openFolder(f.folder)} title={`${f.label} (${shortcutLabel(f.command)})`}>
                 <span>{f.label}</span>
                 {f.folder === 'inbox' && status.unreadCount > 0 && <span className="count" aria-label={`${status.unreadCount} unread`}>{status.unreadCount}</span>}
               </button>
@@ -439,7 +307,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                 onForward={(f) => setCompose({ file: null, forward: { id: f.id, fileName: f.fileName } })}
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
-                onChanged={() => (setRefreshKey((k) => k + 1), onStatusStale())}
+                onChanged={refresh}
               />
             ) : (
               <div className="detail empty-detail">
@@ -457,7 +325,7 @@ function Workspace({ status, onStatusStale }: { status: AppStatus; onStatusStale
                   </section>
                 )}
                 <p className="muted">Select a fax to read it, or drop a PDF anywhere to send one.</p>
-                <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · e archive · Del delete · u unread · Ctrl+N new fax</p>
+                <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · {shortcutLabel('archive-selected')} archive · {shortcutLabel('delete-selected')} delete · {shortcutLabel('toggle-read-selected')} unread · {shortcutLabel('new-fax')} new fax</p>
               </div>
             )}
           </div>

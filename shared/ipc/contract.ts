@@ -4,6 +4,7 @@
  * handler per request channel and validates every argument (electron/services/ipc/validate.ts,
  * then the handlers beside it). Nothing here may carry a secret.
  */
+import type { Fingerprint, OrgId } from '../domain/ids.ts';
 import type {
   Contact,
   FaxDetail,
@@ -86,15 +87,16 @@ export interface TrashPage {
 }
 
 export type SendCheck =
-  | { kind: 'fxe'; recipientOrgId: string; keyChange: KeyChangeWarning | null }
+  | { kind: 'fxe'; recipientOrgId: OrgId; keyChange: KeyChangeWarning | null }
   | { kind: 'not-on-fxe'; pstnProvider: PstnProviderName | null };
 
 export interface KeyChangeWarning {
-  recipientOrgId: string;
-  previousFingerprint: string;
-  newFingerprint: string;
+  recipientOrgId: OrgId;
+  /** '' when there was none (the number moved to an org never seen before). */
+  previousFingerprint: Fingerprint | '';
+  newFingerprint: Fingerprint;
   /** Present when the number used to belong to this other org: the relay moved it. */
-  previousOrgId?: string;
+  previousOrgId?: OrgId;
 }
 
 export interface CoverPage {
@@ -164,7 +166,7 @@ export interface IpcRequests {
 
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
   'send.check': [{ orgId: string; to: string }, SendCheck];
-  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: string; newFingerprint: string }, null];
+  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
   'send.submit': [SendRequest, { id: string }];
 
   'contacts.list': [{ query?: string }, Contact[]];

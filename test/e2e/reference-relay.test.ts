@@ -55,7 +55,7 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
       dataDir: join(relay.dir.path, `desk-${name}`), keychain: createMemoryKeychain(), fetch: (input, init) => fetch(input, init),
       dialogs: { openFile: async () => { const p = next.open; next.open = null; return p; }, saveFile: async () => null },
       printer: { printPdf: async () => true },
-      testing: { relayRetries: 1, outboxRetryBaseMs: 200 },
+      timings: { relayRetries: 1, outboxRetryBaseMs: 200 },
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
     const page = await context.newPage();

@@ -10,6 +10,7 @@ import { openOffice, type Office } from '../../electron/services/office/office.t
 import { officeReceiveSink, type OfficeSinkOptions } from '../../electron/services/office/office-receive-sink.ts';
 import { keysFromLookup } from '../../electron/services/trust/index.ts';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
+import { asMessageId } from '../../shared/domain/ids.ts';
 
 export interface OfficeLane {
   c: CliServices;
@@ -51,7 +52,7 @@ export async function sendFaxes(sender: CliServices, toNumber: string, n: number
         toNumber, metadata: { filename: `fax-${String(i).padStart(4, '0')}.pdf`, content_type: 'application/pdf' }, createdAt: Math.floor(Date.now() / 1000),
         backend,
       });
-      await client.upload(envelopeToJson(envelope), envelope.message_id, ciphertext);
+      await client.upload(envelopeToJson(envelope), asMessageId(envelope.message_id), ciphertext);
       ids.push(envelope.message_id);
     }
   };

@@ -86,7 +86,7 @@ describe('IPC fuzz: malformed payloads on every channel', () => {
   beforeAll(async () => {
     relay = await startTestRelay();
     dirs = tempDir('ipc-fuzz');
-    t = await openTestDesk(join(dirs.path, 'desk'), { testing: { relayRetries: 0, relayTimeoutMs: 3_000 } });
+    t = await openTestDesk(join(dirs.path, 'desk'), { timings: { relayRetries: 0, relayTimeoutMs: 3_000 } });
     orgId = await importOrg(t, relay.orgs[0]!.keysZipPath);
   }, 60_000);
 

@@ -69,7 +69,7 @@ describe('secrets and plaintext through a full import → send → receive → P
       keychain: recordingKeychain(),
       fetch: recordingFetch,
       log: (line) => logs.push(`${name}: ${line}`),
-      testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN },
+      timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN },
     });
     // Every answer of every call is kept for the scan, successes and failures alike.
     const invoke = t.desk.invoke.bind(t.desk);

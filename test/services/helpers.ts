@@ -121,8 +121,8 @@ export async function openTestDesk(dataDir: string, extra: Partial<DeskDeps> = {
       saveFile: async () => t.nextSave ?? null,
     },
     printer: { printPdf: async (pdf, jobName) => { t.printed.push({ pdf: pdf.slice(), jobName }); return true; } },
-    testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...extra.testing },
     ...extra,
+    timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...extra.timings },
   });
   desk.onEvent((e) => t.events.push(e));
   t.desk = desk;

@@ -27,6 +27,11 @@ const SEED: Record<number, (db: Database.Database) => void> = {
       VALUES ('fax-1', 'org-a', 'in', 'fxe', '+15551110001', 'lab results.pdf', 1234, 1700000000000, 'stored', '+15551110001', '+15552220002')`).run();
     db.prepare("INSERT INTO contacts (id, name, organisation, fax_number) VALUES ('c-1', 'Dr. Ada', 'Northside', '+15551110001')").run();
     db.prepare("INSERT INTO kv (key, value) VALUES ('settings', '{\"theme\":\"dark\"}')").run();
+    // A fax held for a key change and a fax refused for one, as the text columns kept them.
+    db.prepare(`INSERT INTO outbox_jobs (fax_id, org_id, held_json) VALUES ('fax-held', 'org-a', '{"recipientOrgId":"org-b","previousFingerprint":"aa","newFingerprint":"${'b'.repeat(64)}"}')`).run();
+    db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, updated_at)
+      VALUES ('org-a', 'msg-refused', 'rejected', 'org-b', 'sender_key_changed receive.verify_failed: sender_key_changed ${'a'.repeat(64)} → ${'c'.repeat(64)}', 1)`).run();
+    db.prepare("INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, updated_at) VALUES ('org-a', 'msg-forged', 'rejected', 'org-b', 'receive.verify_failed: bad signature', 1)").run();
   },
   2: (db) => {
     db.prepare("INSERT INTO pstn_jobs (fax_id, org_id, provider) VALUES ('fax-2', 'org-a', 'telnyx')").run();
@@ -37,6 +42,9 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   },
   4: (db) => {
     db.prepare("UPDATE faxes SET subject = 'Referral for J. Smith' WHERE id = 'fax-1'").run();
+  },
+  5: (db) => {
+    db.prepare("INSERT INTO outbox_jobs (fax_id, org_id, held_json, held_recipient_org_id) VALUES ('fax-held-2', 'org-a', '{}', 'org-c')").run();
   },
 };
 
@@ -55,6 +63,11 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
   if (upTo >= 3) expect(db.prepare("SELECT peer_org_id FROM number_pins WHERE fax_number = '+15552220002'").get()).toEqual({ peer_org_id: 'org-b' });
   // The rebuilt full-text index holds the old rows and follows the new column.
   if (upTo >= 4) expect(db.prepare("SELECT rowid FROM faxes_fts WHERE faxes_fts MATCH 'Smith'").all()).toHaveLength(1);
+  // Key changes found by column: the held fax by its recipient org, the refused one with its new fingerprint.
+  if (upTo >= 5) {
+    expect(db.prepare("SELECT fax_id FROM outbox_jobs WHERE held_recipient_org_id = 'org-b'").all()).toEqual([{ fax_id: 'fax-held' }]);
+    expect(db.prepare("SELECT message_id, key_change_fingerprint AS fp FROM receive_jobs WHERE key_change_fingerprint IS NOT NULL").all()).toEqual([{ message_id: 'msg-refused', fp: 'c'.repeat(64) }]);
+  }
 }
 
 describe('schema migrations', () => {

@@ -36,7 +36,7 @@ describe('PSTN fallback through mintfax', () => {
     relay = await startTestRelay();
     dirs = tempDir('pstn');
     mintfax = await startMintfaxStandIn({ apiKey: 'mfx_test_clinic_7Qk2' });
-    desk = await openTestDesk(dataDir(), { autoStart: false, keychain, testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
+    desk = await openTestDesk(dataDir(), { autoStart: false, keychain, timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
     orgId = await importOrg(desk, relay.orgs[0]!.keysZipPath);
   });
 
@@ -182,7 +182,7 @@ describe('PSTN fallback through mintfax', () => {
     db.close();
 
     const before = mintfax.requests.length;
-    desk = await openTestDesk(dataDir(), { keychain, testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
+    desk = await openTestDesk(dataDir(), { keychain, timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
     const again = await waitForState(desk, id, ['delivered', 'failed']);
     expect(again.state).toBe('delivered');
     expect(again.pstn!.providerFaxId).toBe(first.pstn!.providerFaxId);
@@ -205,7 +205,7 @@ describe('PSTN fallback through Telnyx (API address override)', () => {
     relay = await startTestRelay();
     dirs = tempDir('pstn-telnyx');
     telnyx = await startTelnyxStandIn();
-    desk = await openTestDesk(dataDir(), { autoStart: false, keychain, testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
+    desk = await openTestDesk(dataDir(), { autoStart: false, keychain, timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
     orgId = await importOrg(desk, relay.orgs[0]!.keysZipPath);
     await desk.call('settings.configurePstn', {
       provider: 'telnyx', fromNumber: CALLER_ID,
@@ -242,7 +242,7 @@ describe('PSTN fallback through Telnyx (API address override)', () => {
     db.prepare('UPDATE pstn_jobs SET provider_fax_id = NULL, done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(id);
     db.prepare("UPDATE faxes SET state = 'uploading', pstn_json = NULL WHERE id = ?").run(id);
     db.close();
-    desk = await openTestDesk(dataDir(), { keychain, testing: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
+    desk = await openTestDesk(dataDir(), { keychain, timings: { relayRetries: 1, outboxRetryBaseMs: 200, ...FAST_PSTN } });
     const again = await waitForState(desk, id, ['delivered', 'failed']);
     expect(again.pstn!.providerFaxId).toBe(first.pstn!.providerFaxId);
     expect(telnyx.media.size).toBe(uploads);

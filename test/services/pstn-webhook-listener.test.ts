@@ -29,7 +29,7 @@ describe('PSTN webhooks through the desk webhook listener', () => {
     dirs = tempDir('pstn-listener');
     mintfax = await startMintfaxStandIn({ duplicateDeliveries: true, eventGapMs: 5 });
     telnyx = await startTelnyxStandIn({ signing: 'ed25519', eventGapMs: 5 });
-    desk = await openTestDesk(join(dirs.path, 'desk'), { autoStart: false, testing: { relayRetries: 1, ...NO_POLLING } });
+    desk = await openTestDesk(join(dirs.path, 'desk'), { autoStart: false, timings: { relayRetries: 1, ...NO_POLLING } });
     orgId = await importOrg(desk, relay.orgs[0]!.keysZipPath);
     // The "tunnel" is the listener itself here: what the provider reaches is the same server.
     const port = await freePort();

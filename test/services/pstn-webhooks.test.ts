@@ -28,7 +28,7 @@ describe('PSTN provider webhooks', () => {
     dirs = tempDir('pstn-webhooks');
     s = await openServices({
       dataDir: join(dirs.path, 'desk'), keychain: createMemoryKeychain(), fetch: (i, init) => fetch(i, init), nowMs: Date.now,
-      emit: () => undefined, log: () => undefined, pstnPollBaseMs: 10 * 60_000,
+      emit: () => undefined, log: () => undefined, timings: { pstnPollBaseMs: 10 * 60_000 },
     });
     orgId = (await importKeysZipBytes(s, new Uint8Array(readFileSync(relay.orgs[0]!.keysZipPath)))).orgId;
     listener = createServer((req, res) => {

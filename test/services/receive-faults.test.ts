@@ -44,7 +44,7 @@ describe('receive pipeline faults', () => {
         if (init?.method === 'POST' && String(input).endsWith('/receipt')) counter.receipts++;
         return fetch(input, init);
       },
-      testing: { relayRetries: 0, crashAt: (p) => p === crash },
+      timings: { relayRetries: 0 }, testing: { crashAt: (p) => p === crash },
     });
     open.push(t);
     return t;

@@ -36,7 +36,7 @@ describe('relay killed mid-upload', () => {
     port = await freePort();
     child = await serve(port, join(dirs.path, 'relay'));
     orgs = await createDemoOrgs({ relayUrl: `http://127.0.0.1:${port}`, outDir: join(dirs.path, 'orgs') });
-    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, testing: { relayRetries: 0, outboxRetryBaseMs: 100 } });
+    a = await openTestDesk(join(dirs.path, 'a'), { autoStart: false, timings: { relayRetries: 0, outboxRetryBaseMs: 100 } });
     b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
     aOrg = await importOrg(a, orgs[0]!.keysZipPath);
     await importOrg(b, orgs[1]!.keysZipPath);

@@ -18,14 +18,14 @@ describe('sending while the relay is down', () => {
   let b: TestDesk;
   let aOrg: string;
   const relayData = (): string => join(dirs.path, 'relay');
-  const openA = (): Promise<TestDesk> => openTestDesk(join(dirs.path, 'a'), { keychain: a.keychain, testing: { relayRetries: 0, outboxRetryBaseMs: 100 } });
+  const openA = (): Promise<TestDesk> => openTestDesk(join(dirs.path, 'a'), { keychain: a.keychain, timings: { relayRetries: 0, outboxRetryBaseMs: 100 } });
 
   beforeAll(async () => {
     dirs = tempDir('send-offline');
     port = await freePort();
     relay = await startRelay({ dataDir: relayData(), port });
     orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(dirs.path, 'orgs') });
-    a = await openTestDesk(join(dirs.path, 'a'), { testing: { relayRetries: 0, outboxRetryBaseMs: 100 } });
+    a = await openTestDesk(join(dirs.path, 'a'), { timings: { relayRetries: 0, outboxRetryBaseMs: 100 } });
     b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
     aOrg = await importOrg(a, orgs[0]!.keysZipPath);
     await importOrg(b, orgs[1]!.keysZipPath);

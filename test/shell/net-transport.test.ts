@@ -2,11 +2,12 @@
 // upload streams through net.request with chunked encoding, never gathered whole, and its
 // progress follows what the server has actually received. The relay client is the real one;
 // the server is a plain counting HTTP server on 127.0.0.1.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../services/helpers.ts';
 
@@ -53,7 +54,7 @@ describe('uploads under Electron net', () => {
     let worstLead = 0;
     let last = 0;
     const before = electron.netStats.bodyBytesBufferedPeak;
-    const result = await client.uploadFile('{"v":1}', 'msg_1', file, (sent) => {
+    const result = await client.uploadFile('{"v":1}', asMessageId('msg_1'), file, (sent) => {
       worstLead = Math.max(worstLead, sent - received);
       last = sent;
     });
@@ -76,7 +77,7 @@ describe('uploads under Electron net', () => {
       writeFileSync(file, randomBytes(8 * 1024 * 1024));
       const base = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
       const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
-      const outcome = await client.uploadFile('{"v":1}', 'msg_2', file).then(() => null, (e: unknown) => e as { code?: string });
+      const outcome = await client.uploadFile('{"v":1}', asMessageId('msg_2'), file).then(() => null, (e: unknown) => e as { code?: string });
       // Either the answer (413) or the connection closing under the upload: never success, never a hang.
       expect(outcome?.code).toMatch(/^relay\./);
     } finally {
@@ -92,3 +93,78 @@ describe('uploads under Electron net', () => {
     expect(await res.json()).toMatchObject({ chunked: false });
   });
 });
+
+describe('raw ciphertext downloads under Electron net', () => {
+  it('stream through net.fetch as they are read: the relay is held back while the reader pauses, and every byte arrives', async () => {
+    const body = randomBytes(BODY_MIB * 1024 * 1024);
+    let handed = 0;
+    let blocked = false;
+    const relay = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      void (async () => {
+        for (let at = 0; at < body.length; at += 256 * 1024) {
+          const chunk = body.subarray(at, at + 256 * 1024);
+          if (!res.write(chunk)) {
+            blocked = true;
+            await new Promise((r) => res.once('drain', r));
+            blocked = false;
+          }
+          handed += chunk.length;
+        }
+        res.end();
+      })();
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const download = await client.openCiphertext(asMessageId('7d6f3a52-5d7c-4c1b-9a2f-0f0e8f1f2a3b'));
+      expect(download.declaredSize).toBe(body.length);
+      const chunks = download[Symbol.asyncIterator]();
+      const hash = createHash('sha256');
+      let got = 0;
+      const first = await chunks.next();
+      hash.update(first.value!);
+      got += first.value!.length;
+      // The reader pauses: the relay's writes stop once the transport's buffers are full,
+      // instead of the whole body being gathered in the main process.
+      const deadline = Date.now() + 20_000;
+      while (!blocked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(blocked).toBe(true);
+      expect(handed - got).toBeLessThanOrEqual(WINDOW_BYTES);
+      for (let step = await chunks.next(); !step.done; step = await chunks.next()) {
+        hash.update(step.value);
+        got += step.value.length;
+      }
+      expect(got).toBe(body.length);
+      // Each chunk is freed once the next one is asked for (no 48 MiB of spent reads for the GC).
+      expect(first.value!.byteLength).toBe(0);
+      expect(hash.digest().equals(createHash('sha256').update(body).digest())).toBe(true);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((r) => relay.close(r));
+    }
+  });
+
+  it('a download cut short is a relay-unreachable error (retried later), never a short fax', async () => {
+    const relay = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 4 * 1024 * 1024 });
+      res.write(randomBytes(1024 * 1024), () => res.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const client = new RelayClient({ baseUrl: base, identity: { keyId: 'k_1', signingSeed: new Uint8Array(32).fill(7) }, fetch: createNetTransport(), retries: 0 });
+      const download = await client.openCiphertext(asMessageId('7d6f3a52-5d7c-4c1b-9a2f-0f0e8f1f2a3b'));
+      const outcome = await (async () => {
+        for await (const chunk of download) void chunk;
+      })().then(() => null, (e: unknown) => e as { code?: string; retryable?: boolean });
+      expect(outcome?.code).toBe('relay.unreachable');
+      expect(outcome?.retryable).toBe(true);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((r) => relay.close(r));
+    }
+  });
+});
+

@@ -16,6 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import { isMessageId } from '../../../shared/protocol/index.ts';
 import { fileURLToPath } from 'node:url';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
@@ -72,7 +74,7 @@ function errorFrom(u: UserError): DeskError {
 }
 
 /** Accept (pin) a peer org's new keys the way the app's "accept new keys" button does. */
-function acceptNewKeys(c: CliServices, peerOrgId: string, newFingerprint: string, what: string, warn: (s: string) => void): void {
+function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): void {
   const previous = c.s.pins.pinned(peerOrgId);
   c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
   c.s.pipeline.forgetKeyChangeRejections(peerOrgId);
@@ -283,6 +285,7 @@ async function status(flags: Flags, rest: string[], out: (s: string) => void): P
   const keysPath = need(flags, 'keys');
   const id = rest[0];
   if (!id) throw new UsageError('the message id is missing');
+  if (!isMessageId(id)) throw new UsageError(`${id} is not a message id (fxe-desk send prints it: a UUID like 0f8e…)`);
   const c = await openCliServices({ keysPath, stateDir: optional(flags, 'state'), log: () => undefined });
   try {
     const client = await c.s.clients.forOrg(c.orgId);

@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, createHash, getCiphers } from 'node:crypto';
 import { nobleBackend, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { HashWorker } from './hash-worker.ts';
 import { nativeAsymmetric } from './native-asymmetric.ts';
 
@@ -58,21 +59,6 @@ export function nativeChachaAvailable(): boolean {
 }
 
 const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-
-/**
- * Frees a per-chunk output Buffer from cipher.update now instead of at the next GC. Garbage
- * chunks pile up to tens of MiB between collections, and each new chunk is then fresh memory
- * that costs a page fault per 4 KiB; freed right away, the allocator hands the same, already
- * mapped memory back for the next chunk (~15% faster at 100 MiB). Only buffers that own their
- * whole ArrayBuffer are released (a pooled small Buffer shares it with strangers).
- */
-export function releaseChunk(chunk: Uint8Array): void {
-  // ES2024's ArrayBuffer#transfer (Node ≥ 21, Electron ≥ 29); our tsconfig's lib predates it.
-  const buffer = chunk.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && typeof buffer.transfer === 'function') {
-    buffer.transfer(0);
-  }
-}
 
 function nativeSha256(data: Uint8Array): Uint8Array {
   return toBytes(createHash('sha256').update(data).digest());

@@ -11,8 +11,12 @@
  * - file writes (seal) and reads (open) in flight on libuv's threads meanwhile.
  *
  * Memory is the ring (4 MiB) plus one 1 MiB plaintext buffer on open, for any size.
+ *
+ * Opening comes in two forms: from a file (the seed's JSON download, decoded to disk first)
+ * and straight from the wire (openStreamToSink: socket → hash + decrypt → sink, one pass,
+ * the next bytes read from the network only as fast as they are opened).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -202,4 +206,148 @@ export async function openFileToSink(p: FileToSinkParams): Promise<{ metadata: E
     },
   });
   return { metadata: result.metadata, plaintextSize: bodyLength };
+}
+
+/**
+ * Fills buffers of exact sizes from a stream of chunks of any size (an HTTP body). Reads the
+ * next chunk only when a buffer needs it: that is the back-pressure towards the socket.
+ */
+class ExactReader {
+  private readonly chunks: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array = new Uint8Array(0);
+  private ended = false;
+  /** Bytes handed out so far. */
+  taken = 0;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.chunks = source[Symbol.asyncIterator]();
+  }
+
+  /** Fills `into` from the stream; returns how much it got (less only where the stream ended). */
+  async fill(into: Uint8Array): Promise<number> {
+    let got = 0;
+    while (got < into.length) {
+      if (this.pending.length === 0) {
+        if (!(await this.pull())) break;
+        continue;
+      }
+      const n = Math.min(this.pending.length, into.length - got);
+      into.set(this.pending.subarray(0, n), got);
+      this.pending = this.pending.subarray(n);
+      got += n;
+    }
+    this.taken += got;
+    return got;
+  }
+
+  /** Whether the stream has nothing more (empty chunks do not count). */
+  async atEnd(): Promise<boolean> {
+    while (this.pending.length === 0) if (!(await this.pull())) return true;
+    return false;
+  }
+
+  /** Every remaining chunk, in order (for hashing what is left). */
+  async *rest(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      if (this.pending.length > 0) {
+        const chunk = this.pending;
+        this.pending = new Uint8Array(0);
+        this.taken += chunk.length;
+        yield chunk;
+      }
+      if (!(await this.pull())) return;
+    }
+  }
+
+  /** Lets go of the source: a connection not read to its end is cancelled. */
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.pending = new Uint8Array(0);
+    await this.chunks.return?.();
+  }
+
+  private async pull(): Promise<boolean> {
+    if (this.ended) return false;
+    const step = await this.chunks.next();
+    if (step.done) {
+      this.ended = true;
+      return false;
+    }
+    this.pending = step.value;
+    return true;
+  }
+}
+
+export interface StreamToSinkParams extends Omit<OpenParams, 'ciphertext' | 'backend'> {
+  /**
+   * The wire ciphertext (nonce24 ‖ ct ‖ tag16) as it arrives, e.g. a download's body. It is
+   * read only once the envelope's signature verified and the key unwrapped, and only as fast
+   * as it is opened; it is closed (the download cancelled) whatever happens.
+   */
+  source: AsyncIterable<Uint8Array>;
+  sink: PlaintextSink;
+  backend?: CryptoBackend;
+  cipher?: StreamCipherOptions;
+}
+
+const cutShortOrLong = (): ProtocolError =>
+  new ProtocolError('hash_mismatch', 'The encrypted fax is not the size its envelope says: it was cut short or altered.', 'size');
+
+/**
+ * Verifies and decrypts a ciphertext straight off the wire into `sink`, in one pass: each
+ * slot of the ring is filled from the stream, hashed on the second core and decrypted here,
+ * so neither the ciphertext nor the plaintext is ever whole in memory or on disk in between.
+ * The sink sees plaintext before the hash and tag are known to match: resolving is the only
+ * sign that they did; on any failure the caller must discard whatever the sink received
+ * (the inbox's blob writer keeps it in an encrypted temp file nobody sees until commit).
+ * A stream longer or shorter than the envelope's size is a hash mismatch.
+ */
+export async function openStreamToSink(p: StreamToSinkParams): Promise<{ metadata: Envelope['metadata']; plaintextSize: number }> {
+  const size = p.envelope.size;
+  if (size > MAX_CIPHERTEXT_BYTES) throw new ProtocolError('too_large', 'The encrypted fax is larger than fxe allows.', 'ciphertext');
+  const bodyLength = size - BODY_NONCE_LENGTH - BODY_TAG_LENGTH;
+  const reader = new ExactReader(p.source);
+  try {
+    const result = await openEnvelopeWith({
+      ...p,
+      body: {
+        // The envelope's own size: the stream is held to it below, byte for byte.
+        size,
+        // Only asked when the key could not be unwrapped (a hash mismatch outranks that):
+        // what is left of the stream, hashed here.
+        sha256: async () => {
+          const hash = createHash('sha256');
+          for await (const chunk of reader.rest()) hash.update(chunk);
+          const d = hash.digest();
+          return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+        },
+        open: async (cek, aad) => {
+          if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
+          const ring = ringHasher.begin();
+          let finished = false;
+          try {
+            const head = new Uint8Array(BODY_NONCE_LENGTH);
+            if (await reader.fill(head) !== head.length) throw cutShortOrLong();
+            ring.hashBytes(head);
+            const opener = createStreamOpener(cek, head.subarray(0, BODY_NONCE_USED), aad, p.cipher);
+            await openSlots(bodyLength, async (into) => {
+              if (await reader.fill(into) !== into.length) throw cutShortOrLong();
+            }, opener, ring, p.sink);
+            const tag = new Uint8Array(BODY_TAG_LENGTH);
+            if (await reader.fill(tag) !== tag.length || !(await reader.atEnd())) throw cutShortOrLong();
+            ring.hashBytes(tag);
+            const ok = opener.final(tag);
+            finished = true;
+            return { sha256: await ring.end(), ok };
+          } finally {
+            if (!finished) ring.abort();
+          }
+        },
+      },
+    });
+    return { metadata: result.metadata, plaintextSize: bodyLength };
+  } finally {
+    await reader.close();
+  }
 }

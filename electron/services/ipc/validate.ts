@@ -4,6 +4,7 @@
  * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
  */
 import { isE164 } from '../../../shared/domain/fax-number.ts';
+import { asFingerprint, asOrgId } from '../../../shared/domain/ids.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
 import type { RequestChannel, RequestOf } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
@@ -182,7 +183,7 @@ export const validators: Validators = {
   'send.check': (raw) => { const o = obj(raw); return { orgId: str(o, 'orgId', ORG_ID), to: e164(o, 'to') }; },
   'send.acceptKeyChange': (raw) => {
     const o = obj(raw);
-    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: str(o, 'recipientOrgId', ORG_ID), newFingerprint: str(o, 'newFingerprint', { max: 64, pattern: HEX64 }) };
+    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: asOrgId(str(o, 'recipientOrgId', ORG_ID)), newFingerprint: asFingerprint(str(o, 'newFingerprint', { max: 64, pattern: HEX64 })) };
   },
   'send.submit': (raw) => {
     const o = obj(raw);

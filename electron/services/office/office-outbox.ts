@@ -17,6 +17,7 @@ import type pg from 'pg';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 import { envelopeToJson, sealEnvelope, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
+import { asMessageId, asOrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
@@ -197,7 +198,7 @@ export class OfficeOutboxSender {
     try {
       await this.setState(null, row.fax_id, 'uploading', null);
       const client = await this.o.clients.forOrg(row.org_id);
-      const result = await client.upload(row.envelope_json, row.fax_id, row.ciphertext);
+      const result = await client.upload(row.envelope_json, asMessageId(row.fax_id), row.ciphertext);
       this.o.afterUpload?.(row.fax_id);
       await this.office.tx(async (c) => {
         await c.query('UPDATE fxe.outbox SET done = true, sent_by = $2, sent_at = $3, claimed_by = NULL, lease_until = NULL, last_error = NULL WHERE fax_id = $1',
@@ -253,12 +254,12 @@ export class OfficeOutboxSender {
       try {
         const client = await this.o.clients.forOrg(f.org_id);
         if (!(await client.hasExtension('message-status'))) return delivered;
-        const st = await client.status(f.id);
+        const st = await client.status(asMessageId(f.id));
         const receipt = st.receipt as Receipt | null | undefined;
         if (st.status !== 'delivered' || !receipt) continue;
         if (receipt.message_id !== f.id || receipt.ciphertext_sha256 !== f.ciphertext_sha256) throw new Error(`receipt for ${receipt.message_id} does not match`);
         const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(f.recipient_org_id, bundle) });
+        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(asOrgId(f.recipient_org_id), bundle) });
         await this.office.tx(async (c) => {
           const r = await c.query("UPDATE fxe.faxes SET state = 'delivered', receipt_json = $2, updated_at = $3 WHERE id = $1 AND state = 'sent'", [f.id, JSON.stringify(receipt), this.office.nowMs()]);
           if (r.rowCount) await this.office.audit(c, 'delivered', f.id, `receipt signed ${receipt.signed_at} by ${receipt.recipient_bundle_id}`);

@@ -10,6 +10,7 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
+import { asMessageId, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -140,13 +141,13 @@ export class Outbox {
   }
 
   /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
-  acceptKeyChange(recipientOrgId: string, newFingerprint: string): number {
+  acceptKeyChange(recipientOrgId: OrgId, newFingerprint: Fingerprint): number {
     this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
-      "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_json LIKE ?",
-    ).all(`%"recipientOrgId":${JSON.stringify(recipientOrgId)}%`) as { fax_id: string }[];
+      "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
+    ).all(recipientOrgId) as { fax_id: string }[];
     for (const h of held) {
-      this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
+      this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, held_recipient_org_id = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
       this.setState(h.fax_id, 'queued', null, null);
       this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
     }
@@ -193,7 +194,7 @@ export class Outbox {
       try {
         const client = await this.d.clients.forOrg(r.org_id);
         if (!(await client.hasExtension('message-status'))) continue;
-        const st = await client.status(r.fax_id);
+        const st = await client.status(asMessageId(r.fax_id)); // an fxe fax's local id is its message id
         if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
       } catch (e) {
         this.d.log?.(`delivery check ${r.fax_id}: ${errorDetail(e)}`);
@@ -212,7 +213,7 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
+      const signer = this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
       verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
         messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
@@ -263,7 +264,7 @@ export class Outbox {
         const decision = this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
           const held = keyChangeWarning(decision);
-          this.d.db.prepare('UPDATE outbox_jobs SET held_json = ? WHERE fax_id = ?').run(JSON.stringify(held), id);
+          this.d.db.prepare('UPDATE outbox_jobs SET held_json = ?, held_recipient_org_id = ? WHERE fax_id = ?').run(JSON.stringify(held), held.recipientOrgId, id);
           const moved = decision.previousOrgId !== null;
           this.d.faxes.audit('key-change', job.org_id, id, moved
             ? `${fax.to_number} moved from ${decision.previousOrgId ?? '?'} to ${decision.orgId} (${decision.newFingerprint})`
@@ -299,7 +300,7 @@ export class Outbox {
       }
       this.setState(id, 'uploading', 0, null);
       let lastShown = 0;
-      const result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
+      const result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
         const p = total > 0 ? sent / total : 1;
         if (p - lastShown >= 0.05 || p >= 1) {
           lastShown = p;

@@ -11,6 +11,7 @@
  * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
  * event, and the relay's copy is left alone.
  */
+import { asFingerprint, asMessageId, asOrgId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -22,9 +23,9 @@ import {
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import { openFileToSink } from '../crypto/stream-seal.ts';
+import { openFileToSink, openStreamToSink } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs } from '../backoff.ts';
-import type { RelayClient } from '../relay-client/relay-client.ts';
+import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
 import { inboxSink, storageFailed, type ReceiveJobRow, type ReceiveJournal, type ReceiveSink, type ReceiveSinkWriter, type VerifiedFax } from './receive-sink.ts';
@@ -53,15 +54,20 @@ export interface PipelineDeps extends FaxLaneDeps {
   sink?: ReceiveSink;
 }
 
-/** A downloaded message: its envelope text and its ciphertext in a temp file, already hashed. */
-interface Downloaded {
-  envelopeText: string;
-  ciphertextPath: string;
-  size: number;
-  sha256: Uint8Array;
-  /** The relay's answer was unusable as a fax (bad base64): judged like a tampered fax. */
-  invalid?: ProtocolError;
-}
+/**
+ * A message being fetched: its envelope text, and its ciphertext either still on the wire
+ * (the raw-download extension: hashed and opened as it arrives) or, from the seed's JSON
+ * fetch, decoded into a temp file and already hashed.
+ */
+type Downloaded = { envelopeText: string; invalid?: ProtocolError } & (
+  | { kind: 'stream'; ciphertext: CiphertextDownload }
+  | {
+    kind: 'file';
+    ciphertextPath: string;
+    size: number;
+    sha256: Uint8Array;
+  }
+);
 
 /** Downloads of one message whose bytes do not match its envelope, before it is rejected. */
 const DOWNLOAD_ATTEMPTS = 3;
@@ -105,10 +111,10 @@ function sqliteJournal(d: PipelineDeps): ReceiveJournal {
       })();
       return Promise.resolve();
     },
-    done(orgId, messageId, state, senderOrgId, why) {
-      d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, updated_at = excluded.updated_at`)
-        .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), d.nowMs());
+    done(orgId, messageId, state, senderOrgId, why, keyChangeFingerprint = null) {
+      d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, key_change_fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, key_change_fingerprint = excluded.key_change_fingerprint, updated_at = excluded.updated_at`)
+        .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), keyChangeFingerprint, d.nowMs());
       return Promise.resolve();
     },
   };
@@ -122,6 +128,15 @@ function isVerificationFailure(e: unknown): boolean {
 
 function verifyFail(sentence: string, detail: string): DeskError {
   return new DeskError('receive.verify_failed', sentence, { detail });
+}
+
+/** A verification failure because the sender's keys (or its number's org) changed: held until the user accepts `newFingerprint`. */
+class SenderKeyChanged extends DeskError {
+  readonly newFingerprint: Fingerprint;
+  constructor(sentence: string, detail: string, newFingerprint: Fingerprint) {
+    super('receive.verify_failed', sentence, { detail });
+    this.newFingerprint = newFingerprint;
+  }
 }
 
 export class ReceivePipeline {
@@ -162,19 +177,19 @@ export class ReceivePipeline {
   }
 
   /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
-  keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
-    const rows = this.d.db.prepare("SELECT DISTINCT sender_org_id, last_error FROM receive_jobs WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender_key_changed %'").all() as { sender_org_id: string; last_error: string }[];
-    const out = new Map<string, string>();
-    for (const r of rows) {
-      const m = /([0-9a-f]{64})\s*$/.exec(r.last_error);
-      if (m) out.set(r.sender_org_id, m[1]!);
-    }
+  keyChangeRejections(): { senderOrgId: OrgId; newFingerprint: Fingerprint }[] {
+    const rows = this.d.db.prepare(`SELECT sender_org_id, key_change_fingerprint FROM receive_jobs
+      WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != ''
+      ORDER BY updated_at`).all() as { sender_org_id: string; key_change_fingerprint: string }[];
+    // The latest rejection of each sender names the keys it has now.
+    const out = new Map<OrgId, Fingerprint>();
+    for (const r of rows) out.set(asOrgId(r.sender_org_id), asFingerprint(r.key_change_fingerprint));
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
-  forgetKeyChangeRejections(senderOrgId: string): void {
-    this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND last_error LIKE '%sender_key_changed%'").run(senderOrgId);
+  forgetKeyChangeRejections(senderOrgId: OrgId): void {
+    this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND key_change_fingerprint IS NOT NULL").run(senderOrgId);
   }
 
   private crash(point: CrashPoint): void {
@@ -189,7 +204,7 @@ export class ReceivePipeline {
         const outcome = await this.fetchVerifyStore(orgId, messageId);
         if (outcome !== 'stored') return outcome;
       }
-      await this.sendReceipt(orgId, messageId);
+      await this.sendReceipt(orgId, asMessageId(messageId));
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash) throw e;
@@ -253,26 +268,35 @@ export class ReceivePipeline {
       // still hold, or both: open it with the key set the envelope names (the receipt is
       // signed with that same bundle).
       const opener = await this.d.orgs.keysForBundles(orgId, envelope.wrapped_keys.map((w) => w.recipient_key_bundle_id));
-      if (fetched.size !== envelope.size || hexEncode(fetched.sha256) !== envelope.ciphertext_sha256.toLowerCase()) {
+      if (fetched.kind === 'file' && (fetched.size !== envelope.size || hexEncode(fetched.sha256) !== envelope.ciphertext_sha256.toLowerCase())) {
         throw new ProtocolError('hash_mismatch', 'The encrypted fax does not match its envelope: it was damaged or altered in transit.', 'ciphertext_sha256');
       }
       // Decrypted chunk by chunk straight into the sink (the inbox encrypts it into a new
-      // blob): the plaintext is never whole in memory, and becomes real only after the tag verified.
+      // blob): the plaintext is never whole in memory. The sink keeps it out of sight (an
+      // encrypted temp file) until store() commits it, which happens only after the
+      // ciphertext's hash matched the signed envelope and the tag verified.
       const writer = this.sink.open(orgId, envelope);
       let kept = false;
       const openedAt = performance.now();
       try {
-        const opened = await openFileToSink({
-          envelope, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256, senderBundleEd25519Pub: senderPub,
+        const common = {
+          envelope, senderBundleEd25519Pub: senderPub,
           recipient: { bundleId: opener.credentials.bundle_id, mlkemSecret: opener.mlkemSecret, mlkemPublic: opener.mlkemPublic, x25519Secret: opener.x25519Secret, x25519Public: opener.x25519Public },
-          sink: (chunk) => writer.write(chunk),
+          sink: (chunk: Uint8Array) => writer.write(chunk),
           backend: this.d.backend,
-        });
+        };
+        // Off the wire in one pass (socket → hash + decrypt → blob), or from the JSON fetch's temp file.
+        const opened = fetched.kind === 'stream'
+          ? await openStreamToSink({ ...common, source: fetched.ciphertext })
+          : await openFileToSink({ ...common, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256 });
         this.crash('after-decrypt');
         await this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
         kept = true;
         // Where a receive spends its time (diagnostics and `npm run bench`): no secrets in it.
-        this.d.log?.(`receive ${messageId}: ${fetched.size} bytes fetched and verified in ${(openedAt - startedAt).toFixed(1)} ms, decrypted and stored in ${(performance.now() - openedAt).toFixed(1)} ms`);
+        const took = (from: number, to: number): string => `${(to - from).toFixed(1)} ms`;
+        this.d.log?.(fetched.kind === 'stream'
+          ? `receive ${messageId}: ${envelope.size} bytes streamed: envelope fetched and verified in ${took(startedAt, openedAt)}, downloaded, verified, decrypted and stored in ${took(openedAt, performance.now())}`
+          : `receive ${messageId}: ${fetched.size} bytes fetched and verified in ${took(startedAt, openedAt)}, decrypted and stored in ${took(openedAt, performance.now())}`);
       } finally {
         if (!kept) await Promise.resolve(writer.abort()).catch((e: unknown) => this.d.log?.(`receive ${messageId}: dropping the partial body: ${errorDetail(e)}`));
       }
@@ -284,48 +308,58 @@ export class ReceivePipeline {
       // way (a proxy, a flaky link): fetch again a few times before calling the fax forged.
       if (attempt < DOWNLOAD_ATTEMPTS && (e === fetched.invalid || (e instanceof ProtocolError && e.code === 'hash_mismatch'))) {
         this.d.log?.(`receive ${messageId}: download ${attempt} did not match its envelope; fetching again`);
-        await rm(fetched.ciphertextPath, { force: true });
+        await this.discard(fetched);
         await sleep(exponentialDelayMs(attempt - 1, this.d.refetchBaseMs ?? 500, 10_000));
         return this.fetchVerifyStore(orgId, messageId, attempt + 1);
       }
       const err = toUserError(e);
-      const keyChanged = e instanceof DeskError && e.detail?.startsWith('sender_key_changed') === true;
-      await this.journal.done(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`);
+      const keyChange = e instanceof SenderKeyChanged ? e.newFingerprint : null;
+      const keyChanged = keyChange !== null;
+      await this.journal.done(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`, keyChange);
       this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
       this.sink.rejected?.(orgId, messageId, err, keyChanged);
       return 'rejected';
     } finally {
-      await rm(fetched.ciphertextPath, { force: true });
+      await this.discard(fetched);
     }
   }
 
+  /** Lets go of a download: a stream not read to its end is cancelled, a temp file removed. */
+  private async discard(fetched: Downloaded): Promise<void> {
+    if (fetched.kind === 'stream') await fetched.ciphertext.cancel();
+    else await rm(fetched.ciphertextPath, { force: true });
+  }
+
   /**
-   * Envelope + ciphertext into a temp file. The raw-download extension when the relay lists
-   * it (no base64, no 133 MiB JSON string in memory); the seed's JSON fetch otherwise, and
-   * also when a relay lists the extension but does not actually serve it.
+   * The envelope, and the ciphertext: the raw-download extension when the relay lists it (no
+   * base64, no 133 MiB JSON string, nothing on disk: the body is read as it is opened); the
+   * seed's JSON fetch into a temp file otherwise, and also when a relay lists the extension
+   * but does not actually serve it.
    */
-  private async download(client: RelayClient, messageId: string): Promise<Downloaded> {
-    const ciphertextPath = join(this.incomingDir, `${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}.${randomBytes(4).toString('hex')}.ct`);
+  private async download(client: RelayClient, messageId: MessageId): Promise<Downloaded> {
     if (await client.hasExtension('ciphertext-download')) {
-      try {
-        const { envelopeText } = await client.fetchEnvelope(messageId);
-        const got = await client.downloadCiphertext(messageId, ciphertextPath);
-        return { envelopeText, ciphertextPath, size: got.size, sha256: got.sha256 };
-      } catch (e) {
-        if (!(e instanceof DeskError && MISSING_ROUTE_CODES.has(e.code))) throw e;
-        this.d.log?.(`receive ${messageId}: the relay lists ciphertext-download but does not serve it (${e.code}); using the JSON fetch`);
-        client.forgetExtensions();
+      // Both requests at once: the body waits in the transport (bounded by its flow control)
+      // while the envelope is verified, which saves a round trip per fax.
+      const [envelope, ciphertext] = await Promise.allSettled([client.fetchEnvelope(messageId), client.openCiphertext(messageId)]);
+      if (envelope.status === 'fulfilled' && ciphertext.status === 'fulfilled') {
+        return { kind: 'stream', envelopeText: envelope.value.envelopeText, ciphertext: ciphertext.value };
       }
+      if (ciphertext.status === 'fulfilled') await ciphertext.value.cancel();
+      const e: unknown = envelope.status === 'rejected' ? envelope.reason : (ciphertext as PromiseRejectedResult).reason;
+      if (!(e instanceof DeskError && MISSING_ROUTE_CODES.has(e.code))) throw e;
+      this.d.log?.(`receive ${messageId}: the relay lists ciphertext-download but does not serve it (${e.code}); using the JSON fetch`);
+      client.forgetExtensions();
     }
+    const ciphertextPath = join(this.incomingDir, `${messageId.replace(/[^A-Za-z0-9_-]/g, '_')}.${randomBytes(4).toString('hex')}.ct`);
     const fetched = await client.fetchMessage(messageId);
     let ciphertext: Uint8Array;
     try {
       ciphertext = b64uDecode(fetched.ciphertextB64u, 'ciphertext');
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      return { envelopeText: fetched.envelopeText, ciphertextPath, size: -1, sha256: new Uint8Array(32), invalid: e };
+      return { kind: 'file', envelopeText: fetched.envelopeText, ciphertextPath, size: -1, sha256: new Uint8Array(32), invalid: e };
     }
     const out = await open(ciphertextPath, 'w', 0o600);
     try {
@@ -334,7 +368,7 @@ export class ReceivePipeline {
       await out.close();
     }
     const digest = createHash('sha256').update(ciphertext).digest();
-    return { envelopeText: fetched.envelopeText, ciphertextPath, size: ciphertext.length, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) };
+    return { kind: 'file', envelopeText: fetched.envelopeText, ciphertextPath, size: ciphertext.length, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) };
   }
 
   /**
@@ -346,10 +380,10 @@ export class ReceivePipeline {
     const decision = this.d.pins.check(keys, envelope.from_number);
     if (decision.kind === 'trusted') return;
     if (decision.previousOrgId !== null) {
-      throw verifyFail(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
-        `sender_key_changed number ${envelope.from_number} moved from ${decision.previousOrgId} to ${decision.orgId}: ${decision.previousFingerprint || 'none'} → ${decision.newFingerprint}`);
+      throw new SenderKeyChanged(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,
+        `sender_key_changed number ${envelope.from_number} moved from ${decision.previousOrgId} to ${decision.orgId}: ${decision.previousFingerprint || 'none'} → ${decision.newFingerprint}`, decision.newFingerprint);
     }
-    throw verifyFail("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`);
+    throw new SenderKeyChanged("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`, decision.newFingerprint);
   }
 
   private async store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): Promise<void> {
@@ -370,7 +404,8 @@ export class ReceivePipeline {
     this.sink.stored?.(fax, localId);
   }
 
-  private async sendReceipt(orgId: string, messageId: string): Promise<void> {
+  /** `messageId`: one the pipeline stored a fax for, so already checked. */
+  private async sendReceipt(orgId: string, messageId: MessageId): Promise<void> {
     const job = await this.journal.get(orgId, messageId);
     if (!job || job.state !== 'stored' || !job.receipt_json) return;
     const client = await this.d.clients.forOrg(orgId);

@@ -58,8 +58,11 @@ export interface ReceiveJournal {
   store(writer: ReceiveSinkWriter, fax: VerifiedFax): Promise<string>;
   /** The relay accepted the receipt. */
   receipted(orgId: string, messageId: string, faxId: string | null): Promise<void>;
-  /** Never to be fetched again: rejected (failed verification) or gone from the relay. */
-  done(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string): Promise<void>;
+  /**
+   * Never to be fetched again: rejected (failed verification) or gone from the relay.
+   * `keyChangeFingerprint`: set when only the sender's keys changed (the keys the user may accept).
+   */
+  done(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string, keyChangeFingerprint?: string | null): Promise<void>;
 }
 
 export interface ReceiveSink {

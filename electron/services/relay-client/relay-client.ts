@@ -5,8 +5,9 @@
  * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
+import type { MessageId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type {
   BundleView, HealthResponse, LookupResponse, MessageStatusResponse, OrgResponse, PendingListResponse,
   ReceiptResponse, UploadResponse, WebhookSecretResponse,
@@ -19,10 +20,21 @@ import {
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
 import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
 import { exponentialDelayMs } from '../backoff.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A raw ciphertext download in progress (RelayClient.openCiphertext). */
+export interface CiphertextDownload extends AsyncIterable<Uint8Array> {
+  /** The Content-Length the relay announced, if any. */
+  readonly declaredSize: number | null;
+  /** The hash the relay says it holds (informative only: the envelope's signed hash decides). */
+  readonly relaySha256Hex: string | null;
+  /** Stops the download (nothing happens when it already ended). */
+  cancel(): Promise<void>;
+}
 
 export interface RelayIdentity {
   keyId: string;
@@ -121,7 +133,7 @@ export class RelayClient {
    * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
    * attempt got through (the answer was lost): that is success, not failure.
    */
-  async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     return this.postMessage(messageId, {
       body: concat([head, ciphertext, tail]),
@@ -136,7 +148,7 @@ export class RelayClient {
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
    * re-reads the file.
    */
-  async uploadFile(envelopeJson: string, messageId: string, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     let ciphertextLength = 0;
@@ -203,7 +215,7 @@ export class RelayClient {
   }
 
   /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
-  async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
+  async fetchEnvelope(messageId: MessageId): Promise<{ envelopeText: string }> {
     const res = await this.send({ method: 'GET', path: envelopePath(messageId) });
     const text = await this.readText(res, 'envelope');
     let shape: { envelope?: unknown };
@@ -213,32 +225,67 @@ export class RelayClient {
   }
 
   /**
-   * The raw ciphertext (extension) streamed into `destPath` (mode 0600) while hashed, never
-   * more than MAX_CIPHERTEXT_BYTES. On any failure the partial file is removed.
+   * The raw ciphertext (extension), as a stream the caller reads at its own pace: the next
+   * chunk is taken from the transport only when asked for, so a slow consumer slows the
+   * download instead of filling memory. Never more than MAX_CIPHERTEXT_BYTES, and never other
+   * than the length the relay announced; a connection that breaks is relay-unreachable, like a
+   * failed request. Ending the iteration early (or `cancel`) cancels the download. Each
+   * chunk is valid only until the next one is asked for: it is freed then (the transport
+   * hands over chunks of its own, and 100 MiB of spent ones would otherwise wait for the GC).
    */
-  async downloadCiphertext(messageId: string, destPath: string): Promise<{ size: number; sha256: Uint8Array; relaySha256Hex: string | null }> {
+  async openCiphertext(messageId: MessageId): Promise<CiphertextDownload> {
     const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
     if (!res.body) throw garbage('ciphertext: no body');
-    const hash = createHash('sha256');
+    const reader = res.body.getReader();
+    const baseUrl = this.baseUrl;
     let size = 0;
-    const out = await open(destPath, 'w', 0o600);
-    try {
-      size = await this.readCapped(res.body, path, MAX_CIPHERTEXT_BYTES, async (chunk) => {
-        hash.update(chunk);
-        await out.write(chunk);
-      });
-      if (declared !== null && declared !== size) throw unreachable(this.baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
-      await out.close();
-    } catch (e) {
-      await out.close().catch(() => undefined);
-      await res.body.cancel().catch(() => undefined);
-      await rm(destPath, { force: true });
-      throw e;
-    }
-    const digest = hash.digest();
-    return { size, sha256: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength), relaySha256Hex: res.headers.get(CIPHERTEXT_SHA256_HEADER) };
+    let reading = true;
+    let previous: Uint8Array | null = null;
+    const cancel = async (): Promise<void> => {
+      if (!reading) return;
+      reading = false;
+      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
+    };
+    const chunks: AsyncIterator<Uint8Array> = {
+      async next() {
+        if (previous) releaseChunk(previous);
+        previous = null;
+        if (!reading) return { done: true, value: undefined };
+        let step: ReadableStreamReadResult<Uint8Array>;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          await cancel();
+          throw unreachable(baseUrl, `reading ${path}: ${errorDetail(e)}`, e);
+        }
+        if (step.done) {
+          reading = false;
+          reader.releaseLock();
+          if (declared !== null && declared !== size) throw unreachable(baseUrl, `reading ${path}: got ${size} of ${declared} bytes`);
+          return { done: true, value: undefined };
+        }
+        size += step.value.length;
+        if (size > MAX_CIPHERTEXT_BYTES || (declared !== null && size > declared)) {
+          await cancel();
+          throw garbage(`ciphertext: answer over the ${declared ?? MAX_CIPHERTEXT_BYTES}-byte ${declared === null ? 'cap' : 'length it announced'}`);
+        }
+        previous = step.value;
+        return { done: false, value: step.value };
+      },
+      async return() {
+        await cancel();
+        return { done: true, value: undefined };
+      },
+    };
+    return {
+      declaredSize: declared,
+      relaySha256Hex: res.headers.get(CIPHERTEXT_SHA256_HEADER),
+      [Symbol.asyncIterator]: () => chunks,
+      cancel,
+    };
   }
 
   /** Pending messages addressed to us (polling extension). */
@@ -250,7 +297,7 @@ export class RelayClient {
   }
 
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
-  async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
+  async fetchMessage(messageId: MessageId): Promise<{ envelopeText: string; ciphertextB64u: string }> {
     const res = await this.send({ method: 'GET', path: messagePath(messageId) });
     // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
     const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
@@ -262,7 +309,7 @@ export class RelayClient {
     return { envelopeText: text, ciphertextB64u: shape.ciphertext };
   }
 
-  async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
+  async postReceipt(messageId: MessageId, receipt: object): Promise<ReceiptResponse> {
     return this.json<ReceiptResponse>({
       method: 'POST',
       path: receiptPath(messageId),
@@ -271,7 +318,7 @@ export class RelayClient {
     });
   }
 
-  async status(messageId: string): Promise<MessageStatusResponse> {
+  async status(messageId: MessageId): Promise<MessageStatusResponse> {
     const j = await this.json<MessageStatusResponse>({ method: 'GET', path: statusPath(messageId) });
     if (typeof j.status !== 'string') throw garbage('status: no status');
     return j;
@@ -459,9 +506,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Read buffers an upload cycles through. A transport asks for the next chunk only once it has
+ * written the previous one (Node's fetch waits for the socket to drain, the Electron transport
+ * for Chromium to take it), so a buffer is free again long before it comes round: four fixed
+ * buffers instead of a fresh 1 MiB per chunk, which would be garbage by the hundred MiB.
+ */
+const UPLOAD_BUFFERS = 4;
+
 /** head ‖ the file's bytes ‖ tail, read 1 MiB at a time as the transport pulls; reports progress. */
 function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, tail: Uint8Array, onProgress?: UploadProgress): ReadableStream<Uint8Array> {
   const total = head.length + fileLength + tail.length;
+  const buffers: Uint8Array[] = [];
+  let turn = 0;
   let handle: Awaited<ReturnType<typeof open>> | null = null;
   let stage: 'head' | 'file' | 'tail' | 'done' = 'head';
   let filePos = 0;
@@ -480,8 +537,9 @@ function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, 
           stage = fileLength > 0 ? 'file' : 'tail';
         } else if (stage === 'file') {
           handle ??= await open(filePath, 'r');
-          // A fresh buffer per chunk: the transport may still hold the previous one.
-          const buf = new Uint8Array(Math.min(STREAM_CHUNK, fileLength - filePos));
+          const slot = turn++ % UPLOAD_BUFFERS;
+          buffers[slot] ??= new Uint8Array(Math.min(STREAM_CHUNK, fileLength));
+          const buf = buffers[slot].subarray(0, Math.min(STREAM_CHUNK, fileLength - filePos));
           const { bytesRead } = await handle.read(buf, 0, buf.length, filePos);
           if (bytesRead === 0) throw new Error('the encrypted fax file shrank while it was being uploaded');
           chunk = buf.subarray(0, bytesRead);

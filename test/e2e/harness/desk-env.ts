@@ -81,7 +81,7 @@ export async function startDeskEnv(): Promise<DeskEnv> {
           return true;
         },
       },
-      testing: { relayRetries: 1, outboxRetryBaseMs: 200 },
+      timings: { relayRetries: 1, outboxRetryBaseMs: 200 },
       // FXE_E2E_LOG=1 prints each desk's diagnostics (never secrets) while debugging a test.
       ...(process.env.FXE_E2E_LOG ? { log: (line: string) => console.log(`[desk ${name}] ${line}`) } : {}),
       // As the Electron shell does (electron/main/index.ts): "Try the demo" starts its own

@@ -4,8 +4,9 @@ import { initial } from './001-initial.ts';
 import { pstnJobs } from './002-pstn-jobs.ts';
 import { trustByNumber } from './003-trust-by-number.ts';
 import { coverSubject } from './004-cover-subject.ts';
+import { keyChangeColumns } from './005-key-change-columns.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject];
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns];
 
 // A gap or a reordering would let two installs disagree about what version N means.
 MIGRATIONS.forEach((m, i) => {
