@@ -68,7 +68,7 @@ const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_
   ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by`;
 
 /** How many of the newest faxes a search reads in date order before using the trigram index. */
-const RECENT_WINDOW = 20_000;
+const RECENT_WINDOW = 5_000;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
