@@ -29,11 +29,11 @@ export async function addFax(office: Office, over: Partial<NewOfficeFax> & { bod
   const id = over.id ?? randomUUID();
   const body = over.body ?? new TextEncoder().encode(`%PDF-1.4 fax ${id}`);
   await office.tx(async (c) => {
-    await office.writeBlob(c, id, body);
+    const blobId = await office.writeBlob(c, id, body);
     await insertOfficeFax(c, office, {
       id, orgId: office.orgId, direction: 'in', route: 'fxe', messageId: id, peerNumber: '+15550100', peerName: 'Dr Example', fileName: 'referral.pdf',
       pages: 1, sizeBytes: body.length, at: Date.now(), state: 'received', senderOrgId: 'org-sender', recipientOrgId: office.orgId,
-      fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId: id, ...over,
+      fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId, ...over,
     });
   });
   return id;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChangeFeed, type OfficeChange } from '../../electron/services/office/change-feed.ts';
-import { OfficeInbox } from '../../electron/services/office/office-inbox.ts';
+import { insertOfficeFax, OfficeInbox } from '../../electron/services/office/office-inbox.ts';
 import { redactUrl } from '../../electron/services/storage/postgres/connection.ts';
 import { addFax, openDesk, resetOfficeDb, testOrgSecret } from './helpers.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
@@ -64,7 +64,7 @@ describe('office: create, join, keys', () => {
         (SELECT count(*) FROM fxe.blob_chunks WHERE position(convert_to($1, 'UTF8') in data) > 0) +
         (SELECT count(*) FROM fxe.faxes WHERE position($1 in coalesce(metadata_json, '')) > 0) AS n`, [marker]);
       expect(Number(hits[0]!.n)).toBe(0);
-      expect(Number((await admin<{ n: string }>('SELECT count(*) AS n FROM fxe.blob_chunks WHERE blob_id = $1', [id]))[0]!.n)).toBe(4);
+      expect(Number((await admin<{ n: string }>('SELECT count(*) AS n FROM fxe.blob_chunks c JOIN fxe.faxes f ON f.blob_id = c.blob_id WHERE f.id = $1', [id]))[0]!.n)).toBe(4);
       // The keys.zip's secret is not derivable from what is stored either: only wraps.
       const wraps = await admin<{ wrapped: Buffer }>('SELECT wrapped FROM fxe.office_key_wraps');
       expect(wraps.every((w) => w.wrapped.length === 12 + 32 + 16)).toBe(true);
@@ -77,11 +77,37 @@ describe('office: create, join, keys', () => {
     try {
       const one = await addFax(a, { body: new TextEncoder().encode('%PDF first') });
       const two = await addFax(a, { body: new TextEncoder().encode('%PDF second') });
-      await admin('UPDATE fxe.faxes SET blob_id = $2 WHERE id = $1', [one, two]);
+      const blobOf = async (id: string): Promise<string> => (await admin<{ blob_id: string }>('SELECT blob_id FROM fxe.faxes WHERE id = $1', [id]))[0]!.blob_id;
+      const [blobOne, blobTwo] = [await blobOf(one), await blobOf(two)];
+      await admin('UPDATE fxe.faxes SET blob_id = $2 WHERE id = $1', [one, blobTwo]);
       await expect(new OfficeInbox(a).body(one)).rejects.toMatchObject({ code: 'office.decrypt_failed' });
-      await admin('UPDATE fxe.faxes SET blob_id = $1 WHERE id = $1', [one]);
-      await admin("UPDATE fxe.blobs SET wrapped_key = (SELECT wrapped_key FROM fxe.blobs WHERE id = $2) WHERE id = $1", [one, two]);
+      await admin('UPDATE fxe.faxes SET blob_id = $2 WHERE id = $1', [one, blobOne]);
+      await admin("UPDATE fxe.blobs SET wrapped_key = (SELECT wrapped_key FROM fxe.blobs WHERE id = $2) WHERE id = $1", [blobOne, blobTwo]);
       await expect(new OfficeInbox(a).body(one)).rejects.toMatchObject({ code: 'office.decrypt_failed' });
+    } finally { await a.close(); }
+  });
+
+  it('two attempts at the same fax at once (a receiver that lost its lease, and its successor) never mix their bodies', async () => {
+    const org = testOrgSecret();
+    const a = await openDesk(server.url, org, 'front');
+    try {
+      const id = 'fax-raced';
+      const first = a.blobWriter(id);
+      const second = a.blobWriter(id);
+      const body = (fill: number): Uint8Array => new Uint8Array(2 * 1024 * 1024 + 10).fill(fill);
+      await first.write(body(1));
+      await second.write(body(2));
+      await a.tx(async (c) => {
+        const { blobId, sizeBytes } = await first.finish(c);
+        await insertOfficeFax(c, a, {
+          id, orgId: a.orgId, direction: 'in', route: 'fxe', messageId: id, peerNumber: '+15550100', peerName: null, fileName: 'x.pdf', pages: null, sizeBytes, at: 1,
+          state: 'received', senderOrgId: null, recipientOrgId: null, fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId,
+        });
+      });
+      await second.abort();
+      const got = await new OfficeInbox(a).body(id);
+      expect(got.length).toBe(2 * 1024 * 1024 + 10);
+      expect(got.every((b) => b === 1)).toBe(true);
     } finally { await a.close(); }
   });
 

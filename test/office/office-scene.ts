@@ -11,6 +11,7 @@ import { openOffice, type Office } from '../../electron/services/office/office.t
 import { officeReceiveSink, type OfficeSinkOptions } from '../../electron/services/office/office-receive-sink.ts';
 import { keysFromLookup } from '../../electron/services/trust/index.ts';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
+import { asMessageId } from '../../shared/domain/ids.ts';
 
 export interface OfficeLane {
   c: CliServices;

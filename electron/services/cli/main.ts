@@ -12,12 +12,12 @@
  * a state folder (cli-services.ts). A changed key is refused unless --accept-key-change.
  * Exit codes and messages: docs/cli.md.
  */
-import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
-import { isMessageId } from '../../../shared/protocol/index.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import { isMessageId } from '../../../shared/protocol/index.ts';
 import { fileURLToPath } from 'node:url';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';

@@ -68,7 +68,7 @@ const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_
   ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by`;
 
 /** How many of the newest faxes a search reads in date order before using the trigram index. */
-const RECENT_WINDOW = 20_000;
+const RECENT_WINDOW = 5_000;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
@@ -177,7 +177,7 @@ export class OfficeInbox {
     if (!row) throw notFound(id);
     if (!row.blob_id) throw new DeskError('office.blob_missing', 'This fax has no stored document.', { detail: id });
     // A body is sealed under its fax's id: a row pointing at another fax's body was altered.
-    if (row.blob_id !== id) throw new DeskError('office.decrypt_failed', 'A fax in the office database could not be opened: it was altered on the server.', { detail: `${id} points at body ${row.blob_id}` });
+    if (!blobBelongsTo(row.blob_id, id)) throw new DeskError('office.decrypt_failed', 'A fax in the office database could not be opened: it was altered on the server.', { detail: `${id} points at body ${row.blob_id}` });
     const pdf = await this.o.readBlob(row.blob_id);
     await this.o.tx(async (c) => {
       if (action === 'view' && row.direction === 'in') await this.markReadIn(c, [id], true);
@@ -312,6 +312,11 @@ export class OfficeInbox {
     const rows = await this.o.query<{ id: string; name: string; person: string; last_seen: string; left_at: string | null }>('SELECT id, name, person, last_seen, left_at FROM fxe.desks ORDER BY name, id', [], 'read desks');
     return rows.rows.map((r) => ({ id: r.id, name: r.name, person: r.person, lastSeen: Number(r.last_seen), left: r.left_at !== null }));
   }
+}
+
+/** Blob ids are `<fax id>.<8 hex digits>` (Office.blobWriter). */
+export function blobBelongsTo(blobId: string, faxId: string): boolean {
+  return blobId.length === faxId.length + 9 && blobId.startsWith(`${faxId}.`) && /^[0-9a-f]{8}$/.test(blobId.slice(faxId.length + 1));
 }
 
 function notFound(id: string): DeskError {

@@ -79,12 +79,12 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
   });
   const now = office.nowMs();
   await office.tx(async (c) => {
-    await office.writeBlob(c, id, req.pdf);
+    const blobId = await office.writeBlob(c, id, req.pdf);
     await insertOfficeFax(c, office, {
       id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId: id, peerNumber: req.to, peerName: null, fileName: req.fileName,
       subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: 'queued',
       senderOrgId: req.orgId, recipientOrgId: verified.orgId, fromNumber: req.from, toNumber: req.to, ciphertextSha256: envelope.ciphertext_sha256,
-      metadataJson: null, blobId: id,
+      metadataJson: null, blobId,
     });
     await c.query('INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id) VALUES ($1, $2, $3, $4, $5)',
       [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId]);

@@ -98,12 +98,12 @@ export function officeReceiveSink(office: Office, o: OfficeSinkOptions = {}): Re
             if (already.rowCount) {
               throw new DeskError('office.already_stored', 'This fax is already in the office inbox.', { detail: `message ${env.message_id}`, retryable: true });
             }
-            const { sizeBytes } = await w.finish(c);
+            const { blobId, sizeBytes } = await w.finish(c);
             await insertOfficeFax(c, office, {
               id, orgId: fax.orgId, direction: 'in', route: 'fxe', messageId: env.message_id, peerNumber: env.from_number, peerName: env.from_name,
               fileName: fileNameOf(env, metadata), pages: null, sizeBytes, at: fax.nowMs, state: 'received', senderOrgId: env.sender_org_id,
               recipientOrgId: env.recipient_org_id, fromNumber: env.from_number, toNumber: env.to_number, ciphertextSha256: env.ciphertext_sha256,
-              metadataJson: metadataJson(metadata), blobId: id,
+              metadataJson: metadataJson(metadata), blobId,
             });
             await c.query(`INSERT INTO fxe.receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES ($1, $2, 'stored', $3, $4, $5, $6)`,
               [fax.orgId, env.message_id, id, JSON.stringify(fax.receipt), env.sender_org_id, fax.nowMs]);

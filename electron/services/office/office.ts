@@ -129,20 +129,23 @@ export class Office {
   // --- encrypted bodies ------------------------------------------------------------------
 
   /**
-   * Starts an encrypted body for `blobId` (= the fax id, bound in as associated data). Chunks
-   * go to the database as they come, outside any transaction; finish() returns the blob row
-   * to insert inside the transaction that inserts the fax. A crash in between leaves chunks
-   * no fax points at; they are replaced on the next attempt and swept by sweepOrphanBlobs().
+   * Starts an encrypted body for the fax `faxId`. Its blob id is the fax id plus a random
+   * suffix, bound into every key wrap and chunk as associated data: two attempts at the same
+   * fax (a receiver that lost its lease and its successor) never write into each other's
+   * body, and a reader checks that a fax's body carries that fax's id. Chunks go to the
+   * database as they come, outside any transaction; finish() completes the blob inside the
+   * transaction that inserts the fax. A crash in between leaves a body no fax points at,
+   * swept by sweepOrphanBlobs().
    */
-  blobWriter(blobId: string): OfficeBlobWriter {
-    return new OfficeBlobWriter(this, blobId, this.currentKeyId, this.keys.get(this.currentKeyId)!);
+  blobWriter(faxId: string): OfficeBlobWriter {
+    return new OfficeBlobWriter(this, `${faxId}.${randomBytes(4).toString('hex')}`, this.currentKeyId, this.keys.get(this.currentKeyId)!);
   }
 
-  /** Encrypts and stores a whole body at once (sending: the PDF is in memory anyway). */
-  async writeBlob(c: pg.ClientBase, blobId: string, body: Uint8Array): Promise<void> {
-    const w = this.blobWriter(blobId);
+  /** Encrypts and stores a whole body at once (sending: the PDF is in memory anyway); returns its blob id. */
+  async writeBlob(c: pg.ClientBase, faxId: string, body: Uint8Array): Promise<string> {
+    const w = this.blobWriter(faxId);
     await w.write(body);
-    await w.finish(c);
+    return (await w.finish(c)).blobId;
   }
 
   async readBlob(blobId: string): Promise<Buffer> {
@@ -242,7 +245,7 @@ export class Office {
 /** Encrypts a body chunk by chunk into fxe.blob_chunks (see Office.blobWriter). */
 export class OfficeBlobWriter {
   private readonly office: Office;
-  private readonly blobId: string;
+  readonly blobId: string;
   private readonly officeKeyId: string;
   private readonly blobKey = randomBytes(32);
   private readonly wrappedKey: Buffer;
@@ -290,9 +293,8 @@ export class OfficeBlobWriter {
     this.chain = this.chain.then(async () => {
       if (!this.started) {
         this.started = true;
-        // A body an interrupted attempt left for the same fax (no fax row points at it) goes;
-        // then this body's row, which the fax row will point at once everything is written.
-        await this.office.query('DELETE FROM fxe.blobs b WHERE b.id = $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)', [this.blobId], 'store fax body');
+        // This body's row first (the chunks reference it); the fax row will point at it once
+        // everything is written.
         await this.office.query('INSERT INTO fxe.blobs (id, office_key_id, wrapped_key, size_bytes, chunk_count, created_at) VALUES ($1, $2, $3, 0, 0, $4)',
           [this.blobId, this.officeKeyId, this.wrappedKey, this.office.nowMs()], 'store fax body');
       }
