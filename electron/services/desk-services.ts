@@ -11,6 +11,7 @@ import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './inbox/blob-store.ts';
+import { ContactGroupRepository } from './inbox/contact-groups.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './inbox/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -78,6 +79,7 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Retention policy and the purge of deleted faxes (start(): at once, then hourly). */
   retention: RetentionJob;
   contacts: ContactRepository;
+  groups: ContactGroupRepository;
   settings: SettingsStore;
   relayReachable: boolean | null;
   webhook: WebhookListener | null;
@@ -166,7 +168,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts: new ContactRepository(db), groups: new ContactGroupRepository(db, o.nowMs), settings,
     relayReachable: null,
     webhook: null,
     poller: new Poller({

@@ -27,6 +27,7 @@ export function fileSize(bytes: number): string {
 
 const STATE_LABELS: Record<OutboxState | 'received', string> = {
   received: 'Received',
+  scheduled: 'Scheduled',
   queued: 'Waiting to send',
   encrypting: 'Encrypting',
   uploading: 'Sending',
@@ -47,6 +48,7 @@ export function stateTone(state: FaxSummary['state']): 'ok' | 'busy' | 'bad' | '
     case 'delivered':
     case 'sent':
       return 'ok';
+    case 'scheduled':
     case 'queued':
     case 'encrypting':
     case 'uploading':

@@ -6,8 +6,12 @@
 /** Where a fax lives in the UI. */
 export type Folder = 'inbox' | 'sent' | 'outbox' | 'archive';
 
-/** Outgoing fax lifecycle: queued → encrypting → uploading → sent → delivered | failed | needs-pstn. */
+/**
+ * Outgoing fax lifecycle: (scheduled →) queued → encrypting → uploading → sent → delivered |
+ * failed | needs-pstn.
+ */
 export type OutboxState =
+  | 'scheduled' // "Send later": waits in the Outbox until its time (sendAt), then queued
   | 'queued'
   | 'encrypting'
   | 'uploading'
@@ -52,6 +56,20 @@ export interface FaxSummary {
   state: OutboxState | 'received';
   tags: string[];
   hasNote: boolean;
+  /** When a scheduled fax goes out (unix ms, UTC); null when it was sent at once. */
+  sendAt: number | null;
+  /** Shared by the faxes of one send to several recipients (one row each); null for a single recipient. */
+  sendGroup: string | null;
+}
+
+/** One recipient of a send to several: its own fax, with its own state. */
+export interface SendGroupMember {
+  id: string;
+  peerNumber: string;
+  peerName: string | null;
+  route: Route;
+  state: OutboxState | 'received';
+  failureReason: UserError | null;
 }
 
 export interface DeliveryReceiptView {
@@ -77,6 +95,8 @@ export interface FaxDetail extends FaxSummary {
   pstn: { provider: string; providerFaxId: string; status: string } | null;
   /** Progress 0..1 while uploading. */
   progress: number | null;
+  /** Every recipient of the send this fax belongs to (this one included), or null for a single recipient. */
+  group: SendGroupMember[] | null;
 }
 
 export interface Contact {
@@ -84,6 +104,14 @@ export interface Contact {
   name: string;
   organisation: string;
   faxNumber: string; // E.164
+}
+
+/** A named list of contacts ("All pharmacies"): typed in "To", it expands to its members. */
+export interface ContactGroup {
+  id: string;
+  name: string;
+  /** The members, by name. */
+  members: Contact[];
 }
 
 export type ReceiveMode = 'poll' | 'webhook';

@@ -7,6 +7,7 @@
 import type { Fingerprint, OrgId } from '../domain/ids.ts';
 import type {
   Contact,
+  ContactGroup,
   FaxDetail,
   FaxSummary,
   Folder,
@@ -17,6 +18,7 @@ import type {
   Settings,
   UserError,
 } from '../domain/types.ts';
+import type { PaperSize } from '../domain/compose.ts';
 
 /** What an org's relay offers beyond the seed's API (its /v1/health extensions). */
 export interface RelayOffers {
@@ -117,6 +119,68 @@ export interface SendRequest {
   route: 'fxe' | 'pstn';
 }
 
+/** One file the user added to a fax, as the renderer read it (the user chose it: not secret). */
+export interface ComposeFile {
+  fileName: string;
+  data: Uint8Array;
+  /** Pages of this file (1-based) the user removed. */
+  removePages: number[];
+}
+
+export interface ComposeRequest {
+  /** In the order they go out. */
+  files: ComposeFile[];
+  /** Paper pictures are fitted onto (PDF pages keep their size). */
+  paper: PaperSize;
+  /** For the preview: the cover page in front, as it will go out. null = the document alone (what send.submit takes). */
+  cover: (CoverPage & { to: string; from: string }) | null;
+}
+
+export interface ComposedFax {
+  pdf: Uint8Array;
+  /** Pages in `pdf`, the cover included. */
+  pages: number;
+  /** 1 when `pdf` starts with the cover page. */
+  coverPages: 0 | 1;
+  /** Pages each file has, before removals. */
+  filePages: number[];
+  /** For every document page of `pdf` after the cover: which file (index into files) and which of its pages. */
+  sources: { file: number; page: number }[];
+}
+
+/** A page the user turned in the viewer (clockwise degrees); pages not listed are upright. */
+export interface PageRotation {
+  page: number;
+  degrees: 90 | 180 | 270;
+}
+
+/** One recipient of a send: where to, and how (fxe, or the phone network the user agreed to). */
+export interface SendRecipient {
+  to: string; // E.164
+  route: 'fxe' | 'pstn';
+  /** The name from the phone book, for this recipient's cover page when "To (name)" is left empty. */
+  name?: string;
+}
+
+/**
+ * One document to one or several recipients, now or later. Each recipient gets its own fax
+ * (its own outbox row and sealed envelope): one refused never holds up the others.
+ */
+export interface SendGroupRequest extends Omit<SendRequest, 'to' | 'route'> {
+  recipients: SendRecipient[]; // 1..MAX_RECIPIENTS, no number twice
+  /** When to send (unix ms, UTC), or null for now. Sealed only then, with the keys of then. */
+  sendAt: number | null;
+}
+
+/** Each recipient's fax id, or why that one could not be queued (the others are queued regardless). */
+export interface SendGroupResult {
+  sendGroup: string | null;
+  items: { to: string; id: string | null; error: UserError | null }[];
+}
+
+/** How many recipients one send may have. */
+export const MAX_RECIPIENTS = 50;
+
 /** Request channel → [request payload, response value]. Every response travels as Result<T>. */
 export interface IpcRequests {
   'app.status': [Record<string, never>, AppStatus];
@@ -137,7 +201,9 @@ export interface IpcRequests {
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
   'faxes.get': [{ id: string }, FaxDetail];
   /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
-  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array }];
+  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
+  /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
+  'faxes.setPageRotation': [{ id: string; page: number; degrees: 0 | 90 | 180 | 270 }, null];
   'faxes.markRead': [{ ids: string[]; read: boolean }, null];
   'faxes.archive': [{ ids: string[]; archived: boolean }, null];
   'faxes.delete': [{ ids: string[] }, { undoToken: string }];
@@ -168,12 +234,36 @@ export interface IpcRequests {
   'send.check': [{ orgId: string; to: string }, SendCheck];
   'send.acceptKeyChange': [{ orgId: string; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
   'send.submit': [SendRequest, { id: string }];
+  /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
+  'compose.build': [ComposeRequest, ComposedFax];
+  /** Several recipients and/or later: one fax per recipient, in the order given. */
+  'send.submitGroup': [SendGroupRequest, SendGroupResult];
+  /**
+   * The transmission report of a sent fax, printed or saved as PDF. The window sends the first
+   * page's thumbnail (PNG, drawn from the fax it shows) and its time zone (times are local).
+   */
+  'faxes.transmissionReport': [{ id: string; thumbnailPng: Uint8Array | null; timeZone: string; action: 'print' | 'save' }, { done: boolean; savedTo: string | null }];
+  /** Every fax of a date range [fromMs, toMs), saved as CSV or PDF where the save dialog says. null = cancelled. */
+  'reports.activity': [
+    { orgId?: string; direction: 'received' | 'sent' | 'all'; fromMs: number; toMs: number; format: 'csv' | 'pdf'; timeZone: string },
+    { savedTo: string; count: number } | null,
+  ];
+  /** A scheduled fax is not sent: it goes to the Trash (nothing was sealed or uploaded). */
+  'outbox.cancelScheduled': [{ id: string }, null];
+  /** A scheduled fax goes now instead of at its time. */
+  'outbox.sendNow': [{ id: string }, null];
 
   'contacts.list': [{ query?: string }, Contact[]];
   'contacts.save': [Omit<Contact, 'id'> & { id?: string }, Contact];
   'contacts.delete': [{ id: string }, null];
   'contacts.importCsv': [{ csv: string }, { imported: number; skipped: number }];
   'contacts.exportCsv': [Record<string, never>, { csv: string }];
+  'groups.list': [Record<string, never>, ContactGroup[]];
+  /** Create (no id) or rename a group; names are unique, whatever their case. */
+  'groups.save': [{ id?: string; name: string }, ContactGroup];
+  /** The group goes; its contacts stay in the phone book. */
+  'groups.delete': [{ id: string }, null];
+  'groups.setMembers': [{ id: string; contactIds: string[] }, ContactGroup];
 
   'settings.get': [Record<string, never>, Settings];
   'receiving.status': [Record<string, never>, ReceivingStatus];
@@ -246,8 +336,12 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'compose.build': true, 'faxes.setPageRotation': true,
+  'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
+  'faxes.transmissionReport': true, 'reports.activity': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
   'contacts.exportCsv': true,
+  'groups.list': true, 'groups.save': true, 'groups.delete': true, 'groups.setMembers': true,
   'settings.get': true, 'settings.update': true, 'settings.configurePstn': true,
   'receiving.status': true, 'receiving.setWebhookSecret': true, 'receiving.configureTunnel': true,
 };

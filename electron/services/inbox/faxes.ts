@@ -5,7 +5,7 @@
  * class keeps only the wrapped per-file key that opens them.
  */
 import { randomBytes } from 'node:crypto';
-import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, UserError } from '../../../shared/domain/types.ts';
+import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, SendGroupMember, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.ts';
@@ -42,6 +42,8 @@ export interface FaxRow {
   blob_id: string | null;
   blob_key: Uint8Array | null;
   subject: string | null;
+  send_group: string | null;
+  send_at: number | null;
   folder: Folder;
   contact_name?: string | null;
 }
@@ -69,6 +71,10 @@ export interface NewFax {
   blobKey: Uint8Array | null;
   /** The cover page's subject, when the fax has one. */
   subject?: string | null;
+  /** The send to several recipients this fax is one of. */
+  sendGroup?: string | null;
+  /** A scheduled fax's time (unix ms). */
+  sendAt?: number | null;
 }
 
 export interface ListQuery {
@@ -140,11 +146,13 @@ export class FaxRepository {
     this.db
       .prepare(
         `INSERT INTO faxes (id, org_id, direction, route, peer_number, peer_name, file_name, pages, size_bytes, at, read, state,
-           sender_org_id, recipient_org_id, from_number, to_number, ciphertext_sha256, metadata_json, blob_id, blob_key, subject)
+           sender_org_id, recipient_org_id, from_number, to_number, ciphertext_sha256, metadata_json, blob_id, blob_key, subject,
+           send_group, send_at)
          VALUES (@id, @orgId, @direction, @route, @peerNumber, @peerName, @fileName, @pages, @sizeBytes, @at, @read, @state,
-           @senderOrgId, @recipientOrgId, @fromNumber, @toNumber, @ciphertextSha256, @metadataJson, @blobId, @blobKey, @subject)`,
+           @senderOrgId, @recipientOrgId, @fromNumber, @toNumber, @ciphertextSha256, @metadataJson, @blobId, @blobKey, @subject,
+           @sendGroup, @sendAt)`,
       )
-      .run({ ...f, read: f.read ? 1 : 0, subject: f.subject ?? null });
+      .run({ ...f, read: f.read ? 1 : 0, subject: f.subject ?? null, sendGroup: f.sendGroup ?? null, sendAt: f.sendAt ?? null });
   }
 
   exists(id: string): boolean {
@@ -175,7 +183,21 @@ export class FaxRepository {
   }
 
   detail(id: string): FaxDetail {
-    return toDetail(this.row(id));
+    const r = this.row(id);
+    return { ...toDetail(r), group: r.send_group ? this.sendGroup(r.send_group) : null };
+  }
+
+  /** Every recipient of one send to several, in the order they were given (deleted ones left out). */
+  sendGroup(sendGroup: string): SendGroupMember[] {
+    const rows = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.send_group = ? AND f.deleted_at IS NULL ORDER BY f.rowid`).all(sendGroup) as FaxRow[];
+    return rows.map((r) => ({
+      id: r.id, peerNumber: r.peer_number, peerName: r.contact_name ?? r.peer_name, route: r.route, state: r.state, failureReason: parseJson<UserError>(r.failure_json),
+    }));
+  }
+
+  /** A scheduled fax's time changes (or is cleared, when it goes now). */
+  setSendAt(id: string, sendAt: number | null): void {
+    this.q('UPDATE faxes SET send_at = ? WHERE id = ?').run(sendAt, id);
   }
 
   unreadCount(): number {
@@ -382,6 +404,8 @@ function toSummary(r: FaxRow): FaxSummary {
     state: r.state,
     tags: r.tags ? r.tags.split(' ') : [],
     hasNote: r.note.length > 0,
+    sendAt: r.send_at ?? null,
+    sendGroup: r.send_group ?? null,
   };
 }
 
@@ -402,5 +426,6 @@ export function toDetail(r: FaxRow): FaxDetail {
     receipt: parseJson<DeliveryReceiptView>(r.receipt_json),
     pstn: parseJson<FaxDetail['pstn']>(r.pstn_json),
     progress: r.progress,
+    group: null,
   };
 }

@@ -6,7 +6,7 @@
 import { isE164 } from '../../../shared/domain/fax-number.ts';
 import { asFingerprint, asOrgId } from '../../../shared/domain/ids.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
-import type { RequestChannel, RequestOf } from '../../../shared/ipc/contract.ts';
+import { MAX_RECIPIENTS, type RequestChannel, type RequestOf, type SendRecipient } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
 
 // The CLI checks numbers with the same rule.
@@ -106,6 +106,35 @@ function url(o: Obj, key: string, allowEmpty: boolean): string {
   return v.replace(/\/+$/, '');
 }
 
+/** An IANA time zone this runtime knows ("Europe/Paris"), for writing local times. */
+function timeZone(o: Obj): string {
+  const v = str(o, 'timeZone', { min: 1, max: 64, pattern: /^[A-Za-z0-9_+\-/]+$/ });
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+  } catch {
+    throw invalid('timeZone', 'unknown time zone');
+  }
+  return v;
+}
+
+/** What every send carries besides its recipients: org, caller ID, the document, the cover page. */
+function sendBody(o: Obj): Omit<RequestOf<'send.submit'>, 'to' | 'route'> {
+  const pdf = o['pdf'];
+  if (!(pdf instanceof Uint8Array)) throw invalid('pdf', 'not bytes');
+  let coverPage: RequestOf<'send.submit'>['coverPage'] = null;
+  if (o['coverPage'] !== null && o['coverPage'] !== undefined) {
+    const c = obj(o['coverPage'], 'coverPage');
+    coverPage = { toName: str(c, 'toName', { max: 200 }), fromName: str(c, 'fromName', { max: 200 }), subject: str(c, 'subject', { max: 300 }), message: str(c, 'message', { max: 5000 }) };
+  }
+  return {
+    orgId: str(o, 'orgId', ORG_ID),
+    from: e164(o, 'from'),
+    fileName: str(o, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
+    pdf,
+    coverPage,
+  };
+}
+
 type Validators = { [C in RequestChannel]: (raw: unknown) => RequestOf<C> };
 
 export const validators: Validators = {
@@ -155,6 +184,12 @@ export const validators: Validators = {
   },
   'faxes.get': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.document': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.setPageRotation': (raw) => {
+    const o = obj(raw);
+    const degrees = int(o, 'degrees', 0, 270);
+    if (degrees % 90 !== 0) throw invalid('degrees', 'not a quarter turn');
+    return { id: str(o, 'id', FAX_ID), page: int(o, 'page', 1, 1_000_000), degrees: degrees as 0 | 90 | 180 | 270 };
+  },
   'faxes.markRead': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), read: bool(o, 'read') }; },
   'faxes.archive': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), archived: bool(o, 'archived') }; },
   'faxes.delete': (raw) => ({ ids: ids(obj(raw), 'ids') }),
@@ -187,22 +222,64 @@ export const validators: Validators = {
   },
   'send.submit': (raw) => {
     const o = obj(raw);
-    const pdf = o['pdf'];
-    if (!(pdf instanceof Uint8Array)) throw invalid('pdf', 'not bytes');
-    let coverPage: RequestOf<'send.submit'>['coverPage'] = null;
-    if (o['coverPage'] !== null && o['coverPage'] !== undefined) {
-      const c = obj(o['coverPage'], 'coverPage');
-      coverPage = { toName: str(c, 'toName', { max: 200 }), fromName: str(c, 'fromName', { max: 200 }), subject: str(c, 'subject', { max: 300 }), message: str(c, 'message', { max: 5000 }) };
-    }
+    return { ...sendBody(o), to: e164(o, 'to'), route: oneOf(o, 'route', ['fxe', 'pstn'] as const) };
+  },
+  'send.submitGroup': (raw) => {
+    const o = obj(raw);
+    const recipients = list(o, 'recipients', MAX_RECIPIENTS, (v, i): SendRecipient => {
+      const r = obj(v, `recipients[${i}]`);
+      const name = optStr(r, 'name', { max: 200 });
+      return { to: e164(r, 'to'), route: oneOf(r, 'route', ['fxe', 'pstn'] as const), ...(name === undefined ? {} : { name }) };
+    });
+    if (recipients.length === 0) throw new DeskError('send.no_recipient', 'Add at least one recipient in "To".', { detail: 'recipients: empty' });
+    const twice = recipients.find((r, i) => recipients.findIndex((x) => x.to === r.to) !== i);
+    if (twice) throw new DeskError('send.duplicate_recipient', `${twice.to} is in "To" twice. Remove one: each recipient gets the fax once.`, { detail: `recipients: ${twice.to} twice` });
+    const sendAt = o['sendAt'] === null || o['sendAt'] === undefined ? null : int(o, 'sendAt', 0, 8_640_000_000_000_000);
+    return { ...sendBody(o), recipients, sendAt };
+  },
+  'faxes.transmissionReport': (raw) => {
+    const o = obj(raw);
+    const png = o['thumbnailPng'];
+    if (png !== null && !(png instanceof Uint8Array)) throw invalid('thumbnailPng', 'not bytes');
+    return { id: str(o, 'id', FAX_ID), thumbnailPng: png, timeZone: timeZone(o), action: oneOf(o, 'action', ['print', 'save'] as const) };
+  },
+  'reports.activity': (raw) => {
+    const o = obj(raw);
+    const orgId = optStr(o, 'orgId', ORG_ID);
+    const fromMs = int(o, 'fromMs', 0, 8_640_000_000_000_000);
+    const toMs = int(o, 'toMs', 0, 8_640_000_000_000_000);
+    if (toMs <= fromMs) throw new DeskError('report.bad_range', 'The end date must come after the start date.', { detail: `${fromMs}..${toMs}` });
     return {
-      orgId: str(o, 'orgId', ORG_ID),
-      to: e164(o, 'to'),
-      from: e164(o, 'from'),
-      fileName: str(o, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
-      pdf,
-      coverPage,
-      route: oneOf(o, 'route', ['fxe', 'pstn'] as const),
+      ...(orgId === undefined ? {} : { orgId }), direction: oneOf(o, 'direction', ['received', 'sent', 'all'] as const), fromMs, toMs,
+      format: oneOf(o, 'format', ['csv', 'pdf'] as const), timeZone: timeZone(o),
     };
+  },
+  'outbox.cancelScheduled': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'outbox.sendNow': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+
+  'compose.build': (raw) => {
+    const o = obj(raw);
+    // More files than a fax may combine still pass here: compose.ts answers with a sentence.
+    const files = list(o, 'files', 500, (v, i) => {
+      const f = obj(v, `files[${i}]`);
+      const data = f['data'];
+      if (!(data instanceof Uint8Array)) throw invalid(`files[${i}].data`, 'not bytes');
+      return {
+        fileName: str(f, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
+        data,
+        removePages: list(f, 'removePages', 100_000, (_p, j) => int({ n: (f['removePages'] as unknown[])[j] }, 'n', 1, 1_000_000)),
+      };
+    });
+    let cover: RequestOf<'compose.build'>['cover'] = null;
+    if (o['cover'] !== null && o['cover'] !== undefined) {
+      const c = obj(o['cover'], 'cover');
+      // "to" may still be half typed while the preview is shown: it is only printed on the sheet.
+      cover = {
+        toName: str(c, 'toName', { max: 200 }), fromName: str(c, 'fromName', { max: 200 }), subject: str(c, 'subject', { max: 300 }), message: str(c, 'message', { max: 5000 }),
+        to: str(c, 'to', { max: 40 }), from: str(c, 'from', { max: 40 }),
+      };
+    }
+    return { files, paper: oneOf(o, 'paper', ['a4', 'letter'] as const), cover };
   },
 
   'contacts.list': (raw) => { const q = optStr(obj(raw ?? {}), 'query', { max: 200 }); return q === undefined ? {} : { query: q }; },
@@ -214,6 +291,20 @@ export const validators: Validators = {
   'contacts.delete': (raw) => ({ id: str(obj(raw), 'id', { min: 1, max: 64, pattern: ID_PATTERN }) }),
   'contacts.importCsv': (raw) => ({ csv: str(obj(raw), 'csv', { max: 5 * 1024 * 1024 }) }),
   'contacts.exportCsv': none,
+  'groups.list': none,
+  'groups.save': (raw) => {
+    const o = obj(raw);
+    const id = optStr(o, 'id', { max: 64, pattern: ID_PATTERN });
+    return { ...(id === undefined ? {} : { id }), name: str(o, 'name', { min: 1, max: 100 }).trim() };
+  },
+  'groups.delete': (raw) => ({ id: str(obj(raw), 'id', { min: 1, max: 64, pattern: ID_PATTERN }) }),
+  'groups.setMembers': (raw) => {
+    const o = obj(raw);
+    return { id: str(o, 'id', { min: 1, max: 64, pattern: ID_PATTERN }), contactIds: list(o, 'contactIds', 5000, (v, i) => {
+      if (typeof v !== 'string' || !ID_PATTERN.test(v) || v.length > 64) throw invalid(`contactIds[${i}]`, 'not an id');
+      return v;
+    }) };
+  },
 
   'settings.get': none,
   'receiving.status': none,

@@ -2,8 +2,8 @@
  * The outbox: a persistent queue of outgoing faxes. Every step is recorded before the next
  * one starts, so a restart (or a relay outage) resumes where it stopped:
  *
- *   queued → (lookup, pin check) → encrypting → uploading → sent → delivered
- *                 ↘ needs-pstn     ↘ held-key-change (until the user accepts)   ↘ failed
+ *   (scheduled →) queued → (lookup, pin check) → encrypting → uploading → sent → delivered
+ *                             ↘ needs-pstn     ↘ held-key-change (until the user accepts)   ↘ failed
  *
  * The envelope is sealed once and kept (with its ciphertext in the spool directory), so a
  * retry re-uploads the very same message_id: the relay's 409 for our own id means an earlier
@@ -47,6 +47,10 @@ export interface SubmitRequest {
   subject?: string | null;
   /** The sender name in the envelope (default: the org's name). */
   fromName?: string | null;
+  /** Shared by the faxes of one send to several recipients. */
+  sendGroup?: string | null;
+  /** Send at this time (unix ms) instead of now; a time already past means now. */
+  sendAt?: number | null;
 }
 
 interface JobRow {
@@ -63,6 +67,14 @@ interface JobRow {
 }
 
 const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
+/** What the worker picks up when due: active jobs, and scheduled ones once their time comes. */
+const DUE_STATES: OutboxState[] = ['scheduled', ...ACTIVE_STATES];
+
+/** Said on a scheduled fax the user cancelled (it goes to the Trash, and stays unsent if restored). */
+export const CANCELLED_BEFORE_SENDING: UserError = {
+  code: 'send.cancelled',
+  message: 'You cancelled this fax before its time came. It was not sent.',
+};
 
 /** Shown on a sent fax when its relay cannot report delivery (no status, no delivery event). */
 export const NO_DELIVERY_PROOF: UserError = {
@@ -118,17 +130,29 @@ export class Outbox {
     const blob = this.d.blobs.write(req.pdf);
     const now = this.d.nowMs();
     const pstn = req.route === 'pstn';
+    // A scheduled fax is stored now but looked up and sealed only when its time comes (see
+    // process()): the recipient may rotate keys, or their number move to another org, in the
+    // meantime, and an envelope sealed today would go to keys that are no longer theirs (or
+    // skip the key-change hold the user must see). Its job, for either route, waits in
+    // outbox_jobs with next_attempt_at = sendAt, so a restart in between changes nothing.
+    const sendAt = req.sendAt != null && req.sendAt > now ? req.sendAt : null;
     this.d.db.transaction(() => {
       this.d.faxes.insert({
         id, orgId: req.orgId, direction: 'out', route: req.route, peerNumber: req.to, peerName: null, fileName: req.fileName, pages,
-        sizeBytes: req.pdf.length, at: now, read: true, state: pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
+        sizeBytes: req.pdf.length, at: now, read: true, state: sendAt !== null ? 'scheduled' : pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
-        subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null,
+        subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, sendGroup: req.sendGroup ?? null, sendAt,
       });
-      if (!pstn) this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, 0, ?)').run(id, req.orgId, req.fromName === undefined ? senderNameOf(org) : req.fromName);
-      this.d.faxes.audit('send', req.orgId, id, `queued to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
+      if (!pstn || sendAt !== null) {
+        this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, ?, ?)')
+          .run(id, req.orgId, sendAt ?? 0, req.fromName === undefined ? senderNameOf(org) : req.fromName);
+      }
+      this.d.faxes.audit('send', req.orgId, id, `${sendAt !== null ? `scheduled for ${new Date(sendAt).toISOString()}` : 'queued'} to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
     })();
-    if (pstn && this.d.pstn) {
+    if (sendAt !== null) {
+      this.emitState(id, 'scheduled', null, null);
+      void this.kick(); // re-arms the loop's timer for the new due time
+    } else if (pstn && this.d.pstn) {
       this.d.pstn.enqueue(id);
     } else if (pstn) {
       this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
@@ -164,6 +188,42 @@ export class Outbox {
       "UPDATE outbox_jobs SET next_attempt_at = 0 WHERE done = 0 AND held_json IS NULL AND fax_id IN (SELECT id FROM faxes WHERE state = 'queued' AND deleted_at IS NULL)",
     ).run();
     return this.kick();
+  }
+
+  /** A scheduled fax goes now rather than at its time. */
+  sendNow(faxId: string): Promise<void> {
+    const fax = this.scheduledRow(faxId, 'sent now');
+    this.d.db.prepare('UPDATE outbox_jobs SET next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
+    this.d.faxes.audit('send', fax.org_id, faxId, 'scheduled fax sent now by the user');
+    this.setState(faxId, 'queued', null, null);
+    return this.kick();
+  }
+
+  /**
+   * A scheduled fax is not sent after all. Nothing was sealed or uploaded yet; it goes to the
+   * Trash marked as cancelled (restoring it does not send it). Returns the Trash's undo token.
+   */
+  cancelScheduled(faxId: string): string {
+    const fax = this.scheduledRow(faxId, 'cancelled');
+    this.d.db.transaction(() => {
+      this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(faxId);
+      this.d.faxes.update(faxId, { state: 'failed', failure: CANCELLED_BEFORE_SENDING, progress: null });
+    })();
+    const token = this.d.faxes.softDelete([faxId], 'scheduled fax cancelled');
+    this.emitState(faxId, 'failed', null, CANCELLED_BEFORE_SENDING);
+    this.d.faxes.audit('send', fax.org_id, faxId, 'scheduled fax cancelled before sending');
+    this.d.emit({ type: 'faxes.changed' });
+    return token;
+  }
+
+  private scheduledRow(faxId: string, action: string): ReturnType<OutboxDeps['faxes']['row']> {
+    const fax = this.d.faxes.row(faxId);
+    if (fax.direction !== 'out' || fax.state !== 'scheduled') {
+      throw new DeskError('send.not_scheduled', 'This fax is not waiting for a later time any more: it is already on its way (or done), so it cannot be changed here.', {
+        detail: `${faxId} is ${fax.state}, not ${action}`,
+      });
+    }
+    return fax;
   }
 
   /** Retry a failed fax now (same message id if it was already sealed). */
@@ -239,27 +299,39 @@ export class Outbox {
   private dueJob(): JobRow | undefined {
     return this.d.db.prepare(
       `SELECT j.* FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id
-       WHERE j.done = 0 AND f.state IN (${ACTIVE_STATES.map(() => '?').join(',')}) AND f.deleted_at IS NULL AND j.next_attempt_at <= ?
+       WHERE j.done = 0 AND f.state IN (${DUE_STATES.map(() => '?').join(',')}) AND f.deleted_at IS NULL AND j.next_attempt_at <= ?
        ORDER BY j.next_attempt_at, f.at LIMIT 1`,
-    ).get(...ACTIVE_STATES, this.d.nowMs()) as JobRow | undefined;
+    ).get(...DUE_STATES, this.d.nowMs()) as JobRow | undefined;
   }
 
   private nextDueAt(): number | null {
     const next = this.d.db.prepare(
-      `SELECT min(j.next_attempt_at) AS t FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state IN (${ACTIVE_STATES.map(() => '?').join(',')})`,
-    ).get(...ACTIVE_STATES) as { t: number | null };
+      `SELECT min(j.next_attempt_at) AS t FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.deleted_at IS NULL AND f.state IN (${DUE_STATES.map(() => '?').join(',')})`,
+    ).get(...DUE_STATES) as { t: number | null };
     return next.t;
   }
 
   private async process(job: JobRow): Promise<void> {
     const id = job.fax_id;
     const fax = this.d.faxes.row(id, true);
+    if (fax.state === 'scheduled') this.d.faxes.audit('send', job.org_id, id, 'scheduled time reached');
+    if (fax.route === 'pstn') {
+      // Only a scheduled fax the user already agreed to send over the phone network has a job
+      // here: its time has come, so it goes to the phone-network lane like any other.
+      this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(id);
+      if (this.d.pstn) this.d.pstn.enqueue(id);
+      else this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
+      this.d.emit({ type: 'faxes.changed' });
+      return;
+    }
     try {
       const client = await this.d.clients.forOrg(job.org_id);
       let envelopeJson = job.envelope_json;
       let spool = job.ciphertext_file;
       if (!envelopeJson || !spool || !existsSync(spool)) {
         const lookup = await client.lookup(fax.to_number);
+        // A scheduled fax may have been cancelled while the relay answered: then it stays unsent.
+        if (this.cancelledMeanwhile(id)) return;
         const verified = keysFromLookup(lookup);
         const decision = this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
@@ -293,6 +365,9 @@ export class Outbox {
           recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.from_name,
           toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
           createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
+          // Not fsynced (two fsyncs off every send): uploadFile checks the spool against the
+          // envelope's hash first, and a spool a power cut damaged is sealed again (below).
+          durable: false,
         });
         envelopeJson = envelopeToJson(envelope);
         this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
@@ -300,14 +375,26 @@ export class Outbox {
       }
       this.setState(id, 'uploading', 0, null);
       let lastShown = 0;
-      const result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
-        const p = total > 0 ? sent / total : 1;
-        if (p - lastShown >= 0.05 || p >= 1) {
-          lastShown = p;
-          this.d.faxes.update(id, { progress: p });
-          this.emitState(id, 'uploading', p, null);
+      const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
+      let result: Awaited<ReturnType<typeof client.uploadFile>>;
+      try {
+        result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
+          const p = total > 0 ? sent / total : 1;
+          if (p - lastShown >= 0.05 || p >= 1) {
+            lastShown = p;
+            this.d.faxes.update(id, { progress: p });
+            this.emitState(id, 'uploading', p, null);
+          }
+        }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined);
+      } catch (e) {
+        if (e instanceof DeskError && e.code === 'outbox.spool_damaged') {
+          // Forget the damaged copy: the retry seals the fax again (same message id).
+          this.d.log?.(`outbox ${id}: ${e.detail ?? e.message}; sealing it again`);
+          try { unlinkSync(spool); } catch { /* already gone */ }
+          this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = NULL, ciphertext_file = NULL WHERE fax_id = ?').run(id);
         }
-      });
+        throw e;
+      }
       this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       // A relay without delivery status never proves delivery: say so instead of "sent" forever.
       const proof = (await client.hasExtension('message-status').catch(() => true)) || (await client.hasExtension('webhook-endpoints').catch(() => true));
@@ -318,6 +405,11 @@ export class Outbox {
     } catch (e) {
       this.onFailure(job, e);
     }
+  }
+
+  private cancelledMeanwhile(id: string): boolean {
+    const job = this.d.db.prepare('SELECT done FROM outbox_jobs WHERE fax_id = ?').get(id) as { done: number } | undefined;
+    return job?.done === 1;
   }
 
   private onFailure(job: JobRow, e: unknown): void {

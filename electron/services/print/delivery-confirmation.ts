@@ -24,7 +24,7 @@ function number(e164: string): string {
 }
 
 const STATE_WORDS: Record<FaxDetail['state'], string> = {
-  received: 'Received', queued: 'Waiting to send', encrypting: 'Encrypting', uploading: 'Sending', sent: 'Sent (no receipt yet)',
+  received: 'Received', scheduled: 'Scheduled (not sent yet)', queued: 'Waiting to send', encrypting: 'Encrypting', uploading: 'Sending', sent: 'Sent (no receipt yet)',
   delivered: 'Delivered', failed: 'Failed', 'needs-pstn': 'Waiting: not on the fxe network', 'held-key-change': 'Held: recipient keys changed',
 };
 

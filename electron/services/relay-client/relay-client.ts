@@ -146,11 +146,14 @@ export class RelayClient {
   /**
    * The same upload with the ciphertext streamed from a file (the big-fax path): the body is
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
-   * re-reads the file.
+   * re-reads the file. With `ciphertextSha256Hex` (the envelope's), the same pass checks the
+   * file against it: a file a power cut damaged is never sent (DeskError outbox.spool_damaged,
+   * retryable: the caller seals the fax again).
    */
-  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress, ciphertextSha256Hex?: string): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
+    const ciphertextHash = ciphertextSha256Hex === undefined ? null : createHash('sha256');
     let ciphertextLength = 0;
     try {
       const handle = await open(spoolPath, 'r');
@@ -160,6 +163,7 @@ export class RelayClient {
           const { bytesRead } = await handle.read(buf, 0, buf.length, ciphertextLength);
           if (bytesRead === 0) break;
           hash.update(buf.subarray(0, bytesRead));
+          ciphertextHash?.update(buf.subarray(0, bytesRead));
           ciphertextLength += bytesRead;
         }
       } finally {
@@ -167,6 +171,11 @@ export class RelayClient {
       }
     } catch (e) {
       throw new DeskError('outbox.spool_unreadable', 'fxe Desk could not read the encrypted fax it prepared. It will encrypt it again.', { detail: errorDetail(e), cause: e });
+    }
+    if (ciphertextHash && ciphertextSha256Hex !== undefined && ciphertextHash.digest('hex') !== ciphertextSha256Hex.toLowerCase()) {
+      throw new DeskError('outbox.spool_damaged', 'The encrypted copy of this fax prepared for sending was damaged on this computer. fxe Desk encrypts it again and sends it.', {
+        detail: `${spoolPath}: ${ciphertextLength} bytes that do not match the envelope's ciphertext_sha256`, retryable: true,
+      });
     }
     const length = head.length + ciphertextLength + tail.length;
     const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, spoolPath, ciphertextLength, tail, onProgress) };

@@ -246,6 +246,8 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
   // name (the number is in the name's tooltip and the header). Both lines can be cut off in a
   // narrow list, so each carries its full text as a tooltip.
   const subline = fax.subject ? `${fax.subject} · ${fax.fileName}` : fax.fileName;
+  // A scheduled fax is listed by when it goes, not when it was written.
+  const scheduledFor = fax.state === 'scheduled' ? fax.sendAt : null;
   return (
     <div
       id={`fax-row-${fax.id}`}
@@ -254,7 +256,7 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       role="option"
       aria-selected={selected}
       // The file name too: rows from the same sender would otherwise sound identical.
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}`}
+      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}`}
       data-fax-id={fax.id}
       onClick={onClick}
     >
@@ -269,10 +271,11 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
             </span>
           ))}
           {fax.hasNote && <span className="badge" title="Has a note">note</span>}
+          {fax.sendGroup && <span className="badge" title="One of a send to several recipients: open it to see them all">group send</span>}
         </span>
       </span>
-      <span className="when" title={fullDate(fax.at)}>
-        {shortDate(fax.at)}
+      <span className="when" title={scheduledFor ? `Goes out ${fullDate(scheduledFor)}` : fullDate(fax.at)}>
+        {shortDate(scheduledFor ?? fax.at)}
       </span>
       <span className="num">{fax.pages ?? '—'}</span>
       <span className="num">{fileSize(fax.sizeBytes)}</span>

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import type { Contact, UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { displayNumber, parseFaxNumber } from '../phone.ts';
+import { ContactGroups } from './ContactGroups.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 type Draft = { id?: string; name: string; organisation: string; faxNumber: string };
@@ -16,10 +17,15 @@ export function PhoneBook({ onNotice, onSendTo }: { onNotice: (t: string) => voi
   const [draft, setDraft] = useState<Draft | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<UserError | null>(null);
+  // Bumped on every reload of the contacts: the groups show their members by name.
+  const [contactsVersion, setContactsVersion] = useState(0);
   const csvInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(() => {
-    call('contacts.list', query ? { query } : {}).then(setContacts, (err: unknown) => setError(toUserError(err)));
+    call('contacts.list', query ? { query } : {}).then(
+      (list) => (setContacts(list), setContactsVersion((v) => v + 1)),
+      (err: unknown) => setError(toUserError(err)),
+    );
   }, [query]);
   useEffect(load, [load]);
 
@@ -148,6 +154,7 @@ export function PhoneBook({ onNotice, onSendTo }: { onNotice: (t: string) => voi
           </tbody>
         </table>
       )}
+      <ContactGroups contactsVersion={contactsVersion} onSendTo={onSendTo} onNotice={onNotice} onError={setError} />
     </section>
   );
 }

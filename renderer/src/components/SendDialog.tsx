@@ -1,25 +1,34 @@
-// Sending a fax, start to finish: pick or drop a PDF, type or pick the recipient (validated
-// to E.164, autocompleted from the phone book), choose the caller ID, optional cover page.
-// Before anything leaves, 'send.check' decides the route:
+// Sending a fax, start to finish: pick or drop a PDF (or several PDFs and pictures, combined
+// into one: ComposeFiles.tsx, with a preview of every page: SendPreview.tsx), type or pick the recipients (validated
+// to E.164, autocompleted from the phone book, groups expanded: RecipientField), choose the
+// caller ID, optional cover page, now or later (ScheduleField).
+// Before anything leaves, 'send.check' decides the route of each recipient:
 //   - on fxe, keys unchanged → send encrypted;
 //   - on fxe, keys CHANGED → KeyChangeWarning first (like a Signal safety-number change);
-//   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network.
-// After submit the dialog follows the fax through 'outbox.changed' events with a progress bar.
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { Contact, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
-import type { IpcEvent, KeyChangeWarning as KeyChange, SendCheck } from '../../../shared/ipc/contract.ts';
-import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
+//   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network (one
+//     prompt listing every such recipient; the others can go without them).
+// Each recipient gets its own fax; the dialog follows them through 'outbox.changed' events.
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Contact, ContactGroup, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
+import type { IpcEvent, KeyChangeWarning as KeyChange } from '../../../shared/ipc/contract.ts';
+import { paperForCountry, type PaperSize } from '../../../shared/domain/compose.ts';
 import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
-import { didYouMean, suggestContacts } from '../../../shared/domain/contact-suggestions.ts';
+import { foldText } from '../../../shared/domain/contact-suggestions.ts';
 import { call, fxe, toUserError } from '../api.ts';
-import { fileSize, groupedFingerprint, stateLabel } from '../format.ts';
-import { defaultCountryFor, displayNumber, parseFaxNumber } from '../phone.ts';
+import { fullDate, groupedFingerprint, stateLabel } from '../format.ts';
+import { defaultCountryFor, displayNumber } from '../phone.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { ComposeFiles, useComposeItems, type ComposeItem } from './ComposeFiles.tsx';
+import { SendPreview } from './SendPreview.tsx';
+import { addRecipients, RecipientField, resolveEntry, type Recipient } from './RecipientField.tsx';
+import { NO_SCHEDULE, ScheduleField, scheduledTime, type Schedule } from './ScheduleField.tsx';
+import { SendGroupProgress, type SendItem } from './SendGroupProgress.tsx';
 
 export interface SendDialogProps {
   org: OrgSummary;
-  initialFile: File | null;
+  /** Files dropped on the window: added to the fax (a new array each drop). */
+  initialFiles: File[];
   initialTo?: string;
   /** Set when forwarding an existing fax instead of sending a new file. */
   forward?: { id: string; fileName: string };
@@ -30,12 +39,31 @@ export interface SendDialogProps {
   onOpenSettings?: () => void;
 }
 
+/**
+ * Where each recipient stands between "Send" and submitting: ready (with its route), waiting
+ * for the key-change or phone-network question, left out by the user, or refused by the check.
+ */
+interface Plan {
+  ready: { r: Recipient; route: 'fxe' | 'pstn' }[];
+  keyChanges: { r: Recipient; warning: KeyChange }[];
+  notOnFxe: Recipient[];
+  refused: { r: Recipient; error: UserError }[];
+  provider: PstnProviderName | null;
+  /** How many recipients the send started with. */
+  total: number;
+  /** Some lookups could not reach the relay: those faxes wait in the Outbox for it. */
+  offline: boolean;
+  sendAt: number | null;
+}
+
 type Step =
   | { kind: 'form' }
   | { kind: 'checking' }
-  | { kind: 'key-change'; warning: KeyChange; to: string }
-  | { kind: 'pstn'; check: Extract<SendCheck, { kind: 'not-on-fxe' }>; to: string }
-  | { kind: 'sending'; id: string | null; state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; offline: boolean };
+  | { kind: 'key-change'; plan: Plan }
+  | { kind: 'pstn'; plan: Plan }
+  | { kind: 'sending'; items: SendItem[]; offline: boolean; sendAt: number | null };
+
+const FINAL_STATES: readonly (OutboxState | null)[] = ['sent', 'delivered', 'failed', 'needs-pstn', 'scheduled', 'held-key-change'];
 
 /**
  * Failures that only mean "the relay cannot be asked right now". The number cannot be looked
@@ -44,198 +72,242 @@ type Step =
  */
 const RELAY_OUT_OF_REACH = new Set(['relay.unreachable', 'relay.server_error', 'relay.garbage']);
 
-export function isPdfFile(file: File): boolean {
-  return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
+/** The name a combined fax is listed under: the first file's, with a note of the others. */
+export function combinedFileName(items: readonly ComposeItem[]): string {
+  const first = items[0]!;
+  const base = first.kind === 'pdf' ? first.name : first.name.replace(/\.[^.]+$/, '') + '.pdf';
+  if (items.length === 1) return base;
+  return `${base.replace(/\.pdf$/i, '')} + ${items.length - 1} more.pdf`;
 }
 
-/**
- * What is wrong with a file picked with "Choose PDF…", said at once rather than after Send:
- * the picker's filter is only a suggestion (and "All files" is one click away). null = fine.
- */
-export async function pickedFileProblem(file: File): Promise<string | null> {
-  if (file.size === 0) return `${file.name} is empty (0 bytes). Save or print the document as PDF again, then choose it.`;
-  if (file.size > MAX_PDF_BYTES) return pdfTooLargeMessage(file.size);
-  if (!isPdfFile(file)) return `${file.name} is not a PDF. Only PDF files can be faxed: save or print the document as PDF first.`;
-  // A PDF starts with "%PDF-" (within its first KiB, by the spec's tolerance).
-  const head = new TextDecoder('latin1').decode(await file.slice(0, 1024).arrayBuffer());
-  if (!head.includes('%PDF-')) return `${file.name} is not a PDF that can be faxed. Save or print the document as PDF and try again.`;
-  return null;
-}
-
-export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers = [], onClose, onOpenSettings }: SendDialogProps) {
-  const [file, setFile] = useState<File | null>(initialFile);
+export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers = [], onClose, onOpenSettings }: SendDialogProps) {
   const [to, setTo] = useState(initialTo ?? '');
+  const [recipients, setRecipients] = useState<Recipient[]>([]);
+  const [groups, setGroups] = useState<ContactGroup[]>([]);
+  const [schedule, setSchedule] = useState<Schedule>(NO_SCHEDULE);
+  const [scheduleError, setScheduleError] = useState<string | null>(null);
   const [from, setFrom] = useState(org.faxNumbers[0] ?? '');
   const [withCover, setWithCover] = useState(false);
   const [cover, setCover] = useState({ toName: '', fromName: org.name, subject: '', message: '' });
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [fileError, setFileError] = useState<string | null>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [step, setStep] = useState<Step>({ kind: 'form' });
   const [countrySetting, setCountrySetting] = useState('');
-  const [toTouched, setToTouched] = useState(false);
-  // The suggestion list under "To": open while typing, closed by a choice, Escape or leaving.
-  const [suggestOpen, setSuggestOpen] = useState(false);
-  const [activeSuggestion, setActiveSuggestion] = useState(-1);
   const country = useMemo(() => defaultCountryFor(org.faxNumbers[0], countrySetting), [org, countrySetting]);
+  const [paperChoice, setPaperChoice] = useState<PaperSize | null>(null);
+  const paper = paperChoice ?? paperForCountry(country);
+  const { items, setItems, addFiles, problem: fileProblem, setProblem: setFileError, checking } = useComposeItems(paper);
+  const [showPreview, setShowPreview] = useState(false);
+  const [filePages, setFilePages] = useState<Map<string, number>>(new Map());
   const listId = useId();
-  const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     call('contacts.list', {}).then(setContacts, () => setContacts([]));
+    call('groups.list', {}).then(
+      (list) => {
+        setGroups(list);
+        // "Send fax" on a group in the phone book opens this dialog with the group's name.
+        const group = initialTo ? list.find((g) => foldText(g.name) === foldText(initialTo)) : undefined;
+        if (group && group.members.length > 0) {
+          setRecipients(group.members.map((c) => ({ number: c.faxNumber, name: c.name })));
+          setTo('');
+        }
+      },
+      () => setGroups([]),
+    );
     call('settings.get', {}).then((st) => setCountrySetting(st.defaultCountry ?? ''), () => undefined);
   }, []);
-  // A PDF dropped on the window while this dialog is open replaces the chosen file.
+  // Files dropped on the window (before or while this dialog is open) join the fax.
+  const addedDrop = useRef<File[] | null>(null);
   useEffect(() => {
-    if (initialFile) {
-      setFile(initialFile);
-      setFileError(null);
-    }
-  }, [initialFile]);
+    if (initialFiles.length === 0 || addedDrop.current === initialFiles) return;
+    addedDrop.current = initialFiles;
+    void addFiles(initialFiles);
+  }, [initialFiles, addFiles]);
 
-  // Follow our fax through the outbox once it is submitted.
-  const sendingId = step.kind === 'sending' ? step.id : null;
+  // Follow our faxes through the outbox once they are submitted.
+  const sendingIds = step.kind === 'sending' ? step.items.map((i) => i.id ?? '').join(',') : '';
   useEffect(() => {
-    if (!sendingId) return;
+    if (!sendingIds) return;
+    const ids = new Set(sendingIds.split(','));
+    const single = ids.size === 1 && step.kind === 'sending' && step.items.length === 1;
     return fxe().onEvent((event: IpcEvent) => {
-      if (event.type !== 'outbox.changed' || event.id !== sendingId) return;
+      if (event.type !== 'outbox.changed' || !ids.has(event.id)) return;
       const waitingForRelay = event.state === 'queued' && event.error !== null && RELAY_OUT_OF_REACH.has(event.error.code);
-      setStep((s) => (s.kind === 'sending' ? { ...s, state: event.state, progress: event.progress, offline: waitingForRelay || (s.offline && event.state === 'queued') } : s));
-      // Waiting for the relay is said by the progress text itself; real problems get the notice.
-      if (event.error && !waitingForRelay) setError(event.error);
+      setStep((s) =>
+        s.kind === 'sending'
+          ? {
+              ...s,
+              offline: waitingForRelay || (s.offline && event.state === 'queued'),
+              items: s.items.map((i) =>
+                i.id === event.id ? { ...i, state: event.state, progress: event.progress, error: waitingForRelay ? null : event.error, waitingForRelay, fresh: true } : i,
+              ),
+            }
+          : s,
+      );
+      // Waiting for the relay is said by the progress text itself; real problems get the notice
+      // (for several recipients, on the recipient's own line).
+      if (single && event.error && !waitingForRelay) setError(event.error);
     });
-  }, [sendingId]);
+    // The ids alone decide what to follow.
+  }, [sendingIds]);
 
-  const parsed = to.trim() ? parseFaxNumber(to, country) : null;
-  const matchingContact = contacts.find((c) => c.name.toLowerCase() === to.trim().toLowerCase());
-  const suggestions = useMemo(() => suggestContacts(contacts, to), [contacts, to]);
-  // Checked while typing: a definite mistake (too many digits, a list, letters) shows at once;
-  // "missing digits" waits until the field is left, since every number is short while typed.
-  // Letters that are the start of a contact's name are not a mistake: the suggestions show.
-  const typingAName = parsed !== null && !parsed.ok && parsed.problem === 'letters' && suggestions.length > 0;
-  const liveError = !matchingContact && !typingAName && parsed && !parsed.ok && (toTouched || parsed.problem !== 'incomplete') ? parsed.message : null;
-  const shownError = fieldError ?? liveError;
-  // Nothing left to choose once the text is exactly the one contact suggested (typed in full).
-  const alreadyChosen =
-    suggestions.length === 1 && (suggestions[0] === matchingContact || (parsed?.ok === true && suggestions[0]!.faxNumber === parsed.number.e164));
-  const listShown = suggestOpen && suggestions.length > 0 && !alreadyChosen && step.kind === 'form';
-  const nearContact = !matchingContact && parsed?.ok ? didYouMean(contacts, parsed.number.e164) : null;
-  const known = (e164: string) => knownNumbers.includes(e164) || contacts.some((c) => c.faxNumber === e164);
-
-  /** Fills "To" with a contact: by name when the name says who it is, else by number. */
-  const chooseContact = (contact: Contact) => {
-    const sameName = contacts.filter((c) => c.name.toLowerCase() === contact.name.toLowerCase());
-    setTo(sameName.length === 1 ? contact.name : displayNumber(contact.faxNumber));
-    setFieldError(null);
-    setSuggestOpen(false);
-    setActiveSuggestion(-1);
-  };
-
-  const onToKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    const count = suggestions.length;
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      if (count === 0) return;
-      e.preventDefault();
-      const down = e.key === 'ArrowDown';
-      if (!listShown) {
-        setSuggestOpen(true);
-        setActiveSuggestion(down ? 0 : count - 1);
-      } else {
-        setActiveSuggestion((i) => (down ? (i + 1) % count : i <= 0 ? count - 1 : i - 1));
+  /** Everyone in "To": the chips, and what is still typed in the box. */
+  const resolveAll = (): Recipient[] | null => {
+    let all = recipients;
+    if (to.trim()) {
+      const entry = resolveEntry(to, contacts, groups, country);
+      if (!entry.ok) {
+        setFieldError(entry.message);
+        return null;
       }
-    } else if (e.key === 'Enter' && listShown && activeSuggestion >= 0 && activeSuggestion < count) {
-      e.preventDefault(); // picks the contact; Send stays a separate, deliberate Enter
-      chooseContact(suggestions[activeSuggestion]!);
-    } else if (e.key === 'Escape' && listShown) {
-      // Closes the list only: the dialog itself stays open (a second Escape closes it).
-      e.preventDefault();
-      e.stopPropagation();
-      setSuggestOpen(false);
-      setActiveSuggestion(-1);
+      all = addRecipients(all, entry.recipients);
     }
-  };
-
-  /** What the To field resolves to: a contact's number (chosen by name) or the typed number. */
-  const resolveRecipient = (): string | null => {
-    if (matchingContact) return matchingContact.faxNumber;
-    const p = parseFaxNumber(to, country);
-    if (!p.ok) {
-      setFieldError(p.message);
+    if (all.length === 0) {
+      setFieldError('Enter the fax number to send to.');
       return null;
     }
-    return p.number.e164;
+    return all;
   };
 
-  const submit = async (route: 'fxe' | 'pstn', recipient: string, offline = false) => {
+  const submitPlan = async (plan: Plan) => {
+    if (plan.ready.length === 0) {
+      setStep({ kind: 'form' });
+      if (plan.refused[0]) setError(plan.refused[0].error);
+      return;
+    }
     setError(null);
-    setStep({ kind: 'sending', id: null, state: 'queued', progress: 0, route, offline });
+    const refusedItems: SendItem[] = plan.refused.map(({ r, error: e }) => ({ r, route: 'fxe', id: null, state: null, progress: null, error: e, waitingForRelay: false, fresh: true }));
+    const pending: SendItem[] = plan.ready.map(({ r, route }) => ({
+      r, route, id: null, state: plan.sendAt !== null ? 'scheduled' : 'queued', progress: 0, error: null, waitingForRelay: false, fresh: false,
+    }));
+    setStep({ kind: 'sending', items: [...pending, ...refusedItems], offline: plan.offline, sendAt: plan.sendAt });
     try {
-      let id: string;
+      let results: { id: string | null; error: UserError | null }[];
       if (forward) {
-        id = (await call('faxes.forward', { id: forward.id, to: recipient, from })).id;
+        results = [];
+        for (const { r } of plan.ready) {
+          try {
+            results.push({ id: (await call('faxes.forward', { id: forward.id, to: r.number, from })).id, error: null });
+          } catch (err) {
+            results.push({ id: null, error: toUserError(err) });
+          }
+        }
       } else {
-        const pdf = new Uint8Array(await file!.arrayBuffer());
-        id = (
-          await call('send.submit', {
-            orgId: org.orgId,
-            to: recipient,
-            from,
-            fileName: file!.name,
-            pdf,
-            coverPage: withCover ? cover : null,
-            route,
-          })
-        ).id;
+        // One PDF as it is; anything else (several files, pictures, pages left out) is
+        // combined by main first, and the combined PDF is what gets sealed.
+        const single = items.length === 1 && items[0]!.kind === 'pdf' && items[0]!.removePages.length === 0 ? items[0]! : null;
+        const pdf = single
+          ? single.data
+          : (await call('compose.build', { files: items.map((i) => ({ fileName: i.name, data: i.data, removePages: i.removePages })), paper, cover: null })).pdf;
+        const res = await call('send.submitGroup', {
+          orgId: org.orgId,
+          from,
+          fileName: combinedFileName(items),
+          pdf,
+          coverPage: withCover ? cover : null,
+          recipients: plan.ready.map(({ r, route }) => ({ to: r.number, route, ...(r.name ? { name: r.name } : {}) })),
+          sendAt: plan.sendAt,
+        });
+        results = res.items;
       }
-      setStep((s) => (s.kind === 'sending' ? { ...s, id } : s));
+      if (results.every((x) => x.error !== null) && plan.refused.length === 0) {
+        setError(results[0]!.error);
+        setStep({ kind: 'form' });
+        return;
+      }
+      const submitted = pending.map((item, i) => ({ ...item, id: results[i]?.id ?? null, error: results[i]?.error ?? null, state: results[i]?.id ? item.state : null }));
+      setStep((s) => (s.kind === 'sending' ? { ...s, items: [...submitted, ...refusedItems] } : s));
+      // A fast relay may have moved a fax on before its id was known here: catch up once.
+      for (const item of submitted) {
+        if (!item.id) continue;
+        void call('faxes.get', { id: item.id }).then(
+          (fax) => setStep((s) => (s.kind === 'sending' ? { ...s, items: s.items.map((i) => (i.id === fax.id && !i.fresh && fax.state !== 'received' ? { ...i, state: fax.state } : i)) } : s)),
+          () => undefined,
+        );
+      }
     } catch (err) {
       setError(toUserError(err));
       setStep({ kind: 'form' });
     }
   };
 
+  /** The next question (key change, then phone network) or, with none left, the submit. */
+  const advance = (plan: Plan) => {
+    if (plan.keyChanges.length > 0) setStep({ kind: 'key-change', plan });
+    else if (plan.notOnFxe.length > 0) setStep({ kind: 'pstn', plan });
+    else void submitPlan(plan);
+  };
+
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setFieldError(null);
     setError(null);
-    if (!forward && !file) {
-      setFileError('Choose the PDF to send, or drop it on this window.');
+    setScheduleError(null);
+    if (!forward && items.length === 0) {
+      setFileError(checking ? 'Wait a moment: the files are still being checked.' : 'Choose the PDF to send, or drop it on this window.');
       return;
     }
-    const recipient = resolveRecipient();
-    if (!recipient) return;
+    const all = resolveAll();
+    if (!all) return;
     if (!from) {
       setError({ code: 'send_no_caller_id', message: 'This organisation has no fax number to send from. Add one in Settings.' });
       return;
     }
-    setStep({ kind: 'checking' });
-    try {
-      const check = await call('send.check', { orgId: org.orgId, to: recipient });
-      if (check.kind === 'not-on-fxe') setStep({ kind: 'pstn', check, to: recipient });
-      else if (check.keyChange) setStep({ kind: 'key-change', warning: check.keyChange, to: recipient });
-      else await submit('fxe', recipient);
-    } catch (err) {
-      const e = toUserError(err);
-      if (RELAY_OUT_OF_REACH.has(e.code)) {
-        await submit('fxe', recipient, true);
-        return;
-      }
-      setError(e);
-      setStep({ kind: 'form' });
+    const when = forward ? ({ ok: true, sendAt: null } as const) : scheduledTime(schedule);
+    if (!when.ok) {
+      setScheduleError(when.message);
+      return;
     }
+    setStep({ kind: 'checking' });
+    const plan: Plan = { ready: [], keyChanges: [], notOnFxe: [], refused: [], provider: null, total: all.length, offline: false, sendAt: when.sendAt };
+    // Every recipient is looked up at once; one that fails does not stop the others.
+    const checks = await Promise.all(
+      all.map((r) =>
+        call('send.check', { orgId: org.orgId, to: r.number }).then(
+          (check) => ({ r, check, error: null }),
+          (err: unknown) => ({ r, check: null, error: toUserError(err) }),
+        ),
+      ),
+    );
+    for (const { r, check, error: failure } of checks) {
+      if (failure) {
+        // The relay cannot be asked right now: the fax is queued all the same, and the outbox
+        // decides when the relay answers (sent, or parked for the phone-network choice).
+        if (RELAY_OUT_OF_REACH.has(failure.code)) {
+          plan.ready.push({ r, route: 'fxe' });
+          plan.offline = true;
+        } else plan.refused.push({ r, error: failure });
+      } else if (check.kind === 'not-on-fxe') {
+        plan.notOnFxe.push(r);
+        plan.provider = check.pstnProvider;
+      } else if (check.keyChange) plan.keyChanges.push({ r, warning: check.keyChange });
+      else plan.ready.push({ r, route: 'fxe' });
+    }
+    if (plan.refused.length === all.length) {
+      setError(plan.refused[0]!.error);
+      setStep({ kind: 'form' });
+      return;
+    }
+    advance(plan);
   };
 
   if (step.kind === 'key-change') {
+    const { plan } = step;
+    const [first, ...rest] = plan.keyChanges;
+    const several = plan.total > 1;
     return (
       <KeyChangeWarning
-        warning={step.warning}
-        number={step.to}
-        onCancel={() => setStep({ kind: 'form' })}
+        warning={first!.warning}
+        number={first!.r.number}
+        {...(several ? { skipLabel: "Don't send to this one" } : {})}
+        // One recipient: back to the form. Several: this one is left out, the others go on.
+        onCancel={() => (several ? advance({ ...plan, keyChanges: rest }) : setStep({ kind: 'form' }))}
         onAccept={async () => {
           try {
-            await call('send.acceptKeyChange', { orgId: org.orgId, recipientOrgId: step.warning.recipientOrgId, newFingerprint: step.warning.newFingerprint });
-            await submit('fxe', step.to);
+            await call('send.acceptKeyChange', { orgId: org.orgId, recipientOrgId: first!.warning.recipientOrgId, newFingerprint: first!.warning.newFingerprint });
+            advance({ ...plan, keyChanges: rest, ready: [...plan.ready, { r: first!.r, route: 'fxe' }] });
           } catch (err) {
             setError(toUserError(err));
             setStep({ kind: 'form' });
@@ -245,19 +317,25 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
     );
   }
   if (step.kind === 'pstn') {
+    const { plan } = step;
+    const others = plan.ready.length + plan.keyChanges.length;
     return (
       <PstnPrompt
-        number={step.to}
-        provider={step.check.pstnProvider}
+        number={plan.notOnFxe[0]!.number}
+        {...(plan.notOnFxe.length > 1 ? { numbers: plan.notOnFxe.map((r) => r.number) } : {})}
+        provider={plan.provider}
         onCancel={() => setStep({ kind: 'form' })}
-        onConfirm={() => submit('pstn', step.to)}
+        onConfirm={() => advance({ ...plan, notOnFxe: [], ready: [...plan.ready, ...plan.notOnFxe.map((r) => ({ r, route: 'pstn' as const }))] })}
+        {...(others > 0 ? { onSkip: () => advance({ ...plan, notOnFxe: [] }), skipLabel: others === 1 ? 'Send only to the other recipient' : `Send only to the other ${others}` } : {})}
         {...(onOpenSettings ? { onOpenSettings } : {})}
       />
     );
   }
 
   const sending = step.kind === 'sending';
-  const finished = sending && (step.state === 'sent' || step.state === 'delivered');
+  const single = sending && step.items.length === 1 ? step.items[0]! : null;
+  const allSettled = sending && step.items.every((i) => i.id === null || FINAL_STATES.includes(i.state));
+  const finished = sending && (single ? single.state === 'sent' || single.state === 'delivered' || single.state === 'scheduled' : allSettled);
   const title = forward ? `Forward “${forward.fileName}”` : 'Send a fax';
 
   return (
@@ -265,10 +343,11 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
       title={title}
       onClose={onClose}
       testId="send-dialog"
+      wide={showPreview}
       footer={
         sending ? (
           <button type="button" className="primary" onClick={onClose}>
-            {finished ? 'Done' : step.state === 'failed' || step.state === 'needs-pstn' ? 'Close' : 'Close (keeps sending)'}
+            {finished ? 'Done' : single && (single.state === 'failed' || single.state === 'needs-pstn') ? 'Close' : 'Close (keeps sending)'}
           </button>
         ) : (
           <>
@@ -276,7 +355,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
               Cancel
             </button>
             <button type="submit" form="send-form" className="primary" disabled={step.kind === 'checking'}>
-              {step.kind === 'checking' ? 'Checking…' : forward ? 'Forward' : 'Send'}
+              {step.kind === 'checking' ? 'Checking…' : forward ? 'Forward' : schedule.enabled ? 'Schedule' : 'Send'}
             </button>
           </>
         )
@@ -284,114 +363,41 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
     >
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       {sending ? (
-        <SendProgress state={step.state} progress={step.progress} route={step.route} failed={step.state === 'failed'} offline={step.offline} />
+        single ? (
+          <SendProgress state={single.state} progress={single.progress} route={single.route} failed={single.state === 'failed'} offline={step.offline} sendAt={step.sendAt} />
+        ) : (
+          <SendGroupProgress items={step.items} sendAt={step.sendAt} />
+        )
       ) : (
         <form id="send-form" className="form" onSubmit={onSubmit} noValidate>
           {!forward && (
             <div className="file-pick">
-              {file ? (
-                <p className="file-chosen">
-                  <span className="file-badge" aria-hidden="true">PDF</span>
-                  <span>
-                    <strong>{file.name}</strong>
-                    <span className="muted"> · {fileSize(file.size)}</span>
-                  </span>
-                </p>
-              ) : (
-                <p className={fileError ? 'field-error' : 'muted'} role={fileError ? 'alert' : undefined}>
-                  {fileError ?? 'Drop a PDF anywhere on this window, or choose one.'}
-                </p>
-              )}
-              <button type="button" onClick={() => fileInput.current?.click()}>
-                {file ? 'Choose another…' : 'Choose PDF…'}
-              </button>
-              <input
-                ref={fileInput}
-                type="file"
-                accept="application/pdf,.pdf"
-                hidden
-                aria-label="PDF to send"
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  e.target.value = ''; // picking the same file again after fixing it must fire again
-                  if (!f) return;
-                  void pickedFileProblem(f).then((problem) => {
-                    setFile(problem ? null : f);
-                    setFileError(problem);
-                  });
-                }}
+              <ComposeFiles
+                items={items}
+                onChange={setItems}
+                onAddFiles={(files) => void addFiles(files)}
+                problem={fileProblem}
+                checking={checking}
+                paper={paper}
+                onPaperChange={setPaperChoice}
+                filePages={filePages}
               />
             </div>
           )}
-          <label>
-            {/* Named by this span alone: the hint below sits inside the label for layout, and
-                would otherwise become part of the field's name (read out on every keystroke). */}
-            <span id={`${listId}-label`}>To</span>
-            <span className="combo">
-              <input
-                role="combobox"
-                aria-labelledby={`${listId}-label`}
-                aria-autocomplete="list"
-                aria-expanded={listShown}
-                aria-controls={`${listId}-suggestions`}
-                aria-activedescendant={listShown && activeSuggestion >= 0 ? `${listId}-suggestion-${activeSuggestion}` : undefined}
-                data-autofocus
-                value={to}
-                onChange={(e) => {
-                  setTo(e.target.value);
-                  setFieldError(null);
-                  setSuggestOpen(true);
-                  setActiveSuggestion(-1);
-                }}
-                onKeyDown={onToKeyDown}
-                onBlur={() => {
-                  setToTouched(true);
-                  setSuggestOpen(false);
-                }}
-                placeholder="Fax number or a name from the phone book"
-                aria-invalid={shownError !== null}
-                aria-describedby={`${listId}-hint`}
-                autoComplete="off"
-                name="to"
-              />
-              <ul id={`${listId}-suggestions`} role="listbox" aria-label="Phone book suggestions" className="suggestions" hidden={!listShown}>
-                {listShown &&
-                  suggestions.map((c, i) => (
-                    <li
-                      key={c.id}
-                      id={`${listId}-suggestion-${i}`}
-                      role="option"
-                      aria-selected={i === activeSuggestion}
-                      // mousedown would move focus out of "To" (closing the list) before the click lands
-                      onMouseDown={(e) => e.preventDefault()}
-                      onClick={() => chooseContact(c)}
-                    >
-                      <span className="suggestion-name">{c.name}</span>
-                      {c.organisation && <span className="muted"> · {c.organisation}</span>}
-                      <span className="suggestion-number">{displayNumber(c.faxNumber)}</span>
-                    </li>
-                  ))}
-              </ul>
-            </span>
-            <span id={`${listId}-hint`} className={shownError ? 'field-error' : 'hint'} data-testid="to-hint">
-              {shownError ??
-                (matchingContact
-                  ? `${matchingContact.name}: ${displayNumber(matchingContact.faxNumber)}`
-                  : parsed?.ok
-                    ? `${parsed.number.display}${parsed.number.looksReal || known(parsed.number.e164) ? '' : ' (check this number: it is not in use in its country)'}`
-                    : ' ')}
-            </span>
-          </label>
-          {nearContact && (
-            <p className="did-you-mean" data-testid="did-you-mean">
-              <span>
-                Did you mean <strong>{nearContact.name}, {displayNumber(nearContact.faxNumber)}</strong>?
-              </span>
-              <button type="button" onClick={() => chooseContact(nearContact)}>
-                Use this number
-              </button>
-            </p>
-          )}
+          <RecipientField
+            id={listId}
+            recipients={recipients}
+            onRecipientsChange={setRecipients}
+            text={to}
+            onTextChange={setTo}
+            contacts={contacts}
+            groups={groups}
+            country={country}
+            fieldError={fieldError}
+            onFieldErrorChange={setFieldError}
+            knownNumbers={knownNumbers}
+            active={step.kind === 'form'}
+          />
           <label>
             From (caller ID)
             <select value={from} onChange={(e) => setFrom(e.target.value)} name="from">
@@ -429,7 +435,28 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
                   </label>
                 </fieldset>
               )}
+              <ScheduleField value={schedule} onChange={(v) => (setSchedule(v), setScheduleError(null))} error={scheduleError} />
             </>
+          )}
+          {!forward && items.length > 0 && (
+            <p className="preview-toggle">
+              <button type="button" aria-expanded={showPreview} aria-controls={`${listId}-preview`} onClick={() => setShowPreview(!showPreview)}>
+                {showPreview ? 'Hide preview' : 'Preview pages'}
+              </button>
+            </p>
+          )}
+          {!forward && showPreview && items.length > 0 && (
+            <div id={`${listId}-preview`}>
+              <SendPreview
+                items={items}
+                paper={paper}
+                // With several recipients each cover names its own; the preview shows the first's.
+                cover={withCover ? { ...cover, to: recipients[0]?.number ?? to.trim(), from } : null}
+                onRemovePage={(itemId, page) => setItems(items.map((i) => (i.id === itemId ? { ...i, removePages: [...i.removePages, page].sort((x, y) => x - y) } : i)))}
+                onRestorePage={(itemId, page) => setItems(items.map((i) => (i.id === itemId ? { ...i, removePages: i.removePages.filter((p) => p !== page) } : i)))}
+                onCounted={setFilePages}
+              />
+            </div>
           )}
         </form>
       )}
@@ -437,9 +464,22 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
   );
 }
 
-function SendProgress({ state, progress, route, failed, offline }: { state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean; offline: boolean }) {
+function SendProgress({ state, progress, route, failed, offline, sendAt }: {
+  state: OutboxState | null; progress: number | null; route: 'fxe' | 'pstn'; failed: boolean; offline: boolean; sendAt: number | null;
+}) {
   const done = state === 'sent' || state === 'delivered';
   const value = done ? 1 : progress ?? 0;
+  if (state === 'scheduled' && sendAt !== null) {
+    return (
+      <div className="send-progress" data-state={state}>
+        <p className="big">Scheduled for {fullDate(sendAt)}.</p>
+        <p className="muted">
+          It waits in the <strong>Outbox</strong> and goes out by itself at that time, even if fxe Desk is closed and opened again
+          in between. You can send it at once or cancel it there.
+        </p>
+      </div>
+    );
+  }
   if (state === 'needs-pstn') {
     return (
       <div className="send-progress" data-state={state}>
@@ -484,11 +524,16 @@ function SendProgress({ state, progress, route, failed, offline }: { state: Outb
  * (the only one there is: one provider per install) or cancels; nothing is sent otherwise.
  * With no provider set up it says so and links to Settings.
  */
-export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettings }: {
+export function PstnPrompt({ number, numbers, provider, onCancel, onConfirm, onSkip, skipLabel, onOpenSettings }: {
   number: string;
+  /** When several recipients are not on fxe: all of them (the question is asked once, for them all). */
+  numbers?: string[];
   provider: PstnProviderName | null;
   onCancel: () => void;
   onConfirm: () => void;
+  /** Sending to several: leave these out and send to the others. */
+  onSkip?: () => void;
+  skipLabel?: string;
   onOpenSettings?: () => void;
 }) {
   const [chosen, setChosen] = useState<PstnProviderName | null>(provider);
@@ -504,6 +549,11 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettin
           <button type="button" onClick={onCancel} data-autofocus>
             Cancel
           </button>
+          {onSkip && (
+            <button type="button" onClick={onSkip}>
+              {skipLabel ?? 'Send only to the others'}
+            </button>
+          )}
           {providerName ? (
             <button type="button" className="warning" onClick={onConfirm} disabled={chosen !== provider}>
               Send unencrypted via {providerName}
@@ -518,11 +568,24 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettin
         </>
       }
     >
-      <p className="big">
-        <strong>{displayNumber(number)}</strong> is not on the fxe network.
-      </p>
+      {numbers && numbers.length > 1 ? (
+        <>
+          <p className="big">{numbers.length} recipients are not on the fxe network:</p>
+          <ul className="pstn-numbers" data-testid="pstn-numbers">
+            {numbers.map((n) => (
+              <li key={n}>
+                <strong>{displayNumber(n)}</strong>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="big">
+          <strong>{displayNumber(number)}</strong> is not on the fxe network.
+        </p>
+      )}
       <p>
-        If you continue, this fax <strong>leaves the encrypted network</strong>: it goes over the ordinary phone system, where
+        If you continue, {numbers && numbers.length > 1 ? 'the fax to these numbers' : 'this fax'} <strong>leaves the encrypted network</strong>: it goes over the ordinary phone system, where
         the phone company and the fax service can see its contents. It is <strong>not end-to-end encrypted</strong>, and there
         will be no signed delivery receipt, only the fax service's delivery report.
       </p>
@@ -550,7 +613,14 @@ export function PstnPrompt({ number, provider, onCancel, onConfirm, onOpenSettin
   );
 }
 
-export function KeyChangeWarning({ warning, number, onCancel, onAccept }: { warning: KeyChange; number: string; onCancel: () => void; onAccept: () => void }) {
+export function KeyChangeWarning({ warning, number, onCancel, onAccept, skipLabel }: {
+  warning: KeyChange;
+  number: string;
+  onCancel: () => void;
+  onAccept: () => void;
+  /** Sending to several: "Don't send" leaves only this recipient out. */
+  skipLabel?: string;
+}) {
   return (
     <Dialog
       title="The recipient's security keys have changed"
@@ -560,7 +630,7 @@ export function KeyChangeWarning({ warning, number, onCancel, onAccept }: { warn
       footer={
         <>
           <button type="button" className="primary" onClick={onCancel} data-autofocus>
-            Don't send
+            {skipLabel ?? "Don't send"}
           </button>
           <button type="button" className="danger" onClick={onAccept}>
             I verified them, send anyway

@@ -13,13 +13,18 @@ export interface AppWindow {
   pageErrors: string[];
 }
 
-export async function openAppWindow(browser: Browser, server: StaticServer, desk: DeskUnderTest, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<AppWindow> {
+export async function openAppWindow(
+  browser: Browser,
+  server: StaticServer,
+  desk: DeskUnderTest,
+  opts: { colorScheme?: 'light' | 'dark'; /** The computer's time zone (IANA name); UTC by default. */ timezoneId?: string } = {},
+): Promise<AppWindow> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     deviceScaleFactor: 1,
     colorScheme: opts.colorScheme ?? 'light',
     locale: 'en-US',
-    timezoneId: 'UTC',
+    timezoneId: opts.timezoneId ?? 'UTC',
     acceptDownloads: true,
   });
   const page = await context.newPage();

@@ -6,12 +6,14 @@
 import type { AppStatus } from '../../../../shared/ipc/contract.ts';
 import type { OrgSummary } from '../../../../shared/domain/types.ts';
 import type { DeskServices } from '../../desk-services.ts';
+import { composeHandlers } from './compose.ts';
 import { contactHandlers } from './contacts.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import { faxHandlers } from './faxes.ts';
 import { orgHandlers } from './orgs.ts';
 import { pstnHandlers } from './pstn.ts';
 import { sendHandlers } from './send.ts';
+import { sendingHandlers } from './sending.ts';
 import { settingsHandlers } from './settings.ts';
 
 export type { Dialogs, Handlers, Printer } from './context.ts';
@@ -28,6 +30,8 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...orgHandlers(ctx),
     ...faxHandlers(ctx),
     ...sendHandlers(ctx),
+    ...sendingHandlers(ctx),
+    ...composeHandlers(ctx),
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
     ...settingsHandlers(ctx),

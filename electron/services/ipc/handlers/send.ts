@@ -2,8 +2,7 @@
 import type { DeskServices } from '../../desk-services.ts';
 import { DeskError } from '../../errors.ts';
 import { readFaxDocument } from '../../inbox/fax-document.ts';
-import { prependCoverPage } from '../../outbox/cover-page.ts';
-import { validatePdf } from '../../outbox/pdf-check.ts';
+import { documentFor } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
 export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline'>;
@@ -22,17 +21,7 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'send.submit': async (req) => {
       const s = await svc();
-      let pdf = req.pdf;
-      if (req.coverPage) {
-        // Check the user's file first (a clear "not a PDF" beats a cover-page failure), then
-        // send a new PDF with the cover in front; the file the user picked is left as is.
-        const { pages } = await validatePdf(req.pdf, ctx.log);
-        const c = req.coverPage;
-        pdf = (await prependCoverPage(req.pdf, {
-          toName: c.toName, toNumber: req.to, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
-          documentPages: pages, date: new Date(ctx.nowMs()),
-        })).pdf;
-      }
+      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log }, req, { number: req.to });
       const res = await s.outbox.submit({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, route: req.route, subject: req.coverPage?.subject ?? null });
       return { id: res.id };
     },
