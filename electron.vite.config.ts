@@ -51,6 +51,8 @@ export default defineConfig({
           'pdf-parse-worker': resolve(root, 'electron/services/inbox/pdf-parse-worker.ts'),
           // Likewise the cover page worker (electron/services/outbox/cover-page.ts).
           'cover-page-worker': resolve(root, 'electron/services/outbox/cover-page-worker.ts'),
+          // And the worker that combines several files into one fax (electron/services/compose/compose.ts).
+          'compose-worker': resolve(root, 'electron/services/compose/compose-worker.ts'),
         },
       },
       // Native modules (and the packages that load them) and Electron itself stay outside the bundle.

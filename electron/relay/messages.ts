@@ -4,6 +4,7 @@
  * the pending list; the sender reads the status with the recipient's signed receipt.
  */
 import { createReadStream, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -85,18 +86,67 @@ export function sendEnvelopeJson(ctx: RelayContext, org: OrgRow, messageId: stri
   res.end(text);
 }
 
-/** GET /v1/messages/{id}/ciphertext: the raw bytes. */
+/** Read size of the raw download: two of these per download in flight, whatever its size. */
+const RAW_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * GET /v1/messages/{id}/ciphertext: the raw bytes. Double-buffered: the next 1 MiB is read
+ * from the file while the previous one is being written to the socket, through two buffers
+ * reused for the whole download (a read stream would allocate a fresh buffer per read, and
+ * 100 MiB of them would wait for the garbage collector). A buffer is refilled only once the
+ * socket has taken its bytes (the write callback), so a slow reader holds the relay back.
+ */
 export async function sendCiphertext(ctx: RelayContext, org: OrgRow, messageId: string, res: ServerResponse): Promise<void> {
   const row = messageForRecipient(ctx, org, messageId);
-  const file = createReadStream(ciphertextFile(ctx, row.message_id), { highWaterMark: 256 * 1024 });
-  await openOrFail(file);
-  res.writeHead(200, {
-    'content-type': 'application/octet-stream',
-    'content-length': row.size,
-    [CIPHERTEXT_SHA256_HEADER]: row.ciphertext_sha256,
-    'cache-control': 'no-store',
+  let file: FileHandle;
+  try {
+    file = await open(ciphertextFile(ctx, row.message_id), 'r');
+  } catch (e) {
+    // A missing ciphertext for an undelivered row is our fault: 500, before any header.
+    throw new RelayHttpError('internal_error', { detail: `ciphertext unreadable: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  try {
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': row.size,
+      [CIPHERTEXT_SHA256_HEADER]: row.ciphertext_sha256,
+      'cache-control': 'no-store',
+    });
+    const buffers = [new Uint8Array(Math.min(RAW_CHUNK_BYTES, row.size)), new Uint8Array(Math.min(RAW_CHUNK_BYTES, row.size))];
+    let writing: Promise<void> = Promise.resolve();
+    for (let position = 0, turn = 0; position < row.size; turn++) {
+      const buffer = buffers[turn % 2]!;
+      const want = Math.min(buffer.length, row.size - position);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await file.read(buffer, got, want - got, position + got);
+        if (bytesRead === 0) throw new Error('the ciphertext file is shorter than its row says');
+        got += bytesRead;
+      }
+      await writing; // the other buffer's bytes are with the socket: this one may go next
+      writing = socketWrite(res, buffer.subarray(0, want));
+      writing.catch(() => undefined); // awaited next round or below
+      position += want;
+    }
+    await writing;
+    res.end();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Resolves once the socket took `chunk` (it may be reused then); rejects if the client left. */
+function socketWrite(res: ServerResponse, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) { reject(new Error('the client went away')); return; }
+    const onClose = (): void => reject(new Error('the client went away'));
+    res.once('close', onClose);
+    res.write(chunk, (err) => {
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    });
   });
-  await pipeline(file, res);
 }
 
 /** A missing ciphertext for an undelivered row is our fault: answer 500 before any header. */

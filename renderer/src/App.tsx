@@ -26,7 +26,7 @@ import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
 
 type View = { kind: 'folder'; folder: Folder } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
-type Compose = { file: File | null; to?: string; forward?: { id: string; fileName: string } };
+type Compose = { files: File[]; to?: string; forward?: { id: string; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
   { folder: 'inbox', label: 'Inbox', command: 'open-inbox' },
@@ -161,7 +161,7 @@ function Workspace({ status }: { status: AppStatus }) {
     const folder = folderOf[command];
     if (folder) return (openFolder(folder), true);
     switch (command) {
-      case 'new-fax': return (setCompose({ file: null }), true);
+      case 'new-fax': return (setCompose({ files: [] }), true);
       case 'find':
         if (view.kind !== 'folder') setView({ kind: 'folder', folder: 'inbox' });
         window.setTimeout(() => searchRef.current?.focus(), 0);
@@ -195,7 +195,7 @@ function Workspace({ status }: { status: AppStatus }) {
   useShortcuts(runCommand);
 
   const { dragging, dropTarget } = useDropToSend(
-    (pdf) => setCompose((c) => (c && !c.forward ? { ...c, file: pdf } : { file: pdf })),
+    (files) => setCompose((c) => (c && !c.forward ? { ...c, files } : { files })),
     setBanner,
   );
 
@@ -240,7 +240,7 @@ function Workspace({ status }: { status: AppStatus }) {
         <span className="grow" />
         {status.demoRunning && <span className="badge" title="The embedded demo relay is running on this computer">Demo</span>}
         {status.relayReachable === false && <span className="badge warn" title="fxe Desk cannot reach the relay right now">Offline</span>}
-        <button type="button" className="primary" onClick={() => setCompose({ file: null })} title={`New fax (${shortcutLabel('new-fax')})`}>
+        <button type="button" className="primary" onClick={() => setCompose({ files: [] })} title={`New fax (${shortcutLabel('new-fax')})`}>
           New fax
         </button>
       </header>
@@ -304,7 +304,7 @@ function Workspace({ status }: { status: AppStatus }) {
                 refreshKey={refreshKey}
                 onArchive={archive}
                 onDelete={remove}
-                onForward={(f) => setCompose({ file: null, forward: { id: f.id, fileName: f.fileName } })}
+                onForward={(f) => setCompose({ files: [], forward: { id: f.id, fileName: f.fileName } })}
                 onNotice={notify}
                 liveProgress={progress[selected.id] ?? null}
                 onChanged={refresh}
@@ -320,19 +320,19 @@ function Workspace({ status }: { status: AppStatus }) {
                       Send a fax to <strong>{demoPeer.name}</strong> ({displayNumber(demoPeer.faxNumbers[0]!)}), then pick {demoPeer.name} in
                       the organisation menu at the top to watch it arrive, decrypted only there.
                     </p>
-                    <button type="button" className="primary" onClick={() => setCompose({ file: null, to: demoPeer.faxNumbers[0]! })}>
+                    <button type="button" className="primary" onClick={() => setCompose({ files: [], to: demoPeer.faxNumbers[0]! })}>
                       Send a fax to {demoPeer.name}…
                     </button>
                   </section>
                 )}
-                <p className="muted">Select a fax to read it, or drop a PDF anywhere to send one.</p>
+                <p className="muted">Select a fax to read it, or drop a PDF or pictures anywhere to send them.</p>
                 <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · {shortcutLabel('archive-selected')} archive · {shortcutLabel('delete-selected')} delete · {shortcutLabel('toggle-read-selected')} unread · {shortcutLabel('new-fax')} new fax</p>
               </div>
             )}
           </div>
         )}
         {view.kind === 'trash' && <TrashView orgId={activeOrg.orgId} refreshKey={refreshKey} onNotice={notify} />}
-        {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ file: null, to })} />}
+        {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ files: [], to })} />}
         {view.kind === 'settings' && <Settings orgs={status.orgs} onChanged={(s) => applyTheme(s.theme)} onNotice={notify} />}
       </main>
 
@@ -340,7 +340,7 @@ function Workspace({ status }: { status: AppStatus }) {
         <div className="drop-overlay" aria-hidden="true">
           <div className="drop-card">
             <span className="file-badge drop-icon">PDF</span>
-            <p>Drop the PDF to fax it</p>
+            <p>Drop PDFs or pictures to fax them</p>
           </div>
         </div>
       )}
@@ -348,7 +348,7 @@ function Workspace({ status }: { status: AppStatus }) {
         <SendDialog
           key={compose.forward?.id ?? 'new'}
           org={activeOrg}
-          initialFile={compose.file}
+          initialFiles={compose.files}
           initialTo={compose.to}
           forward={compose.forward}
           knownNumbers={status.orgs.flatMap((o) => o.faxNumbers)}

@@ -4,6 +4,7 @@
  * handler per request channel and validates every argument (electron/services/ipc/validate.ts,
  * then the handlers beside it). Nothing here may carry a secret.
  */
+import type { Fingerprint, OrgId } from '../domain/ids.ts';
 import type {
   Contact,
   ContactGroup,
@@ -17,6 +18,7 @@ import type {
   Settings,
   UserError,
 } from '../domain/types.ts';
+import type { PaperSize } from '../domain/compose.ts';
 
 /** What an org's relay offers beyond the seed's API (its /v1/health extensions). */
 export interface RelayOffers {
@@ -87,15 +89,16 @@ export interface TrashPage {
 }
 
 export type SendCheck =
-  | { kind: 'fxe'; recipientOrgId: string; keyChange: KeyChangeWarning | null }
+  | { kind: 'fxe'; recipientOrgId: OrgId; keyChange: KeyChangeWarning | null }
   | { kind: 'not-on-fxe'; pstnProvider: PstnProviderName | null };
 
 export interface KeyChangeWarning {
-  recipientOrgId: string;
-  previousFingerprint: string;
-  newFingerprint: string;
+  recipientOrgId: OrgId;
+  /** '' when there was none (the number moved to an org never seen before). */
+  previousFingerprint: Fingerprint | '';
+  newFingerprint: Fingerprint;
   /** Present when the number used to belong to this other org: the relay moved it. */
-  previousOrgId?: string;
+  previousOrgId?: OrgId;
 }
 
 export interface CoverPage {
@@ -114,6 +117,41 @@ export interface SendRequest {
   pdf: Uint8Array;
   coverPage: CoverPage | null;
   route: 'fxe' | 'pstn';
+}
+
+/** One file the user added to a fax, as the renderer read it (the user chose it: not secret). */
+export interface ComposeFile {
+  fileName: string;
+  data: Uint8Array;
+  /** Pages of this file (1-based) the user removed. */
+  removePages: number[];
+}
+
+export interface ComposeRequest {
+  /** In the order they go out. */
+  files: ComposeFile[];
+  /** Paper pictures are fitted onto (PDF pages keep their size). */
+  paper: PaperSize;
+  /** For the preview: the cover page in front, as it will go out. null = the document alone (what send.submit takes). */
+  cover: (CoverPage & { to: string; from: string }) | null;
+}
+
+export interface ComposedFax {
+  pdf: Uint8Array;
+  /** Pages in `pdf`, the cover included. */
+  pages: number;
+  /** 1 when `pdf` starts with the cover page. */
+  coverPages: 0 | 1;
+  /** Pages each file has, before removals. */
+  filePages: number[];
+  /** For every document page of `pdf` after the cover: which file (index into files) and which of its pages. */
+  sources: { file: number; page: number }[];
+}
+
+/** A page the user turned in the viewer (clockwise degrees); pages not listed are upright. */
+export interface PageRotation {
+  page: number;
+  degrees: 90 | 180 | 270;
 }
 
 /** One recipient of a send: where to, and how (fxe, or the phone network the user agreed to). */
@@ -163,7 +201,9 @@ export interface IpcRequests {
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
   'faxes.get': [{ id: string }, FaxDetail];
   /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
-  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array }];
+  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
+  /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
+  'faxes.setPageRotation': [{ id: string; page: number; degrees: 0 | 90 | 180 | 270 }, null];
   'faxes.markRead': [{ ids: string[]; read: boolean }, null];
   'faxes.archive': [{ ids: string[]; archived: boolean }, null];
   'faxes.delete': [{ ids: string[] }, { undoToken: string }];
@@ -192,8 +232,10 @@ export interface IpcRequests {
 
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
   'send.check': [{ orgId: string; to: string }, SendCheck];
-  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: string; newFingerprint: string }, null];
+  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
   'send.submit': [SendRequest, { id: string }];
+  /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
+  'compose.build': [ComposeRequest, ComposedFax];
   /** Several recipients and/or later: one fax per recipient, in the order given. */
   'send.submitGroup': [SendGroupRequest, SendGroupResult];
   /**
@@ -294,6 +336,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'compose.build': true, 'faxes.setPageRotation': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
   'faxes.transmissionReport': true, 'reports.activity': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,

@@ -8,6 +8,7 @@
  * decrypts, failures are still ranked in that order, so the code a caller sees never depends
  * on the backend; plaintext is only released after every check passed.
  */
+import type { MessageId } from '../domain/ids.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { b64uDecode, b64uEncode, concatBytes, hexDecode, hexEncode, utf8Encode } from './encoding.ts';
 import { JsonNumber, isJsonObject, metadataSha256, parseJsonLossless, pythonDumps, signingForm } from './canonical-json.ts';
@@ -85,7 +86,7 @@ export function envelopeSigningPayload(e: Omit<Envelope, 'sender_sig' | 'wrapped
  */
 export const MESSAGE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function isMessageId(value: unknown): boolean {
+export function isMessageId(value: unknown): value is MessageId {
   return typeof value === 'string' && MESSAGE_ID_PATTERN.test(value);
 }
 

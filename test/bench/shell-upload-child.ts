@@ -2,6 +2,7 @@
 // uploads one big file through the app's real transport (electron/main/net-transport.ts) or,
 // for comparison, through plain net.fetch, and prints the main process's memory figures.
 // The same module the transport gets for 'electron' under register.cjs.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { app, net } from '../electron/electron.ts';
 import { createNetTransport } from '../../electron/main/net-transport.ts';
 import { RelayClient } from '../../electron/services/relay-client/relay-client.ts';
@@ -19,7 +20,7 @@ const sample = (): void => { peak = Math.max(peak, process.memoryUsage.rss()); }
 const timer = setInterval(sample, 5);
 let progressCalls = 0;
 const started = performance.now();
-await client.uploadFile('{"v":1}', 'msg_bench', file, () => { progressCalls++; sample(); });
+await client.uploadFile('{"v":1}', asMessageId('msg_bench'), file, () => { progressCalls++; sample(); });
 const ms = performance.now() - started;
 clearInterval(timer);
 sample();

@@ -1,8 +1,8 @@
 // A receptionist's small frustrations, each fixed and kept fixed: the real renderer in
 // Chromium over the real services and relay. New fax puts the cursor in "To" (visibly); the
 // number field says what is actually wrong, while typing, and takes national numbers; Choose
-// PDF refuses a picture or an empty file at once; two dropped PDFs are not silently cut to
-// one; the Inbox badge ignores archived faxes; a deleted fax takes its tag and its toasts
+// PDF refuses a damaged picture, a file that cannot be faxed or an empty file at once; two
+// dropped PDFs are both kept (combined into one fax), never silently cut to one; the Inbox badge ignores archived faxes; a deleted fax takes its tag and its toasts
 // with it and the keyboard stays in the list; the phone book refuses a number twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -104,13 +104,16 @@ describe('the send dialog', () => {
     await folder(page, 'Inbox').click();
   });
 
-  it('Choose PDF refuses a picture and an empty file at once', async () => {
+  it('Choose PDF refuses a damaged picture, a file that cannot be faxed and an empty file at once', async () => {
     const page = clinic.page;
     await page.getByRole('button', { name: 'New fax' }).click();
     const dialog = page.getByTestId('send-dialog');
+    // Pictures may be faxed now (combined into the PDF), but a broken one is named at once.
     await dialog.getByLabel('PDF to send').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
-    await dialog.getByText('photo.png is not a PDF. Only PDF files can be faxed').waitFor();
+    await dialog.getByText('photo.png could not be read: the picture seems damaged.').waitFor({ timeout: 20_000 });
     expect(await dialog.locator('.file-chosen').count()).toBe(0);
+    await dialog.getByLabel('PDF to send').setInputFiles({ name: 'minutes.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: Buffer.from('PK\x03\x04') });
+    await dialog.getByText('minutes.docx cannot be faxed: only PDF files and JPEG, PNG or TIFF pictures can go into a fax.').waitFor();
     await dialog.getByLabel('PDF to send').setInputFiles({ name: 'empty.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
     await dialog.getByText('empty.pdf is empty (0 bytes).').waitFor();
     expect(await dialog.locator('.file-chosen').count()).toBe(0);
@@ -119,7 +122,7 @@ describe('the send dialog', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it('dropping two PDFs says plainly that a fax carries one document', async () => {
+  it('dropping two PDFs keeps both, in order, to go as one fax (never silently one)', async () => {
     const page = clinic.page;
     await page.evaluate(() => {
       const dataTransfer = new DataTransfer();
@@ -127,9 +130,10 @@ describe('the send dialog', () => {
       const target = document.querySelector('.workspace')!;
       for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
     });
-    await page.getByText('You dropped 2 PDFs. A fax carries one document').waitFor();
-    expect(await page.locator('dialog[open]').count()).toBe(0);
-    await page.locator('.content .error-notice').getByRole('button', { name: /Dismiss/ }).click();
+    const dialog = page.getByTestId('send-dialog');
+    await expect.poll(() => dialog.locator('.compose-list > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-file'))), { timeout: 20_000 }).toEqual(['page-one.pdf', 'page-two.pdf']);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.locator('dialog[open]').count()).toBe(0);
   });
 });
 

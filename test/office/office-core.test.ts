@@ -138,6 +138,9 @@ describe('office: the shared inbox', () => {
       expect((await ia.list({ search: 'harbour' })).map((f) => f.id)).toEqual([id]);
       expect((await ia.list({ search: 'RESULTS' })).map((f) => f.id)).toEqual([id]); // file name and note
       expect((await ia.list({ search: '50100' })).length).toBe(2); // number, mid-way
+      // A full page from the newest rows (a common word), read state filled in all the same.
+      expect((await ib.list({ search: '50100', limit: 1 })).map((f) => [f.id, f.readBy, f.read])).toEqual([[id, ['Ann'], false]]);
+      expect((await ib.list({ search: '50100', limit: 1, after: { at: (await ia.detail(id)).at, id } })).map((f) => f.fileName)).toEqual(['other.pdf']);
       expect((await ia.list({ search: '100%' })).length).toBe(0); // LIKE wildcards are literal
       expect((await ia.list({ tag: 'urgent' })).map((f) => f.id)).toEqual([id]);
       expect((await ia.list({ assignedTo: 'Bob' })).map((f) => f.id)).toEqual([id]);

@@ -1,4 +1,4 @@
-// The native backend (node:crypto + hash worker): same bytes as noble, same errors.
+// The native backend (node:crypto, hashing on the process's one hashing thread): same bytes as noble, same errors.
 // (The streaming file seal/open: stream-cipher.test.ts.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';

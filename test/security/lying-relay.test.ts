@@ -1,6 +1,7 @@
 // A relay that lies or misbehaves (a real HTTP server on 127.0.0.1): endless answers, a huge
 // declared length, a giant error page, non-JSON. The relay client must turn each into a
 // typed error with a plain sentence, read only a bounded amount, and never hang.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,7 +86,7 @@ describe('relay client against a lying relay', () => {
     const lookup = await failure(client().lookup('+15551234567'));
     expect(lookup.code).toMatch(/^relay\./);
     expect(lookup.message.length).toBeLessThan(400);
-    const status = await failure(client().status('00000000-0000-4000-8000-000000000000'));
+    const status = await failure(client().status(asMessageId('00000000-0000-4000-8000-000000000000')));
     expect(status.code).toBe('relay.garbage');
   });
 });

@@ -3,6 +3,7 @@
 // key passes silently, a changed one is refused (exit 7, nothing sent or stored) until the run
 // says --accept-key-change. The change is simulated the only way a peer's identity can differ
 // for us: the pin in the state folder names another key.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,7 +28,7 @@ async function withState<T>(keysPath: string, stateDir: string | null, use: (pin
 async function tamperPin(keysPath: string, stateDir: string | null, orgId: string): Promise<string> {
   const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
   try {
-    const real = c.s.pins.pinned(orgId)!;
+    const real = c.s.pins.pinned(asOrgId(orgId))!;
     c.s.db.prepare("UPDATE key_pins SET fingerprint = ?, bundle_fingerprints = '[]' WHERE peer_org_id = ?").run('ab'.repeat(32), orgId);
     return real;
   } finally {
@@ -56,7 +57,7 @@ describe('fxe-desk CLI key pinning', () => {
     expect(first.code).toBe(0);
     expect(existsSync(join(dirname(northside), 'keys.fxe-state'))).toBe(true);
     const harborOrg = relay.orgs[1]!.orgId;
-    expect(await withState(northside, null, (pins) => pins.pinned(harborOrg))).toMatch(/^[0-9a-f]{64}$/);
+    expect(await withState(northside, null, (pins) => pins.pinned(asOrgId(harborOrg)))).toMatch(/^[0-9a-f]{64}$/);
 
     expect((await run(sendArgs)).code).toBe(0); // unchanged: silent
 
@@ -70,7 +71,7 @@ describe('fxe-desk CLI key pinning', () => {
     const accepted = await run([...sendArgs.slice(0, -1), '--accept-key-change', pdfFile]);
     expect(accepted.code).toBe(0);
     expect(accepted.stderr).toMatch(/warning: accepted new keys/);
-    expect(await withState(northside, null, (pins) => pins.pinned(harborOrg))).toBe(real);
+    expect(await withState(northside, null, (pins) => pins.pinned(asOrgId(harborOrg)))).toBe(real);
 
     // Three faxes went out (the refused one never left): the receiver sees exactly three.
     const out = join(relay.dir.path, 'harbor-inbox');

@@ -103,6 +103,10 @@ describe.each(RELAY_PROFILES)('fxe-desk CLI (relay profile %s)', (profile) => {
 
   it('documents failures with exit codes: usage 2, not on fxe 3, not a PDF 4', async () => {
     expect((await run(['send', '--keys', northside])).code).toBe(2);
+    // An id that is not a message id never reaches the relay's URL.
+    const notAnId = await run(['status', '--keys', northside, '../orgs/me']);
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toMatch(/not a message id/);
     const pdfFile = join(relay.dir.path, 'one.pdf');
     writeFileSync(pdfFile, makePdf(1));
     const notOnFxe = await run(['send', '--keys', northside, '--to', '+15553334444', '--from', '+15551110001', pdfFile]);

@@ -3,6 +3,7 @@
 // for both of B's bundles and opens; after the grace period B retires the old bundle on the
 // relay, lookups return only the new one, and B's old private keys are wiped once nothing
 // addressed to them can still arrive.
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('key rotation', () => {
     const late = makePdf(2, 5_000);
     const { id: lateId } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'after.pdf', pdf: late, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
-    const fetched = await clientOf(newKeys).fetchMessage(lateId);
+    const fetched = await clientOf(newKeys).fetchMessage(asMessageId(lateId));
     const wrappedFor = (JSON.parse(fetched.envelopeText) as { envelope: { wrapped_keys: { recipient_key_bundle_id: string }[] } }).envelope.wrapped_keys.map((w) => w.recipient_key_bundle_id);
     expect(wrappedFor.sort()).toEqual([oldBundleId, rotated.bundleId].sort());
 

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeysZip } from '../../shared/protocol/index.ts';
+import { asMessageId } from '../../shared/domain/ids.ts';
 import { RelayClient } from '../../electron/services/relay-client/relay-client.ts';
 import { makePdf, openTestDesk, openTwoDesks, waitFor, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
@@ -110,7 +111,7 @@ describe('sending to several recipients, and later', () => {
     // Sealed now, so wrapped for the pharmacy's new bundle too.
     const newKeys = await readKeysZip(new Uint8Array(readFileSync(b.nextSave)));
     const client = new RelayClient({ baseUrl: newKeys.credentials.relay, identity: { keyId: newKeys.credentials.key_id, signingSeed: newKeys.signingSeed }, fetch: (u, i) => fetch(u, i), retries: 0 });
-    const fetched = await client.fetchMessage(id);
+    const fetched = await client.fetchMessage(asMessageId(id));
     const wrappedFor = (JSON.parse(fetched.envelopeText) as { envelope: { wrapped_keys: { recipient_key_bundle_id: string }[] } }).envelope.wrapped_keys.map((w) => w.recipient_key_bundle_id);
     expect(wrappedFor).toContain(rotated.bundleId);
     expect(await b.desk.pollNow()).toBe(1);

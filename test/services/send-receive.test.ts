@@ -55,6 +55,9 @@ describe.each(RELAY_PROFILES)('send and receive between two demo orgs (relay pro
     expect(got).toMatchObject({ id, direction: 'in', peerNumber: '+15551110001', peerName: reference ? null : 'Northside Clinic', fileName: 'rx-4411.pdf', read: false, state: 'received' });
     const doc = await b.call('faxes.document', { id });
     expect(Buffer.from(doc.pdf).equals(Buffer.from(pdf))).toBe(true);
+    // Reading the document changes nothing; the window marks an opened fax read itself.
+    expect((await b.call('faxes.get', { id })).read).toBe(false);
+    await b.call('faxes.markRead', { ids: [id], read: true });
     expect((await b.call('faxes.get', { id })).read).toBe(true);
     expect(b.events.some((e) => e.type === 'fax.received' && e.id === id)).toBe(true);
 

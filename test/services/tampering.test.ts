@@ -1,6 +1,7 @@
 // A relay that lies: a real proxy on 127.0.0.1 between desk B (and A) and the real relay
 // rewrites answers. A tampered envelope, a wrong sender bundle or garbage must never become a
 // stored fax; the relay's copy stays (still pending), and honest answers afterwards work.
+import { asFingerprint } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePdf, type TestDesk, type TestRelay } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
@@ -130,7 +131,7 @@ describe('a relay that returns tampered data', () => {
     expect(held.failureReason?.code).toBe('recipient.key_changed');
     expect((await a.call('faxes.list', { folder: 'outbox', offset: 0, limit: 10 })).items.map((x) => x.id)).toContain(id);
     // Accepting a fingerprint that is not the pending one is refused.
-    const wrong = await a.desk.invoke('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: 'f'.repeat(64) });
+    const wrong = await a.desk.invoke('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: asFingerprint('f'.repeat(64)) });
     expect(wrong.ok).toBe(false);
     // Accepting the pending fingerprint releases the fax (the forged keys then make the real
     // relay refuse it: the point here is only that it is no longer held).

@@ -1,6 +1,7 @@
 // One trust model for send, receive and receipts, against a relay that lies: a real proxy on
 // 127.0.0.1 in front of the real relay rewrites lookups and key bundles. Run with the relay's
 // bundle signatures, and with them stripped (what the reference relay offers).
+import { asFingerprint, asOrgId } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -115,7 +116,7 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       expect(held.state).toBe('held-key-change');
       expect(held.failureReason?.message).toContain('different organisation');
       // Only the fingerprint shown is accepted; then the fax is released.
-      expect((await a.desk.invoke('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: aOrg, newFingerprint: 'f'.repeat(64) })).ok).toBe(false);
+      expect((await a.desk.invoke('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: asOrgId(aOrg), newFingerprint: asFingerprint('f'.repeat(64)) })).ok).toBe(false);
       await a.call('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: warning!.newFingerprint });
       await a.desk.flushOutbox();
       expect((await a.call('faxes.get', { id })).state).not.toBe('held-key-change');
@@ -169,7 +170,7 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       const check = await b.call('send.check', { orgId: bOrg, to: A_NUMBER });
       const warning = check.kind === 'fxe' ? check.keyChange : null;
       expect(warning).toMatchObject({ recipientOrgId: aOrg, previousOrgId: bOrg });
-      await b.call('send.acceptKeyChange', { orgId: bOrg, recipientOrgId: aOrg, newFingerprint: warning!.newFingerprint });
+      await b.call('send.acceptKeyChange', { orgId: bOrg, recipientOrgId: asOrgId(aOrg), newFingerprint: warning!.newFingerprint });
       expect(await b.desk.pollNow()).toBe(1);
     });
   });

@@ -5,14 +5,19 @@
  *   npm run cli -- receive --keys <keys.zip> --out <dir> [--once] [--interval <s>]
  *   npm run cli -- receive --keys <keys.zip> --out <dir> --listen <port> [--webhook-secret <s>] [--public-url <u>]
  *   npm run cli -- status --keys <keys.zip> <message id>
+ *   npm run cli -- serve --office <postgres-url> --keys <keys.zip> [--listen <port> …]
  * With --keys it reads keys.zip directly (like the reference client); no keychain. Sending
  * goes through the outbox, receiving through the receive pipeline (with a sink that writes
  * files into --out), and peers' keys are pinned in the same trust store as the app's, kept in
  * a state folder (cli-services.ts). A changed key is refused unless --accept-key-change.
  * Exit codes and messages: docs/cli.md.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { basename } from 'node:path';
+import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import { isMessageId } from '../../../shared/protocol/index.ts';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
@@ -20,7 +25,13 @@ import { DeskError, toUserError } from '../errors.ts';
 import { isE164 } from '../../../shared/domain/fax-number.ts';
 import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
-import { openCliServices, type CliServices } from './cli-services.ts';
+import { openOffice } from '../office/office.ts';
+import { OfficeOutboxSender } from '../office/office-outbox.ts';
+import { officeReceiveSink } from '../office/office-receive-sink.ts';
+import { OfficeReceiver } from '../office/office-receiver.ts';
+import { readKeysZip } from '../../../shared/protocol/index.ts';
+import { readKeysZipFile } from '../vault/onboarding.ts';
+import { openCliServices, stateDirFor, type CliServices } from './cli-services.ts';
 import { outDirSink } from './out-dir-sink.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notOnFxe: 3, badFile: 4, unreachable: 5, refused: 6, verification: 7 } as const;
@@ -63,7 +74,7 @@ function errorFrom(u: UserError): DeskError {
 }
 
 /** Accept (pin) a peer org's new keys the way the app's "accept new keys" button does. */
-function acceptNewKeys(c: CliServices, peerOrgId: string, newFingerprint: string, what: string, warn: (s: string) => void): void {
+function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): void {
   const previous = c.s.pins.pinned(peerOrgId);
   c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
   c.s.pipeline.forgetKeyChangeRejections(peerOrgId);
@@ -189,10 +200,92 @@ async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
   }
 }
 
+/** This state folder's desk id in the office (its audit lines and leases name it). */
+function officeDeskId(stateDir: string): string {
+  const file = join(stateDir, 'office-desk-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch { /* first run */ }
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const id = `receiver-${randomUUID()}`;
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
+
+/**
+ * The always-on office receiver: the same receive pipeline as the app, storing into the
+ * office database (docs/office.md), while it leads; it also sends from the shared outbox.
+ * Runs until SIGINT/SIGTERM. The database address is a secret (it holds the password): pass
+ * it in FXE_OFFICE_URL rather than on the command line, where other users can see it.
+ */
+async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
+  const keysPath = need(flags, 'keys');
+  const flagUrl = optional(flags, 'office');
+  const url = flagUrl ?? process.env['FXE_OFFICE_URL'] ?? '';
+  if (!url) throw new UsageError('--office <postgres-url> (or the FXE_OFFICE_URL environment variable) is required');
+  const interval = Number(flags.get('interval') ?? 2);
+  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError('--interval must be a number of seconds');
+  const caPath = optional(flags, 'ca');
+  let caPem: string | null = null;
+  if (caPath !== null) {
+    try { caPem = readFileSync(caPath, 'utf8'); } catch { throw new DeskError('file.read_failed', `Cannot read the CA certificate ${caPath}.`); }
+  }
+  let keys;
+  try {
+    keys = await readKeysZip(readKeysZipFile(keysPath));
+  } catch (e) {
+    if (e instanceof DeskError) throw e;
+    throw new DeskError('org.keys_zip_invalid', `${keysPath} is not a valid fxe keys.zip.`, { detail: e instanceof Error ? e.message : String(e) });
+  }
+  const stateDir = stateDirFor(keysPath, optional(flags, 'state'));
+  const deskName = optional(flags, 'desk-name') ?? `office receiver (${hostname()})`;
+  const office = await openOffice({
+    url, caPem, orgId: keys.credentials.org_id, signingSeed: keys.signingSeed, log,
+    desk: { deskId: officeDeskId(stateDir), deskName, person: deskName },
+  });
+  keys.signingSeed.fill(0);
+  log(`serving the office at ${office.where} as "${deskName}"`);
+  let c: CliServices | null = null;
+  let receiver: OfficeReceiver | null = null;
+  let sender: OfficeOutboxSender | null = null;
+  const heartbeat = setInterval(() => { office.heartbeat().catch(() => undefined); }, 30_000);
+  try {
+    c = await openCliServices({
+      keysPath, stateDir, log: () => undefined,
+      receiveSink: officeReceiveSink(office, { onStored: (fax, id) => log(`stored ${id} from ${fax.envelope.from_number}`), onReceipted: (id) => log(`receipted ${id}`) }),
+    });
+    const services = c;
+    sender = new OfficeOutboxSender(office, { clients: services.s.clients, pins: services.s.pins });
+    sender.start();
+    if (flags.has('listen')) {
+      await listen(flags, services, log);
+      return;
+    }
+    receiver = new OfficeReceiver(office, {
+      pollOnce: () => services.s.poller.pollOnce(), intervalMs: interval * 1000,
+      onLeadership: (leading) => log(leading ? 'receiving for the office' : 'another desk receives for the office now'),
+    });
+    receiver.start();
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log('stopping');
+  } finally {
+    clearInterval(heartbeat);
+    await receiver?.stop();
+    await sender?.stop();
+    await c?.close();
+    await office.close();
+  }
+}
+
 async function status(flags: Flags, rest: string[], out: (s: string) => void): Promise<void> {
   const keysPath = need(flags, 'keys');
   const id = rest[0];
   if (!id) throw new UsageError('the message id is missing');
+  if (!isMessageId(id)) throw new UsageError(`${id} is not a message id (fxe-desk send prints it: a UUID like 0f8e…)`);
   const c = await openCliServices({ keysPath, stateDir: optional(flags, 'state'), log: () => undefined });
   try {
     const client = await c.s.clients.forOrg(c.orgId);
@@ -225,6 +318,9 @@ const USAGE = `usage:
   fxe-desk receive --keys <keys.zip> --out <dir> [--once] [--interval <seconds>]
   fxe-desk receive --keys <keys.zip> --out <dir> --listen <port> [--webhook-secret <secret>] [--public-url <url>]
   fxe-desk status --keys <keys.zip> <message id>
+  fxe-desk serve --office <postgres-url> --keys <keys.zip> [--desk-name <name>] [--interval <seconds>] [--ca <ca.pem>]
+                 [--listen <port> [--webhook-secret <secret>] [--public-url <url>]]
+                         the office receiver (docs/office.md); the URL may come from FXE_OFFICE_URL instead
 options for every command:
   --state <dir>          keep this CLI's state (remembered peer keys, receive progress) in <dir>
                          (default: beside the keys.zip, keys.zip → keys.fxe-state/)
@@ -236,6 +332,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     if (command === 'send') await send(flags, rest, io.out, io.err);
     else if (command === 'receive') await receive(flags, io.err);
     else if (command === 'status') await status(flags, rest, io.out);
+    else if (command === 'serve') await serve(flags, io.err);
     else throw new UsageError(command ? `unknown command ${command}` : 'no command given');
     return EXIT.ok;
   } catch (e) {

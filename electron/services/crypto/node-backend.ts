@@ -1,8 +1,9 @@
 /**
  * The native crypto backend for the main process: node:crypto (OpenSSL / BoringSSL) for the
  * two bulk primitives, ChaCha20-Poly1305 and SHA-256, about 10× noble's speed. Large bodies
- * are encrypted in chunks on this thread while a worker thread hashes the chunks already
- * done, so seal costs max(encrypt, hash) instead of their sum.
+ * are encrypted in chunks on this thread while the process's hashing thread (ring-hasher.ts,
+ * the same one the streamed bodies use) hashes the chunks already done, so seal costs
+ * max(encrypt, hash) instead of their sum.
  *
  * Electron ships BoringSSL, which may lack 'chacha20-poly1305' in getCiphers(): then the
  * cipher falls back to noble (per primitive) and SHA-256 stays native.
@@ -10,7 +11,8 @@
 import { createCipheriv, createDecipheriv, createHash, getCiphers } from 'node:crypto';
 import { nobleBackend, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
-import { HashWorker } from './hash-worker.ts';
+import { releaseChunk } from '../chunk-memory.ts';
+import { RingFeeder, ringHasher } from './ring-hasher.ts';
 import { nativeAsymmetric } from './native-asymmetric.ts';
 
 const MiB = 1024 * 1024;
@@ -20,7 +22,7 @@ const MAX_CHUNK = MiB;
 const MIN_CHUNK = 128 * 1024;
 /** Overlapped paths split a body into about this many chunks (see chunkFor). */
 const CHUNKS_PER_BODY = 4;
-/** Largest ciphertext sha256Early takes: 8 chunks, what the hash worker holds in flight. */
+/** Largest ciphertext sha256Early takes (handed over whole, at once: see sha256Early). */
 const EARLY_HASH_MAX = 8 * MAX_CHUNK;
 const NONCE24 = 24;
 const NONCE12 = 12;
@@ -49,7 +51,7 @@ const ABSENT_UNDER_BORINGSSL = new Set(['mlkem768Encapsulate', 'mlkem768Decapsul
 export interface NodeCryptoBackend extends CryptoBackend {
   /** Which primitives are native in this runtime. */
   readonly native: { chacha20poly1305: boolean; sha256: boolean; /** names of the small primitives done natively */ asymmetric: string[] };
-  /** Stops the hash worker (it is unref'd while idle, so this is optional). */
+  /** Nothing to stop any more (the hashing thread is the process's, unref'd while idle); kept for callers. */
   close(): Promise<void>;
 }
 
@@ -58,21 +60,6 @@ export function nativeChachaAvailable(): boolean {
 }
 
 const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-
-/**
- * Frees a per-chunk output Buffer from cipher.update now instead of at the next GC. Garbage
- * chunks pile up to tens of MiB between collections, and each new chunk is then fresh memory
- * that costs a page fault per 4 KiB; freed right away, the allocator hands the same, already
- * mapped memory back for the next chunk (~15% faster at 100 MiB). Only buffers that own their
- * whole ArrayBuffer are released (a pooled small Buffer shares it with strangers).
- */
-export function releaseChunk(chunk: Uint8Array): void {
-  // ES2024's ArrayBuffer#transfer (Node ≥ 21, Electron ≥ 29); our tsconfig's lib predates it.
-  const buffer = chunk.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && typeof buffer.transfer === 'function') {
-    buffer.transfer(0);
-  }
-}
 
 function nativeSha256(data: Uint8Array): Uint8Array {
   return toBytes(createHash('sha256').update(data).digest());
@@ -134,42 +121,56 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
    */
   const chunkFor = (bodyBytes: number): number =>
     options.chunkBytes ?? Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(bodyBytes / CHUNKS_PER_BODY / MIN_CHUNK) * MIN_CHUNK));
-  const hasher = new HashWorker();
 
   const chachaSeal = chachaNative ? nativeChachaSeal : nobleBackend.chachaSeal;
   const chachaOpen = chachaNative ? nativeChachaOpen : nobleBackend.chachaOpen;
 
-  /** nonce24 ‖ ct ‖ tag into one preallocated buffer; chunks go to the hash worker as they are made. */
+  /** nonce24 ‖ ct ‖ tag into one preallocated buffer; chunks go to the hashing thread as they are made. */
   async function sealOverlapped(key: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<{ ciphertext: Uint8Array; sha256: Uint8Array }> {
     const ciphertext = new Uint8Array(NONCE24 + plaintext.length + TAG);
     ciphertext.set(nonce24, 0);
-    const job = hasher.begin();
-    await job.push(nonce24);
-    const cipher = createCipheriv('chacha20-poly1305', key, nonce24.subarray(0, NONCE12), { authTagLength: TAG });
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const step = chunkFor(plaintext.length);
-    let at = NONCE24;
-    for (let i = 0; i < plaintext.length; i += step) {
-      const enc = cipher.update(plaintext.subarray(i, i + step));
-      ciphertext.set(enc, at);
-      at += enc.length;
-      await job.push(toBytes(enc), true); // enc is ours alone: transferred, not copied
+    const feeder = new RingFeeder();
+    try {
+      await feeder.push(nonce24);
+      const cipher = createCipheriv('chacha20-poly1305', key, nonce24.subarray(0, NONCE12), { authTagLength: TAG });
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const step = chunkFor(plaintext.length);
+      let at = NONCE24;
+      for (let i = 0; i < plaintext.length; i += step) {
+        const enc = cipher.update(plaintext.subarray(i, i + step));
+        const n = enc.length;
+        ciphertext.set(enc, at);
+        releaseChunk(enc);
+        await feeder.push(ciphertext.subarray(at, at + n));
+        at += n;
+      }
+      const fin = cipher.final();
+      ciphertext.set(fin, at);
+      ciphertext.set(cipher.getAuthTag(), at + fin.length);
+      await feeder.push(ciphertext.subarray(at));
+      return { ciphertext, sha256: await feeder.end() };
+    } finally {
+      feeder.abort(); // a no-op once ended
     }
-    const fin = cipher.final();
-    ciphertext.set(fin, at);
-    at += fin.length;
-    const tag = cipher.getAuthTag();
-    ciphertext.set(tag, at);
-    await job.push(fin.length > 0 ? new Uint8Array([...fin, ...tag]) : tag);
-    return { ciphertext, sha256: await job.end() };
   }
 
   /** Hash (worker) and decrypt (here) at the same time; plaintext is wiped if the tag fails. */
   async function openOverlapped(key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }> {
     const bodyLength = ciphertext.length - NONCE24 - TAG;
     const plaintext = new Uint8Array(bodyLength);
-    const job = hasher.begin();
-    await job.push(ciphertext.subarray(0, NONCE24));
+    const feeder = new RingFeeder();
+    try {
+      return await openFed(feeder, plaintext, bodyLength, key, ciphertext, aad);
+    } catch (e) {
+      plaintext.fill(0); // nothing unauthenticated survives a failure half way
+      throw e;
+    } finally {
+      feeder.abort(); // a no-op once ended
+    }
+  }
+
+  async function openFed(feeder: RingFeeder, plaintext: Uint8Array, bodyLength: number, key: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<{ plaintext: Uint8Array | null; sha256: Uint8Array }> {
+    await feeder.push(ciphertext.subarray(0, NONCE24));
     const decipher = createDecipheriv('chacha20-poly1305', key, ciphertext.subarray(0, NONCE12), { authTagLength: TAG });
     decipher.setAAD(aad, { plaintextLength: plaintext.length });
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG));
@@ -177,21 +178,21 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
     const step = chunkFor(bodyLength);
     for (let i = 0; i < bodyLength; i += step) {
       const view = ciphertext.subarray(NONCE24 + i, NONCE24 + Math.min(i + step, bodyLength));
-      await job.push(view); // the caller's buffer cannot be transferred: push copies the chunk
+      await feeder.push(view); // copied into the ring, hashed on the other core while this one decrypts
       const dec = decipher.update(view);
       plaintext.set(dec, at);
       at += dec.length;
       dec.fill(0);
       releaseChunk(dec);
     }
-    await job.push(ciphertext.subarray(ciphertext.length - TAG));
+    await feeder.push(ciphertext.subarray(ciphertext.length - TAG));
     let ok = true;
     try {
       decipher.final();
     } catch {
       ok = false;
     }
-    const sha256 = await job.end();
+    const sha256 = await feeder.end();
     if (!ok) {
       plaintext.fill(0);
       return { plaintext: null, sha256 };
@@ -242,17 +243,20 @@ export function createNodeBackend(options: NodeBackendOptions = {}): NodeCryptoB
       }
     },
     sha256Early(data) {
-      // Only bodies the open would otherwise hash in overlap, and only as many chunks as the
-      // worker accepts without waiting: every chunk is posted right now, because this thread is
-      // about to be busy (signature, unwrap, decrypt) and could not feed the worker later.
+      // Only bodies the open would otherwise hash in overlap, and only up to a size handed over
+      // whole right now (copied into messages), because this thread is about to be busy
+      // (signature, unwrap, decrypt) and could not feed the ring's slots meanwhile.
       if (!chachaNative || data.length < threshold || data.length > EARLY_HASH_MAX) return undefined;
-      const job = hasher.begin();
-      const posted: Promise<void>[] = [];
-      for (let i = 0; i < data.length; i += MAX_CHUNK) posted.push(job.push(data.subarray(i, i + MAX_CHUNK)));
-      const digest = job.end();
-      return Promise.all(posted).then(() => digest);
+      const job = ringHasher.begin();
+      try {
+        for (let i = 0; i < data.length; i += MAX_CHUNK) job.hashBytes(data.subarray(i, i + MAX_CHUNK));
+      } catch (e) {
+        job.abort();
+        return Promise.reject(e);
+      }
+      return job.end();
     },
-    close: () => hasher.close(),
+    close: async () => undefined,
   };
   return backend;
 }

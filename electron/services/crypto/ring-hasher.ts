@@ -6,7 +6,10 @@
  * MiB) however large the fax, and no per-chunk garbage waits for either thread's collector.
  *
  * One worker per process, started on first use from inline source (`eval: true`: the same
- * under Node, vitest, the electron-vite bundle and the CLI bundle), unref'd while idle.
+ * under Node, vitest, the electron-vite bundle and the CLI bundle), unref'd while idle. It
+ * serves the streamed bodies (stream-seal.ts fills the slots directly) and the in-memory ones
+ * (node-backend.ts copies its chunks in through a RingFeeder, or hands small bodies over
+ * whole with hashBytes).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -171,5 +174,52 @@ class RingHasher {
   }
 }
 
-/** The process's one hashing thread for streamed bodies. */
+/** The process's one hashing thread, for streamed and in-memory bodies alike. */
 export const ringHasher = new RingHasher();
+
+/**
+ * Hashes bytes that are already in memory (the in-memory seal and open) on the hashing
+ * thread: each push is copied into the ring's slots (a copy costs a fraction of the hash),
+ * a full slot is handed over, and a push waits only when every slot is still being hashed.
+ */
+export class RingFeeder {
+  private readonly job: RingHashJob = ringHasher.begin();
+  private readonly busy: (Promise<void> | undefined)[] = new Array(RING_SLOTS);
+  private slot = 0;
+  private fill = 0;
+  private settled = false;
+
+  async push(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; ) {
+      await this.busy[this.slot]; // the worker is done with what this slot held before
+      const n = Math.min(bytes.length - at, RING_SLOT_BYTES - this.fill);
+      this.job.slots[this.slot]!.set(bytes.subarray(at, at + n), this.fill);
+      this.fill += n;
+      at += n;
+      if (this.fill === RING_SLOT_BYTES) this.handOver();
+    }
+  }
+
+  /** The SHA-256 of everything pushed, in order. */
+  async end(): Promise<Uint8Array> {
+    this.settled = true;
+    if (this.fill > 0) this.handOver();
+    await Promise.all(this.busy);
+    return this.job.end();
+  }
+
+  /** Gives up (a failure before end). */
+  abort(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.job.abort();
+  }
+
+  private handOver(): void {
+    const done = this.job.hashSlot(this.slot, this.fill);
+    done.catch(() => undefined); // awaited before the slot is refilled, or in end()
+    this.busy[this.slot] = done;
+    this.slot = (this.slot + 1) % RING_SLOTS;
+    this.fill = 0;
+  }
+}

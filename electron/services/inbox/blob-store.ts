@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from 
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
 import type { Vault } from '../vault/vault.ts';
 
@@ -156,7 +157,11 @@ export class BlobStore {
       get size() { return size; },
       write: (plaintext) => {
         try {
-          put(cipher.update(plaintext));
+          const sealed = cipher.update(plaintext);
+          put(sealed);
+          // Freed now, not at the next GC: 100 MiB of spent chunks would otherwise pile up
+          // as garbage during a big receive (what the ≤ 64 MiB memory target is about).
+          releaseChunk(sealed);
           size += plaintext.length;
         } catch (e) {
           abort();
@@ -196,19 +201,27 @@ export class BlobStore {
    * Decrypts a body in 1 MiB chunks without holding it whole. The GCM tag is checked only at
    * the end, so the last step throws storage.corrupt for a damaged file: consumers must not
    * release anything they built from the chunks before the iteration completed (the outbox
-   * seals into a `.part` file that a failure removes).
+   * seals into a `.part` file that a failure removes). Each chunk is valid only until the
+   * next one is asked for: it is wiped and freed then (one read buffer for the whole body,
+   * no plaintext left to the garbage collector).
    */
   async *readChunks(blobId: string, wrappedKey: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
     const { fd, decipher: d, end, close } = this.beginRead(blobId, wrappedKey);
     const corrupt = (why: string, cause?: unknown): DeskError => corruptBlob(blobId, why, cause);
+    const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, Math.max(0, end - HEADER_BYTES)));
     try {
       for (let pos = HEADER_BYTES; pos < end; ) {
-        const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, end - pos));
-        const n = readSync(fd, chunk, 0, chunk.length, pos);
-        if (n !== chunk.length) throw corrupt('file shrank while reading');
+        const want = Math.min(chunk.length, end - pos);
+        const n = readSync(fd, chunk, 0, want, pos);
+        if (n !== want) throw corrupt('file shrank while reading');
         pos += n;
-        const plain = d.update(chunk);
-        yield new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+        const plain = d.update(chunk.subarray(0, n));
+        try {
+          yield new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+        } finally {
+          plain.fill(0);
+          releaseChunk(plain);
+        }
       }
       let rest: Buffer;
       try {

@@ -4,6 +4,7 @@
  * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
  */
 import { isE164 } from '../../../shared/domain/fax-number.ts';
+import { asFingerprint, asOrgId } from '../../../shared/domain/ids.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
 import { MAX_RECIPIENTS, type RequestChannel, type RequestOf, type SendRecipient } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
@@ -183,6 +184,12 @@ export const validators: Validators = {
   },
   'faxes.get': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.document': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.setPageRotation': (raw) => {
+    const o = obj(raw);
+    const degrees = int(o, 'degrees', 0, 270);
+    if (degrees % 90 !== 0) throw invalid('degrees', 'not a quarter turn');
+    return { id: str(o, 'id', FAX_ID), page: int(o, 'page', 1, 1_000_000), degrees: degrees as 0 | 90 | 180 | 270 };
+  },
   'faxes.markRead': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), read: bool(o, 'read') }; },
   'faxes.archive': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), archived: bool(o, 'archived') }; },
   'faxes.delete': (raw) => ({ ids: ids(obj(raw), 'ids') }),
@@ -211,7 +218,7 @@ export const validators: Validators = {
   'send.check': (raw) => { const o = obj(raw); return { orgId: str(o, 'orgId', ORG_ID), to: e164(o, 'to') }; },
   'send.acceptKeyChange': (raw) => {
     const o = obj(raw);
-    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: str(o, 'recipientOrgId', ORG_ID), newFingerprint: str(o, 'newFingerprint', { max: 64, pattern: HEX64 }) };
+    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: asOrgId(str(o, 'recipientOrgId', ORG_ID)), newFingerprint: asFingerprint(str(o, 'newFingerprint', { max: 64, pattern: HEX64 })) };
   },
   'send.submit': (raw) => {
     const o = obj(raw);
@@ -249,6 +256,31 @@ export const validators: Validators = {
   },
   'outbox.cancelScheduled': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'outbox.sendNow': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+
+  'compose.build': (raw) => {
+    const o = obj(raw);
+    // More files than a fax may combine still pass here: compose.ts answers with a sentence.
+    const files = list(o, 'files', 500, (v, i) => {
+      const f = obj(v, `files[${i}]`);
+      const data = f['data'];
+      if (!(data instanceof Uint8Array)) throw invalid(`files[${i}].data`, 'not bytes');
+      return {
+        fileName: str(f, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
+        data,
+        removePages: list(f, 'removePages', 100_000, (_p, j) => int({ n: (f['removePages'] as unknown[])[j] }, 'n', 1, 1_000_000)),
+      };
+    });
+    let cover: RequestOf<'compose.build'>['cover'] = null;
+    if (o['cover'] !== null && o['cover'] !== undefined) {
+      const c = obj(o['cover'], 'cover');
+      // "to" may still be half typed while the preview is shown: it is only printed on the sheet.
+      cover = {
+        toName: str(c, 'toName', { max: 200 }), fromName: str(c, 'fromName', { max: 200 }), subject: str(c, 'subject', { max: 300 }), message: str(c, 'message', { max: 5000 }),
+        to: str(c, 'to', { max: 40 }), from: str(c, 'from', { max: 40 }),
+      };
+    }
+    return { files, paper: oneOf(o, 'paper', ['a4', 'letter'] as const), cover };
+  },
 
   'contacts.list': (raw) => { const q = optStr(obj(raw ?? {}), 'query', { max: 200 }); return q === undefined ? {} : { query: q }; },
   'contacts.save': (raw) => {

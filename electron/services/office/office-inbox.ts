@@ -67,6 +67,9 @@ const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_
   f.state, f.tags, f.note, f.assigned_to, f.deleted_at,
   ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by`;
 
+/** How many of the newest faxes a search reads in date order before using the trigram index. */
+const RECENT_WINDOW = 20_000;
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
 }
@@ -92,24 +95,49 @@ export class OfficeInbox {
 
   /** One page, newest first. Keyset pagination: `after` is the previous page's last row. */
   async list(q: OfficeListQuery = {}): Promise<OfficeFaxSummary[]> {
-    const where: string[] = [];
+    const filters: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown): string => { params.push(v); return `$${params.length}`; };
-    if (q.folder === 'trash') where.push('f.deleted_at IS NOT NULL');
+    const trash = q.folder === 'trash';
+    if (trash) filters.push('f.deleted_at IS NOT NULL');
     else {
-      where.push('f.deleted_at IS NULL');
-      if (q.folder) where.push(`f.folder = ${p(q.folder)}`);
+      filters.push('f.deleted_at IS NULL');
+      if (q.folder) filters.push(`f.folder = ${p(q.folder)}`);
     }
+    if (q.tag) filters.push(`f.tags @> ARRAY[${p(q.tag)}]::text[]`);
+    if (q.assignedTo) filters.push(`f.assigned_to = ${p(q.assignedTo)}`);
+    if (q.unreadOnly) filters.push(`f.direction = 'in' AND NOT EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${p(this.o.desk.person)})`);
+    if (q.after) filters.push(`(f.at, f.id) < (${p(q.after.at)}::bigint, ${p(q.after.id)}::text)`);
     const search = q.search?.trim().toLowerCase();
-    if (search) where.push(`f.search LIKE ${p(`%${escapeLike(search)}%`)}`);
-    if (q.tag) where.push(`f.tags @> ARRAY[${p(q.tag)}]::text[]`);
-    if (q.assignedTo) where.push(`f.assigned_to = ${p(q.assignedTo)}`);
-    if (q.unreadOnly) where.push(`f.direction = 'in' AND NOT EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${p(this.o.desk.person)})`);
-    if (q.after) where.push(`(f.at, f.id) < (${p(q.after.at)}::bigint, ${p(q.after.id)}::text)`);
+    const like = search ? p(`%${escapeLike(search)}%`) : null;
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
-    const order = q.folder === 'trash' ? 'f.deleted_at DESC, f.id DESC' : 'f.at DESC, f.id DESC';
+    const order = trash ? 'f.deleted_at DESC, f.id DESC' : 'f.at DESC, f.id DESC';
+    if (like && !trash) {
+      // A word found in many faxes: the newest RECENT_WINDOW rows in date order hold a full
+      // page of matches, and reading them beats collecting every match from the trigram
+      // index and sorting them. Any match outside the window is older than all of these, so
+      // the page is the same. A rarer word falls through to the trigram index, which is fast
+      // exactly when matches are few.
+      const recent = await this.o.query<FaxRow>(
+        `SELECT f.*, NULL::text[] AS read_by FROM (SELECT * FROM fxe.faxes f WHERE ${filters.join(' AND ')} ORDER BY ${order} LIMIT ${RECENT_WINDOW}) f
+         WHERE f.search LIKE ${like} ORDER BY ${order} LIMIT ${limit}`, params, 'search faxes');
+      if (recent.rows.length === limit) return this.withReaders(recent.rows.map((r) => this.summary(r)));
+    }
+    const where = like ? [...filters, `f.search LIKE ${like}`] : filters;
     const rows = await this.o.query<FaxRow>(`SELECT ${SUMMARY_COLUMNS} FROM fxe.faxes f WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`, params, 'list faxes');
     return rows.rows.map((r) => this.summary(r));
+  }
+
+  /** Fills in readBy (and read) for a page found without them. */
+  private async withReaders(page: OfficeFaxSummary[]): Promise<OfficeFaxSummary[]> {
+    if (page.length === 0) return page;
+    const reads = await this.o.query<{ fax_id: string; person: string }>('SELECT fax_id, person FROM fxe.fax_reads WHERE fax_id = ANY($1::text[]) ORDER BY read_at', [page.map((f) => f.id)], 'read state');
+    const by = new Map<string, string[]>();
+    for (const r of reads.rows) by.set(r.fax_id, [...(by.get(r.fax_id) ?? []), r.person]);
+    return page.map((f) => {
+      const readBy = by.get(f.id) ?? [];
+      return { ...f, readBy, read: f.direction === 'out' || readBy.includes(this.o.desk.person) };
+    });
   }
 
   /** How many faxes the person at this desk has not read (the tray badge). */

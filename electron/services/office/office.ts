@@ -68,16 +68,22 @@ export class Office {
     } catch (e) {
       throw officeDbError(e, what);
     }
+    // A connection that drops while checked out (a server restart) emits 'error' besides
+    // failing the query in flight: without a listener that would end the process.
+    let broken: Error | null = null;
+    const onError = (e: Error): void => { broken = e; };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      if (!broken) await c.query('ROLLBACK').catch(() => undefined);
       throw e instanceof DeskError ? e : officeDbError(e, what);
     } finally {
-      c.release();
+      c.off('error', onError);
+      c.release(broken ?? undefined);
     }
   }
 
@@ -355,6 +361,9 @@ export async function openOffice(o: OpenOfficeOptions): Promise<Office> {
     } catch (e) {
       throw officeDbError(e, `connect to ${where}`);
     }
+    let broken: Error | null = null;
+    const onError = (e: Error): void => { broken = e; };
+    c.on('error', onError);
     let officeId: string;
     try {
       await migrateOffice(c);
@@ -382,10 +391,11 @@ export async function openOffice(o: OpenOfficeOptions): Promise<Office> {
         [now, o.desk.deskId, o.desk.person, o.orgId, existing ? 'desk-join' : 'office-create', o.desk.deskName]);
       await c.query('COMMIT');
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      if (!broken) await c.query('ROLLBACK').catch(() => undefined);
       throw e instanceof DeskError ? e : officeDbError(e, `open office at ${where}`);
     } finally {
-      c.release();
+      c.off('error', onError);
+      c.release(broken ?? undefined);
     }
     const kek = deriveKek(o.signingSeed, officeId);
     const { keys, currentKeyId } = await loadOfficeKeys(pool, officeId, kek).catch((e: unknown) => { throw e instanceof DeskError ? e : officeDbError(e, 'load office keys'); });

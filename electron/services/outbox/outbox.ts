@@ -10,6 +10,7 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
+import { asMessageId, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -164,7 +165,7 @@ export class Outbox {
   }
 
   /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
-  acceptKeyChange(recipientOrgId: string, newFingerprint: string): number {
+  acceptKeyChange(recipientOrgId: OrgId, newFingerprint: Fingerprint): number {
     this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
       "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
@@ -253,7 +254,7 @@ export class Outbox {
       try {
         const client = await this.d.clients.forOrg(r.org_id);
         if (!(await client.hasExtension('message-status'))) continue;
-        const st = await client.status(r.fax_id);
+        const st = await client.status(asMessageId(r.fax_id)); // an fxe fax's local id is its message id
         if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
       } catch (e) {
         this.d.log?.(`delivery check ${r.fax_id}: ${errorDetail(e)}`);
@@ -272,7 +273,7 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
+      const signer = this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
       verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
         messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
@@ -364,6 +365,9 @@ export class Outbox {
           recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: fax.from_number, fromName: job.from_name,
           toNumber: fax.to_number, metadata: { filename: fax.file_name, content_type: 'application/pdf' },
           createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
+          // Not fsynced (two fsyncs off every send): uploadFile checks the spool against the
+          // envelope's hash first, and a spool a power cut damaged is sealed again (below).
+          durable: false,
         });
         envelopeJson = envelopeToJson(envelope);
         this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
@@ -371,14 +375,26 @@ export class Outbox {
       }
       this.setState(id, 'uploading', 0, null);
       let lastShown = 0;
-      const result = await client.uploadFile(envelopeJson, id, spool, (sent, total) => {
-        const p = total > 0 ? sent / total : 1;
-        if (p - lastShown >= 0.05 || p >= 1) {
-          lastShown = p;
-          this.d.faxes.update(id, { progress: p });
-          this.emitState(id, 'uploading', p, null);
+      const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
+      let result: Awaited<ReturnType<typeof client.uploadFile>>;
+      try {
+        result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
+          const p = total > 0 ? sent / total : 1;
+          if (p - lastShown >= 0.05 || p >= 1) {
+            lastShown = p;
+            this.d.faxes.update(id, { progress: p });
+            this.emitState(id, 'uploading', p, null);
+          }
+        }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined);
+      } catch (e) {
+        if (e instanceof DeskError && e.code === 'outbox.spool_damaged') {
+          // Forget the damaged copy: the retry seals the fax again (same message id).
+          this.d.log?.(`outbox ${id}: ${e.detail ?? e.message}; sealing it again`);
+          try { unlinkSync(spool); } catch { /* already gone */ }
+          this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = NULL, ciphertext_file = NULL WHERE fax_id = ?').run(id);
         }
-      });
+        throw e;
+      }
       this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       // A relay without delivery status never proves delivery: say so instead of "sent" forever.
       const proof = (await client.hasExtension('message-status').catch(() => true)) || (await client.hasExtension('webhook-endpoints').catch(() => true));

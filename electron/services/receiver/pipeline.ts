@@ -11,6 +11,7 @@
  * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
  * event, and the relay's copy is left alone.
  */
+import { asFingerprint, asMessageId, asOrgId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -27,7 +28,7 @@ import { exponentialDelayMs } from '../backoff.ts';
 import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
-import { inboxSink, storageFailed, type ReceiveSink, type VerifiedFax } from './receive-sink.ts';
+import { inboxSink, storageFailed, type ReceiveJobRow, type ReceiveJournal, type ReceiveSink, type ReceiveSinkWriter, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
 export type CrashPoint = 'after-fetch' | 'after-decrypt' | 'after-store' | 'after-receipt';
@@ -80,10 +81,43 @@ const MISSING_ROUTE_CODES = new Set(['relay.not_found', 'relay.http_404', 'relay
 
 export type HandleOutcome = 'stored' | 'already-done' | 'rejected' | 'gone' | 'retry-later';
 
-interface JobRow {
-  state: 'stored' | 'receipted' | 'rejected' | 'gone';
-  fax_id: string | null;
-  receipt_json: string | null;
+/** The desk's own journal: receive_jobs in its SQLite database, next to the inbox. */
+function sqliteJournal(d: PipelineDeps): ReceiveJournal {
+  const get = (orgId: string, messageId: string): ReceiveJobRow | undefined =>
+    d.db.prepare('SELECT state, fax_id, receipt_json FROM receive_jobs WHERE org_id = ? AND message_id = ?').get(orgId, messageId) as ReceiveJobRow | undefined;
+  return {
+    get: (orgId, messageId) => Promise.resolve(get(orgId, messageId)),
+    isSettled(orgId, messageId) {
+      const j = get(orgId, messageId);
+      return j !== undefined && j.state !== 'stored';
+    },
+    owed: () => Promise.resolve((d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[])
+      .map((o) => ({ orgId: o.org_id, messageId: o.message_id }))),
+    store(writer: ReceiveSinkWriter, fax: VerifiedFax) {
+      let localId = '';
+      d.db.transaction(() => {
+        const id = writer.commit(fax);
+        if (typeof id !== 'string') throw new Error('a sink journalled in SQLite must commit synchronously');
+        localId = id;
+        d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
+          .run(fax.orgId, fax.envelope.message_id, localId, JSON.stringify(fax.receipt), fax.envelope.sender_org_id, fax.nowMs);
+      })();
+      return Promise.resolve(localId);
+    },
+    receipted(orgId, messageId, faxId) {
+      d.db.transaction(() => {
+        d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(d.nowMs(), orgId, messageId);
+        d.faxes.audit('receipt', orgId, faxId, `receipt sent for ${messageId}`);
+      })();
+      return Promise.resolve();
+    },
+    done(orgId, messageId, state, senderOrgId, why, keyChangeFingerprint = null) {
+      d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, key_change_fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, key_change_fingerprint = excluded.key_change_fingerprint, updated_at = excluded.updated_at`)
+        .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), keyChangeFingerprint, d.nowMs());
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Failures that say "this fax is not authentic", as opposed to "try again later". */
@@ -98,8 +132,8 @@ function verifyFail(sentence: string, detail: string): DeskError {
 
 /** A verification failure because the sender's keys (or its number's org) changed: held until the user accepts `newFingerprint`. */
 class SenderKeyChanged extends DeskError {
-  readonly newFingerprint: string;
-  constructor(sentence: string, detail: string, newFingerprint: string) {
+  readonly newFingerprint: Fingerprint;
+  constructor(sentence: string, detail: string, newFingerprint: Fingerprint) {
     super('receive.verify_failed', sentence, { detail });
     this.newFingerprint = newFingerprint;
   }
@@ -111,10 +145,12 @@ export class ReceivePipeline {
 
   private readonly incomingDir: string;
   private readonly sink: ReceiveSink;
+  private readonly journal: ReceiveJournal;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
     this.sink = deps.sink ?? inboxSink(deps);
+    this.journal = this.sink.journal ?? sqliteJournal(deps);
     this.incomingDir = deps.incomingDir ?? join(dirname(deps.blobs.dir), 'incoming');
     mkdirSync(this.incomingDir, { recursive: true, mode: 0o700 });
     // Downloads a crash interrupted: ciphertext only (what the relay holds), fetched again.
@@ -132,34 +168,28 @@ export class ReceivePipeline {
   }
 
   isSettled(orgId: string, messageId: string): boolean {
-    const j = this.job(orgId, messageId);
-    return j !== undefined && j.state !== 'stored';
+    return this.journal.isSettled(orgId, messageId);
   }
 
   /** Receipts owed after a crash (state 'stored'): send them now. */
   async resumeOwedReceipts(): Promise<void> {
-    const owed = this.d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[];
-    for (const o of owed) await this.handle(o.org_id, o.message_id);
+    for (const o of await this.journal.owed()) await this.handle(o.orgId, o.messageId);
   }
 
   /** Sender orgs whose faxes are held because their keys changed, with the new fingerprint. */
-  keyChangeRejections(): { senderOrgId: string; newFingerprint: string }[] {
+  keyChangeRejections(): { senderOrgId: OrgId; newFingerprint: Fingerprint }[] {
     const rows = this.d.db.prepare(`SELECT sender_org_id, key_change_fingerprint FROM receive_jobs
       WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != ''
       ORDER BY updated_at`).all() as { sender_org_id: string; key_change_fingerprint: string }[];
     // The latest rejection of each sender names the keys it has now.
-    const out = new Map<string, string>();
-    for (const r of rows) out.set(r.sender_org_id, r.key_change_fingerprint);
+    const out = new Map<OrgId, Fingerprint>();
+    for (const r of rows) out.set(asOrgId(r.sender_org_id), asFingerprint(r.key_change_fingerprint));
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
-  forgetKeyChangeRejections(senderOrgId: string): void {
+  forgetKeyChangeRejections(senderOrgId: OrgId): void {
     this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND key_change_fingerprint IS NOT NULL").run(senderOrgId);
-  }
-
-  private job(orgId: string, messageId: string): JobRow | undefined {
-    return this.d.db.prepare('SELECT state, fax_id, receipt_json FROM receive_jobs WHERE org_id = ? AND message_id = ?').get(orgId, messageId) as JobRow | undefined;
   }
 
   private crash(point: CrashPoint): void {
@@ -167,14 +197,14 @@ export class ReceivePipeline {
   }
 
   private async run(orgId: string, messageId: string): Promise<HandleOutcome> {
-    const existing = this.job(orgId, messageId);
-    if (existing && existing.state !== 'stored') return 'already-done';
     try {
+      const existing = await this.journal.get(orgId, messageId);
+      if (existing && existing.state !== 'stored') return 'already-done';
       if (!existing) {
         const outcome = await this.fetchVerifyStore(orgId, messageId);
         if (outcome !== 'stored') return outcome;
       }
-      await this.sendReceipt(orgId, messageId);
+      await this.sendReceipt(orgId, asMessageId(messageId));
       return 'stored';
     } catch (e) {
       if (e instanceof SimulatedCrash) throw e;
@@ -189,7 +219,7 @@ export class ReceivePipeline {
     if (!isMessageId(messageId)) {
       // Not an id the relay could have accepted: a lying relay's, meant to escape a folder or a URL.
       const err = verifyFail('The relay announced a fax with an impossible id; it was ignored.', `message id ${JSON.stringify(messageId.slice(0, 80))}`);
-      this.markDone(orgId, messageId, 'rejected', null, `${err.code}: ${err.detail ?? ''}`);
+      await this.journal.done(orgId, messageId, 'rejected', null, `${err.code}: ${err.detail ?? ''}`);
       this.d.log?.(`receive: ignored a message id that is not a uuid: ${JSON.stringify(messageId.slice(0, 80))}`);
       this.d.emit({ type: 'receive.error', error: toUserError(err) });
       this.sink.rejected?.(orgId, messageId, toUserError(err), false);
@@ -203,7 +233,7 @@ export class ReceivePipeline {
     } catch (e) {
       if (e instanceof DeskError && (e.code === 'relay.message_delivered' || e.code === 'relay.message_not_found')) {
         // Another device of this org took it, or the relay dropped it: nothing to store here.
-        this.markDone(orgId, messageId, 'gone', null, e.code);
+        await this.journal.done(orgId, messageId, 'gone', null, e.code);
         return 'gone';
       }
       throw e;
@@ -260,7 +290,7 @@ export class ReceivePipeline {
           ? await openStreamToSink({ ...common, source: fetched.ciphertext })
           : await openFileToSink({ ...common, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256 });
         this.crash('after-decrypt');
-        this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        await this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
         kept = true;
         // Where a receive spends its time (diagnostics and `npm run bench`): no secrets in it.
         const took = (from: number, to: number): string => `${(to - from).toFixed(1)} ms`;
@@ -268,7 +298,7 @@ export class ReceivePipeline {
           ? `receive ${messageId}: ${envelope.size} bytes streamed: envelope fetched and verified in ${took(startedAt, openedAt)}, downloaded, verified, decrypted and stored in ${took(openedAt, performance.now())}`
           : `receive ${messageId}: ${fetched.size} bytes fetched and verified in ${took(startedAt, openedAt)}, decrypted and stored in ${took(openedAt, performance.now())}`);
       } finally {
-        if (!kept) writer.abort();
+        if (!kept) await Promise.resolve(writer.abort()).catch((e: unknown) => this.d.log?.(`receive ${messageId}: dropping the partial body: ${errorDetail(e)}`));
       }
       this.crash('after-store');
       return 'stored';
@@ -285,7 +315,7 @@ export class ReceivePipeline {
       const err = toUserError(e);
       const keyChange = e instanceof SenderKeyChanged ? e.newFingerprint : null;
       const keyChanged = keyChange !== null;
-      this.markDone(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`, keyChange);
+      await this.journal.done(orgId, messageId, 'rejected', senderOrgId, `${keyChanged ? 'sender_key_changed ' : ''}${err.code}: ${err.detail ?? ''}`, keyChange);
       this.d.faxes.audit('reject', orgId, null, `message ${messageId} from ${senderOrgId ?? '?'} rejected: ${err.code} ${err.detail ?? ''}`);
       this.d.log?.(`receive ${messageId}: rejected: ${err.code}: ${err.detail ?? err.message}`);
       this.d.emit({ type: 'receive.error', error: { code: err.code, message: `A fax could not be verified and was not accepted. ${err.message}`, detail: `message ${messageId}: ${err.detail ?? ''}` } });
@@ -308,7 +338,7 @@ export class ReceivePipeline {
    * seed's JSON fetch into a temp file otherwise, and also when a relay lists the extension
    * but does not actually serve it.
    */
-  private async download(client: RelayClient, messageId: string): Promise<Downloaded> {
+  private async download(client: RelayClient, messageId: MessageId): Promise<Downloaded> {
     if (await client.hasExtension('ciphertext-download')) {
       // Both requests at once: the body waits in the transport (bounded by its flow control)
       // while the envelope is verified, which saves a round trip per fax.
@@ -356,30 +386,27 @@ export class ReceivePipeline {
     throw new SenderKeyChanged("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`, decision.newFingerprint);
   }
 
-  private store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): void {
+  private async store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): Promise<void> {
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
       recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
     });
     const fax: VerifiedFax = { orgId, envelope, sizeBytes, metadata, receipt, nowMs: now };
-    let localId = '';
+    let localId: string;
     try {
       // The fax is kept and its receipt recorded as owed in one transaction: after a crash
       // either both exist (the receipt is re-sent) or neither (the fax is fetched again).
-      this.d.db.transaction(() => {
-        localId = writer.commit(fax);
-        this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
-          .run(orgId, envelope.message_id, localId, JSON.stringify(receipt), envelope.sender_org_id, now);
-      })();
+      localId = await this.journal.store(writer, fax);
     } catch (e) {
       throw storageFailed(e);
     }
     this.sink.stored?.(fax, localId);
   }
 
-  private async sendReceipt(orgId: string, messageId: string): Promise<void> {
-    const job = this.job(orgId, messageId);
+  /** `messageId`: one the pipeline stored a fax for, so already checked. */
+  private async sendReceipt(orgId: string, messageId: MessageId): Promise<void> {
+    const job = await this.journal.get(orgId, messageId);
     if (!job || job.state !== 'stored' || !job.receipt_json) return;
     const client = await this.d.clients.forOrg(orgId);
     try {
@@ -389,17 +416,7 @@ export class ReceivePipeline {
       if (!(e instanceof DeskError && (e.code === 'relay.message_delivered' || e.code === 'relay.receipt_conflict'))) throw e;
     }
     this.crash('after-receipt');
-    this.d.db.transaction(() => {
-      this.d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(this.d.nowMs(), orgId, messageId);
-      this.d.faxes.audit('receipt', orgId, job.fax_id, `receipt sent for ${messageId}`);
-    })();
+    await this.journal.receipted(orgId, messageId, job.fax_id);
     this.sink.receipted?.(orgId, messageId, job.fax_id);
-  }
-
-  /** `keyChangeFingerprint`: set when the sender's keys changed: the new keys the user may accept. */
-  private markDone(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string, keyChangeFingerprint: string | null = null): void {
-    this.d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, sender_org_id, last_error, key_change_fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT(org_id, message_id) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, key_change_fingerprint = excluded.key_change_fingerprint, updated_at = excluded.updated_at`)
-      .run(orgId, messageId, state, senderOrgId, why.slice(0, 2000), keyChangeFingerprint, this.d.nowMs());
   }
 }

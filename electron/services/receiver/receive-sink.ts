@@ -28,10 +28,42 @@ export interface ReceiveSinkWriter {
   /**
    * Keep the fax durably and return its local id. Runs inside the database transaction that
    * records the owed receipt: throwing undoes that record, and the fax is fetched again later.
+   * (Synchronous for sinks journalled in the desk's SQLite; a sink with its own journal, such
+   * as the office's, may commit asynchronously.)
    */
-  commit(fax: VerifiedFax): string;
+  commit(fax: VerifiedFax): string | Promise<string>;
   /** Throw away what was written (decryption failed, or commit's transaction did). */
-  abort(): void;
+  abort(): void | Promise<void>;
+}
+
+/** The receiver's per-message state: 'stored' means the fax is kept and its receipt owed. */
+export interface ReceiveJobRow {
+  state: 'stored' | 'receipted' | 'rejected' | 'gone';
+  fax_id: string | null;
+  receipt_json: string | null;
+}
+
+/**
+ * Where the pipeline records each message's progress. The default is the desk's SQLite
+ * (receive_jobs); the office keeps it in PostgreSQL, so that whoever receives next sees what
+ * is stored and re-sends a receipt still owed.
+ */
+export interface ReceiveJournal {
+  get(orgId: string, messageId: string): Promise<ReceiveJobRow | undefined>;
+  /** A fast "already done" for the poller; false when unsure (get() then decides). */
+  isSettled(orgId: string, messageId: string): boolean;
+  /** Messages stored whose receipt is still owed. */
+  owed(): Promise<{ orgId: string; messageId: string }[]>;
+  /** Keeps the fax (writer.commit) and records its receipt as owed, in one transaction. */
+  store(writer: ReceiveSinkWriter, fax: VerifiedFax): Promise<string>;
+  /** The relay accepted the receipt. */
+  receipted(orgId: string, messageId: string, faxId: string | null): Promise<void>;
+  /**
+   * Never to be fetched again: rejected (failed verification) or gone from the relay.
+   * `keyChangeFingerprint`: set when only the sender's keys changed (the new keys the user may
+   * accept, after which the message is fetched again).
+   */
+  done(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string, keyChangeFingerprint?: string | null): Promise<void>;
 }
 
 export interface ReceiveSink {
@@ -42,6 +74,8 @@ export interface ReceiveSink {
   receipted?(orgId: string, messageId: string, localId: string | null): void;
   /** A fax failed verification and was not kept; `keyChanged` when only the sender's keys changed. */
   rejected?(orgId: string, messageId: string, error: UserError, keyChanged: boolean): void;
+  /** Its own journal (default: the desk's SQLite receive_jobs). */
+  journal?: ReceiveJournal;
 }
 
 export interface InboxSinkDeps extends Pick<FaxLaneDeps, 'faxes' | 'blobs' | 'emit'> {

@@ -5,6 +5,7 @@
  * timeout, retried with jittered backoff on network errors and 5xx (never on 4xx: those are
  * answers, and repeating them changes nothing), and every failure is a DeskError.
  */
+import type { MessageId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type {
@@ -19,6 +20,7 @@ import {
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
 import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
 import { exponentialDelayMs } from '../backoff.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
@@ -131,7 +133,7 @@ export class RelayClient {
    * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
    * attempt got through (the answer was lost): that is success, not failure.
    */
-  async upload(envelopeJson: string, messageId: string, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     return this.postMessage(messageId, {
       body: concat([head, ciphertext, tail]),
@@ -144,11 +146,14 @@ export class RelayClient {
   /**
    * The same upload with the ciphertext streamed from a file (the big-fax path): the body is
    * never in memory; its hash (for FXE1) comes from one pass over the file, and every retry
-   * re-reads the file.
+   * re-reads the file. With `ciphertextSha256Hex` (the envelope's), the same pass checks the
+   * file against it: a file a power cut damaged is never sent (DeskError outbox.spool_damaged,
+   * retryable: the caller seals the fax again).
    */
-  async uploadFile(envelopeJson: string, messageId: string, spoolPath: string, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress, ciphertextSha256Hex?: string): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
+    const ciphertextHash = ciphertextSha256Hex === undefined ? null : createHash('sha256');
     let ciphertextLength = 0;
     try {
       const handle = await open(spoolPath, 'r');
@@ -158,6 +163,7 @@ export class RelayClient {
           const { bytesRead } = await handle.read(buf, 0, buf.length, ciphertextLength);
           if (bytesRead === 0) break;
           hash.update(buf.subarray(0, bytesRead));
+          ciphertextHash?.update(buf.subarray(0, bytesRead));
           ciphertextLength += bytesRead;
         }
       } finally {
@@ -165,6 +171,11 @@ export class RelayClient {
       }
     } catch (e) {
       throw new DeskError('outbox.spool_unreadable', 'fxe Desk could not read the encrypted fax it prepared. It will encrypt it again.', { detail: errorDetail(e), cause: e });
+    }
+    if (ciphertextHash && ciphertextSha256Hex !== undefined && ciphertextHash.digest('hex') !== ciphertextSha256Hex.toLowerCase()) {
+      throw new DeskError('outbox.spool_damaged', 'The encrypted copy of this fax prepared for sending was damaged on this computer. fxe Desk encrypts it again and sends it.', {
+        detail: `${spoolPath}: ${ciphertextLength} bytes that do not match the envelope's ciphertext_sha256`, retryable: true,
+      });
     }
     const length = head.length + ciphertextLength + tail.length;
     const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, spoolPath, ciphertextLength, tail, onProgress) };
@@ -213,7 +224,7 @@ export class RelayClient {
   }
 
   /** The envelope alone (extension), as the same `{"envelope": …}` text fetchMessage returns. */
-  async fetchEnvelope(messageId: string): Promise<{ envelopeText: string }> {
+  async fetchEnvelope(messageId: MessageId): Promise<{ envelopeText: string }> {
     const res = await this.send({ method: 'GET', path: envelopePath(messageId) });
     const text = await this.readText(res, 'envelope');
     let shape: { envelope?: unknown };
@@ -227,9 +238,11 @@ export class RelayClient {
    * chunk is taken from the transport only when asked for, so a slow consumer slows the
    * download instead of filling memory. Never more than MAX_CIPHERTEXT_BYTES, and never other
    * than the length the relay announced; a connection that breaks is relay-unreachable, like a
-   * failed request. Ending the iteration early (or `cancel`) cancels the download.
+   * failed request. Ending the iteration early (or `cancel`) cancels the download. Each
+   * chunk is valid only until the next one is asked for: it is freed then (the transport
+   * hands over chunks of its own, and 100 MiB of spent ones would otherwise wait for the GC).
    */
-  async openCiphertext(messageId: string): Promise<CiphertextDownload> {
+  async openCiphertext(messageId: MessageId): Promise<CiphertextDownload> {
     const path = ciphertextPath(messageId);
     const res = await this.send({ method: 'GET', path, bytesHint: MAX_CIPHERTEXT_BYTES });
     const declared = await refuseOversizedAnswer(res, 'ciphertext', MAX_CIPHERTEXT_BYTES);
@@ -238,6 +251,7 @@ export class RelayClient {
     const baseUrl = this.baseUrl;
     let size = 0;
     let reading = true;
+    let previous: Uint8Array | null = null;
     const cancel = async (): Promise<void> => {
       if (!reading) return;
       reading = false;
@@ -246,6 +260,8 @@ export class RelayClient {
     };
     const chunks: AsyncIterator<Uint8Array> = {
       async next() {
+        if (previous) releaseChunk(previous);
+        previous = null;
         if (!reading) return { done: true, value: undefined };
         let step: ReadableStreamReadResult<Uint8Array>;
         try {
@@ -265,6 +281,7 @@ export class RelayClient {
           await cancel();
           throw garbage(`ciphertext: answer over the ${declared ?? MAX_CIPHERTEXT_BYTES}-byte ${declared === null ? 'cap' : 'length it announced'}`);
         }
+        previous = step.value;
         return { done: false, value: step.value };
       },
       async return() {
@@ -289,7 +306,7 @@ export class RelayClient {
   }
 
   /** The message as JSON text (envelope parsed losslessly by the caller) plus the ciphertext. */
-  async fetchMessage(messageId: string): Promise<{ envelopeText: string; ciphertextB64u: string }> {
+  async fetchMessage(messageId: MessageId): Promise<{ envelopeText: string; ciphertextB64u: string }> {
     const res = await this.send({ method: 'GET', path: messagePath(messageId) });
     // The one JSON answer that carries a whole fax: base64url of up to MAX_CIPHERTEXT_BYTES.
     const text = await this.readText(res, 'message', MAX_MESSAGE_ANSWER_BYTES);
@@ -301,7 +318,7 @@ export class RelayClient {
     return { envelopeText: text, ciphertextB64u: shape.ciphertext };
   }
 
-  async postReceipt(messageId: string, receipt: object): Promise<ReceiptResponse> {
+  async postReceipt(messageId: MessageId, receipt: object): Promise<ReceiptResponse> {
     return this.json<ReceiptResponse>({
       method: 'POST',
       path: receiptPath(messageId),
@@ -310,7 +327,7 @@ export class RelayClient {
     });
   }
 
-  async status(messageId: string): Promise<MessageStatusResponse> {
+  async status(messageId: MessageId): Promise<MessageStatusResponse> {
     const j = await this.json<MessageStatusResponse>({ method: 'GET', path: statusPath(messageId) });
     if (typeof j.status !== 'string') throw garbage('status: no status');
     return j;
@@ -498,9 +515,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Read buffers an upload cycles through. A transport asks for the next chunk only once it has
+ * written the previous one (Node's fetch waits for the socket to drain, the Electron transport
+ * for Chromium to take it), so a buffer is free again long before it comes round: four fixed
+ * buffers instead of a fresh 1 MiB per chunk, which would be garbage by the hundred MiB.
+ */
+const UPLOAD_BUFFERS = 4;
+
 /** head ‖ the file's bytes ‖ tail, read 1 MiB at a time as the transport pulls; reports progress. */
 function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, tail: Uint8Array, onProgress?: UploadProgress): ReadableStream<Uint8Array> {
   const total = head.length + fileLength + tail.length;
+  const buffers: Uint8Array[] = [];
+  let turn = 0;
   let handle: Awaited<ReturnType<typeof open>> | null = null;
   let stage: 'head' | 'file' | 'tail' | 'done' = 'head';
   let filePos = 0;
@@ -519,8 +546,9 @@ function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, 
           stage = fileLength > 0 ? 'file' : 'tail';
         } else if (stage === 'file') {
           handle ??= await open(filePath, 'r');
-          // A fresh buffer per chunk: the transport may still hold the previous one.
-          const buf = new Uint8Array(Math.min(STREAM_CHUNK, fileLength - filePos));
+          const slot = turn++ % UPLOAD_BUFFERS;
+          buffers[slot] ??= new Uint8Array(Math.min(STREAM_CHUNK, fileLength));
+          const buf = buffers[slot].subarray(0, Math.min(STREAM_CHUNK, fileLength - filePos));
           const { bytesRead } = await handle.read(buf, 0, buf.length, filePos);
           if (bytesRead === 0) throw new Error('the encrypted fax file shrank while it was being uploaded');
           chunk = buf.subarray(0, bytesRead);

@@ -7,12 +7,13 @@
  * signed the envelope) whenever the org has a single bundle.
  */
 import { createHash } from 'node:crypto';
+import { asFingerprint, type Fingerprint } from '../../../shared/domain/ids.ts';
 
 export type OrgIdentity = { orgSigningPub: Uint8Array } | { bundleFingerprints: readonly string[] };
 
-export function orgFingerprint(identity: OrgIdentity): string {
+export function orgFingerprint(identity: OrgIdentity): Fingerprint {
   const h = createHash('sha256');
   if ('orgSigningPub' in identity) h.update(identity.orgSigningPub);
   else h.update([...identity.bundleFingerprints].sort().join('\n'));
-  return h.digest('hex');
+  return asFingerprint(h.digest('hex'));
 }

@@ -8,13 +8,14 @@ import type { BundleView, LookupResponse } from '../../../shared/fxe-api/types.t
 import { b64uDecode, bundleFingerprint, verifyBundle, type PublicBundle } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail } from '../errors.ts';
 import { orgFingerprint } from './fingerprint.ts';
+import { asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 
 export interface ObservedKeys {
-  orgId: string;
+  orgId: OrgId;
   bundles: PublicBundle[];
   /** The org signing key, when the relay offers bundle signatures and they all verify. */
   orgSigningPub: Uint8Array | null;
-  fingerprint: string;
+  fingerprint: Fingerprint;
   bundleFingerprints: string[];
 }
 
@@ -41,7 +42,8 @@ function decodeOrgKey(value: string, bad: BadKeys): Uint8Array {
 function observed(orgId: string, bundles: PublicBundle[], orgSigningPub: Uint8Array | null): ObservedKeys {
   const bundleFingerprints = bundles.map((b) => bundleFingerprint(b)).sort();
   const fingerprint = orgFingerprint(orgSigningPub ? { orgSigningPub } : { bundleFingerprints });
-  return { orgId, bundles, orgSigningPub, fingerprint, bundleFingerprints };
+  // Every bundle named this org (or named none): from here on the id is the org's.
+  return { orgId: asOrgId(orgId), bundles, orgSigningPub, fingerprint, bundleFingerprints };
 }
 
 /** A lookup's bundles (send side). */

@@ -13,6 +13,7 @@
  * A change is never applied by itself: it is recorded as pending, the fax is held, and only
  * `accept` with the very fingerprint the user was shown (ideally confirmed by phone) pins it.
  */
+import { asFingerprint, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import { b64uDecode } from '../../../shared/protocol/index.ts';
 import { DeskError } from '../errors.ts';
@@ -23,11 +24,12 @@ export type TrustDecision =
   | { kind: 'trusted'; firstUse: boolean }
   | {
     kind: 'changed';
-    orgId: string;
+    orgId: OrgId;
     /** Set when the number was pinned to another org: the relay moved it to `orgId`. */
-    previousOrgId: string | null;
-    previousFingerprint: string;
-    newFingerprint: string;
+    previousOrgId: OrgId | null;
+    /** '' when there was none (a number moving to an org we never saw). */
+    previousFingerprint: Fingerprint | '';
+    newFingerprint: Fingerprint;
   };
 
 interface KeyPinRow { fingerprint: string; bundle_fingerprints: string }
@@ -80,7 +82,7 @@ export class TrustStore {
         this.db.prepare('UPDATE number_pins SET pending_org_id = ?, updated_at = ? WHERE fax_number = ?').run(keys.orgId, now, faxNumber);
         return { kind: 'changed', orgId: keys.orgId, previousOrgId: numberOwner, previousFingerprint: this.pinned(numberOwner) ?? '', newFingerprint: keys.fingerprint };
       }
-      return { kind: 'changed', orgId: keys.orgId, previousOrgId: null, previousFingerprint: pin?.fingerprint ?? '', newFingerprint: keys.fingerprint };
+      return { kind: 'changed', orgId: keys.orgId, previousOrgId: null, previousFingerprint: pin ? asFingerprint(pin.fingerprint) : '', newFingerprint: keys.fingerprint };
     })();
   }
 
@@ -88,7 +90,7 @@ export class TrustStore {
    * The user confirmed the new keys (ideally by phone): pin them, and hand the numbers that
    * were waiting for this org over to it.
    */
-  accept(peerOrgId: string, newFingerprint: string): void {
+  accept(peerOrgId: OrgId, newFingerprint: Fingerprint): void {
     this.db.transaction(() => {
       const pending = this.db.prepare('SELECT fingerprint, bundle_fingerprints FROM pending_key_changes WHERE peer_org_id = ?').get(peerOrgId) as PendingRow | undefined;
       if (!pending || pending.fingerprint !== newFingerprint) {
@@ -112,7 +114,7 @@ export class TrustStore {
    * pins say the bundle is that org's (signed by its pinned org key, or a bundle we have seen
    * under it). Throws otherwise.
    */
-  receiptKey(peerOrgId: string, bundle: BundleView): Uint8Array {
+  receiptKey(peerOrgId: OrgId, bundle: BundleView): Uint8Array {
     const pin = this.keyPin(peerOrgId);
     if (!pin) throw receiptError('receipt.unpinned', "The recipient's keys are unknown, so the receipt cannot be checked.", 'no pin');
     const keys = keysFromBundle(peerOrgId, bundle, (detail) => receiptError('receipt.wrong_org', 'The delivery receipt was signed by a key that is not the recipient organisation\'s.', detail));
@@ -123,14 +125,15 @@ export class TrustStore {
   }
 
   /** The fingerprint pinned for an org, or null. */
-  pinned(peerOrgId: string): string | null {
-    return this.keyPin(peerOrgId)?.fingerprint ?? null;
+  pinned(peerOrgId: OrgId): Fingerprint | null {
+    const fp = this.keyPin(peerOrgId)?.fingerprint;
+    return fp === undefined ? null : asFingerprint(fp);
   }
 
   /** The org a fax number is pinned to, or null. */
-  numberOwner(faxNumber: string): string | null {
+  numberOwner(faxNumber: string): OrgId | null {
     const row = this.db.prepare('SELECT peer_org_id FROM number_pins WHERE fax_number = ?').get(faxNumber) as { peer_org_id: string } | undefined;
-    return row?.peer_org_id ?? null;
+    return row ? asOrgId(row.peer_org_id) : null;
   }
 
   private keyPin(peerOrgId: string): KeyPinRow | null {

@@ -4,6 +4,7 @@
 // faxes only: a fax that failed verification shows its error and never a document.
 import { useEffect, useRef, useState } from 'react';
 import type { FaxDetail, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
+import type { PageRotation } from '../../../shared/ipc/contract.ts';
 import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, groupedFingerprint, pagesLabel, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
@@ -34,7 +35,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
   const [fax, setFax] = useState<FaxDetail | null>(null);
   const loadedOnce = useRef(false);
   const [error, setError] = useState<UserError | null>(null);
-  const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array } | null>(null);
+  const [doc, setDoc] = useState<{ fileName: string; pdf: Uint8Array; rotations: PageRotation[] } | null>(null);
   const [docError, setDocError] = useState<UserError | null>(null);
   const [actionError, setActionError] = useState<UserError | null>(null);
   /** The phone-network prompt for a fax waiting in needs-pstn: the provider on offer, or null for none. */
@@ -87,8 +88,20 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
     }
   };
 
-  const print = () => act(async () => ((await call('faxes.print', { id })).printed ? 'Sent to the printer.' : null));
+  // Turned pages are remembered by main, in order; Print and Save wait for the last one, so a
+  // page turned just before Print comes out turned.
+  const rotationsSaved = useRef<Promise<void>>(Promise.resolve());
+  const rotatePage = (page: number, degrees: 0 | 90 | 180 | 270) => {
+    rotationsSaved.current = rotationsSaved.current
+      .then(() => call('faxes.setPageRotation', { id, page, degrees }))
+      .then(() => undefined, (err: unknown) => setActionError(toUserError(err)));
+  };
+  const print = () => act(async () => {
+    await rotationsSaved.current;
+    return (await call('faxes.print', { id })).printed ? 'Sent to the printer.' : null;
+  });
   const save = () => act(async () => {
+    await rotationsSaved.current;
     const r = await call('faxes.saveAs', { id });
     return r ? `Saved to ${r.savedTo}` : null;
   });
@@ -197,7 +210,15 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
         {docError ? (
           <ErrorNotice error={docError} />
         ) : doc ? (
-          <PdfViewer pdf={doc.pdf} fileName={doc.fileName} onPrint={print} onSave={save} />
+          <PdfViewer
+            pdf={doc.pdf}
+            fileName={doc.fileName}
+            rotations={doc.rotations}
+            // Remembered by main, so Print and Save (and the next opening) show the page turned too.
+            onRotatePage={rotatePage}
+            onPrint={print}
+            onSave={save}
+          />
         ) : (
           <p className="muted center">Decrypting…</p>
         )}

@@ -1,9 +1,12 @@
 // The fax viewer: one page at a time (fast even for a 50-page fax: only what is visible is
-// drawn), thumbnails drawn lazily as they scroll into view, zoom, fit width, rotate, and
-// keyboard navigation (PageUp/PageDown, Home/End, +/-, 0 for fit width, r to rotate).
+// drawn), thumbnails drawn lazily as they scroll into view, zoom, fit width, and keyboard
+// navigation (PageUp/PageDown, Home/End, +/-, 0 for fit width, r to turn the page). Pages are
+// turned one at a time (a scan that came in sideways is usually one page of many); the turns
+// come in with the document and go back through onRotatePage to be remembered.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { openPdf, renderPage, type PDFDocumentProxy } from '../pdf.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
+import type { PageRotation } from '../../../shared/ipc/contract.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
 export interface PdfViewerProps {
@@ -11,17 +14,27 @@ export interface PdfViewerProps {
   fileName: string;
   onPrint?: () => void;
   onSave?: () => void;
+  /** Pages turned before (remembered per fax). */
+  rotations?: PageRotation[];
+  /** A page was turned: degrees clockwise from how the document shows it, 0 = upright. */
+  onRotatePage?: (page: number, degrees: 0 | 90 | 180 | 270) => void;
 }
 
 type Zoom = { mode: 'fit-width' } | { mode: 'scale'; scale: number };
 const ZOOM_STEPS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
-export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
+type Turns = ReadonlyMap<number, number>;
+
+function turnsFrom(rotations: PageRotation[] | undefined): Turns {
+  return new Map((rotations ?? []).map((r) => [r.page, r.degrees]));
+}
+
+export function PdfViewer({ pdf, fileName, onPrint, onSave, rotations, onRotatePage }: PdfViewerProps) {
   const [doc, setDoc] = useState<PDFDocumentProxy | null>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [page, setPage] = useState(1);
   const [zoom, setZoom] = useState<Zoom>({ mode: 'fit-width' });
-  const [rotation, setRotation] = useState(0);
+  const [turns, setTurns] = useState<Turns>(() => turnsFrom(rotations));
   const [showThumbs, setShowThumbs] = useState(true);
   const [effectiveScale, setEffectiveScale] = useState(1);
   const [rendered, setRendered] = useState(false);
@@ -33,7 +46,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
     setDoc(null);
     setError(null);
     setPage(1);
-    setRotation(0);
+    setTurns(turnsFrom(rotations));
     const loading = openPdf(pdf);
     let alive = true;
     loading.promise.then(
@@ -61,6 +74,13 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
     setStageWidth(stage.clientWidth);
     return () => observer.disconnect();
   }, [doc]);
+
+  const rotation = turns.get(page) ?? 0;
+  const rotateCurrentPage = () => {
+    const degrees = (((turns.get(page) ?? 0) + 90) % 360) as 0 | 90 | 180 | 270;
+    setTurns((t) => new Map(t).set(page, degrees));
+    onRotatePage?.(page, degrees);
+  };
 
   useEffect(() => {
     if (!doc || !canvasRef.current) return;
@@ -135,7 +155,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
           setZoom({ mode: 'fit-width' });
           return true;
         case 'r':
-          setRotation((r) => (r + 90) % 360);
+          rotateCurrentPage();
           return true;
         default:
           return false;
@@ -185,7 +205,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
         <button type="button" onClick={() => setZoom({ mode: 'scale', scale: 1 })} title="Actual size">
           100%
         </button>
-        <button type="button" className="icon" aria-label="Rotate clockwise" title="Rotate (r)" onClick={() => setRotation((r) => (r + 90) % 360)}>
+        <button type="button" className="icon" aria-label="Turn this page clockwise" title="Turn this page (r)" onClick={rotateCurrentPage}>
           ↻
         </button>
         <span className="grow" />
@@ -204,7 +224,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
         </span>
       </div>
       <div className="viewer-main">
-        {showThumbs && doc && <Thumbnails doc={doc} current={page} onPick={goTo} rotation={rotation} />}
+        {showThumbs && doc && <Thumbnails doc={doc} current={page} onPick={goTo} turns={turns} />}
         <div className="viewer-stage" ref={stageRef} tabIndex={0} aria-label="Page view. Use Page Up and Page Down to change pages.">
           {!doc && <p className="muted center">Opening document…</p>}
           <canvas
@@ -213,6 +233,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
             role="img"
             aria-label={`Page ${page} of ${pageCount}`}
             data-page={page}
+            data-rotation={rotation}
             data-rendered={rendered ? 'true' : 'false'}
             data-scale={effectiveScale.toFixed(4)}
             hidden={!doc}
@@ -225,7 +246,7 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave }: PdfViewerProps) {
 
 const THUMB_WIDTH = 96;
 
-function Thumbnails({ doc, current, onPick, rotation }: { doc: PDFDocumentProxy; current: number; onPick: (n: number) => void; rotation: number }) {
+function Thumbnails({ doc, current, onPick, turns }: { doc: PDFDocumentProxy; current: number; onPick: (n: number) => void; turns: Turns }) {
   const pages = Array.from({ length: doc.numPages }, (_, i) => i + 1);
   return (
     <nav className="thumbs" aria-label="Pages">
@@ -233,7 +254,7 @@ function Thumbnails({ doc, current, onPick, rotation }: { doc: PDFDocumentProxy;
         {pages.map((n) => (
           <li key={n}>
             <button type="button" className={n === current ? 'thumb current' : 'thumb'} aria-current={n === current ? 'page' : undefined} aria-label={`Page ${n}`} onClick={() => onPick(n)}>
-              <LazyThumb doc={doc} pageNumber={n} rotation={rotation} />
+              <LazyThumb doc={doc} pageNumber={n} rotation={turns.get(n) ?? 0} />
               <span className="thumb-number" aria-hidden="true">{n}</span>
             </button>
           </li>

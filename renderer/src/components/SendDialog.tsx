@@ -1,4 +1,5 @@
-// Sending a fax, start to finish: pick or drop a PDF, type or pick the recipients (validated
+// Sending a fax, start to finish: pick or drop a PDF (or several PDFs and pictures, combined
+// into one: ComposeFiles.tsx, with a preview of every page: SendPreview.tsx), type or pick the recipients (validated
 // to E.164, autocompleted from the phone book, groups expanded: RecipientField), choose the
 // caller ID, optional cover page, now or later (ScheduleField).
 // Before anything leaves, 'send.check' decides the route of each recipient:
@@ -10,7 +11,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Contact, ContactGroup, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { IpcEvent, KeyChangeWarning as KeyChange } from '../../../shared/ipc/contract.ts';
-import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
+import { paperForCountry, type PaperSize } from '../../../shared/domain/compose.ts';
 import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
 import { foldText } from '../../../shared/domain/contact-suggestions.ts';
 import { call, fxe, toUserError } from '../api.ts';
@@ -18,13 +19,16 @@ import { fileSize, fullDate, groupedFingerprint, stateLabel } from '../format.ts
 import { defaultCountryFor, displayNumber } from '../phone.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { ComposeFiles, useComposeItems, type ComposeItem } from './ComposeFiles.tsx';
+import { SendPreview } from './SendPreview.tsx';
 import { addRecipients, RecipientField, resolveEntry, type Recipient } from './RecipientField.tsx';
 import { NO_SCHEDULE, ScheduleField, scheduledTime, type Schedule } from './ScheduleField.tsx';
 import { SendGroupProgress, type SendItem } from './SendGroupProgress.tsx';
 
 export interface SendDialogProps {
   org: OrgSummary;
-  initialFile: File | null;
+  /** Files dropped on the window: added to the fax (a new array each drop). */
+  initialFiles: File[];
   initialTo?: string;
   /** Set when forwarding an existing fax instead of sending a new file. */
   forward?: { id: string; fileName: string };
@@ -68,26 +72,15 @@ const FINAL_STATES: readonly (OutboxState | null)[] = ['sent', 'delivered', 'fai
  */
 const RELAY_OUT_OF_REACH = new Set(['relay.unreachable', 'relay.server_error', 'relay.garbage']);
 
-export function isPdfFile(file: File): boolean {
-  return file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf');
+/** The name a combined fax is listed under: the first file's, with a note of the others. */
+export function combinedFileName(items: readonly ComposeItem[]): string {
+  const first = items[0]!;
+  const base = first.kind === 'pdf' ? first.name : first.name.replace(/\.[^.]+$/, '') + '.pdf';
+  if (items.length === 1) return base;
+  return `${base.replace(/\.pdf$/i, '')} + ${items.length - 1} more.pdf`;
 }
 
-/**
- * What is wrong with a file picked with "Choose PDF…", said at once rather than after Send:
- * the picker's filter is only a suggestion (and "All files" is one click away). null = fine.
- */
-export async function pickedFileProblem(file: File): Promise<string | null> {
-  if (file.size === 0) return `${file.name} is empty (0 bytes). Save or print the document as PDF again, then choose it.`;
-  if (file.size > MAX_PDF_BYTES) return pdfTooLargeMessage(file.size);
-  if (!isPdfFile(file)) return `${file.name} is not a PDF. Only PDF files can be faxed: save or print the document as PDF first.`;
-  // A PDF starts with "%PDF-" (within its first KiB, by the spec's tolerance).
-  const head = new TextDecoder('latin1').decode(await file.slice(0, 1024).arrayBuffer());
-  if (!head.includes('%PDF-')) return `${file.name} is not a PDF that can be faxed. Save or print the document as PDF and try again.`;
-  return null;
-}
-
-export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers = [], onClose, onOpenSettings }: SendDialogProps) {
-  const [file, setFile] = useState<File | null>(initialFile);
+export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers = [], onClose, onOpenSettings }: SendDialogProps) {
   const [to, setTo] = useState(initialTo ?? '');
   const [recipients, setRecipients] = useState<Recipient[]>([]);
   const [groups, setGroups] = useState<ContactGroup[]>([]);
@@ -98,13 +91,16 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
   const [cover, setCover] = useState({ toName: '', fromName: org.name, subject: '', message: '' });
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [fileError, setFileError] = useState<string | null>(null);
   const [error, setError] = useState<UserError | null>(null);
   const [step, setStep] = useState<Step>({ kind: 'form' });
   const [countrySetting, setCountrySetting] = useState('');
   const country = useMemo(() => defaultCountryFor(org.faxNumbers[0], countrySetting), [org, countrySetting]);
+  const [paperChoice, setPaperChoice] = useState<PaperSize | null>(null);
+  const paper = paperChoice ?? paperForCountry(country);
+  const { items, setItems, addFiles, problem: fileProblem, setProblem: setFileError, checking } = useComposeItems(paper);
+  const [showPreview, setShowPreview] = useState(false);
+  const [filePages, setFilePages] = useState<Map<string, number>>(new Map());
   const listId = useId();
-  const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     call('contacts.list', {}).then(setContacts, () => setContacts([]));
@@ -122,10 +118,13 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
     );
     call('settings.get', {}).then((st) => setCountrySetting(st.defaultCountry ?? ''), () => undefined);
   }, []);
-  // A PDF dropped on the window while this dialog is open replaces the chosen file.
+  // Files dropped on the window (before or while this dialog is open) join the fax.
+  const addedDrop = useRef<File[] | null>(null);
   useEffect(() => {
-    if (initialFile) (setFile(initialFile), setFileError(null));
-  }, [initialFile]);
+    if (initialFiles.length === 0 || addedDrop.current === initialFiles) return;
+    addedDrop.current = initialFiles;
+    void addFiles(initialFiles);
+  }, [initialFiles, addFiles]);
 
   // Follow our faxes through the outbox once they are submitted.
   const sendingIds = step.kind === 'sending' ? step.items.map((i) => i.id ?? '').join(',') : '';
@@ -196,11 +195,16 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
           }
         }
       } else {
-        const pdf = new Uint8Array(await file!.arrayBuffer());
+        // One PDF as it is; anything else (several files, pictures, pages left out) is
+        // combined by main first, and the combined PDF is what gets sealed.
+        const single = items.length === 1 && items[0]!.kind === 'pdf' && items[0]!.removePages.length === 0 ? items[0]! : null;
+        const pdf = single
+          ? single.data
+          : (await call('compose.build', { files: items.map((i) => ({ fileName: i.name, data: i.data, removePages: i.removePages })), paper, cover: null })).pdf;
         const res = await call('send.submitGroup', {
           orgId: org.orgId,
           from,
-          fileName: file!.name,
+          fileName: combinedFileName(items),
           pdf,
           coverPage: withCover ? cover : null,
           recipients: plan.ready.map(({ r, route }) => ({ to: r.number, route, ...(r.name ? { name: r.name } : {}) })),
@@ -241,8 +245,8 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
     setFieldError(null);
     setError(null);
     setScheduleError(null);
-    if (!forward && !file) {
-      setFileError('Choose the PDF to send, or drop it on this window.');
+    if (!forward && items.length === 0) {
+      setFileError(checking ? 'Wait a moment: the files are still being checked.' : 'Choose the PDF to send, or drop it on this window.');
       return;
     }
     const all = resolveAll();
@@ -339,6 +343,7 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
       title={title}
       onClose={onClose}
       testId="send-dialog"
+      wide={showPreview}
       footer={
         sending ? (
           <button type="button" className="primary" onClick={onClose}>
@@ -367,37 +372,15 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
         <form id="send-form" className="form" onSubmit={onSubmit} noValidate>
           {!forward && (
             <div className="file-pick">
-              {file ? (
-                <p className="file-chosen">
-                  <span className="file-badge" aria-hidden="true">PDF</span>
-                  <span>
-                    <strong>{file.name}</strong>
-                    <span className="muted"> · {fileSize(file.size)}</span>
-                  </span>
-                </p>
-              ) : (
-                <p className={fileError ? 'field-error' : 'muted'} role={fileError ? 'alert' : undefined}>
-                  {fileError ?? 'Drop a PDF anywhere on this window, or choose one.'}
-                </p>
-              )}
-              <button type="button" onClick={() => fileInput.current?.click()}>
-                {file ? 'Choose another…' : 'Choose PDF…'}
-              </button>
-              <input
-                ref={fileInput}
-                type="file"
-                accept="application/pdf,.pdf"
-                hidden
-                aria-label="PDF to send"
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  e.target.value = ''; // picking the same file again after fixing it must fire again
-                  if (!f) return;
-                  void pickedFileProblem(f).then((problem) => {
-                    if (problem) (setFile(null), setFileError(problem));
-                    else (setFile(f), setFileError(null));
-                  });
-                }}
+              <ComposeFiles
+                items={items}
+                onChange={setItems}
+                onAddFiles={(files) => void addFiles(files)}
+                problem={fileProblem}
+                checking={checking}
+                paper={paper}
+                onPaperChange={setPaperChoice}
+                filePages={filePages}
               />
             </div>
           )}
@@ -454,6 +437,26 @@ export function SendDialog({ org, initialFile, initialTo, forward, knownNumbers 
               )}
               <ScheduleField value={schedule} onChange={(v) => (setSchedule(v), setScheduleError(null))} error={scheduleError} />
             </>
+          )}
+          {!forward && items.length > 0 && (
+            <p className="preview-toggle">
+              <button type="button" aria-expanded={showPreview} aria-controls={`${listId}-preview`} onClick={() => setShowPreview(!showPreview)}>
+                {showPreview ? 'Hide preview' : 'Preview pages'}
+              </button>
+            </p>
+          )}
+          {!forward && showPreview && items.length > 0 && (
+            <div id={`${listId}-preview`}>
+              <SendPreview
+                items={items}
+                paper={paper}
+                // With several recipients each cover names its own; the preview shows the first's.
+                cover={withCover ? { ...cover, to: recipients[0]?.number ?? to.trim(), from } : null}
+                onRemovePage={(itemId, page) => setItems(items.map((i) => (i.id === itemId ? { ...i, removePages: [...i.removePages, page].sort((x, y) => x - y) } : i)))}
+                onRestorePage={(itemId, page) => setItems(items.map((i) => (i.id === itemId ? { ...i, removePages: i.removePages.filter((p) => p !== page) } : i)))}
+                onCounted={setFilePages}
+              />
+            </div>
           )}
         </form>
       )}

@@ -1,10 +1,11 @@
-// Drop a PDF anywhere on the window to send it. dragenter/leave fire for every child, so a
-// depth counter decides when the overlay shows. Anything but one PDF of an acceptable size
-// gets a sentence saying what to do instead, and nothing is dropped silently.
+// Drop PDFs or pictures anywhere on the window to send them (several become one fax, in the
+// order dropped). dragenter/leave fire for every child, so a depth counter decides when the
+// overlay shows. A file that cannot be faxed, or too much in all, gets a sentence saying so,
+// and nothing is dropped silently.
 import { useRef, useState, type DragEvent } from 'react';
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
-import { isPdfFile } from '../components/SendDialog.tsx';
+import { composeSentences, looksFaxable } from '../../../shared/domain/compose.ts';
 
 export interface DropTarget {
   onDragEnter(e: DragEvent): void;
@@ -13,7 +14,7 @@ export interface DropTarget {
   onDrop(e: DragEvent): void;
 }
 
-export function useDropToSend(onPdf: (pdf: File) => void, onRefused: (error: UserError) => void): { dragging: boolean; dropTarget: DropTarget } {
+export function useDropToSend(onFiles: (files: File[]) => void, onRefused: (error: UserError) => void): { dragging: boolean; dropTarget: DropTarget } {
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   const hasFiles = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
@@ -38,36 +39,32 @@ export function useDropToSend(onPdf: (pdf: File) => void, onRefused: (error: Use
       e.preventDefault();
       depth.current = 0;
       setDragging(false);
-      const refusal = checkDroppedFiles([...e.dataTransfer.files]);
-      if ('error' in refusal) onRefused(refusal.error);
-      else if (refusal.pdf) onPdf(refusal.pdf);
+      const { files, error } = checkDroppedFiles([...e.dataTransfer.files]);
+      if (error) onRefused(error);
+      if (files.length) onFiles(files);
     },
   };
   return { dragging, dropTarget };
 }
 
-/** The one PDF to send, an error to show, or neither (nothing was dropped). */
-function checkDroppedFiles(files: File[]): { pdf: File | null } | { error: UserError } {
-  const pdfs = files.filter(isPdfFile);
-  const pdf = pdfs[0];
-  if (pdfs.length > 1) {
-    // Never keep one and silently drop the others.
-    return {
-      error: {
-        code: 'send_several_files',
-        message: `You dropped ${pdfs.length} PDFs. A fax carries one document: drop them one at a time, or combine them into one PDF first.`,
-        detail: pdfs.map((f) => f.name).join(', '),
-      },
-    };
+/** The files that may join the fax, and what to say about the rest (each checked fully once added). */
+function checkDroppedFiles(files: File[]): { files: File[]; error: UserError | null } {
+  const faxable = files.filter((f) => looksFaxable(f.name, f.type));
+  const others = files.filter((f) => !looksFaxable(f.name, f.type));
+  const total = faxable.reduce((n, f) => n + f.size, 0);
+  if (total > MAX_PDF_BYTES) {
+    // The services' own limit and sentence (shared/), checked here only to answer at once.
+    const message = faxable.length === 1 ? pdfTooLargeMessage(total) : composeSentences.tooLarge(total);
+    return { files: [], error: { code: 'pdf.too_large', message, detail: `${faxable.map((f) => f.name).join(', ')}: ${total} bytes > ${MAX_PDF_BYTES}` } };
   }
-  if (pdf?.size === 0) return { error: { code: 'send_empty_file', message: `${pdf.name} is empty (0 bytes). Save or print the document as PDF again, then drop it here.` } };
-  if (!pdf) {
-    if (!files.length) return { pdf: null };
-    return { error: { code: 'send_not_pdf', message: 'Only PDF files can be faxed. Save the document as PDF first, then drop it here.', detail: files.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', ') } };
-  }
-  if (pdf.size > MAX_PDF_BYTES) {
-    // The services' own limit and sentence (shared/domain/pdf-limits.ts), checked here only to answer at once.
-    return { error: { code: 'pdf.too_large', message: pdfTooLargeMessage(pdf.size), detail: `${pdf.name}: ${pdf.size} bytes > ${MAX_PDF_BYTES}` } };
-  }
-  return { pdf };
+  if (others.length === 0) return { files: faxable, error: null };
+  const names = others.map((f) => f.name);
+  return {
+    files: faxable,
+    error: {
+      code: 'send_not_faxable',
+      message: names.length === 1 ? composeSentences.notFaxable(names[0]!) : `${names.join(', ')} cannot be faxed: only PDF files and JPEG, PNG or TIFF pictures can go into a fax.`,
+      detail: others.map((f) => `${f.name} (${f.type || 'unknown type'})`).join(', '),
+    },
+  };
 }

@@ -9,9 +9,10 @@ import { readFaxDocument } from '../../inbox/fax-document.ts';
 import { purgeFaxes, trashDays } from '../../inbox/retention.ts';
 import { deliveryConfirmationPdf } from '../../print/delivery-confirmation.ts';
 import { safePdfFileName } from '../safe-file-name.ts';
+import { asTurnedByUser, pageRotationsOf } from './compose.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type FaxServices = Pick<DeskServices, 'faxes' | 'blobs' | 'settings'>;
+export type FaxServices = Pick<DeskServices, 'db' | 'faxes' | 'blobs' | 'settings'>;
 
 type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
   | 'faxes.undoDelete' | 'faxes.setTags' | 'faxes.setNote' | 'faxes.print' | 'faxes.saveAs' | 'faxes.printDeliveryConfirmation'
@@ -28,7 +29,7 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
       const s = await svc();
       const doc = readFaxDocument(s, id);
       s.faxes.audit('view', s.faxes.row(id).org_id, id, '');
-      return doc;
+      return { ...doc, rotations: pageRotationsOf(s, id) };
     },
     'faxes.markRead': async ({ ids, read }) => { (await svc()).faxes.markRead(ids, read); ctx.emitFaxesChanged(); return null; },
     'faxes.archive': async ({ ids, archived }) => { (await svc()).faxes.archive(ids, archived); ctx.emitFaxesChanged(); return null; },
@@ -40,6 +41,7 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
     'faxes.print': async ({ id }) => {
       const s = await svc();
       const doc = readFaxDocument(s, id);
+      doc.pdf = await asTurnedByUser(s, id, doc.pdf, ctx.log);
       const printed = await ctx.printer.printPdf(doc.pdf, safePdfFileName(doc.fileName, `fax-${id.slice(0, 8)}`));
       doc.pdf.fill(0);
       if (printed) s.faxes.audit('print', s.faxes.row(id).org_id, id, '');
@@ -51,6 +53,7 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
       const path = await ctx.dialogs.saveFile({ title: 'Save the fax as PDF', defaultPath: safePdfFileName(row.file_name, `fax-${id.slice(0, 8)}`), filters: [{ name: 'PDF', extensions: ['pdf'] }] });
       if (!path) return null;
       const doc = readFaxDocument(s, id);
+      doc.pdf = await asTurnedByUser(s, id, doc.pdf, ctx.log);
       try {
         writeFileSync(path, doc.pdf, { mode: 0o600 });
       } catch (e) {

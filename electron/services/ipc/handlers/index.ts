@@ -6,6 +6,7 @@
 import type { AppStatus } from '../../../../shared/ipc/contract.ts';
 import type { OrgSummary } from '../../../../shared/domain/types.ts';
 import type { DeskServices } from '../../desk-services.ts';
+import { composeHandlers } from './compose.ts';
 import { contactHandlers } from './contacts.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import { faxHandlers } from './faxes.ts';
@@ -30,6 +31,7 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...faxHandlers(ctx),
     ...sendHandlers(ctx),
     ...sendingHandlers(ctx),
+    ...composeHandlers(ctx),
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
     ...settingsHandlers(ctx),

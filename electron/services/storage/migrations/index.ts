@@ -6,8 +6,9 @@ import { trustByNumber } from './003-trust-by-number.ts';
 import { coverSubject } from './004-cover-subject.ts';
 import { keyChangeColumns } from './005-key-change-columns.ts';
 import { sendGroupsAndSchedule } from './006-send-groups-and-schedule.ts';
+import { pageRotations } from './007-page-rotations.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule];
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule, pageRotations];
 
 // A gap or a reordering would let two installs disagree about what version N means.
 MIGRATIONS.forEach((m, i) => {

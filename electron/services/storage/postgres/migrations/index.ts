@@ -1,5 +1,6 @@
 /** Every office schema step in order; a new step is a new file here, never an edit of an old one. */
 import type { PgMigration } from '../migrate.ts';
 import { officeInitial } from './001-office.ts';
+import { recentFirst } from './002-recent-first.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst];

@@ -1,0 +1,274 @@
+/**
+ * The shared outbox. A desk that sends looks the number up, checks its pins and seals the fax
+ * once, then commits in one transaction: the Sent-folder row, its body (encrypted under the
+ * office key) and an outbox row holding the envelope and the end-to-end ciphertext (which
+ * only the recipient can open). From then on any desk, or the office receiver, may upload it:
+ *
+ *   claim: one row at a time, `FOR UPDATE SKIP LOCKED`, and a lease (claimed_by, lease_until)
+ *   upload: the very same envelope and ciphertext every time, so the message id never changes
+ *   done: the row is marked sent by whoever uploaded it
+ *
+ * A desk that dies mid-send leaves its lease to run out, and another desk claims the row and
+ * uploads again. If the first upload had reached the relay, the relay answers 409 for that
+ * message id and the relay client reports it as already uploaded: sent. The relay keeps one
+ * message per id, so the recipient gets each fax exactly once.
+ */
+import type pg from 'pg';
+import type { CryptoBackend } from '../../../shared/protocol/index.ts';
+import { envelopeToJson, sealEnvelope, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
+import type { Receipt } from '../../../shared/fxe-api/types.ts';
+import { asMessageId, asOrgId } from '../../../shared/domain/ids.ts';
+import { exponentialDelayMs, halfJitter } from '../backoff.ts';
+import { DeskError, errorDetail, toUserError } from '../errors.ts';
+import { checkPdfStructure } from '../outbox/pdf-check.ts';
+import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
+import type { RelayClientPool } from '../relay-client/client-pool.ts';
+import { keysFromLookup, type TrustStore } from '../trust/index.ts';
+import type { OrgRegistry } from '../vault/org-registry.ts';
+import { insertOfficeFax } from './office-inbox.ts';
+import type { Office } from './office.ts';
+
+export interface OfficeSendRequest {
+  orgId: string;
+  to: string;
+  from: string;
+  fileName: string;
+  pdf: Uint8Array;
+  subject?: string | null;
+  /** The sender name in the envelope (default: the org's name). */
+  fromName?: string | null;
+  /** Pages, when the desk already counted them (its preview did); null: unknown. */
+  pages?: number | null;
+}
+
+export interface OfficeSendDeps {
+  clients: RelayClientPool;
+  orgs: Pick<OrgRegistry, 'get' | 'keys'>;
+  pins: Pick<TrustStore, 'check' | 'receiptKey'>;
+  backend?: CryptoBackend;
+}
+
+/**
+ * Seals a fax once and puts it into the shared outbox. A recipient whose keys changed since
+ * the last fax is refused here (recipient.key_changed), before anything is queued: the person
+ * confirms the new keys, accepts them, and sends again.
+ */
+export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, req: OfficeSendRequest): Promise<{ id: string }> {
+  const org = deps.orgs.get(req.orgId);
+  if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
+    throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
+  }
+  checkPdfStructure(req.pdf);
+  const client = await deps.clients.forOrg(req.orgId);
+  const lookup = await client.lookup(req.to);
+  const verified = keysFromLookup(lookup);
+  const decision = deps.pins.check(verified, req.to);
+  if (decision.kind === 'changed') {
+    throw new DeskError('recipient.key_changed', "The recipient's security keys have changed. Confirm the new keys with them (for example by phone), accept them, then send again.", {
+      detail: `${decision.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`,
+    });
+  }
+  const keys = await deps.orgs.keys(req.orgId);
+  const id = uuid4();
+  const fromName = req.fromName === undefined ? (org.name && org.name !== org.orgId ? org.name : null) : req.fromName;
+  const { envelope, ciphertext } = await sealEnvelope({
+    plaintext: req.pdf, senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
+    recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: req.from, fromName, toNumber: req.to,
+    metadata: { filename: req.fileName, content_type: 'application/pdf' }, createdAt: Math.floor(office.nowMs() / 1000), messageId: id,
+    ...(deps.backend ? { backend: deps.backend } : {}),
+  });
+  const now = office.nowMs();
+  await office.tx(async (c) => {
+    await office.writeBlob(c, id, req.pdf);
+    await insertOfficeFax(c, office, {
+      id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId: id, peerNumber: req.to, peerName: null, fileName: req.fileName,
+      subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: 'queued',
+      senderOrgId: req.orgId, recipientOrgId: verified.orgId, fromNumber: req.from, toNumber: req.to, ciphertextSha256: envelope.ciphertext_sha256,
+      metadataJson: null, blobId: id,
+    });
+    await c.query('INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id) VALUES ($1, $2, $3, $4, $5)',
+      [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId]);
+    await office.audit(c, 'send', id, `queued to ${req.to} (${req.pdf.length} bytes)`);
+  }, 'queue fax');
+  return { id };
+}
+
+interface ClaimedRow {
+  fax_id: string;
+  org_id: string;
+  envelope_json: string;
+  ciphertext: Buffer;
+  attempts: number;
+}
+
+export interface OfficeOutboxSenderOptions {
+  clients: RelayClientPool;
+  pins?: Pick<TrustStore, 'receiptKey'>;
+  /** How long a claim holds without renewal (default 30 s); renewed every third of it while uploading. */
+  leaseMs?: number;
+  /** How often an idle sender looks for work (default 1 s; the change feed can also kick it). */
+  idleMs?: number;
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** Tests: called after an upload went through, before it is recorded (to die there). */
+  afterUpload?: (faxId: string) => void;
+}
+
+/** Claims and uploads shared outbox rows, one at a time, until stopped. */
+export class OfficeOutboxSender {
+  private readonly office: Office;
+  private readonly o: OfficeOutboxSenderOptions;
+  private stopped = true;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  /** Faxes this sender uploaded (tests and the CLI report them). */
+  sent = 0;
+
+  constructor(office: Office, o: OfficeOutboxSenderOptions) {
+    this.office = office;
+    this.o = o;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Look for work now (a new row arrived). */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Runs claims until nothing is due; for tests and `serve --once`-style callers. */
+  async drain(): Promise<number> {
+    let n = 0;
+    while (await this.sendOne()) n++;
+    return n;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let worked = false;
+      try {
+        worked = await this.sendOne();
+      } catch (e) {
+        this.office.log(`office outbox: ${errorDetail(e)}`);
+      }
+      if (!worked && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.o.idleMs ?? 1_000);
+          this.wake = () => { clearTimeout(t); resolve(); };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async claim(): Promise<ClaimedRow | undefined> {
+    const leaseMs = this.o.leaseMs ?? 30_000;
+    const r = await this.office.query<ClaimedRow>(
+      `UPDATE fxe.outbox o SET claimed_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
+       WHERE o.fax_id = (
+         SELECT fax_id FROM fxe.outbox
+         WHERE NOT done AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_attempt_at, fax_id
+         FOR UPDATE SKIP LOCKED LIMIT 1)
+       RETURNING o.fax_id, o.org_id, o.envelope_json, o.ciphertext, o.attempts`,
+      [this.office.desk.deskId, leaseMs, this.office.nowMs()], 'claim outbox row');
+    return r.rows[0];
+  }
+
+  /** One claimed row uploaded and recorded; false when nothing was due. */
+  async sendOne(): Promise<boolean> {
+    const row = await this.claim();
+    if (!row) return false;
+    const leaseMs = this.o.leaseMs ?? 30_000;
+    const renew = setInterval(() => {
+      this.office.query("UPDATE fxe.outbox SET lease_until = now() + $3 * interval '1 millisecond' WHERE fax_id = $1 AND claimed_by = $2 AND NOT done",
+        [row.fax_id, this.office.desk.deskId, leaseMs], 'renew outbox claim').catch(() => undefined);
+    }, Math.max(1_000, leaseMs / 3));
+    renew.unref?.();
+    try {
+      await this.setState(null, row.fax_id, 'uploading', null);
+      const client = await this.o.clients.forOrg(row.org_id);
+      const result = await client.upload(row.envelope_json, asMessageId(row.fax_id), row.ciphertext);
+      this.o.afterUpload?.(row.fax_id);
+      await this.office.tx(async (c) => {
+        await c.query('UPDATE fxe.outbox SET done = true, sent_by = $2, sent_at = $3, claimed_by = NULL, lease_until = NULL, last_error = NULL WHERE fax_id = $1',
+          [row.fax_id, this.office.desk.deskId, this.office.nowMs()]);
+        await this.setState(c, row.fax_id, 'sent', null);
+        await this.office.audit(c, 'send', row.fax_id, result.alreadyUploaded ? 'uploaded (the relay already had it)' : 'uploaded');
+      }, 'record sent fax');
+      this.sent++;
+    } catch (e) {
+      await this.failed(row, e);
+    } finally {
+      clearInterval(renew);
+    }
+    return true;
+  }
+
+  private async setState(c: pg.ClientBase | null, faxId: string, state: string, failure: string | null): Promise<void> {
+    const sql = "UPDATE fxe.faxes SET state = $2, failure_json = $3, updated_at = $4 WHERE id = $1 AND state NOT IN ('sent', 'delivered')";
+    const params = [faxId, state, failure, this.office.nowMs()];
+    if (c) await c.query(sql, params);
+    else await this.office.query(sql, params, 'fax state');
+  }
+
+  private async failed(row: ClaimedRow, e: unknown): Promise<void> {
+    const err = toUserError(e);
+    const final = !(e instanceof DeskError && e.retryable) || (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe);
+    const delay = halfJitter(exponentialDelayMs(row.attempts - 1, this.o.retryBaseMs ?? 2_000, this.o.retryCapMs ?? 5 * 60_000));
+    this.office.log(`office outbox ${row.fax_id}: ${final ? 'failed' : `retry in ${Math.round(delay)} ms`}: ${err.code} ${err.detail ?? ''}`);
+    try {
+      await this.office.tx(async (c) => {
+        await c.query('UPDATE fxe.outbox SET claimed_by = NULL, lease_until = NULL, done = $2, next_attempt_at = $3, last_error = $4 WHERE fax_id = $1 AND claimed_by = $5',
+          [row.fax_id, final, Math.round(this.office.nowMs() + delay), `${err.code}: ${err.detail ?? ''}`.slice(0, 2000), this.office.desk.deskId]);
+        await this.setState(c, row.fax_id, final ? 'failed' : 'queued', JSON.stringify(err));
+        if (final) await this.office.audit(c, 'send', row.fax_id, `failed: ${err.code}`);
+      }, 'record send failure');
+    } catch (again) {
+      // The database is gone too: the lease runs out and someone claims the row again.
+      this.office.log(`office outbox ${row.fax_id}: could not record the failure: ${errorDetail(again)}`);
+    }
+  }
+
+  /**
+   * Asks the relay about sent faxes not yet delivered, and keeps each receipt that verifies
+   * against the recipient's pinned keys (the Sent folder's proof of delivery).
+   */
+  async checkDeliveries(limit = 100): Promise<number> {
+    if (!this.o.pins) return 0;
+    const rows = (await this.office.query<{ id: string; org_id: string; recipient_org_id: string; ciphertext_sha256: string }>(
+      "SELECT id, org_id, recipient_org_id, ciphertext_sha256 FROM fxe.faxes WHERE direction = 'out' AND state = 'sent' AND recipient_org_id IS NOT NULL ORDER BY at LIMIT $1",
+      [limit], 'delivery check')).rows;
+    let delivered = 0;
+    for (const f of rows) {
+      try {
+        const client = await this.o.clients.forOrg(f.org_id);
+        if (!(await client.hasExtension('message-status'))) return delivered;
+        const st = await client.status(asMessageId(f.id));
+        const receipt = st.receipt as Receipt | null | undefined;
+        if (st.status !== 'delivered' || !receipt) continue;
+        if (receipt.message_id !== f.id || receipt.ciphertext_sha256 !== f.ciphertext_sha256) throw new Error(`receipt for ${receipt.message_id} does not match`);
+        const bundle = await client.keyBundle(receipt.recipient_bundle_id);
+        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(asOrgId(f.recipient_org_id), bundle) });
+        await this.office.tx(async (c) => {
+          const r = await c.query("UPDATE fxe.faxes SET state = 'delivered', receipt_json = $2, updated_at = $3 WHERE id = $1 AND state = 'sent'", [f.id, JSON.stringify(receipt), this.office.nowMs()]);
+          if (r.rowCount) await this.office.audit(c, 'delivered', f.id, `receipt signed ${receipt.signed_at} by ${receipt.recipient_bundle_id}`);
+        }, 'record delivery');
+        delivered++;
+      } catch (e) {
+        this.office.log(`delivery check ${f.id}: ${errorDetail(e)}`);
+      }
+    }
+    return delivered;
+  }
+}
