@@ -11,7 +11,6 @@ import { openOffice, type Office } from '../../electron/services/office/office.t
 import { officeReceiveSink, type OfficeSinkOptions } from '../../electron/services/office/office-receive-sink.ts';
 import { keysFromLookup } from '../../electron/services/trust/index.ts';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
-import { asMessageId } from '../../shared/domain/ids.ts';
 
 export interface OfficeLane {
   c: CliServices;
