@@ -380,12 +380,12 @@ export class OfficeLink {
     const c = store.contacts;
     return {
       engine: store.engine,
-      list: guard(store.list), detail: guard(store.detail), document: guard(store.document), unreadCount: guard(store.unreadCount),
-      markRead: guard(store.markRead), archive: guard(store.archive), delete: guard(store.delete), undoDelete: guard(store.undoDelete),
-      listTrash: guard(store.listTrash), restore: guard(store.restore), deleteForever: guard(store.deleteForever), emptyTrash: guard(store.emptyTrash),
-      setTags: guard(store.setTags), allTags: guard(store.allTags), setNote: guard(store.setNote), assign: guard(store.assign),
-      audit: guard(store.audit), auditTrail: guard(store.auditTrail),
-      contacts: { list: guard(c.list), save: guard(c.save), delete: guard(c.delete), exportCsv: guard(c.exportCsv), importCsv: guard(c.importCsv) },
+      list: guard(store.list.bind(store)), detail: guard(store.detail.bind(store)), document: guard(store.document.bind(store)), unreadCount: guard(store.unreadCount.bind(store)),
+      markRead: guard(store.markRead.bind(store)), archive: guard(store.archive.bind(store)), delete: guard(store.delete.bind(store)), undoDelete: guard(store.undoDelete.bind(store)),
+      listTrash: guard(store.listTrash.bind(store)), restore: guard(store.restore.bind(store)), deleteForever: guard(store.deleteForever.bind(store)), emptyTrash: guard(store.emptyTrash.bind(store)),
+      setTags: guard(store.setTags.bind(store)), allTags: guard(store.allTags.bind(store)), setNote: guard(store.setNote.bind(store)), assign: guard(store.assign.bind(store)),
+      audit: guard(store.audit.bind(store)), auditTrail: guard(store.auditTrail.bind(store)),
+      contacts: { list: guard(c.list.bind(c)), save: guard(c.save.bind(c)), delete: guard(c.delete.bind(c)), exportCsv: guard(c.exportCsv.bind(c)), importCsv: guard(c.importCsv.bind(c)) },
     };
   }
 }
