@@ -17,7 +17,7 @@ import type { AuditEntry, Contact, DeliveryReceiptView, FaxDetail, FaxSummary, R
 import { DeskError } from '../errors.ts';
 import { contactsFromCsv } from '../inbox/contacts.ts';
 import type { Office } from '../office/office.ts';
-import { OfficeInbox } from '../office/office-inbox.ts';
+import { OfficeInbox, blobBelongsTo } from '../office/office-inbox.ts';
 import type { ContactStore, FaxPage, InboxStore } from './inbox-store.ts';
 
 export interface PostgresInboxStoreDeps {
@@ -232,9 +232,11 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     async document(id) {
       const r = await row(id);
       if (!r.blob_id) throw new DeskError('fax.no_document', 'This fax has no document to show.', { detail: id });
-      // A body is sealed under its own fax's id: a row pointing at another fax's body was altered.
-      if (r.blob_id !== id) throw new DeskError('office.decrypt_failed', 'A fax in the office database could not be opened: it was altered on the server.', { detail: `${id} points at body ${r.blob_id}` });
-      return { fileName: r.file_name, pdf: new Uint8Array(await guard(() => office.readBlob(id))) };
+      // A body is sealed under its own fax's id (one blob per receive attempt): a row pointing
+      // at another fax's body was altered. The same check as the office core's (office-inbox.ts).
+      const blobId = r.blob_id;
+      if (!blobBelongsTo(blobId, id)) throw new DeskError('office.decrypt_failed', 'A fax in the office database could not be opened: it was altered on the server.', { detail: `${id} points at body ${r.blob_id}` });
+      return { fileName: r.file_name, pdf: new Uint8Array(await guard(() => office.readBlob(blobId))) };
     },
 
     async unreadCount() {
