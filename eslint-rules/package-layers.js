@@ -41,7 +41,8 @@ export const PACKAGE_LAYERS = {
   'electron-vite': ['build'],
   vite: ['build'],
   '@vitejs/plugin-react': ['build'],
-  'typescript-eslint': ['build'],
+  // The layer test lints probe sources through ESLint with the project's own TypeScript setup.
+  'typescript-eslint': ['build', 'test'],
   eslint: ['test', 'build'],
 };
 
