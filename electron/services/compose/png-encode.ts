@@ -3,23 +3,8 @@
  * hand decoded TIFF pages to pdf-lib (which embeds PNG and JPEG, not TIFF) without a new
  * dependency. Grayscale when every pixel is grey: a scanned letter then costs a third.
  */
-import { deflateSync } from 'node:zlib';
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(parts: Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const bytes of parts) for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// node:zlib's crc32 (Node ≥ 22.2; Electron 45 ships Node 22) is the PNG chunk checksum.
+import { crc32, deflateSync } from 'node:zlib';
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -28,7 +13,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   const typeBytes = new TextEncoder().encode(type);
   out.set(typeBytes, 4);
   out.set(data, 8);
-  view.setUint32(8 + data.length, crc32([typeBytes, data]));
+  view.setUint32(8 + data.length, crc32(data, crc32(typeBytes)));
   return out;
 }
 
