@@ -12,6 +12,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { encodable, wrap } from '../print/pdf-text.ts';
 
 export interface CoverPageInfo {
   toName: string;
@@ -50,47 +51,6 @@ export function formatCoverDate(d: Date): string {
 export function formatCoverNumber(number: string): string {
   const parsed = parsePhoneNumberFromString(number.trim());
   return parsed ? parsed.formatInternational() : number;
-}
-
-/**
- * The standard fonts only cover WinAnsi (Latin-1 and a few more): anything else would make
- * pdf-lib throw, so it is shown as '?' rather than failing the whole fax.
- */
-function encodable(font: PDFFont, text: string): string {
-  let out = '';
-  for (const ch of text.replace(/\t/g, '    ')) {
-    try {
-      font.encodeText(ch);
-      out += ch;
-    } catch {
-      out += '?';
-    }
-  }
-  return out;
-}
-
-/** Greedy word wrap to `width`; words longer than a line are cut. */
-function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split(/\r?\n/)) {
-    let line = '';
-    for (const word of paragraph.split(/ +/)) {
-      let w = word;
-      const candidate = line ? `${line} ${w}` : w;
-      if (font.widthOfTextAtSize(candidate, size) <= width) { line = candidate; continue; }
-      if (line) lines.push(line);
-      line = '';
-      while (font.widthOfTextAtSize(w, size) > width) {
-        let cut = w.length - 1;
-        while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > width) cut--;
-        lines.push(w.slice(0, cut));
-        w = w.slice(cut);
-      }
-      line = w;
-    }
-    lines.push(line);
-  }
-  return lines;
 }
 
 /** The PDF Info key carrying the cover page's subject (read back by the page counter). */

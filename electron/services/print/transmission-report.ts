@@ -10,6 +10,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { FaxDetail } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
+import { encodable, wrap } from './pdf-text.ts';
 
 /** How times are written: the window's zone (the office's local time), and its language. */
 export interface ReportFormat {
@@ -80,40 +81,9 @@ export function transmissionTimes(fax: FaxDetail, trail: { at: number; action: s
   return { startedAt, endedAt: uploaded?.at ?? end?.at ?? null };
 }
 
-/** Latin-1 only (the standard fonts' range): anything else is drawn as '?', never an error. */
-function fit(font: PDFFont, text: string): string {
-  let out = '';
-  for (const ch of text) {
-    try {
-      font.encodeText(ch);
-      out += ch;
-    } catch {
-      out += '?';
-    }
-  }
-  return out;
-}
-
+/** Drawable (see encodable) and wrapped to `width`. */
 function wrapText(font: PDFFont, text: string, size: number, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of fit(font, text).split(/(\s+)/)) {
-    const next = line + word;
-    if (font.widthOfTextAtSize(next, size) <= width || line === '') line = next;
-    else {
-      lines.push(line.trimEnd());
-      line = word.trimStart();
-    }
-    // A single unbroken run (a hash, a signature) longer than the width is cut.
-    while (font.widthOfTextAtSize(line, size) > width && line.length > 1) {
-      let cut = line.length - 1;
-      while (cut > 1 && font.widthOfTextAtSize(line.slice(0, cut), size) > width) cut--;
-      lines.push(line.slice(0, cut));
-      line = line.slice(cut);
-    }
-  }
-  if (line) lines.push(line.trimEnd());
-  return lines.length ? lines : [''];
+  return wrap(font, size, encodable(font, text), width);
 }
 
 export async function transmissionReportPdf(facts: TransmissionFacts, nowMs: number, format: ReportFormat = {}): Promise<Uint8Array> {
@@ -128,7 +98,7 @@ export async function transmissionReportPdf(facts: TransmissionFacts, nowMs: num
   let y = A4[1] - MARGIN;
 
   page.drawText('TRANSMISSION REPORT', { x: MARGIN, y: y - 20, size: 20, font: bold, color: INK });
-  page.drawText(fit(regular, `Printed ${localTime(nowMs, format)}`), { x: MARGIN, y: y - 38, size: 9, font: regular, color: MUTED });
+  page.drawText(encodable(regular, `Printed ${localTime(nowMs, format)}`), { x: MARGIN, y: y - 38, size: 9, font: regular, color: MUTED });
   y -= 56;
   page.drawLine({ start: { x: MARGIN, y }, end: { x: A4[0] - MARGIN, y }, thickness: 1, color: RULE });
   y -= 22;
@@ -201,7 +171,7 @@ export async function transmissionReportPdf(facts: TransmissionFacts, nowMs: num
   } else {
     drawParagraph(page, regular, 'No delivery receipt has been received for this fax yet.', y);
   }
-  page.drawText(fit(regular, `fxe Desk - fax ${fax.id}`), { x: MARGIN, y: MARGIN - 20, size: 8, font: regular, color: MUTED });
+  page.drawText(encodable(regular, `fxe Desk - fax ${fax.id}`), { x: MARGIN, y: MARGIN - 20, size: 8, font: regular, color: MUTED });
   return doc.save();
 }
 
@@ -256,7 +226,7 @@ export async function activityPdf(lines: ActivityLine[], range: { fromMs: number
     { title: 'Result', width: 56, cell: (l) => `${l.status}${l.route === 'pstn' ? ' (PSTN)' : ''}` },
   ];
   const clip = (font: PDFFont, text: string, size: number, width: number): string => {
-    let t = fit(font, text);
+    let t = encodable(font, text);
     while (t.length > 1 && font.widthOfTextAtSize(t, size) > width - 4) t = `${t.slice(0, -2)}…`.replace(/……$/, '…');
     return font.widthOfTextAtSize(t, size) > width - 4 ? '' : t;
   };
@@ -272,10 +242,10 @@ export async function activityPdf(lines: ActivityLine[], range: { fromMs: number
     page.drawLine({ start: { x: MARGIN, y }, end: { x: landscape[0] - MARGIN, y }, thickness: 0.5, color: RULE });
     y -= 12;
   };
-  page.drawText(fit(bold, range.title), { x: MARGIN, y, size: 16, font: bold, color: INK });
+  page.drawText(encodable(bold, range.title), { x: MARGIN, y, size: 16, font: bold, color: INK });
   y -= 18;
   const sent = lines.filter((l) => l.direction === 'out').length;
-  page.drawText(fit(regular, `${day(range.fromMs)} to ${day(range.toMs)} · ${lines.length} faxes (${lines.length - sent} received, ${sent} sent) · printed ${localTime(nowMs, format)}`), { x: MARGIN, y, size: 9, font: regular, color: MUTED });
+  page.drawText(encodable(regular, `${day(range.fromMs)} to ${day(range.toMs)} · ${lines.length} faxes (${lines.length - sent} received, ${sent} sent) · printed ${localTime(nowMs, format)}`), { x: MARGIN, y, size: 9, font: regular, color: MUTED });
   y -= 24;
   header();
   if (lines.length === 0) page.drawText('No faxes in this period.', { x: MARGIN, y, size: 10, font: regular, color: INK });
