@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   retention: { enabled: false, days: 365, action: 'archive' },
   theme: 'system',
   defaultCountry: '',
+  lineNames: {},
 };
 
 export class SettingsStore {

@@ -26,7 +26,7 @@ import { applyTheme, useTheme } from './hooks/useTheme.ts';
 import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
 
-type View = { kind: 'folder'; folder: Folder } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
+type View = { kind: 'folder'; folder: Folder; /** One receiving number's view of the Inbox. */ line?: string } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
 type Compose = { files: File[]; to?: string; forward?: { id: string; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
@@ -68,7 +68,15 @@ function Workspace({ status }: { status: AppStatus }) {
   const demoPeer = activeOrg.isDemo ? status.orgs.find((o) => o.isDemo && o.orgId !== activeOrg.orgId && o.faxNumbers.length > 0) ?? null : null;
 
   // The tag being shown lost its last fax: show the whole folder rather than an empty list.
-  const { tags, trashCount } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
+  const { tags, trashCount, lines } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
+
+  // The arrival notice names the line by the office's name for it ("on Billing").
+  const linesRef = useRef(lines);
+  linesRef.current = lines;
+  const lineLabel = (number: string): string => {
+    const name = linesRef.current.find((l) => l.number === number)?.name;
+    return name ? `${name} (${displayNumber(number)})` : displayNumber(number);
+  };
 
   const openFolder = (folder: Folder) => {
     setView({ kind: 'folder', folder });
@@ -83,7 +91,7 @@ function Workspace({ status }: { status: AppStatus }) {
       refresh();
       // Said in the window too: the desktop notification may be off, or hidden on a shared screen.
       void call('faxes.get', { id }).then(
-        (fax) => notify(`New fax from ${fax.peerName ?? displayNumber(fax.peerNumber)}${fax.direction === 'in' ? ` on ${displayNumber(fax.toNumber)}` : ''}.`, {
+        (fax) => notify(`New fax from ${fax.peerName ?? displayNumber(fax.peerNumber)}${fax.direction === 'in' ? ` on ${lineLabel(fax.toNumber)}` : ''}.`, {
           label: 'Open',
           run: () => {
             openFolder('inbox');
@@ -201,6 +209,8 @@ function Workspace({ status }: { status: AppStatus }) {
   );
 
   const folder = view.kind === 'folder' ? view.folder : null;
+  const line = view.kind === 'folder' ? view.line : undefined;
+  const lineView = line ? lines.find((l) => l.number === line) : undefined;
 
   return (
     <div className="workspace" {...dropTarget}>
@@ -250,7 +260,7 @@ function Workspace({ status }: { status: AppStatus }) {
         <ul>
           {FOLDERS.map((f) => (
             <li key={f.folder}>
-              <button type="button" className={folder === f.folder ? 'nav current' : 'nav'} aria-current={folder === f.folder ? 'page' : undefined} onClick={() => openFolder(f.folder)} title={`${f.label} (${shortcutLabel(f.command)})`}>
+              <button type="button" className={folder === f.folder && !line ? 'nav current' : 'nav'} aria-current={folder === f.folder && !line ? 'page' : undefined} onClick={() => openFolder(f.folder)} title={`${f.label} (${shortcutLabel(f.command)})`}>
                 <span>{f.label}</span>
                 {f.folder === 'inbox' && status.unreadCount > 0 && <span className="count" aria-label={`${status.unreadCount} unread`}>{status.unreadCount}</span>}
               </button>
@@ -263,6 +273,28 @@ function Workspace({ status }: { status: AppStatus }) {
             </button>
           </li>
         </ul>
+        {lines.length > 1 && (
+          // Departments: each receiving number of the office is a view of the Inbox.
+          <>
+            <h3 className="nav-heading" id="fax-lines-heading">Fax lines</h3>
+            <ul aria-labelledby="fax-lines-heading">
+              {lines.map((l) => {
+                const current = view.kind === 'folder' && view.line === l.number;
+                return (
+                  <li key={l.number}>
+                    <button type="button" className={current ? 'nav line current' : 'nav line'} aria-current={current ? 'page' : undefined} onClick={() => (setView({ kind: 'folder', folder: 'inbox', line: l.number }), setSelected(null))}>
+                      <span className="line-label">
+                        <span>{l.name || displayNumber(l.number)}</span>
+                        {l.name && <span className="line-number">{displayNumber(l.number)}</span>}
+                      </span>
+                      {l.unread > 0 && <span className="count" aria-label={`${l.unread} unread`}>{l.unread}</span>}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </>
+        )}
         {tags.length > 0 && (
           <>
             <h3 className="nav-heading">Tags</h3>
@@ -298,7 +330,7 @@ function Workspace({ status }: { status: AppStatus }) {
         {status.keychainError && <ErrorNotice error={status.keychainError} />}
         {folder && (
           <div className="split">
-            <FaxList folder={folder} orgId={activeOrg.orgId} query={debouncedQuery} tag={tag} selectedId={selected?.id ?? null} onSelect={setSelected} refreshKey={refreshKey} removed={removed} />
+            <FaxList folder={folder} orgId={activeOrg.orgId} query={debouncedQuery} tag={tag} line={line ? { number: line, label: lineView?.name || displayNumber(line) } : undefined} selectedId={selected?.id ?? null} onSelect={setSelected} refreshKey={refreshKey} removed={removed} />
             {selected ? (
               <FaxDetailPane
                 key={selected.id}

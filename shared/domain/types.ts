@@ -160,6 +160,17 @@ export interface Settings {
    * as "US"); '' = the country of the office's own fax number.
    */
   defaultCountry: string;
+  /** Names the office gave its receiving numbers ("Front desk", "Billing", "Lab"), by E.164 number. */
+  lineNames: Record<string, string>;
+}
+
+/** One receiving number of the office, as a view of the Inbox (a department). */
+export interface FaxLine {
+  number: string;
+  /** The office's name for it; '' when none was given. */
+  name: string;
+  /** Faxes that came in on it, unread (by this person in an office), not archived, not deleted. */
+  unread: number;
 }
 
 /**

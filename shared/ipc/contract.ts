@@ -10,6 +10,7 @@ import type {
   Contact,
   ContactGroup,
   FaxDetail,
+  FaxLine,
   FaxSummary,
   Folder,
   OrgSummary,
@@ -110,6 +111,8 @@ export interface ListFaxesRequest {
   orgId?: string;
   query?: string;
   tag?: string;
+  /** Only faxes that came in on this number of ours (E.164): one department's view of the Inbox. */
+  line?: string;
   offset: number;
   limit: number; // 1..500
 }
@@ -290,6 +293,8 @@ export interface IpcRequests {
   'faxes.sendViaPstn': [{ id: string }, null];
   'faxes.forward': [{ id: string; to: string; from: string }, { id: string }];
   'faxes.tags': [Record<string, never>, string[]];
+  /** The org's receiving numbers (and any other a fax came in on), with their names and unread counts. */
+  'faxes.lines': [{ orgId?: string }, FaxLine[]];
   /** Office mode: who handles this fax (a person of the office), or null for nobody. */
   'faxes.assign': [{ id: string; assignee: string | null }, null];
   /** What happened to this fax, oldest first: views, prints, exports, sends, deletions (desk and person in an office). */
@@ -413,7 +418,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.archive': true, 'faxes.delete': true, 'faxes.undoDelete': true, 'faxes.setTags': true,
   'trash.list': true, 'trash.restore': true, 'trash.deleteForever': true, 'trash.empty': true,
   'faxes.setNote': true, 'faxes.print': true, 'faxes.saveAs': true, 'faxes.printDeliveryConfirmation': true,
-  'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true,
+  'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true, 'faxes.lines': true,
   'faxes.assign': true, 'faxes.audit': true,
   'office.status': true, 'office.join': true, 'office.leave': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,

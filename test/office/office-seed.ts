@@ -8,6 +8,6 @@ export async function seedOfficeFax(office: Office, f: SeedFax): Promise<void> {
   const incoming = f.direction === 'in';
   await addFax(office, {
     id: f.id, orgId: f.orgId, direction: f.direction, peerNumber: f.peerNumber, peerName: null, fileName: f.fileName, at: f.at, body: f.pdf,
-    state: incoming ? 'received' : 'sent', fromNumber: incoming ? f.peerNumber : '+15550000000', toNumber: incoming ? '+15550000000' : f.peerNumber,
+    state: incoming ? 'received' : 'sent', fromNumber: incoming ? f.peerNumber : '+15550000000', toNumber: incoming ? f.toNumber ?? '+15550000000' : f.peerNumber,
   });
 }

@@ -39,7 +39,7 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'trash.list': { offset: 0, limit: 10 }, 'trash.restore': { ids: [FAX] }, 'trash.deleteForever': { ids: [FAX] }, 'trash.empty': {},
     'faxes.setTags': { id: FAX, tags: ['a'] }, 'faxes.setNote': { id: FAX, note: 'n' }, 'faxes.print': { id: FAX }, 'faxes.saveAs': { id: FAX },
     'faxes.printDeliveryConfirmation': { id: FAX }, 'faxes.resend': { id: FAX }, 'faxes.sendViaPstn': { id: FAX },
-    'faxes.forward': { id: FAX, to: '+15551234567', from: '+15551110001' }, 'faxes.tags': {},
+    'faxes.forward': { id: FAX, to: '+15551234567', from: '+15551110001' }, 'faxes.tags': {}, 'faxes.lines': { orgId: UNKNOWN_ORG },
     'faxes.assign': { id: FAX, assignee: 'Dana' }, 'faxes.audit': { id: FAX },
     'office.status': {}, 'office.leave': {},
     'office.join': { url: 'postgresql://desk:pw@127.0.0.1:9/office', personName: 'Dana', deskName: 'Front desk', create: false, importKeysZip: false },

@@ -13,6 +13,8 @@ export interface SeedFax {
   fileName: string;
   at: number;
   pdf: Uint8Array;
+  /** The number of ours it came in on (incoming); a fixed one when absent. */
+  toNumber?: string;
 }
 
 export interface InboxStoreScene {
@@ -93,6 +95,29 @@ export function inboxStoreContract(scene: () => InboxStoreScene): void {
     const actions = (await store.auditTrail('store-a2')).map((e) => e.action);
     expect(actions.filter((a) => ['view', 'print', 'export'].includes(a))).toEqual(['view', 'print', 'export']);
     expect(actions).toContain('restore');
+  });
+
+  it('lists the faxes of one receiving number (a department), searches within it, counts its unread', async () => {
+    const { store, seed, orgId } = scene();
+    await seed({ ...fax('store-l1', 'billing-march.pdf', 5_000), toNumber: '+15550000101' });
+    await seed({ ...fax('store-l2', 'billing-april.pdf', 6_000), toNumber: '+15550000101' });
+    await seed({ ...fax('store-l3', 'lab-panel.pdf', 7_000), toNumber: '+15550000102' });
+    await store.markRead(['store-l2'], true);
+    const billing = await store.list({ folder: 'inbox', line: '+15550000101', offset: 0, limit: 10 });
+    expect(billing.items.map((f) => f.id)).toEqual(['store-l2', 'store-l1']);
+    expect(billing.total).toBe(2);
+    expect((await store.list({ folder: 'inbox', line: '+15550000101', query: 'march', offset: 0, limit: 10 })).items.map((f) => f.id)).toEqual(['store-l1']);
+    expect((await store.list({ folder: 'inbox', line: '+15550000101', query: 'lab', offset: 0, limit: 10 })).total).toBe(0);
+    const unreadOf = async (n: string) => (await store.lineCounts(orgId)).find((c) => c.number === n)?.unread;
+    expect(await unreadOf('+15550000101')).toBe(1);
+    expect(await unreadOf('+15550000102')).toBe(1);
+    // Archived: out of the Inbox and its count, like the Inbox badge.
+    await store.archive(['store-l3'], true);
+    expect(await unreadOf('+15550000102')).toBe(0);
+    expect((await store.list({ folder: 'inbox', line: '+15550000102', offset: 0, limit: 10 })).total).toBe(0);
+    expect((await store.lineCounts('org_someone_else')).length).toBe(0);
+    await store.delete(['store-l1', 'store-l2', 'store-l3']);
+    await store.emptyTrash(undefined);
   });
 
   it('keeps the phone book: one entry per number, search, export', async () => {

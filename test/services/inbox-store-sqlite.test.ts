@@ -31,7 +31,7 @@ describe('InboxStore on SQLite', () => {
           id: f.id, orgId: f.orgId, direction: f.direction, route: 'fxe', peerNumber: f.peerNumber, peerName: null, fileName: f.fileName,
           pages: 1, sizeBytes: f.pdf.length, at: f.at, read: f.direction === 'out', state: f.direction === 'in' ? 'received' : 'sent',
           senderOrgId: null, recipientOrgId: null, fromNumber: f.direction === 'in' ? f.peerNumber : '+15550000000',
-          toNumber: f.direction === 'in' ? '+15550000000' : f.peerNumber, ciphertextSha256: null, metadataJson: null, blobId: b.blobId, blobKey: b.wrappedKey,
+          toNumber: f.direction === 'in' ? f.toNumber ?? '+15550000000' : f.peerNumber, ciphertextSha256: null, metadataJson: null, blobId: b.blobId, blobKey: b.wrappedKey,
         });
       },
     };

@@ -82,6 +82,8 @@ export interface ListQuery {
   orgId?: string | undefined;
   query?: string | undefined;
   tag?: string | undefined;
+  /** Incoming faxes that came in on this number of ours only. */
+  line?: string | undefined;
   offset: number;
   limit: number;
 }
@@ -170,6 +172,7 @@ export class FaxRepository {
     const params: (string | number)[] = [q.folder];
     if (q.orgId) { where.push('f.org_id = ?'); params.push(q.orgId); }
     if (q.tag) { where.push('f.id IN (SELECT fax_id FROM fax_tags WHERE tag = ?)'); params.push(q.tag); }
+    if (q.line) { where.push("f.direction = 'in' AND f.to_number = ?"); params.push(q.line); }
     if (q.query && q.query.trim()) {
       const s = searchClause(q.query);
       if (s.sql) { where.push(s.sql); params.push(...s.params); }
@@ -203,6 +206,13 @@ export class FaxRepository {
   unreadCount(): number {
     // The Inbox badge: an archived fax is out of the Inbox, read or not.
     return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND archived = 0 AND deleted_at IS NULL").get() as { n: number }).n;
+  }
+
+  /** Unread incoming faxes per number they came in on (every number a fax came in on, 0 included). */
+  lineCounts(orgId?: string): { number: string; unread: number }[] {
+    const byOrg = orgId ? 'AND org_id = ?' : '';
+    return this.q(`SELECT to_number AS number, sum(read = 0 AND archived = 0) AS unread FROM faxes
+      WHERE direction = 'in' AND deleted_at IS NULL ${byOrg} GROUP BY to_number ORDER BY to_number`).all(...(orgId ? [orgId] : [])) as { number: string; unread: number }[];
   }
 
   markRead(ids: string[], read: boolean): void {

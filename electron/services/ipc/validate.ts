@@ -139,6 +139,19 @@ function coverTemplateBody(o: Obj): Omit<RequestOf<'covers.save'>, 'id'> {
   };
 }
 
+/** Names of our receiving numbers: E.164 keys, one short line each ('' or absent = no name). */
+function lineNames(o: Obj): Record<string, string> {
+  const entries = Object.keys(o);
+  if (entries.length > 200) throw invalid('lineNames', 'more than 200 numbers');
+  const out: Record<string, string> = {};
+  for (const number of entries) {
+    if (!isE164(number)) throw invalid('lineNames', 'a key is not an E.164 number');
+    const name = str(o, number, { max: 40, pattern: /^[^\x00-\x1f\x7f]*$/ }).trim();
+    if (name) out[number] = name;
+  }
+  return out;
+}
+
 /** What every send carries besides its recipients: org, caller ID, the document, the cover page. */
 function sendBody(o: Obj): Omit<RequestOf<'send.submit'>, 'to' | 'route'> {
   const pdf = o['pdf'];
@@ -202,8 +215,10 @@ export const validators: Validators = {
     const orgId = optStr(o, 'orgId', ORG_ID);
     const query = optStr(o, 'query', { max: 200 });
     const tag = optStr(o, 'tag', { max: 40 });
+    const line = o['line'] === undefined ? undefined : e164(o, 'line');
     return {
       folder: oneOf(o, 'folder', FOLDERS),
+      ...(line === undefined ? {} : { line }),
       ...(orgId === undefined ? {} : { orgId }),
       ...(query === undefined ? {} : { query }),
       ...(tag === undefined ? {} : { tag }),
@@ -243,6 +258,7 @@ export const validators: Validators = {
   'faxes.sendViaPstn': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.forward': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from') }; },
   'faxes.tags': none,
+  'faxes.lines': (raw) => { const orgId = optStr(obj(raw ?? {}), 'orgId', ORG_ID); return orgId === undefined ? {} : { orgId }; },
   'faxes.assign': (raw) => {
     const o = obj(raw);
     return { id: str(o, 'id', FAX_ID), assignee: o['assignee'] === null ? null : personName(o, 'assignee') };
@@ -399,6 +415,7 @@ export const validators: Validators = {
     }
     if (o['theme'] !== undefined) out.theme = oneOf(o, 'theme', ['system', 'light', 'dark'] as const);
     if (o['defaultCountry'] !== undefined) out.defaultCountry = str(o, 'defaultCountry', { max: 2, pattern: /^([A-Z]{2})?$/ });
+    if (o['lineNames'] !== undefined) out.lineNames = lineNames(obj(o['lineNames'], 'lineNames'));
     return out;
   },
   'settings.configurePstn': (raw) => {

@@ -381,6 +381,7 @@ export class OfficeLink {
     return {
       engine: store.engine,
       list: guard(store.list.bind(store)), detail: guard(store.detail.bind(store)), document: guard(store.document.bind(store)), unreadCount: guard(store.unreadCount.bind(store)),
+      lineCounts: guard(store.lineCounts.bind(store)),
       markRead: guard(store.markRead.bind(store)), archive: guard(store.archive.bind(store)), delete: guard(store.delete.bind(store)), undoDelete: guard(store.undoDelete.bind(store)),
       listTrash: guard(store.listTrash.bind(store)), restore: guard(store.restore.bind(store)), deleteForever: guard(store.deleteForever.bind(store)), emptyTrash: guard(store.emptyTrash.bind(store)),
       setTags: guard(store.setTags.bind(store)), allTags: guard(store.allTags.bind(store)), setNote: guard(store.setNote.bind(store)), assign: guard(store.assign.bind(store)),

@@ -26,6 +26,8 @@ export interface InboxStore {
   document(id: string): Promise<{ fileName: string; pdf: Uint8Array }>;
   /** Incoming faxes not read (by this person, in office mode), not archived, not deleted. */
   unreadCount(): Promise<number>;
+  /** The same count per number of ours the faxes came in on (departments), for one org or all. */
+  lineCounts(orgId?: string): Promise<{ number: string; unread: number }[]>;
   markRead(ids: string[], read: boolean): Promise<void>;
   archive(ids: string[], archived: boolean): Promise<void>;
   /** Into the Trash; the token undoes exactly this deletion. */

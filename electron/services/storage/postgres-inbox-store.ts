@@ -198,6 +198,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
       const add = (sql: (n: string) => string, v: unknown): void => { params.push(v); where.push(sql(`$${params.length}`)); };
       if (q.orgId) add((n) => `f.org_id = ${n}`, q.orgId);
       if (q.tag) add((n) => `f.tags @> ARRAY[${n}]::text[]`, q.tag);
+      if (q.line) add((n) => `f.direction = 'in' AND f.to_number = ${n}`, q.line);
       if (q.query && q.query.trim()) for (const t of searchTerms(q.query)) add((n) => `f.search LIKE ${n}`, likePattern(t));
       const w = where.join(' AND ');
       const total = Number((await run<{ n: string }>(`SELECT count(*) AS n FROM fxe.faxes f WHERE ${w}`, params)).rows[0]?.n ?? 0);
@@ -241,6 +242,15 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
 
     async unreadCount() {
       return guard(() => shared.unreadCount());
+    },
+
+    async lineCounts(orgId) {
+      // Unread as the tray counts it: not read by this person, not archived.
+      const rows = (await run<{ number: string; unread: string }>(
+        `SELECT f.to_number AS number, count(*) FILTER (WHERE NOT f.archived AND NOT EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = $1)) AS unread
+         FROM fxe.faxes f WHERE f.direction = 'in' AND f.deleted_at IS NULL AND ($2::text IS NULL OR f.org_id = $2) GROUP BY f.to_number ORDER BY f.to_number`,
+        [person(), orgId ?? null])).rows;
+      return rows.map((r) => ({ number: r.number, unread: Number(r.unread) }));
     },
 
     markRead: (ids, read) => guard(() => shared.markRead(ids, read)),

@@ -36,6 +36,7 @@ export function sqliteInboxStore(d: SqliteInboxStoreDeps): InboxStore {
       return { fileName: row.file_name, pdf: blobs.read(row.blob_id, row.blob_key) };
     },
     unreadCount: async () => faxes.unreadCount(),
+    lineCounts: async (orgId) => faxes.lineCounts(orgId),
     markRead: async (ids, read) => { faxes.markRead(ids, read); },
     archive: async (ids, archived) => { faxes.archive(ids, archived); },
     delete: async (ids) => ({ undoToken: faxes.softDelete(ids) }),

@@ -19,6 +19,8 @@ export interface FaxListProps {
   orgId: string | undefined;
   query: string;
   tag: string | undefined;
+  /** One receiving number's view of the Inbox (a department): its number and what to call it. */
+  line?: { number: string; label: string } | undefined;
   selectedId: string | null;
   onSelect: (fax: FaxSummary) => void;
   /** Bumped by the parent whenever main says faxes changed: drops the cache, keeps scroll. */
@@ -27,7 +29,8 @@ export interface FaxListProps {
   removed?: { id: string; seq: number } | null;
 }
 
-export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refreshKey, removed }: FaxListProps) {
+export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect, refreshKey, removed }: FaxListProps) {
+  const lineNumber = line?.number;
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, FaxSummary[]>>(new Map());
   const [error, setError] = useState<UserError | null>(null);
@@ -47,6 +50,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
           orgId,
           query: query || undefined,
           tag,
+          ...(lineNumber ? { line: lineNumber } : {}),
           offset: pageIndex * PAGE_SIZE,
           limit: PAGE_SIZE,
         });
@@ -62,7 +66,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
         inflight.current.delete(pageIndex);
       }
     },
-    [folder, orgId, query, tag],
+    [folder, orgId, query, tag, lineNumber],
   );
 
   // New folder/search: start over from the top.
@@ -191,7 +195,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
     }
   };
 
-  const folderName = { inbox: 'Inbox', sent: 'Sent', outbox: 'Outbox', archive: 'Archive' }[folder];
+  const folderName = line ? `Inbox, ${line.label}` : { inbox: 'Inbox', sent: 'Sent', outbox: 'Outbox', archive: 'Archive' }[folder];
   const activeRow = cursor >= 0 ? rowAt(cursor) : undefined;
 
   return (
@@ -203,6 +207,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
           </button>
         </div>
       )}
+      {line && <h2 className="line-heading">{line.label}</h2>}
       {reporting && <ActivityReportDialog orgId={orgId} initial={folder === 'inbox' ? 'received' : 'sent'} onClose={() => setReporting(false)} />}
       <div className="fax-list-header" aria-hidden="true">
         <span>{folder === 'inbox' || folder === 'archive' ? 'From' : 'To'}</span>
@@ -222,7 +227,7 @@ export function FaxList({ folder, orgId, query, tag, selectedId, onSelect, refre
         onKeyDown={onKeyDown}
         data-total={total ?? ''}
       >
-        {total === 0 && <EmptyFolder folder={folder} searching={query !== '' || tag !== undefined} />}
+        {total === 0 && (line && !query && !tag ? <p className="empty">No faxes came in on {line.label} yet.</p> : <EmptyFolder folder={folder} searching={query !== '' || tag !== undefined} />)}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualItems.map((item) => {
             const fax = rowAt(item.index);

@@ -18,6 +18,7 @@ function countryOptions(): [string, string][] {
 }
 import { CoverTemplatesCard } from './CoverTemplates.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { FaxLinesCard } from './FaxLines.tsx';
 import { OfficeCard } from './OfficeSettings.tsx';
 import { ReceivingPanel } from './ReceivingPanel.tsx';
 
@@ -136,6 +137,8 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
           </label>
           <p className="hint">A number like 555 222 0002 is then read as a number in this country.</p>
         </Card>
+
+        <FaxLinesCard orgs={orgs} names={settings.lineNames} onCommit={(lineNames) => void update({ lineNames })} />
 
         <Card title="Appearance">
           <label>

@@ -1,11 +1,14 @@
-// What the sidebar lists besides the folders: the tags in use and the number in the Trash,
-// fetched again whenever the fax lists change (refreshKey).
+// What the sidebar lists besides the folders: the tags in use, the number in the Trash and
+// the office's receiving numbers with their unread counts (departments), fetched again
+// whenever the fax lists change (refreshKey).
 import { useEffect, useRef, useState } from 'react';
+import type { FaxLine } from '../../../shared/domain/types.ts';
 import { call } from '../api.ts';
 
-export function useSidebarLists(orgId: string, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number } {
+export function useSidebarLists(orgId: string, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number; lines: FaxLine[] } {
   const [tags, setTags] = useState<string[]>([]);
   const [trashCount, setTrashCount] = useState(0);
+  const [lines, setLines] = useState<FaxLine[]>([]);
   const tagsLoaded = useRef(onTagsLoaded);
   tagsLoaded.current = onTagsLoaded;
   useEffect(() => {
@@ -19,6 +22,7 @@ export function useSidebarLists(orgId: string, refreshKey: number, onTagsLoaded:
   }, [refreshKey]);
   useEffect(() => {
     call('trash.list', { orgId, offset: 0, limit: 1 }).then((p) => setTrashCount(p.total), () => setTrashCount(0));
+    call('faxes.lines', { orgId }).then(setLines, () => setLines([]));
   }, [refreshKey, orgId]);
-  return { tags, trashCount };
+  return { tags, trashCount, lines };
 }

@@ -15,11 +15,11 @@ import type { HandlerContext, HandlersFor } from './context.ts';
  * The faxes come from `inbox()`: this desk's SQLite, or the office's database in an office.
  * Page turns stay this desk's own (its SQLite `db`), in an office too.
  */
-export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db'>;
+export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs'>;
 
 type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
   | 'faxes.undoDelete' | 'faxes.setTags' | 'faxes.setNote' | 'faxes.print' | 'faxes.saveAs' | 'faxes.printDeliveryConfirmation'
-  | 'faxes.tags' | 'faxes.assign' | 'faxes.audit' | 'trash.list' | 'trash.restore' | 'trash.deleteForever' | 'trash.empty';
+  | 'faxes.tags' | 'faxes.lines' | 'faxes.assign' | 'faxes.audit' | 'trash.list' | 'trash.restore' | 'trash.deleteForever' | 'trash.empty';
 
 export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxChannel> {
   const inbox = async () => (await ctx.services()).inbox();
@@ -45,6 +45,17 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
     'faxes.assign': async ({ id, assignee }) => { await (await inbox()).assign(id, assignee); return changed(null); },
     'faxes.audit': async ({ id }) => (await inbox()).auditTrail(id),
     'faxes.tags': async () => (await inbox()).allTags(),
+    'faxes.lines': async ({ orgId }) => {
+      const s = await ctx.services();
+      // Every number the org receives on, even before its first fax, then any other a fax came
+      // in on (a number since given up): its faxes stay findable by line.
+      const ours = s.orgs.list().filter((o) => !orgId || o.orgId === orgId).flatMap((o) => o.faxNumbers);
+      const counts = await (await inbox()).lineCounts(orgId);
+      const unread = new Map(counts.map((c) => [c.number, c.unread]));
+      const names = s.settings.get().lineNames;
+      const numbers = [...new Set([...ours, ...counts.map((c) => c.number)])];
+      return numbers.map((number) => ({ number, name: names[number] ?? '', unread: unread.get(number) ?? 0 }));
+    },
     'faxes.print': async ({ id }) => {
       const store = await inbox();
       const doc = await store.document(id);

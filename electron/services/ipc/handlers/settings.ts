@@ -17,6 +17,8 @@ export function settingsHandlers(ctx: HandlerContext<SettingsServices>): Handler
       const next = s.settings.update(patch);
       await s.applyReceiveMode();
       if (patch.webhookTunnelUrl && next.receiveMode === 'webhook') await registerWebhooks(s, next.webhookTunnelUrl, ctx.log);
+      // The sidebar lists the lines by these names: it reloads with the fax lists.
+      if (patch.lineNames) ctx.emitFaxesChanged();
       return next;
     },
     'receiving.status': async () => (await svc()).receivingStatus(),
