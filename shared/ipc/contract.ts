@@ -291,7 +291,8 @@ export interface IpcRequests {
    * a provider it stays in needs-pstn and says so; any other state is refused.
    */
   'faxes.sendViaPstn': [{ id: string }, null];
-  'faxes.forward': [{ id: string; to: string; from: string }, { id: string }];
+  /** The same document to another number, now or at `sendAt` (unix ms, UTC; "Send later", as for a new fax). */
+  'faxes.forward': [{ id: string; to: string; from: string; sendAt?: number | null }, { id: string }];
   'faxes.tags': [Record<string, never>, string[]];
   /** The org's receiving numbers (and any other a fax came in on), with their names and unread counts. */
   'faxes.lines': [{ orgId?: string }, FaxLine[]];

@@ -244,6 +244,11 @@ export class FaxRepository {
     return token;
   }
 
+  /** The faxes one delete's Undo would bring back. */
+  idsOfUndo(token: string): string[] {
+    return (this.q('SELECT id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string }[]).map((r) => r.id);
+  }
+
   undoDelete(token: string): number {
     const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
     if (ids.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: 'unknown or purged undo token' });

@@ -256,7 +256,11 @@ export const validators: Validators = {
   'faxes.printDeliveryConfirmation': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.resend': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
   'faxes.sendViaPstn': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.forward': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from') }; },
+  'faxes.forward': (raw) => {
+    const o = obj(raw);
+    const sendAt = o['sendAt'] === null || o['sendAt'] === undefined ? null : int(o, 'sendAt', 0, 8_640_000_000_000_000);
+    return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from'), sendAt };
+  },
   'faxes.tags': none,
   'faxes.lines': (raw) => { const orgId = optStr(obj(raw ?? {}), 'orgId', ORG_ID); return orgId === undefined ? {} : { orgId }; },
   'faxes.assign': (raw) => {

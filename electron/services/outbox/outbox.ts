@@ -70,6 +70,15 @@ const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 /** What the worker picks up when due: active jobs, and scheduled ones once their time comes. */
 const DUE_STATES: OutboxState[] = ['scheduled', ...ACTIVE_STATES];
 
+/** Said on a scheduled fax whose time passed while it was in the Trash (restoring it does not send it late). */
+function scheduleMissedInTrash(sendAt: number): UserError {
+  return {
+    code: 'send.schedule_missed',
+    message: 'Not sent: its scheduled time passed while it was in the Trash. Choose Resend to send it now.',
+    detail: `send_at ${new Date(sendAt).toISOString()}`,
+  };
+}
+
 /** Said on a scheduled fax the user cancelled (it goes to the Trash, and stays unsent if restored). */
 export const CANCELLED_BEFORE_SENDING: UserError = {
   code: 'send.cancelled',
@@ -187,6 +196,39 @@ export class Outbox {
     this.d.db.prepare(
       "UPDATE outbox_jobs SET next_attempt_at = 0 WHERE done = 0 AND held_json IS NULL AND fax_id IN (SELECT id FROM faxes WHERE state = 'queued' AND deleted_at IS NULL)",
     ).run();
+    return this.kick();
+  }
+
+  /**
+   * Faxes of ours just brought back from the Trash (Restore, or the delete's Undo), put back as
+   * they were. Deleting an outgoing fax means "stop this one", and while it is in the Trash
+   * nothing sends it; restoring means "undo my delete", so:
+   * - one that was on its way (queued, encrypting, uploading) carries on at once: it was being
+   *   sent when it was deleted, and the user took it back to have it sent;
+   * - a scheduled one keeps its time; if that time passed while it was in the Trash it is NOT
+   *   sent late by itself (a fax meant for 9:00 going at 15:00 can be wrong: a cancelled
+   *   appointment, a superseded order): it comes back as failed, saying so, and Resend sends it;
+   * - anything else (failed, needs-pstn, held for a key change, sent) comes back unchanged:
+   *   those were not being sent, and a restore never sends on its own;
+   * - on the phone lane, a fax on its way with the provider resumes too (PstnOutbox).
+   */
+  resumeRestored(faxIds: readonly string[]): Promise<void> {
+    const now = this.d.nowMs();
+    for (const id of faxIds) {
+      const fax = this.d.faxes.row(id, true);
+      if (fax.deleted_at !== null || fax.direction !== 'out') continue;
+      if (fax.state === 'scheduled' && (fax.send_at ?? 0) <= now) {
+        this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(id);
+        this.setState(id, 'failed', null, scheduleMissedInTrash(fax.send_at ?? 0));
+        this.d.faxes.audit('send', fax.org_id, id, 'restored after its scheduled time: not sent');
+      } else if (fax.route === 'pstn' && fax.state !== 'scheduled') {
+        this.d.pstn?.resumeRestored(id);
+      } else if ((ACTIVE_STATES as string[]).includes(fax.state)) {
+        this.d.db.prepare('UPDATE outbox_jobs SET next_attempt_at = 0 WHERE fax_id = ? AND done = 0 AND held_json IS NULL').run(id);
+      }
+    }
+    this.d.emit({ type: 'faxes.changed' });
+    // Re-arms the loop for what came back (a scheduled fax's time, an active job now).
     return this.kick();
   }
 

@@ -179,6 +179,22 @@ export class PstnOutbox {
     return this.loop.kick();
   }
 
+  /**
+   * A fax of this lane back from the Trash: while it was there its job was stopped (process()
+   * ends the job of a deleted fax). One that was on its way (queued, uploading, or sent and
+   * waiting for the provider's outcome) carries on: submitted under the same idempotency key
+   * (the provider answers with the fax it already has), or its status asked again. A fax in
+   * needs-pstn still waits for the user's go-ahead; delivered and failed ones stay as they are.
+   */
+  resumeRestored(faxId: string): void {
+    const fax = this.d.faxes.row(faxId, true);
+    if (fax.deleted_at !== null || !['queued', 'uploading', 'sent'].includes(fax.state)) return;
+    const changed = this.d.db.prepare('UPDATE pstn_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId).changes;
+    if (changed === 0) return;
+    this.d.faxes.audit('send', fax.org_id, faxId, 'PSTN: restored from the Trash, resumed');
+    void this.kick();
+  }
+
   /** Jobs not finished yet (tests and diagnostics). */
   pendingCount(): number {
     return (this.d.db.prepare('SELECT count(*) AS n FROM pstn_jobs WHERE done = 0').get() as { n: number }).n;

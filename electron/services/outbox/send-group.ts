@@ -50,10 +50,15 @@ export async function documentFor(
   })).pdf;
 }
 
-export async function submitGroup(deps: SendGroupDeps, req: SendGroupRequest): Promise<SendGroupResult> {
-  if (req.sendAt !== null && req.sendAt > deps.nowMs() + MAX_SCHEDULE_AHEAD_MS) {
-    throw new DeskError('send.too_far_ahead', 'That date is more than a year away. Check the date you picked for "Send later".', { detail: `sendAt ${req.sendAt}` });
+/** "Send later" reaches at most a year ahead (a time already past means now). */
+export function assertScheduleInReach(nowMs: number, sendAt: number | null): void {
+  if (sendAt !== null && sendAt > nowMs + MAX_SCHEDULE_AHEAD_MS) {
+    throw new DeskError('send.too_far_ahead', 'That date is more than a year away. Check the date you picked for "Send later".', { detail: `sendAt ${sendAt}` });
   }
+}
+
+export async function submitGroup(deps: SendGroupDeps, req: SendGroupRequest): Promise<SendGroupResult> {
+  assertScheduleInReach(deps.nowMs(), req.sendAt);
   // A document that is no PDF at all fails for everyone alike: said once, before anything is stored.
   const { pages } = await validatePdf(req.pdf, deps.log);
   // So does a template deleted since the dialog listed it.

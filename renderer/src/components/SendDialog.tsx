@@ -205,7 +205,7 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
         results = [];
         for (const { r } of plan.ready) {
           try {
-            results.push({ id: (await call('faxes.forward', { id: forward.id, to: r.number, from })).id, error: null });
+            results.push({ id: (await call('faxes.forward', { id: forward.id, to: r.number, from, sendAt: plan.sendAt })).id, error: null });
           } catch (err) {
             results.push({ id: null, error: toUserError(err) });
           }
@@ -271,7 +271,7 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
       setError({ code: 'send_no_caller_id', message: 'This organisation has no fax number to send from. Add one in Settings.' });
       return;
     }
-    const when = forward ? ({ ok: true, sendAt: null } as const) : scheduledTime(schedule);
+    const when = scheduledTime(schedule);
     if (!when.ok) {
       setScheduleError(when.message);
       return;
@@ -371,7 +371,7 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
               Cancel
             </button>
             <button type="submit" form="send-form" className="primary" disabled={step.kind === 'checking'}>
-              {step.kind === 'checking' ? 'Checking…' : forward ? 'Forward' : schedule.enabled ? 'Schedule' : 'Send'}
+              {step.kind === 'checking' ? 'Checking…' : schedule.enabled ? 'Schedule' : forward ? 'Forward' : 'Send'}
             </button>
           </>
         )
@@ -465,9 +465,10 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
                   </label>
                 </fieldset>
               )}
-              <ScheduleField value={schedule} onChange={(v) => (setSchedule(v), setScheduleError(null))} error={scheduleError} />
             </>
           )}
+          {/* A forward can wait too (a referral sent on at 8:00 when the clinic opens). */}
+          <ScheduleField value={schedule} onChange={(v) => (setSchedule(v), setScheduleError(null))} error={scheduleError} />
           {!forward && items.length > 0 && (
             <p className="preview-toggle">
               <button type="button" aria-expanded={showPreview} aria-controls={`${listId}-preview`} onClick={() => setShowPreview(!showPreview)}>

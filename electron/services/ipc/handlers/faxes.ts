@@ -15,7 +15,7 @@ import type { HandlerContext, HandlersFor } from './context.ts';
  * The faxes come from `inbox()`: this desk's SQLite, or the office's database in an office.
  * Page turns stay this desk's own (its SQLite `db`), in an office too.
  */
-export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs'>;
+export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs' | 'faxes' | 'outbox'>;
 
 type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
   | 'faxes.undoDelete' | 'faxes.setTags' | 'faxes.setNote' | 'faxes.print' | 'faxes.saveAs' | 'faxes.printDeliveryConfirmation'
@@ -25,6 +25,16 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
   const inbox = async () => (await ctx.services()).inbox();
   /** A change made here: this window (and, through the office's change feed, the other desks) reloads. */
   const changed = <T>(value: T): T => { ctx.emitFaxesChanged(); return value; };
+  /**
+   * Outgoing faxes of this desk back from the Trash are put back as they were (the outbox
+   * decides what resumes: Outbox.resumeRestored). An office's shared outbox rows are the
+   * office's: its senders pick up restored rows themselves.
+   */
+  const afterRestore = async (ids: readonly string[]): Promise<void> => {
+    const s = await ctx.services();
+    if (s.inbox().engine !== 'sqlite' || ids.length === 0) return;
+    await s.outbox.resumeRestored(ids);
+  };
   return {
     'faxes.list': async (req) => (await inbox()).list(req),
     'faxes.get': async ({ id }) => (await inbox()).detail(id),
@@ -39,7 +49,13 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
     'faxes.markRead': async ({ ids, read }) => { await (await inbox()).markRead(ids, read); return changed(null); },
     'faxes.archive': async ({ ids, archived }) => { await (await inbox()).archive(ids, archived); return changed(null); },
     'faxes.delete': async ({ ids }) => changed(await (await inbox()).delete(ids)),
-    'faxes.undoDelete': async ({ undoToken }) => { await (await inbox()).undoDelete(undoToken); return changed(null); },
+    'faxes.undoDelete': async ({ undoToken }) => {
+      const store = await inbox();
+      const ids = store.engine === 'sqlite' ? (await ctx.services()).faxes.idsOfUndo(undoToken) : [];
+      await store.undoDelete(undoToken);
+      await afterRestore(ids);
+      return changed(null);
+    },
     'faxes.setTags': async ({ id, tags }) => { await (await inbox()).setTags(id, tags); return changed(null); },
     'faxes.setNote': async ({ id, note }) => { await (await inbox()).setNote(id, note); return changed(null); },
     'faxes.assign': async ({ id, assignee }) => { await (await inbox()).assign(id, assignee); return changed(null); },
@@ -95,7 +111,14 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
       const s = await ctx.services();
       return { ...(await s.inbox().listTrash(orgId, offset, limit)), removeAfterDays: trashDays(s.settings.get().retention) };
     },
-    'trash.restore': async ({ ids }) => changed({ restored: await (await inbox()).restore(ids) }),
+    'trash.restore': async ({ ids }) => {
+      const store = await inbox();
+      // Only those really in the Trash: a fax waiting out a retry elsewhere keeps its wait.
+      const inTrash = store.engine === 'sqlite' ? (await ctx.services()).faxes.trashed(ids).map((r) => r.id) : [];
+      const restored = await store.restore(ids);
+      await afterRestore(inTrash);
+      return changed({ restored });
+    },
     'trash.deleteForever': async ({ ids }) => changed({ purged: await (await inbox()).deleteForever(ids) }),
     'trash.empty': async ({ orgId }) => changed({ purged: await (await inbox()).emptyTrash(orgId) }),
   };

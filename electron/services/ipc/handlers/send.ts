@@ -2,7 +2,7 @@
 import type { DeskServices } from '../../desk-services.ts';
 import { DeskError } from '../../errors.ts';
 import { readFaxDocument } from '../../inbox/fax-document.ts';
-import { documentFor } from '../../outbox/send-group.ts';
+import { assertScheduleInReach, documentFor } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
 export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates'>;
@@ -52,17 +52,22 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
       const res = await s.outbox.submit({ orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, pdf, route: row.route });
       return { id: res.id };
     },
-    'faxes.forward': async ({ id, to, from }) => {
+    'faxes.forward': async ({ id, to, from, sendAt = null }) => {
       const s = await svc();
+      assertScheduleInReach(ctx.nowMs(), sendAt);
       if (s.office.orgId() !== null) {
         // The fax lives in the office: forward it from there, through the shared outbox.
         const fax = await s.inbox().detail(id);
+        if (s.office.orgId() === fax.orgId && sendAt !== null && sendAt > ctx.nowMs()) {
+          throw new DeskError('office.no_schedule', 'In an office, "Send later" is not available yet. Send it now, or send it later by hand.', { detail: 'scheduled forward in office mode' });
+        }
         const doc = await s.inbox().document(id);
         if (viaOffice(s, fax.orgId, 'fxe')) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf });
       }
       const row = s.faxes.row(id);
       const { fileName, pdf } = readFaxDocument(s, id);
-      const res = await s.outbox.submit({ orgId: row.org_id, to, from, fileName, pdf, route: 'fxe' });
+      // Scheduled like any send: stored now, looked up and sealed when its time comes.
+      const res = await s.outbox.submit({ orgId: row.org_id, to, from, fileName, pdf, route: 'fxe', sendAt });
       return { id: res.id };
     },
   };
