@@ -5,6 +5,7 @@
  * class keeps only the wrapped per-file key that opens them.
  */
 import { randomBytes } from 'node:crypto';
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, SendGroupMember, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import type Database from 'better-sqlite3';
@@ -12,8 +13,8 @@ import type { Db } from '../storage/database.ts';
 
 export interface FaxRow {
   rowid: number;
-  id: string;
-  org_id: string;
+  id: FaxId;
+  org_id: OrgId;
   direction: 'in' | 'out';
   route: Route;
   peer_number: string;
@@ -29,8 +30,8 @@ export interface FaxRow {
   state: OutboxState | 'received';
   note: string;
   tags: string;
-  sender_org_id: string | null;
-  recipient_org_id: string | null;
+  sender_org_id: OrgId | null;
+  recipient_org_id: OrgId | null;
   from_number: string;
   to_number: string;
   ciphertext_sha256: string | null;
@@ -49,8 +50,8 @@ export interface FaxRow {
 }
 
 export interface NewFax {
-  id: string;
-  orgId: string;
+  id: FaxId;
+  orgId: OrgId;
   direction: 'in' | 'out';
   route: Route;
   peerNumber: string;
@@ -61,8 +62,8 @@ export interface NewFax {
   at: number;
   read: boolean;
   state: OutboxState | 'received';
-  senderOrgId: string | null;
-  recipientOrgId: string | null;
+  senderOrgId: OrgId | null;
+  recipientOrgId: OrgId | null;
   fromNumber: string;
   toNumber: string;
   ciphertextSha256: string | null;
@@ -79,7 +80,7 @@ export interface NewFax {
 
 export interface ListQuery {
   folder: Folder;
-  orgId?: string | undefined;
+  orgId?: OrgId | undefined;
   query?: string | undefined;
   tag?: string | undefined;
   offset: number;
@@ -90,7 +91,7 @@ export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' 
 
 const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
 
-function notFound(id: string): DeskError {
+function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
 }
 
@@ -155,11 +156,11 @@ export class FaxRepository {
       .run({ ...f, read: f.read ? 1 : 0, subject: f.subject ?? null, sendGroup: f.sendGroup ?? null, sendAt: f.sendAt ?? null });
   }
 
-  exists(id: string): boolean {
+  exists(id: FaxId): boolean {
     return this.q('SELECT 1 FROM faxes WHERE id = ?').get(id) !== undefined;
   }
 
-  row(id: string, includeDeleted = false): FaxRow {
+  row(id: FaxId, includeDeleted = false): FaxRow {
     const r = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.id = ?`).get(id) as FaxRow | undefined;
     if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
     return r;
@@ -182,7 +183,7 @@ export class FaxRepository {
     return { total, items: rows.map(toSummary) };
   }
 
-  detail(id: string): FaxDetail {
+  detail(id: FaxId): FaxDetail {
     const r = this.row(id);
     return { ...toDetail(r), group: r.send_group ? this.sendGroup(r.send_group) : null };
   }
@@ -196,7 +197,7 @@ export class FaxRepository {
   }
 
   /** A scheduled fax's time changes (or is cleared, when it goes now). */
-  setSendAt(id: string, sendAt: number | null): void {
+  setSendAt(id: FaxId, sendAt: number | null): void {
     this.q('UPDATE faxes SET send_at = ? WHERE id = ?').run(sendAt, id);
   }
 
@@ -205,12 +206,12 @@ export class FaxRepository {
     return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND archived = 0 AND deleted_at IS NULL").get() as { n: number }).n;
   }
 
-  markRead(ids: string[], read: boolean): void {
+  markRead(ids: FaxId[], read: boolean): void {
     const st = this.q('UPDATE faxes SET read = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(read ? 1 : 0, id); })();
   }
 
-  archive(ids: string[], archived: boolean): void {
+  archive(ids: FaxId[], archived: boolean): void {
     const st = this.q('UPDATE faxes SET archived = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(archived ? 1 : 0, id); })();
   }
@@ -219,13 +220,13 @@ export class FaxRepository {
    * Delete = move to the Trash: the fax leaves its folder (and the unread count, tags and
    * search) at once; Undo or Restore brings it back, the retention job purges it later.
    */
-  softDelete(ids: string[], reason = ''): string {
+  softDelete(ids: FaxId[], reason = ''): string {
     const token = randomBytes(12).toString('hex');
     const now = this.nowMs();
     const st = this.q('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: OrgId } | undefined;
         if (!r) continue;
         st.run(now, token, id);
         this.audit('delete', r.org_id, id, reason);
@@ -235,7 +236,7 @@ export class FaxRepository {
   }
 
   undoDelete(token: string): number {
-    const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
+    const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: FaxId; org_id: OrgId }[];
     if (ids.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: 'unknown or purged undo token' });
     this.db.transaction(() => {
       this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE undo_token = ?').run(token);
@@ -248,7 +249,7 @@ export class FaxRepository {
    * The Trash, newest deletion first. `folder` stays the one the fax was deleted from (the
    * generated column ignores `deleted_at`), which is where Restore puts it back.
    */
-  listTrash(orgId: string | undefined, offset: number, limit: number): { total: number; items: (FaxSummary & { deletedAt: number })[] } {
+  listTrash(orgId: OrgId | undefined, offset: number, limit: number): { total: number; items: (FaxSummary & { deletedAt: number })[] } {
     const where = orgId ? 'f.deleted_at IS NOT NULL AND f.org_id = ?' : 'f.deleted_at IS NOT NULL';
     const params = orgId ? [orgId] : [];
     const total = (this.q(`SELECT count(*) AS n FROM faxes f WHERE ${where}`).get(...params) as { n: number }).n;
@@ -258,11 +259,11 @@ export class FaxRepository {
   }
 
   /** Out of the Trash, back to the folder each fax was deleted from. Returns how many moved. */
-  restore(ids: string[]): number {
+  restore(ids: FaxId[]): number {
     let restored = 0;
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL').get(id) as { org_id: OrgId } | undefined;
         if (!r) continue;
         this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE id = ?').run(id);
         this.audit('restore', r.org_id, id, '');
@@ -273,29 +274,29 @@ export class FaxRepository {
   }
 
   /** Of these ids, the faxes that are in the Trash (only those may be purged on request). */
-  trashed(ids: string[]): { id: string; org_id: string; blob_id: string | null }[] {
+  trashed(ids: FaxId[]): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     const st = this.q('SELECT id, org_id, blob_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL');
-    return ids.flatMap((id) => (st.get(id) as { id: string; org_id: string; blob_id: string | null } | undefined) ?? []);
+    return ids.flatMap((id) => (st.get(id) as { id: FaxId; org_id: OrgId; blob_id: string | null } | undefined) ?? []);
   }
 
   /** Every fax in the Trash, of one organisation or of all. */
-  allTrashed(orgId?: string): { id: string; org_id: string; blob_id: string | null }[] {
+  allTrashed(orgId?: OrgId): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     return (orgId
       ? this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND org_id = ?').all(orgId)
-      : this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL').all()) as { id: string; org_id: string; blob_id: string | null }[];
+      : this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL').all()) as { id: FaxId; org_id: OrgId; blob_id: string | null }[];
   }
 
   /** Rows soft-deleted before `cutoffMs`: the caller removes their blobs, then `purgeRows`. */
-  deletedBefore(cutoffMs: number): { id: string; org_id: string; blob_id: string | null }[] {
+  deletedBefore(cutoffMs: number): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     return this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
-      id: string; org_id: string; blob_id: string | null;
+      id: FaxId; org_id: OrgId; blob_id: string | null;
     }[];
   }
 
-  purgeRows(ids: string[], reason = ''): void {
+  purgeRows(ids: FaxId[], reason = ''): void {
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: OrgId } | undefined;
         this.q('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
         this.q('DELETE FROM faxes WHERE id = ?').run(id);
         if (r) this.audit('purge', r.org_id, id, reason);
@@ -303,7 +304,7 @@ export class FaxRepository {
     })();
   }
 
-  setTags(id: string, tags: string[]): void {
+  setTags(id: FaxId, tags: string[]): void {
     this.row(id);
     const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
     this.db.transaction(() => {
@@ -324,30 +325,30 @@ export class FaxRepository {
    * (received, sent or delivered: never a fax still waiting in the outbox). For 'archive',
    * only those not archived yet.
    */
-  retentionCandidates(cutoffMs: number, action: 'archive' | 'delete', limit = 5000): string[] {
+  retentionCandidates(cutoffMs: number, action: 'archive' | 'delete', limit = 5000): FaxId[] {
     const sql = `SELECT id FROM faxes WHERE at < ? AND deleted_at IS NULL AND folder != 'outbox'${action === 'archive' ? ' AND archived = 0' : ''} ORDER BY at LIMIT ?`;
-    return (this.q(sql).all(cutoffMs, limit) as { id: string }[]).map((r) => r.id);
+    return (this.q(sql).all(cutoffMs, limit) as { id: FaxId }[]).map((r) => r.id);
   }
 
-  setSubject(id: string, subject: string): void {
+  setSubject(id: FaxId, subject: string): void {
     this.q('UPDATE faxes SET subject = ? WHERE id = ?').run(subject, id);
   }
 
-  setPages(id: string, pages: number | null): void {
+  setPages(id: FaxId, pages: number | null): void {
     this.q('UPDATE faxes SET pages = ? WHERE id = ?').run(pages, id);
   }
 
   /** Stored faxes (with a body) whose page count is still unknown. */
-  idsWithoutPageCount(limit = 1000): string[] {
-    return (this.q('SELECT id FROM faxes WHERE pages IS NULL AND blob_id IS NOT NULL AND deleted_at IS NULL ORDER BY at DESC LIMIT ?').all(limit) as { id: string }[]).map((r) => r.id);
+  idsWithoutPageCount(limit = 1000): FaxId[] {
+    return (this.q('SELECT id FROM faxes WHERE pages IS NULL AND blob_id IS NOT NULL AND deleted_at IS NULL ORDER BY at DESC LIMIT ?').all(limit) as { id: FaxId }[]).map((r) => r.id);
   }
 
-  setNote(id: string, note: string): void {
+  setNote(id: FaxId, note: string): void {
     this.row(id);
     this.q('UPDATE faxes SET note = ? WHERE id = ?').run(note, id);
   }
 
-  update(id: string, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: string | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
+  update(id: FaxId, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: OrgId | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
     const sets: string[] = [];
     const params: (string | number | null)[] = [];
     if (patch.state !== undefined) { sets.push('state = ?'); params.push(patch.state); }
@@ -361,7 +362,7 @@ export class FaxRepository {
     this.q(`UPDATE faxes SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
   }
 
-  removeOrg(orgId: string): { blob_id: string | null }[] {
+  removeOrg(orgId: OrgId): { blob_id: string | null }[] {
     const blobs = this.q('SELECT blob_id FROM faxes WHERE org_id = ?').all(orgId) as { blob_id: string | null }[];
     this.db.transaction(() => {
       this.q('DELETE FROM fax_tags WHERE fax_id IN (SELECT id FROM faxes WHERE org_id = ?)').run(orgId);
@@ -374,14 +375,14 @@ export class FaxRepository {
     return this.q('SELECT 1 FROM faxes WHERE blob_id = ?').get(blobId) !== undefined;
   }
 
-  audit(action: AuditAction, orgId: string | null, faxId: string | null, detail: string): void {
+  audit(action: AuditAction, orgId: OrgId | null, faxId: FaxId | null, detail: string): void {
     this.q('INSERT INTO audit_log (at, org_id, action, fax_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.nowMs(), orgId, action, faxId, detail);
   }
 
-  auditTrail(faxId?: string): { at: number; orgId: string | null; action: string; faxId: string | null; detail: string }[] {
+  auditTrail(faxId?: FaxId): { at: number; orgId: OrgId | null; action: string; faxId: FaxId | null; detail: string }[] {
     const rows = (faxId
       ? this.q('SELECT * FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId)
-      : this.q('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: string | null; action: string; fax_id: string | null; detail: string }[];
+      : this.q('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: OrgId | null; action: string; fax_id: FaxId | null; detail: string }[];
     return rows.map((r) => ({ at: r.at, orgId: r.org_id, action: r.action, faxId: r.fax_id, detail: r.detail }));
   }
 }

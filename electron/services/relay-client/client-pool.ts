@@ -1,4 +1,5 @@
 /** One RelayClient per org, made from the org's keys (which stay in memory only). */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { OrgRegistry } from '../vault/org-registry.ts';
 import { RelayClient, type FetchLike } from './relay-client.ts';
 
@@ -20,7 +21,7 @@ export class RelayClientPool {
     this.opts = opts;
   }
 
-  async forOrg(orgId: string): Promise<RelayClient> {
+  async forOrg(orgId: OrgId): Promise<RelayClient> {
     const hit = this.clients.get(orgId);
     if (hit) return hit;
     const keys = await this.orgs.keys(orgId);
@@ -37,7 +38,7 @@ export class RelayClientPool {
     return new RelayClient({ baseUrl, identity: null, ...this.opts });
   }
 
-  forget(orgId: string): void {
+  forget(orgId: OrgId): void {
     this.clients.delete(orgId);
   }
 }

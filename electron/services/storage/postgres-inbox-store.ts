@@ -11,6 +11,7 @@
  * of the phone book. Bodies are opened with the office's keys (Office.readBlob): the
  * database holds only ciphertext.
  */
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditEntry, Contact, DeliveryReceiptView, FaxDetail, FaxSummary, ReadMark, UserError } from '../../../shared/domain/types.ts';
@@ -27,8 +28,8 @@ export interface PostgresInboxStoreDeps {
 }
 
 interface FaxRow {
-  id: string;
-  org_id: string;
+  id: FaxId;
+  org_id: OrgId;
   direction: 'in' | 'out';
   route: 'fxe' | 'pstn';
   peer_number: string;
@@ -46,8 +47,8 @@ interface FaxRow {
   read_by_me: boolean;
   assigned_to: string | null;
   deleted_at: string | null;
-  sender_org_id: string | null;
-  recipient_org_id: string | null;
+  sender_org_id: OrgId | null;
+  recipient_org_id: OrgId | null;
   from_number: string;
   to_number: string;
   ciphertext_sha256: string | null;
@@ -64,7 +65,7 @@ const faxColumns = (person: string): string => `f.id, f.org_id, f.direction, f.r
   (SELECT c.name FROM fxe.contacts c WHERE c.fax_number = f.peer_number ORDER BY c.id LIMIT 1) AS contact_name,
   EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${person}) AS read_by_me`;
 
-function notFound(id: string): DeskError {
+function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
 }
 
@@ -125,7 +126,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
   const run = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> => guard(() => office.pool.query<T>(sql, params));
   const person = (): string => office.desk.person;
 
-  const row = async (id: string, includeDeleted = false): Promise<FaxRow> => {
+  const row = async (id: FaxId, includeDeleted = false): Promise<FaxRow> => {
     const r = (await run<FaxRow>(`SELECT ${faxColumns('$2')} FROM fxe.faxes f WHERE f.id = $1`, [id, person()])).rows[0];
     if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
     return r;
@@ -133,7 +134,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
 
   /** Removed for good: rows (read marks and outbox rows go with them), then bodies no other fax shows. */
   const purge = (where: string, params: unknown[], reason: string): Promise<number> => guard(() => office.tx(async (c) => {
-    const gone = (await c.query<{ id: string; blob_id: string | null }>(
+    const gone = (await c.query<{ id: FaxId; blob_id: string | null }>(
       `DELETE FROM fxe.faxes WHERE deleted_at IS NOT NULL AND ${where} RETURNING id, blob_id`, params)).rows;
     for (const g of gone) {
       if (g.blob_id) await c.query('DELETE FROM fxe.blobs b WHERE b.id = $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)', [g.blob_id]);
@@ -247,7 +248,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     archive: (ids, archived) => guard(() => shared.archive(ids, archived)),
 
     async delete(ids) {
-      const live = (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [ids])).rows.map((r) => r.id);
+      const live = (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [ids])).rows.map((r) => r.id);
       if (live.length > 0) await guard(() => shared.delete(live));
       const token = randomBytes(12).toString('hex');
       undo.set(token, live);
@@ -257,7 +258,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     async undoDelete(token) {
       const ids = undo.get(token);
       undo.delete(token);
-      const back = ids ? (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id) : [];
+      const back = ids ? (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id) : [];
       if (back.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: ids ? 'already restored or purged' : 'unknown undo token' });
       await guard(() => shared.restore(back));
       return back.length;
@@ -273,7 +274,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     },
 
     async restore(ids) {
-      const trashed = (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id);
+      const trashed = (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id);
       if (trashed.length > 0) await guard(() => shared.restore(trashed));
       return trashed.length;
     },

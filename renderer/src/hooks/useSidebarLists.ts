@@ -1,9 +1,10 @@
 // What the sidebar lists besides the folders: the tags in use and the number in the Trash,
 // fetched again whenever the fax lists change (refreshKey).
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useEffect, useRef, useState } from 'react';
 import { call } from '../api.ts';
 
-export function useSidebarLists(orgId: string, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number } {
+export function useSidebarLists(orgId: OrgId, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number } {
   const [tags, setTags] = useState<string[]>([]);
   const [trashCount, setTrashCount] = useState(0);
   const tagsLoaded = useRef(onTagsLoaded);
