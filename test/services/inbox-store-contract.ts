@@ -101,6 +101,20 @@ export function inboxStoreContract(scene: () => InboxStoreScene): void {
     expect(actions).toContain('restore');
   });
 
+  it('reads a fax in the same shape from either engine: numbers as numbers, ids as given, nothing desk-only invented', async () => {
+    const { store, orgId, seed } = scene();
+    const a4 = asFaxId('store-a4');
+    await seed(fax(a4, 'invoice-78.pdf', 4_000, 'out'));
+    const shape = {
+      id: a4, orgId, direction: 'out', folder: 'sent', route: 'fxe', peerNumber: '+15557770002', fileName: 'invoice-78.pdf', subject: null,
+      sizeBytes: pdf.length, at: 4_000, read: true, tags: [], hasNote: false, sendAt: null, sendGroup: null,
+    };
+    expect((await store.list({ folder: 'sent', offset: 0, limit: 10 })).items[0]).toMatchObject(shape);
+    const detail = await store.detail(a4);
+    expect(detail).toMatchObject({ ...shape, note: '', toNumber: '+15557770002', pstn: null, receipt: null, failureReason: null, progress: null });
+    expect([typeof detail.sizeBytes, typeof detail.at]).toEqual(['number', 'number']);
+  });
+
   it('keeps the phone book: one entry per number, search, export', async () => {
     const { store } = scene();
     const c = await store.contacts.save({ name: 'Northside Clinic', organisation: 'Northside', faxNumber: '+15557770001' });

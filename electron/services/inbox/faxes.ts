@@ -10,6 +10,7 @@ import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, R
 import { DeskError } from '../errors.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from '../storage/database.ts';
+import { faxDetailOf, faxSummaryOf, type FaxRecord, type NewFaxRecord } from '../storage/fax-record.ts';
 
 export interface FaxRow {
   rowid: number;
@@ -49,29 +50,10 @@ export interface FaxRow {
   contact_name?: string | null;
 }
 
-export interface NewFax {
-  id: FaxId;
-  orgId: OrgId;
-  direction: 'in' | 'out';
-  route: Route;
-  peerNumber: string;
-  peerName: string | null;
-  fileName: string;
-  pages: number | null;
-  sizeBytes: number;
-  at: number;
+/** A new row of the desk's own database: the shared fields, and its body's wrapped key. */
+export interface NewFax extends NewFaxRecord {
   read: boolean;
-  state: OutboxState | 'received';
-  senderOrgId: OrgId | null;
-  recipientOrgId: OrgId | null;
-  fromNumber: string;
-  toNumber: string;
-  ciphertextSha256: string | null;
-  metadataJson: string | null;
-  blobId: string | null;
   blobKey: Uint8Array | null;
-  /** The cover page's subject, when the fax has one. */
-  subject?: string | null;
   /** The send to several recipients this fax is one of. */
   sendGroup?: string | null;
   /** A scheduled fax's time (unix ms). */
@@ -191,9 +173,10 @@ export class FaxRepository {
   /** Every recipient of one send to several, in the order they were given (deleted ones left out). */
   sendGroup(sendGroup: string): SendGroupMember[] {
     const rows = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.send_group = ? AND f.deleted_at IS NULL ORDER BY f.rowid`).all(sendGroup) as FaxRow[];
-    return rows.map((r) => ({
-      id: r.id, peerNumber: r.peer_number, peerName: r.contact_name ?? r.peer_name, route: r.route, state: r.state, failureReason: parseJson<UserError>(r.failure_json),
-    }));
+    return rows.map((r) => {
+      const f = faxDetailOf(faxRecordOf(r));
+      return { id: f.id, peerNumber: f.peerNumber, peerName: f.peerName, route: f.route, state: f.state, failureReason: f.failureReason };
+    });
   }
 
   /** A scheduled fax's time changes (or is cleared, when it goes now). */
@@ -387,46 +370,23 @@ export class FaxRepository {
   }
 }
 
-function toSummary(r: FaxRow): FaxSummary {
+/** This database's row in the shape both engines share: `read` a yes or no, tags a list. */
+export function faxRecordOf(r: FaxRow): FaxRecord {
   return {
-    id: r.id,
-    orgId: r.org_id,
-    direction: r.direction,
-    folder: r.folder,
-    route: r.route,
-    peerNumber: r.peer_number,
-    peerName: r.contact_name ?? r.peer_name,
-    fileName: r.file_name,
+    ...r,
+    contact_name: r.contact_name ?? null,
     subject: r.subject ?? null,
-    pages: r.pages,
-    sizeBytes: r.size_bytes,
-    at: r.at,
     read: r.read === 1,
-    state: r.state,
     tags: r.tags ? r.tags.split(' ') : [],
-    hasNote: r.note.length > 0,
-    sendAt: r.send_at ?? null,
-    sendGroup: r.send_group ?? null,
+    send_at: r.send_at ?? null,
+    send_group: r.send_group ?? null,
   };
 }
 
-function parseJson<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
+function toSummary(r: FaxRow): FaxSummary {
+  return faxSummaryOf(faxRecordOf(r));
 }
 
-export function toDetail(r: FaxRow): FaxDetail {
-  return {
-    ...toSummary(r),
-    note: r.note,
-    senderOrgId: r.sender_org_id,
-    recipientOrgId: r.recipient_org_id,
-    fromNumber: r.from_number,
-    toNumber: r.to_number,
-    ciphertextSha256: r.ciphertext_sha256,
-    failureReason: parseJson<UserError>(r.failure_json),
-    receipt: parseJson<DeliveryReceiptView>(r.receipt_json),
-    pstn: parseJson<FaxDetail['pstn']>(r.pstn_json),
-    progress: r.progress,
-    group: null,
-  };
+function toDetail(r: FaxRow): FaxDetail {
+  return faxDetailOf(faxRecordOf(r));
 }

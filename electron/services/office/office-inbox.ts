@@ -7,6 +7,7 @@
 import type { FaxId, MessageId, OrgId } from '../../../shared/domain/ids.ts';
 import type { FaxSummary, Folder, OutboxState } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
+import type { NewOfficeFaxRecord } from '../storage/fax-record.ts';
 import type { Office } from './office.ts';
 
 export interface OfficeFaxSummary extends FaxSummary {
@@ -324,29 +325,8 @@ function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer in the office inbox (another desk may have emptied the trash).', { detail: id });
 }
 
-/** A new fax row, as the office receive sink and the shared outbox write it. */
-export interface NewOfficeFax {
-  id: FaxId;
-  orgId: OrgId;
-  direction: 'in' | 'out';
-  route: 'fxe' | 'pstn';
-  messageId: MessageId | null;
-  peerNumber: string;
-  peerName: string | null;
-  fileName: string;
-  subject?: string | null;
-  pages: number | null;
-  sizeBytes: number;
-  at: number;
-  state: string;
-  senderOrgId: OrgId | null;
-  recipientOrgId: OrgId | null;
-  fromNumber: string;
-  toNumber: string;
-  ciphertextSha256: string | null;
-  metadataJson: string | null;
-  blobId: string | null;
-}
+/** A new fax row, as the office receive sink and the shared outbox write it (the fields a desk's row has too, and the message id). */
+export type NewOfficeFax = NewOfficeFaxRecord;
 
 export async function insertOfficeFax(c: import('pg').ClientBase, office: Office, f: NewOfficeFax): Promise<void> {
   await c.query(`INSERT INTO fxe.faxes (id, org_id, direction, route, message_id, peer_number, peer_name, file_name, subject, pages, size_bytes, at, state,
