@@ -1,7 +1,12 @@
 /** One RelayClient per org, made from the org's keys (which stay in memory only). */
 import type { OrgId } from '../../../shared/domain/ids.ts';
-import type { OrgRegistry } from '../vault/org-registry.ts';
+import type { OrgKeys } from '../../../shared/protocol/index.ts';
 import { RelayClient, type FetchLike } from './relay-client.ts';
+
+/** Where an org's keys come from (the vault's OrgRegistry): the relay client sits below the vault and only asks. */
+export interface OrgKeySource {
+  keys(orgId: OrgId): Promise<OrgKeys>;
+}
 
 export interface ClientPoolOptions {
   fetch: FetchLike;
@@ -12,11 +17,11 @@ export interface ClientPoolOptions {
 }
 
 export class RelayClientPool {
-  private readonly orgs: OrgRegistry;
+  private readonly orgs: OrgKeySource;
   private readonly opts: ClientPoolOptions;
   private readonly clients = new Map<string, RelayClient>();
 
-  constructor(orgs: OrgRegistry, opts: ClientPoolOptions) {
+  constructor(orgs: OrgKeySource, opts: ClientPoolOptions) {
     this.orgs = orgs;
     this.opts = opts;
   }
