@@ -4,6 +4,7 @@
  * own private keys plus the relay's answer. Used by the CLI's `demo` command and the app's
  * demo mode.
  */
+import { asOrgId, type OrgId } from '../../shared/domain/ids.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { signedFetch } from './signed-fetch.ts';
 
 export interface DemoOrg {
   name: string;
-  orgId: string;
+  orgId: OrgId;
   faxNumbers: string[];
   keysZipPath: string;
 }
@@ -42,7 +43,7 @@ export interface DemoKeyStore {
 
 export interface DemoOrgKeys {
   name: string;
-  orgId: string;
+  orgId: OrgId;
   faxNumbers: string[];
   keysZip: Uint8Array;
 }
@@ -54,7 +55,7 @@ export async function ensureDemoOrgs(relayUrl: string, store: DemoKeyStore, mint
     const stored = await store.get(spec.slug);
     const existing = stored ? await existingOrg(relayUrl, stored) : undefined;
     if (stored && existing) {
-      orgs.push({ name: existing.org_name, orgId: existing.org_id, faxNumbers: existing.fax_numbers, keysZip: stored });
+      orgs.push({ name: existing.org_name, orgId: asOrgId(existing.org_id), faxNumbers: existing.fax_numbers, keysZip: stored });
       continue;
     }
     const keys = generateKeyMaterial();
@@ -69,7 +70,7 @@ export async function ensureDemoOrgs(relayUrl: string, store: DemoKeyStore, mint
     const zip = await writeKeysZip({ ...keys, credentials: credentialsFromRedeem(answer) });
     wipeOrgKeys(keys);
     await store.put(spec.slug, zip);
-    orgs.push({ name: answer.org_name, orgId: answer.org_id, faxNumbers: answer.fax_numbers, keysZip: zip });
+    orgs.push({ name: answer.org_name, orgId: asOrgId(answer.org_id), faxNumbers: answer.fax_numbers, keysZip: zip });
   }
   return orgs;
 }

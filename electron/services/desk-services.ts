@@ -3,12 +3,13 @@
  * been read from the keychain. desk.ts builds this (or reports why it cannot) and the IPC
  * handlers use it.
  */
+import { faxIdForMessage, type OrgId } from '../../shared/domain/ids.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IpcEvent, ReceivingStatus, TunnelStatus } from '../../shared/ipc/contract.ts';
 import type { UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
-import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
+import { isMessageId, nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository } from './inbox/contact-groups.ts';
@@ -306,7 +307,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         if (s.webhook && wanted !== 0 && s.webhook.port !== wanted) { await s.webhook.close(); s.webhook = null; }
         s.webhook ??= await startWebhookListener({
           db, port: wanted, nowMs: o.nowMs, log: o.log,
-          secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? webhookSecrets.secrets(orgId) : []),
+          secretsFor: (pathOrgId) => { const org = orgs.list().find((x) => x.orgId === pathOrgId); return org ? webhookSecrets.secrets(org.orgId) : []; },
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
@@ -343,10 +344,10 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   return s;
 }
 
-async function onWebhookEvent(s: DeskServices, orgId: string, event: WebhookEvent, log: (l: string) => void): Promise<void> {
+async function onWebhookEvent(s: DeskServices, orgId: OrgId, event: WebhookEvent, log: (l: string) => void): Promise<void> {
   try {
     if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
-    else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt);
+    else if (event.type === 'message.delivered' && event.receipt && isMessageId(event.message_id)) await s.outbox.acceptReceipt(faxIdForMessage(event.message_id), event.receipt);
   } catch (e) {
     log(`webhook event ${event.event_id}: ${errorDetail(e)}`);
   }

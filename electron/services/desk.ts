@@ -10,6 +10,7 @@
  * cannot be used the desk still starts, reports it in app.status, and every other call answers
  * with the same clear error (no plaintext fallback); app.status retries the keychain.
  */
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
 import type { AppStatus, FxeApi, IpcEvent, RequestChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.ts';
 import { isRequestChannel } from '../../shared/ipc/contract.ts';
@@ -30,6 +31,7 @@ import { importKeysZipBytes } from './vault/onboarding.ts';
 /** What the demo starter returns: a running local relay and its two demo orgs. */
 export interface DemoOrgInfo {
   name: string;
+  /** As the demo relay says; the org id the desk uses is the one in the imported keys.zip. */
   orgId: string;
   faxNumbers: string[];
   /** The org's keys.zip bytes (the app's embedded demo: never written to a plain file)… */
@@ -124,6 +126,8 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   let unlockError: UserError | null = null;
   let opening: Promise<DeskServices> | null = null;
   let demo: DemoRelay | null = null;
+  /** The demo orgs as imported (their keys.zip's org ids), for a second "Try the demo". */
+  let demoOrgIds: OrgId[] = [];
   let closed = false;
 
   const open = (): Promise<DeskServices> => {
@@ -190,7 +194,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
   const startDemo = async (): Promise<OrgSummary[]> => {
     const s = await open();
     if (!deps.startDemoRelay) throw new DeskError('demo.unavailable', 'Demo mode is not available in this build.', { detail: 'no startDemoRelay injected' });
-    if (demo) return demo.orgs.map((o) => s.orgs.get(o.orgId));
+    if (demo) return demoOrgIds.map((id) => s.orgs.get(id));
     demo = await deps.startDemoRelay(demoKeysIn(s));
     const out: OrgSummary[] = [];
     const started = demo;
@@ -207,6 +211,7 @@ export async function createDesk(deps: DeskDeps): Promise<Desk> {
         zip.fill(0); // the vault holds its own encrypted copy
       }
     }
+    demoOrgIds = out.map((o) => o.orgId);
     await s.applyReceiveMode();
     emitStatus();
     return out;

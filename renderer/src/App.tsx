@@ -1,6 +1,7 @@
 // The app frame. Decides between first-run onboarding and the workspace, owns the state that
 // several screens share (status, folder, search, selection, dialogs, toasts). Main's events,
 // drag-and-drop, shortcuts and toasts are hooks of their own (hooks/).
+import type { FaxId } from '../../shared/domain/ids.ts';
 import { useRef, useState } from 'react';
 import { shortcutLabel, type ShortcutCommand } from '../../shared/app/shortcuts.ts';
 import type { FaxDetail, FaxSummary, Folder, UserError } from '../../shared/domain/types.ts';
@@ -27,7 +28,7 @@ import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
 
 type View = { kind: 'folder'; folder: Folder; /** One receiving number's view of the Inbox. */ line?: string } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
-type Compose = { files: File[]; to?: string; forward?: { id: string; fileName: string } };
+type Compose = { files: File[]; to?: string; forward?: { id: FaxId; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
   { folder: 'inbox', label: 'Inbox', command: 'open-inbox' },
@@ -56,7 +57,7 @@ function Workspace({ status }: { status: AppStatus }) {
   const [compose, setCompose] = useState<Compose | null>(null);
   const [banner, setBanner] = useState<UserError | null>(null);
   const [progress, setProgress] = useState<Record<string, number | null>>({});
-  const [removed, setRemoved] = useState<{ id: string; seq: number } | null>(null);
+  const [removed, setRemoved] = useState<{ id: FaxId; seq: number } | null>(null);
   const removedSeq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
   const parkedNotified = useRef(new Set<string>());
@@ -156,7 +157,7 @@ function Workspace({ status }: { status: AppStatus }) {
     }
   };
 
-  const toggleRead = (id: string) => {
+  const toggleRead = (id: FaxId) => {
     // Toggle from the fax's current state: `selected` is the row as it was when picked,
     // and opening it (or the detail view's button) may have changed it since.
     void call('faxes.get', { id })
@@ -223,7 +224,11 @@ function Workspace({ status }: { status: AppStatus }) {
           <span className="sr-only">Organisation</span>
           <select
             value={activeOrg.orgId}
-            onChange={(e) => call('orgs.setActive', { orgId: e.target.value }).then(() => (setSelected(null), refresh()), (err: unknown) => setBanner(toUserError(err)))}
+            onChange={(e) => {
+              // The option's value is one of these orgs' ids: take it from the list, typed.
+              const org = status.orgs.find((o) => o.orgId === e.target.value);
+              if (org) void call('orgs.setActive', { orgId: org.orgId }).then(() => (setSelected(null), refresh()), (err: unknown) => setBanner(toUserError(err)));
+            }}
             aria-label="Organisation"
           >
             {status.orgs.map((o) => (

@@ -21,3 +21,8 @@ export const asOrgId = (s: string): OrgId => s as OrgId;
 export const asFaxId = (s: string): FaxId => s as FaxId;
 export const asMessageId = (s: string): MessageId => s as MessageId;
 export const asFingerprint = (s: string): Fingerprint => s as Fingerprint;
+
+/** An fxe fax is kept under its message id (sent: the id we sealed it with; received: the relay's, checked). */
+export const faxIdForMessage = (m: MessageId): FaxId => asFaxId(m);
+/** The message id an outgoing fxe fax is sealed under: its own fax id (the outbox makes both at once). */
+export const messageIdOfSentFax = (f: FaxId): MessageId => asMessageId(f);

@@ -2,6 +2,7 @@
  * Domain types shared by the main process and the renderer. No secrets ever appear in
  * these shapes: they are what may cross the IPC boundary.
  */
+import type { FaxId, Fingerprint, MessageId, OrgId } from './ids.ts';
 
 /** Where a fax lives in the UI. */
 export type Folder = 'inbox' | 'sent' | 'outbox' | 'archive';
@@ -25,19 +26,19 @@ export type OutboxState =
 export type Route = 'fxe' | 'pstn';
 
 export interface OrgSummary {
-  orgId: string;
+  orgId: OrgId;
   name: string;
   faxNumbers: string[];
   relay: string;
   bundleId: string;
   /** Hex fingerprint of our current bundle, to read out when verifying keys by phone. */
-  fingerprint: string;
+  fingerprint: Fingerprint;
   isDemo: boolean;
 }
 
 export interface FaxSummary {
-  id: string; // local id (= fxe message_id for fxe faxes, provider-prefixed for PSTN)
-  orgId: string;
+  id: FaxId; // local id (= fxe message_id for fxe faxes, provider-prefixed for PSTN)
+  orgId: OrgId;
   direction: 'in' | 'out';
   folder: Folder;
   route: Route;
@@ -66,7 +67,7 @@ export interface FaxSummary {
 
 /** One recipient of a send to several: its own fax, with its own state. */
 export interface SendGroupMember {
-  id: string;
+  id: FaxId;
   peerNumber: string;
   peerName: string | null;
   route: Route;
@@ -75,8 +76,8 @@ export interface SendGroupMember {
 }
 
 export interface DeliveryReceiptView {
-  messageId: string;
-  recipientOrgId: string;
+  messageId: MessageId;
+  recipientOrgId: OrgId;
   recipientBundleId: string;
   ciphertextSha256: string;
   signedAt: number; // unix seconds
@@ -87,8 +88,8 @@ export interface DeliveryReceiptView {
 export interface FaxDetail extends FaxSummary {
   note: string;
   /** Verified facts from the signed envelope (incoming) or what we signed (outgoing). */
-  senderOrgId: string | null;
-  recipientOrgId: string | null;
+  senderOrgId: OrgId | null;
+  recipientOrgId: OrgId | null;
   fromNumber: string;
   toNumber: string;
   ciphertextSha256: string | null;

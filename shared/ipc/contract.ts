@@ -4,7 +4,7 @@
  * handler per request channel and validates every argument (electron/services/ipc/validate.ts,
  * then the handlers beside it). Nothing here may carry a secret.
  */
-import type { Fingerprint, OrgId } from '../domain/ids.ts';
+import type { FaxId, Fingerprint, OrgId } from '../domain/ids.ts';
 import type {
   AuditEntry,
   Contact,
@@ -33,7 +33,7 @@ export interface RelayOffers {
 }
 
 export interface ReceivingOrgStatus {
-  orgId: string;
+  orgId: OrgId;
   /** null while the relay cannot be reached. */
   offers: RelayOffers | null;
   /** This org's webhook at the public address, or null without a public address. */
@@ -65,7 +65,7 @@ export interface ReceivingStatus {
 
 export interface AppStatus {
   orgs: OrgSummary[];
-  activeOrgId: string | null;
+  activeOrgId: OrgId | null;
   /** false when no OS keychain is usable; `keychainError` then says what to do. */
   keychainAvailable: boolean;
   keychainError: UserError | null;
@@ -86,7 +86,7 @@ export interface OfficeStatus {
   connection: 'connected' | 'reconnecting' | 'off';
   /** "db.office.lan:5432/fxe": where the office database is, without user or password. */
   server: string | null;
-  orgId: string | null;
+  orgId: OrgId | null;
   personName: string;
   deskName: string;
   /** Everyone a fax can be assigned to: the people of the office's desks. */
@@ -108,7 +108,7 @@ export interface OfficeJoinRequest {
 
 export interface ListFaxesRequest {
   folder: Folder;
-  orgId?: string;
+  orgId?: OrgId;
   query?: string;
   tag?: string;
   /** Only faxes that came in on this number of ours (E.164): one department's view of the Inbox. */
@@ -173,7 +173,7 @@ export interface CoverLogo {
 }
 
 export interface SendRequest {
-  orgId: string;
+  orgId: OrgId;
   to: string; // E.164
   from: string; // E.164, one of the org's numbers
   fileName: string;
@@ -239,7 +239,7 @@ export interface SendGroupRequest extends Omit<SendRequest, 'to' | 'route'> {
 /** Each recipient's fax id, or why that one could not be queued (the others are queued regardless). */
 export interface SendGroupResult {
   sendGroup: string | null;
-  items: { to: string; id: string | null; error: UserError | null }[];
+  items: { to: string; id: FaxId | null; error: UserError | null }[];
 }
 
 /** How many recipients one send may have. */
@@ -252,54 +252,54 @@ export interface IpcRequests {
   /** Main opens the OS file dialog itself: keys.zip bytes never pass through the renderer. */
   'orgs.importKeysZip': [Record<string, never>, OrgSummary | null];
   'orgs.redeemInvite': [{ relayUrl: string; token: string; orgName: string; faxNumbers: string[] }, OrgSummary | null];
-  'orgs.setActive': [{ orgId: string }, null];
+  'orgs.setActive': [{ orgId: OrgId }, null];
   /** Name and fax numbers, for a relay that cannot tell them (the reference relay has no orgs/me). */
-  'orgs.setFacts': [{ orgId: string; name?: string; faxNumbers?: string[] }, OrgSummary];
-  'orgs.remove': [{ orgId: string }, null];
+  'orgs.setFacts': [{ orgId: OrgId; name?: string; faxNumbers?: string[] }, OrgSummary];
+  'orgs.remove': [{ orgId: OrgId }, null];
   /** The backup is the keys.zip encrypted under this passphrase (scrypt + AES-256-GCM); at least 10 characters. */
-  'orgs.exportBackup': [{ orgId: string; passphrase?: string }, { savedTo: string } | null];
-  'orgs.rotateKeys': [{ orgId: string }, OrgSummary];
+  'orgs.exportBackup': [{ orgId: OrgId; passphrase?: string }, { savedTo: string } | null];
+  'orgs.rotateKeys': [{ orgId: OrgId }, OrgSummary];
   /** Restore from an encrypted backup (orgs.exportBackup): main opens the file dialog itself. null = cancelled. */
   'orgs.importBackup': [{ passphrase: string }, OrgSummary | null];
 
   'faxes.list': [ListFaxesRequest, { total: number; items: FaxSummary[] }];
-  'faxes.get': [{ id: string }, FaxDetail];
+  'faxes.get': [{ id: FaxId }, FaxDetail];
   /** The decrypted PDF for the viewer. Only verified faxes are ever stored, so only they can be opened. */
-  'faxes.document': [{ id: string }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
+  'faxes.document': [{ id: FaxId }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
   /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
-  'faxes.setPageRotation': [{ id: string; page: number; degrees: 0 | 90 | 180 | 270 }, null];
-  'faxes.markRead': [{ ids: string[]; read: boolean }, null];
-  'faxes.archive': [{ ids: string[]; archived: boolean }, null];
-  'faxes.delete': [{ ids: string[] }, { undoToken: string }];
+  'faxes.setPageRotation': [{ id: FaxId; page: number; degrees: 0 | 90 | 180 | 270 }, null];
+  'faxes.markRead': [{ ids: FaxId[]; read: boolean }, null];
+  'faxes.archive': [{ ids: FaxId[]; archived: boolean }, null];
+  'faxes.delete': [{ ids: FaxId[] }, { undoToken: string }];
   'faxes.undoDelete': [{ undoToken: string }, null];
   /** Deleted faxes of one org (or all), newest deletion first, and how long they stay. */
-  'trash.list': [{ orgId?: string; offset: number; limit: number }, TrashPage];
+  'trash.list': [{ orgId?: OrgId; offset: number; limit: number }, TrashPage];
   /** Back to the folder each fax was deleted from. */
-  'trash.restore': [{ ids: string[] }, { restored: number }];
+  'trash.restore': [{ ids: FaxId[] }, { restored: number }];
   /** Removed for good at once (row, key and encrypted body); only faxes already in the Trash. */
-  'trash.deleteForever': [{ ids: string[] }, { purged: number }];
-  'trash.empty': [{ orgId?: string }, { purged: number }];
-  'faxes.setTags': [{ id: string; tags: string[] }, null];
-  'faxes.setNote': [{ id: string; note: string }, null];
-  'faxes.print': [{ id: string }, { printed: boolean }];
-  'faxes.saveAs': [{ id: string }, { savedTo: string } | null];
-  'faxes.printDeliveryConfirmation': [{ id: string }, { printed: boolean }];
-  'faxes.resend': [{ id: string }, { id: string }];
+  'trash.deleteForever': [{ ids: FaxId[] }, { purged: number }];
+  'trash.empty': [{ orgId?: OrgId }, { purged: number }];
+  'faxes.setTags': [{ id: FaxId; tags: string[] }, null];
+  'faxes.setNote': [{ id: FaxId; note: string }, null];
+  'faxes.print': [{ id: FaxId }, { printed: boolean }];
+  'faxes.saveAs': [{ id: FaxId }, { savedTo: string } | null];
+  'faxes.printDeliveryConfirmation': [{ id: FaxId }, { printed: boolean }];
+  'faxes.resend': [{ id: FaxId }, { id: FaxId }];
   /**
    * The user confirmed the phone-network prompt for an outgoing fax waiting in needs-pstn: the
    * same item goes to the configured provider, under the same idempotency key (its id). Without
    * a provider it stays in needs-pstn and says so; any other state is refused.
    */
-  'faxes.sendViaPstn': [{ id: string }, null];
+  'faxes.sendViaPstn': [{ id: FaxId }, null];
   /** The same document to another number, now or at `sendAt` (unix ms, UTC; "Send later", as for a new fax). */
-  'faxes.forward': [{ id: string; to: string; from: string; sendAt?: number | null }, { id: string }];
+  'faxes.forward': [{ id: FaxId; to: string; from: string; sendAt?: number | null }, { id: FaxId }];
   'faxes.tags': [Record<string, never>, string[]];
   /** The org's receiving numbers (and any other a fax came in on), with their names and unread counts. */
-  'faxes.lines': [{ orgId?: string }, FaxLine[]];
+  'faxes.lines': [{ orgId?: OrgId }, FaxLine[]];
   /** Office mode: who handles this fax (a person of the office), or null for nobody. */
-  'faxes.assign': [{ id: string; assignee: string | null }, null];
+  'faxes.assign': [{ id: FaxId; assignee: string | null }, null];
   /** What happened to this fax, oldest first: views, prints, exports, sends, deletions (desk and person in an office). */
-  'faxes.audit': [{ id: string }, AuditEntry[]];
+  'faxes.audit': [{ id: FaxId }, AuditEntry[]];
 
   'office.status': [Record<string, never>, OfficeStatus];
   /** Join (or create) the office: null when the keys.zip dialog was cancelled. */
@@ -308,9 +308,9 @@ export interface IpcRequests {
   'office.leave': [Record<string, never>, OfficeStatus];
 
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
-  'send.check': [{ orgId: string; to: string }, SendCheck];
-  'send.acceptKeyChange': [{ orgId: string; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
-  'send.submit': [SendRequest, { id: string }];
+  'send.check': [{ orgId: OrgId; to: string }, SendCheck];
+  'send.acceptKeyChange': [{ orgId: OrgId; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
+  'send.submit': [SendRequest, { id: FaxId }];
   /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
   'compose.build': [ComposeRequest, ComposedFax];
   /** Several recipients and/or later: one fax per recipient, in the order given. */
@@ -319,16 +319,16 @@ export interface IpcRequests {
    * The transmission report of a sent fax, printed or saved as PDF. The window sends the first
    * page's thumbnail (PNG, drawn from the fax it shows) and its time zone (times are local).
    */
-  'faxes.transmissionReport': [{ id: string; thumbnailPng: Uint8Array | null; timeZone: string; action: 'print' | 'save' }, { done: boolean; savedTo: string | null }];
+  'faxes.transmissionReport': [{ id: FaxId; thumbnailPng: Uint8Array | null; timeZone: string; action: 'print' | 'save' }, { done: boolean; savedTo: string | null }];
   /** Every fax of a date range [fromMs, toMs), saved as CSV or PDF where the save dialog says. null = cancelled. */
   'reports.activity': [
-    { orgId?: string; direction: 'received' | 'sent' | 'all'; fromMs: number; toMs: number; format: 'csv' | 'pdf'; timeZone: string },
+    { orgId?: OrgId; direction: 'received' | 'sent' | 'all'; fromMs: number; toMs: number; format: 'csv' | 'pdf'; timeZone: string },
     { savedTo: string; count: number } | null,
   ];
   /** A scheduled fax is not sent: it goes to the Trash (nothing was sealed or uploaded). */
-  'outbox.cancelScheduled': [{ id: string }, null];
+  'outbox.cancelScheduled': [{ id: FaxId }, null];
   /** A scheduled fax goes now instead of at its time. */
-  'outbox.sendNow': [{ id: string }, null];
+  'outbox.sendNow': [{ id: FaxId }, null];
 
   'contacts.list': [{ query?: string }, Contact[]];
   'contacts.save': [Omit<Contact, 'id'> & { id?: string }, Contact];
@@ -353,7 +353,7 @@ export interface IpcRequests {
   'settings.get': [Record<string, never>, Settings];
   'receiving.status': [Record<string, never>, ReceivingStatus];
   /** The secret the relay's operator gave for this org's webhook (stored in the vault, never read back). */
-  'receiving.setWebhookSecret': [{ orgId: string; secret: string }, ReceivingStatus];
+  'receiving.setWebhookSecret': [{ orgId: OrgId; secret: string }, ReceivingStatus];
   /**
    * The built-in tunnel (ngrok): on or off (it runs while the desk receives by webhook), and its
    * authtoken (kept in the vault, never read back; null forgets it, absent keeps it).
@@ -373,8 +373,8 @@ export type ResponseOf<C extends RequestChannel> = IpcRequests[C][1];
 
 /** Events main pushes to the renderer over one channel. */
 export type IpcEvent =
-  | { type: 'fax.received'; id: string; orgId: string }
-  | { type: 'outbox.changed'; id: string; state: OutboxState; progress: number | null; error: UserError | null }
+  | { type: 'fax.received'; id: FaxId; orgId: OrgId }
+  | { type: 'outbox.changed'; id: FaxId; state: OutboxState; progress: number | null; error: UserError | null }
   | { type: 'faxes.changed' }
   | { type: 'status.changed'; status: AppStatus }
   | { type: 'receive.error'; error: UserError }

@@ -4,6 +4,7 @@
 //     the middle, and search (keystroke → results shown, debounce included);
 //   - viewer: time to first page of a 50-page fax received over the real local relay.
 // Prints figures; asserts nothing about speed (targets are printed next to the numbers).
+import { asFaxId } from '../../shared/domain/ids.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ export async function run(): Promise<void> {
       for (let i = 0; i < FAX_COUNT; i++) {
         const peerNumber = `+1555${String(3_000_000 + ((i * 7919) % 6_999_999)).padStart(7, '0')}`;
         repo.insert({
-          id: `bench-${i}`, orgId: orgA!.orgId, direction: 'in', route: 'fxe', peerNumber, peerName: NAMES[i % NAMES.length]!,
+          id: asFaxId(`bench-${i}`), orgId: orgA!.orgId, direction: 'in', route: 'fxe', peerNumber, peerName: NAMES[i % NAMES.length]!,
           fileName: `scan-${String(i).padStart(6, '0')}.pdf`, pages: (i % 12) + 1, sizeBytes: 20_000 + (i % 500) * 1000,
           at: now - i * 60_000, read: i % 5 !== 0, state: 'received', senderOrgId: null, recipientOrgId: orgA!.orgId,
           fromNumber: peerNumber, toNumber: orgA!.faxNumbers[0]!, ciphertextSha256: null, metadataJson: null, blobId: null, blobKey: null,

@@ -4,6 +4,7 @@
 // OfficeInbox the desks use), and how long a change on one desk takes to reach ten other
 // desks' live feeds. Targets (issue): first page < 50 ms, search < 100 ms, change → visible
 // on 10 listeners median < 300 ms. Figures only; nothing here fails on timing.
+import { asFaxId, asOrgId } from '../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ChangeFeed } from '../../electron/services/office/change-feed.ts';
@@ -38,7 +39,7 @@ function verdict(ms: number, target: number): string {
 export async function run(): Promise<void> {
   const server = await startPrivatePostgres();
   try {
-    const org = { orgId: 'org-bench', signingSeed: new Uint8Array(randomBytes(32)) };
+    const org = { orgId: asOrgId('org-bench'), signingSeed: new Uint8Array(randomBytes(32)) };
     const desk = await openOffice({ url: server.url, orgId: org.orgId, signingSeed: org.signingSeed, desk: { deskId: 'bench', deskName: 'bench', person: 'Ann' } });
     const admin = new pg.Client({ connectionString: server.adminUrl });
     await admin.connect();
@@ -100,7 +101,7 @@ export async function run(): Promise<void> {
     await Promise.all(feeds.map((f) => f.start()));
     const latencies: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
-      const id = `f${(i * 104_729) % FAXES}`;
+      const id = asFaxId(`f${(i * 104_729) % FAXES}`);
       heard.delete(id);
       const t0 = performance.now();
       await inbox.assign(id, i % 2 ? 'Ann' : 'Bob');

@@ -1,6 +1,7 @@
 // Services benchmarks: end-to-end send → stored at the recipient for 1 MiB by
 // webhook and by polling (100 MiB transfers: transfer.ts), and the inbox with
 // 100,000 synthetic faxes (first page, search). Prints figures against targets; never fails.
+import { asFaxId, asOrgId } from '../../shared/domain/ids.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ function inbox(work: string): void {
     for (let i = 0; i < 100_000; i++) {
       const inbound = i % 3 !== 0;
       faxes.insert({
-        id: randomUUID(), orgId: i % 10 === 0 ? 'org_b' : 'org_a', direction: inbound ? 'in' : 'out', route: 'fxe',
+        id: asFaxId(randomUUID()), orgId: asOrgId(i % 10 === 0 ? 'org_b' : 'org_a'), direction: inbound ? 'in' : 'out', route: 'fxe',
         peerNumber: `+1555${String(1_000_000 + (i * 7919) % 9_000_000).padStart(7, '0')}`, peerName: names[i % names.length]!,
         fileName: `document-${i}.pdf`, pages: 1 + (i % 9), sizeBytes: 50_000 + i, at: 1_700_000_000_000 + i * 60_000, read: i % 4 === 0,
         state: inbound ? 'received' : 'delivered', senderOrgId: null, recipientOrgId: null, fromNumber: '+15551110001', toNumber: '+15552220002',

@@ -11,6 +11,7 @@
 //        line); the envelope's fetch and verification before it are printed apart.
 // Beside each, the reference work measured in the same run (common.ts) and the ratio.
 // Prints figures against targets; never fails on timing.
+import { asFaxId } from '../../shared/domain/ids.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,7 @@ async function child(): Promise<void> {
       const receiveBase = memory.reset();
       let receiveGrowth = -1;
       let pageBase = 0;
-      let receivedId = '';
+      let receivedId = asFaxId('');
       const offB = b.onEvent((e) => {
         if (e.type !== 'fax.received' || receiveGrowth >= 0) return;
         receiveGrowth = memory.peak() - receiveBase;

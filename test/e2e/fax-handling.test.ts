@@ -4,6 +4,7 @@
 // typed), the sent fax's verified delivery receipt and its printed confirmation, forwarding
 // a received fax, resending a failed one, Settings (webhook receive mode through a "tunnel"
 // URL that really delivers, notifications, retention) and the dark theme.
+import { asFaxId, type FaxId } from '../../shared/domain/ids.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ function pdfText(pdf: Uint8Array, page: number): string {
   return execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-layout', file, '-'], { encoding: 'utf8' });
 }
 
-async function documentOf(w: AppWindow, id: string): Promise<Uint8Array> {
+async function documentOf(w: AppWindow, id: FaxId): Promise<Uint8Array> {
   const doc = await w.desk.desk.invoke('faxes.document', { id });
   if (!doc.ok) throw new Error(doc.error.message);
   return doc.value.pdf;
@@ -146,7 +147,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await pharmacy.desk.desk.pollNow();
     const received = row(page, /^Unread\. From Dr\. Rivera, referral\.pdf, .*, 4 pages, Received$/);
     await received.waitFor({ timeout: 20_000 });
-    const faxId = (await received.getAttribute('data-fax-id'))!;
+    const faxId = asFaxId((await received.getAttribute('data-fax-id'))!);
     await received.click();
     await page.locator('canvas.page-canvas[data-rendered="true"]').waitFor({ timeout: 20_000 });
     await expect(page.locator('.viewer-toolbar').textContent()).resolves.toContain('/ 4');
@@ -177,7 +178,7 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     await receipt.getByRole('button', { name: 'Print delivery confirmation' }).click();
     await toast(page, 'Delivery confirmation sent to the printer.').waitFor();
     expect(clinic.desk.printed).toHaveLength(1);
-    const faxId = (await sent.getAttribute('data-fax-id'))!;
+    const faxId = asFaxId((await sent.getAttribute('data-fax-id'))!);
     expect(clinic.desk.printed[0]!.jobName).toContain(faxId);
     const confirmation = pdfText(clinic.desk.printed[0]!.pdf, 1);
     expect(confirmation).toContain(faxId);
@@ -201,8 +202,8 @@ describe('phone book, cover page, receipts, forward, resend, settings, theme', (
     const forwarded = row(clinic.page, /^Unread\. From Harbor Pharmacy front desk, referral\.pdf, .*, 4 pages, Received$/);
     await forwarded.waitFor({ timeout: 20_000 });
     // The same document, byte for byte, as the pharmacy received it (cover included).
-    const original = await documentOf(pharmacy, (await row(page, /referral\.pdf/).getAttribute('data-fax-id'))!);
-    expect(Buffer.from(await documentOf(clinic, (await forwarded.getAttribute('data-fax-id'))!)).equals(Buffer.from(original))).toBe(true);
+    const original = await documentOf(pharmacy, asFaxId((await row(page, /referral\.pdf/).getAttribute('data-fax-id'))!));
+    expect(Buffer.from(await documentOf(clinic, asFaxId((await forwarded.getAttribute('data-fax-id'))!))).equals(Buffer.from(original))).toBe(true);
   });
 
   it('a fax that failed shows why, and Resend sends it', async () => {

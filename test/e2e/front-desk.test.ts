@@ -4,6 +4,7 @@
 // PDF refuses a damaged picture, a file that cannot be faxed or an empty file at once; two
 // dropped PDFs are both kept (combined into one fax), never silently cut to one; the Inbox badge ignores archived faxes; a deleted fax takes its tag and its toasts
 // with it and the keyboard stays in the list; the phone book refuses a number twice.
+import type { FaxId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeTestPdf } from './fixtures/pdf.ts';
@@ -24,7 +25,7 @@ const rows = (page: Page) => page.getByRole('listbox').getByRole('option');
 const toast = (page: Page, text: string) => page.getByRole('status').locator('.toast', { hasText: text });
 
 /** The pharmacy faxes the clinic (through the relay), and the clinic's desk fetches it. */
-async function receive(fileName: string, subject: string | null = null): Promise<string> {
+async function receive(fileName: string, subject: string | null = null): Promise<FaxId> {
   const coverPage = subject ? { toName: 'Front desk', fromName: 'Harbor Pharmacy', subject, message: '' } : null;
   const sent = await pharmacy.desk.invoke('send.submit', {
     orgId: env.orgs[1]!.orgId, to: '+15551110001', from: '+15552220002', fileName, pdf: makeTestPdf({ pages: 1, title: fileName }), coverPage, route: 'fxe',

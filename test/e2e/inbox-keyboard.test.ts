@@ -2,6 +2,7 @@
 // toggles unread, e archives, Delete deletes (with undo); archive and un-archive, mark read
 // and unread from the detail view, tags and a note (and search finds the note's text). Every
 // element is found by its role and accessible name, the way a screen reader finds it.
+import { asFaxId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeTestPdf } from './fixtures/pdf.ts';
@@ -36,7 +37,7 @@ async function sendFromClinic(fileName: string): Promise<void> {
 async function openedFileName(): Promise<string> {
   await page.getByRole('article', { name: 'Fax details' }).waitFor();
   const id = await selectedOption().getAttribute('data-fax-id');
-  const detail = await pharmacy.desk.desk.invoke('faxes.get', { id: id! });
+  const detail = await pharmacy.desk.desk.invoke('faxes.get', { id: asFaxId(id!) });
   return detail.ok ? detail.value.fileName : '';
 }
 
@@ -165,7 +166,7 @@ describe('the inbox from the keyboard', () => {
     await detail.getByRole('textbox', { name: 'Tags' }).focus(); // blur the note: saves it
     await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /Inbox/ }).focus(); // blur the tags
     await expect.poll(async () => {
-      const d = await pharmacy.desk.desk.invoke('faxes.get', { id: (await option('lab-results.pdf').getAttribute('data-fax-id'))! });
+      const d = await pharmacy.desk.desk.invoke('faxes.get', { id: asFaxId((await option('lab-results.pdf').getAttribute('data-fax-id'))!) });
       return d.ok ? [d.value.tags, d.value.note] : null;
     }).toEqual([['lab', 'urgent'], 'Potassium high: call Dr. Okafor before noon']);
 

@@ -3,6 +3,7 @@
 // received with "Send later": it waits in the Outbox as Scheduled and goes when "Send now" is
 // pressed. A scheduled fax deleted and restored from the Trash comes back Scheduled for its
 // time, unsent; a fax that was on its way when deleted goes out once restored.
+import { asFaxId, type FaxId } from '../../shared/domain/ids.ts';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaxSummary } from '../../shared/domain/types.ts';
@@ -38,7 +39,7 @@ async function pharmacyInbox(): Promise<FaxSummary[]> {
   return r.ok ? r.value.items : [];
 }
 
-async function stateOf(id: string): Promise<string> {
+async function stateOf(id: FaxId): Promise<string> {
   const r = await clinic.desk.desk.invoke('faxes.get', { id });
   return r.ok ? r.value.state : r.error.code;
 }
@@ -78,7 +79,7 @@ describe('forward later', () => {
     const row = option(page, 'prior-auth.pdf');
     await row.waitFor({ timeout: 20_000 });
     expect(await row.locator('.pill').textContent()).toBe('Scheduled');
-    const id = (await row.getAttribute('data-fax-id'))!;
+    const id = asFaxId((await row.getAttribute('data-fax-id'))!);
     const fax = await clinic.desk.desk.invoke('faxes.get', { id });
     expect(fax.ok && new Date(fax.value.sendAt!).toISOString()).toBe(`${tomorrowNine()}:00.000Z`);
     expect((await pharmacyInbox()).map((f) => f.id)).not.toContain(id);
@@ -111,7 +112,7 @@ describe('restoring outgoing faxes from the Trash', () => {
     await folder(page, 'Outbox').click();
     const row = option(page, 'monday-orders.pdf');
     await row.click();
-    const id = (await row.getAttribute('data-fax-id'))!;
+    const id = asFaxId((await row.getAttribute('data-fax-id'))!);
     await page.getByRole('toolbar', { name: 'Fax actions' }).getByRole('button', { name: 'Delete' }).click();
     await row.waitFor({ state: 'detached', timeout: 20_000 });
 

@@ -3,6 +3,7 @@
 // polling, no delivery status, webhooks registered by the relay's operator). The clinic drops a
 // PDF and sends it; it arrives in the pharmacy's inbox by webhook; the clinic's sent fax shows
 // "Delivered" where the relay proves delivery, and says that no proof will come where it cannot.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -67,7 +68,7 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
   }
 
   /** The relay's operator (`npm run relay -- webhook`) where the desk cannot register it itself. */
-  async function receiveByWebhook(w: AppWindow, orgId: string): Promise<void> {
+  async function receiveByWebhook(w: AppWindow, orgId: OrgId): Promise<void> {
     const port = await freePort();
     const call = async <T>(r: Promise<{ ok: true; value: T } | { ok: false; error: { code: string } }>): Promise<T> => {
       const res = await r;

@@ -2,6 +2,7 @@
 // notices; a fax sent meanwhile is saved in the Outbox (never dropped), survives the app being
 // closed and opened again, and reaches the pharmacy once the relay is back. The real renderer
 // in Chromium, the real services, the real relay, stopped and started on the same port.
+import { asFaxId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { makeTestPdf } from './fixtures/pdf.ts';
@@ -16,7 +17,7 @@ let server: StaticServer;
 let browser: Browser;
 let clinic: AppWindow;
 let pharmacy: DeskUnderTest;
-let faxId = '';
+let faxId = asFaxId('');
 const letter = makeTestPdf({ pages: 2, title: 'Discharge letter' });
 
 let scene: ClinicAndPharmacy;
@@ -61,7 +62,7 @@ describe('a relay outage at the front desk', () => {
     await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Outbox/ }).click();
     const row = page.getByRole('listbox').getByRole('option', { name: /discharge-letter\.pdf/ });
     await row.waitFor();
-    faxId = (await row.getAttribute('data-fax-id'))!;
+    faxId = asFaxId((await row.getAttribute('data-fax-id'))!);
     const outbox = await clinic.desk.desk.invoke('faxes.list', { folder: 'outbox', offset: 0, limit: 10 });
     expect(outbox.ok && outbox.value.items.map((f) => f.id)).toEqual([faxId]);
   });

@@ -3,6 +3,7 @@
 // Northside Clinic sends to Harbor Pharmacy and Bayview Dental (both on fxe, each a desk of
 // its own) and to an old clinic that is not on fxe: each recipient gets its own fax, the one
 // not on fxe is asked about once and never holds up the others.
+import { asFaxId, type FaxId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -72,7 +73,7 @@ async function inboxOf(desk: DeskUnderTest): Promise<FaxSummary[]> {
   return inbox.ok ? inbox.value.items : [];
 }
 
-async function stateOf(id: string): Promise<string> {
+async function stateOf(id: FaxId): Promise<string> {
   const f = await clinic.desk.desk.invoke('faxes.get', { id });
   return f.ok ? f.value.state : 'missing';
 }
@@ -213,7 +214,7 @@ describe('send later', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
     return `${day}T09:00`;
   }
   const newYorkTime = (ms: number) => new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
-  let scheduledId = '';
+  let scheduledId = asFaxId('');
 
   it('schedules a fax for a local time, stored as that moment (UTC), waiting in the Outbox as Scheduled', async () => {
     const page = clinic.page;
@@ -233,7 +234,7 @@ describe('send later', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
     const row = page.getByRole('listbox').getByRole('option', { name: /friday-orders\.pdf/ });
     await row.waitFor({ timeout: 45_000 });
     expect(await row.locator('.pill').textContent()).toBe('Scheduled');
-    scheduledId = (await row.getAttribute('data-fax-id'))!;
+    scheduledId = asFaxId((await row.getAttribute('data-fax-id'))!);
     const fax = await clinic.desk.desk.invoke('faxes.get', { id: scheduledId });
     const sendAt = fax.ok ? fax.value.sendAt! : 0;
     expect(newYorkTime(sendAt)).toBe('09:00'); // the moment the receptionist meant, on their clock

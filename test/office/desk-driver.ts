@@ -3,6 +3,7 @@
 // It joins the office, takes part in receiving (leadership), follows the change feed, and in
 // "send" mode queues faxes to the shared outbox and sends from it. One JSON object per line
 // on stdout says what happened; on SIGTERM it leaves cleanly and prints its view of the inbox.
+import type { FaxId } from '../../shared/domain/ids.ts';
 import { OfficeInbox } from '../../electron/services/office/office-inbox.ts';
 import { enqueueOfficeSend, OfficeOutboxSender } from '../../electron/services/office/office-outbox.ts';
 import { OfficeReceiver } from '../../electron/services/office/office-receiver.ts';
@@ -50,7 +51,7 @@ say({ ready: true });
 
 async function view(): Promise<string[]> {
   const all: string[] = [];
-  let after: { at: number; id: string } | undefined;
+  let after: { at: number; id: FaxId } | undefined;
   for (;;) {
     const page = await inbox.list({ folder: 'inbox', limit: 500, ...(after ? { after } : {}) });
     all.push(...page.map((f) => f.id));

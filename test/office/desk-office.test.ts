@@ -4,6 +4,7 @@
 // password in the vault only; two desks then share reads, assignments, notes and an audit
 // trail naming desk and person, live; a desk that loses the database says so, keeps working
 // from what it has, and catches up; a desk can leave.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ describe('a desk in an office', () => {
   const dirs = tempDir('desk-office');
   let a: TestDesk;
   let b: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   let core: Office;
   const logs: string[] = [];
 

@@ -1,15 +1,16 @@
 // Helpers for the office suites: desks opened against a private PostgreSQL (private-postgres.ts).
+import { asFaxId, asMessageId, asOrgId, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openOffice, type Office } from '../../electron/services/office/office.ts';
 import { insertOfficeFax, type NewOfficeFax } from '../../electron/services/office/office-inbox.ts';
 
 export interface TestOrgSecret {
-  orgId: string;
+  orgId: OrgId;
   signingSeed: Uint8Array;
 }
 
-export function testOrgSecret(orgId = `org-${randomUUID().slice(0, 8)}`): TestOrgSecret {
+export function testOrgSecret(orgId = asOrgId(`org-${randomUUID().slice(0, 8)}`)): TestOrgSecret {
   return { orgId, signingSeed: new Uint8Array(randomBytes(32)) };
 }
 
@@ -25,14 +26,14 @@ export async function resetOfficeDb(adminUrl: string): Promise<void> {
 }
 
 /** A received fax with a body, written as the office receive sink does. */
-export async function addFax(office: Office, over: Partial<NewOfficeFax> & { body?: Uint8Array } = {}): Promise<string> {
-  const id = over.id ?? randomUUID();
+export async function addFax(office: Office, over: Partial<NewOfficeFax> & { body?: Uint8Array } = {}): Promise<FaxId> {
+  const id = over.id ?? asFaxId(randomUUID());
   const body = over.body ?? new TextEncoder().encode(`%PDF-1.4 fax ${id}`);
   await office.tx(async (c) => {
     const blobId = await office.writeBlob(c, id, body);
     await insertOfficeFax(c, office, {
-      id, orgId: office.orgId, direction: 'in', route: 'fxe', messageId: id, peerNumber: '+15550100', peerName: 'Dr Example', fileName: 'referral.pdf',
-      pages: 1, sizeBytes: body.length, at: Date.now(), state: 'received', senderOrgId: 'org-sender', recipientOrgId: office.orgId,
+      id, orgId: office.orgId, direction: 'in', route: 'fxe', messageId: asMessageId(id), peerNumber: '+15550100', peerName: 'Dr Example', fileName: 'referral.pdf',
+      pages: 1, sizeBytes: body.length, at: Date.now(), state: 'received', senderOrgId: asOrgId('org-sender'), recipientOrgId: office.orgId,
       fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId, ...over,
     });
   });

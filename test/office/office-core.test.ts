@@ -1,6 +1,7 @@
 // The office core on a real private PostgreSQL: creating and joining an office, what the
 // database holds (ciphertext only), tampering caught, key rotation, the shared inbox
 // operations with their audit lines, and live changes between desks.
+import { asFaxId, asMessageId } from '../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe('office: create, join, keys', () => {
     const org = testOrgSecret();
     const a = await openDesk(server.url, org, 'front');
     try {
-      const id = 'fax-raced';
+      const id = asFaxId('fax-raced');
       const first = a.blobWriter(id);
       const second = a.blobWriter(id);
       const body = (fill: number): Uint8Array => new Uint8Array(2 * 1024 * 1024 + 10).fill(fill);
@@ -100,7 +101,7 @@ describe('office: create, join, keys', () => {
       await a.tx(async (c) => {
         const { blobId, sizeBytes } = await first.finish(c);
         await insertOfficeFax(c, a, {
-          id, orgId: a.orgId, direction: 'in', route: 'fxe', messageId: id, peerNumber: '+15550100', peerName: null, fileName: 'x.pdf', pages: null, sizeBytes, at: 1,
+          id, orgId: a.orgId, direction: 'in', route: 'fxe', messageId: asMessageId(id), peerNumber: '+15550100', peerName: null, fileName: 'x.pdf', pages: null, sizeBytes, at: 1,
           state: 'received', senderOrgId: null, recipientOrgId: null, fromNumber: '+15550100', toNumber: '+15550200', ciphertextSha256: null, metadataJson: null, blobId,
         });
       });

@@ -2,6 +2,7 @@
 // one process: the same ReceivePipeline with the office sink, two receivers competing for
 // leadership, and the shared outbox claimed by two desks, one of which "dies" after its
 // upload got through (the relay's 409 makes the re-upload count as sent).
+import { asFaxId, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfficeInbox } from '../../electron/services/office/office-inbox.ts';
@@ -35,7 +36,7 @@ afterAll(async () => {
   for (const d of dirs) d.remove();
 });
 
-const officeOrg = (): { keysZipPath: string; number: string; orgId: string } => ({ keysZipPath: relay.orgs[1]!.keysZipPath, number: relay.orgs[1]!.faxNumbers[0]!, orgId: relay.orgs[1]!.orgId });
+const officeOrg = (): { keysZipPath: string; number: string; orgId: OrgId } => ({ keysZipPath: relay.orgs[1]!.keysZipPath, number: relay.orgs[1]!.faxNumbers[0]!, orgId: relay.orgs[1]!.orgId });
 
 describe('office receive', () => {
   it('two receivers, one leader: every fax stored once, every receipt the one committed; the other takes over when the leader quits', async () => {
@@ -54,7 +55,7 @@ describe('office receive', () => {
       const second = await sendFaxes(outside, officeOrg().number, 6);
       await waitFor('the other receiver leading', () => receivers[2 - leader]!.isLeader);
       await waitFor('every fax in the office inbox', async () => (await inbox.list({ folder: 'inbox', limit: 500 })).length === 12);
-      await waitFor('every receipt accepted', () => relayMessages(join(relay.dir.path, 'data')).filter((m) => [...first, ...second].includes(m.message_id) && m.delivered_at !== null).length === 12);
+      await waitFor('every receipt accepted', () => relayMessages(join(relay.dir.path, 'data')).filter((m) => [...first, ...second].includes(asFaxId(m.message_id)) && m.delivered_at !== null).length === 12);
       await waitFor('every receipt recorded', async () => Number((await inbox.audit({ limit: 1000 })).filter((a) => a.action === 'receipt').length) === 12);
       const listed = await inbox.list({ folder: 'inbox', limit: 500 });
       expect(listed.map((f) => f.id).sort()).toEqual([...first, ...second].sort());
@@ -82,14 +83,14 @@ describe('office send', () => {
     try {
       const to = relay.orgs[0]!.faxNumbers[0]!;
       const from = officeOrg().number;
-      const ids: string[] = [];
+      const ids: FaxId[] = [];
       for (let i = 0; i < 5; i++) {
         ids.push((await enqueueOfficeSend(a.office, a.c.s, { orgId: a.c.orgId, to, from, fileName: `out-${i}.pdf`, pdf: makePdf(1), subject: `Referral ${i}` })).id);
       }
       // Desk A uploads the first row, then "dies" before recording it: its lease runs out.
       const dying = new OfficeOutboxSender(a.office, { clients: a.c.s.clients, leaseMs: 1_000, afterUpload: () => { throw new Error('killed after upload'); } });
       await expect(dying.sendOne()).resolves.toBe(true);
-      const stuck = (await a.office.query<{ fax_id: string; claimed_by: string | null; done: boolean }>('SELECT fax_id, claimed_by, done FROM fxe.outbox WHERE attempts > 0')).rows;
+      const stuck = (await a.office.query<{ fax_id: FaxId; claimed_by: string | null; done: boolean }>('SELECT fax_id, claimed_by, done FROM fxe.outbox WHERE attempts > 0')).rows;
       expect(stuck).toHaveLength(1);
       // (The simulated death happened inside the try: the failure path released the claim. A
       // real SIGKILL leaves the claim held: make it so, and let the lease run out.)
@@ -97,7 +98,7 @@ describe('office send', () => {
       const senders = [new OfficeOutboxSender(a.office, { clients: a.c.s.clients, leaseMs: 1_000 }), new OfficeOutboxSender(b.office, { clients: b.c.s.clients, leaseMs: 1_000 })];
       await Promise.all(senders.map((s) => s.drain()));
       await waitFor('the dead claim re-claimed after its lease', async () => { await Promise.all(senders.map((s) => s.drain())); return senders[0]!.sent + senders[1]!.sent === 5; });
-      const relayed = relayMessages(join(relay.dir.path, 'data')).filter((m) => ids.includes(m.message_id));
+      const relayed = relayMessages(join(relay.dir.path, 'data')).filter((m) => ids.includes(asFaxId(m.message_id)));
       expect(relayed.map((m) => m.message_id).sort()).toEqual([...ids].sort());
       const sent = await new OfficeInbox(b.office).list({ folder: 'sent', limit: 50 });
       expect(sent.map((f) => f.id).sort()).toEqual([...ids].sort());

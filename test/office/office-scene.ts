@@ -1,7 +1,7 @@
 // An office against the real local relay: the office's org (Harbor Pharmacy, a demo org)
 // receives and sends through office lanes; the other demo org (Northside Clinic) is the
 // outside world, sending with sealed uploads and receiving through its own CLI state.
-import { asMessageId } from '../../shared/domain/ids.ts';
+import { asFaxId, asMessageId, asOrgId, type FaxId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,7 +22,7 @@ export interface OfficeLane {
 export async function openOfficeLane(p: { keysZipPath: string; stateDir: string; url: string; deskName: string; person?: string; sink?: OfficeSinkOptions; log?: (l: string) => void }): Promise<OfficeLane> {
   const keys = await readKeysZip(new Uint8Array(readFileSync(p.keysZipPath)));
   const office = await openOffice({
-    url: p.url, orgId: keys.credentials.org_id, signingSeed: keys.signingSeed,
+    url: p.url, orgId: asOrgId(keys.credentials.org_id), signingSeed: keys.signingSeed,
     desk: { deskId: `desk-${p.deskName}`, deskName: p.deskName, person: p.person ?? p.deskName }, ...(p.log ? { log: p.log } : {}),
   });
   try {
@@ -35,13 +35,13 @@ export async function openOfficeLane(p: { keysZipPath: string; stateDir: string;
 }
 
 /** Seals and uploads `n` small faxes from `sender` to `toNumber` (a few at a time); returns their ids. */
-export async function sendFaxes(sender: CliServices, toNumber: string, n: number, opts: { concurrency?: number; from?: string } = {}): Promise<string[]> {
+export async function sendFaxes(sender: CliServices, toNumber: string, n: number, opts: { concurrency?: number; from?: string } = {}): Promise<FaxId[]> {
   const client = await sender.s.clients.forOrg(sender.orgId);
   const keys = await sender.s.orgs.keys(sender.orgId);
   const target = keysFromLookup(await client.lookup(toNumber));
   const from = opts.from ?? sender.s.orgs.get(sender.orgId).faxNumbers[0]!;
   const backend = createNodeBackend();
-  const ids: string[] = [];
+  const ids: FaxId[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) {
@@ -53,7 +53,7 @@ export async function sendFaxes(sender: CliServices, toNumber: string, n: number
         backend,
       });
       await client.upload(envelopeToJson(envelope), asMessageId(envelope.message_id), ciphertext);
-      ids.push(envelope.message_id);
+      ids.push(asFaxId(envelope.message_id));
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, () => worker()));

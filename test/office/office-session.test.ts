@@ -1,6 +1,7 @@
 // The desk-facing API (OfficeSession) end to end against the real relay and a private
 // PostgreSQL: two desks, one sends through the shared outbox, one receives with a desk
 // ReceivePipeline built on the session's sink, and each sees the other's changes live.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ describe('OfficeSession', () => {
     for (const [i, name] of (['front', 'back'] as const).entries()) {
       const lane = await cli(org.keysZipPath, name);
       const s = await openOfficeSession({
-        url: server.url, orgId: keys.credentials.org_id, signingSeed: keys.signingSeed,
+        url: server.url, orgId: asOrgId(keys.credentials.org_id), signingSeed: keys.signingSeed,
         desk: { deskId: `desk-${name}`, deskName: name, person: name === 'front' ? 'Ann' : 'Bob' },
         lane: { ...lane.s, backend: createNodeBackend() },
       });
@@ -63,7 +64,7 @@ describe('OfficeSession', () => {
     const [front, back] = sessions as [OfficeSession, OfficeSession];
     try {
       expect(front.connected && back.connected).toBe(true);
-      const { id } = await front.send({ orgId: keys.credentials.org_id, to: relay.orgs[0]!.faxNumbers[0]!, from: org.faxNumbers[0]!, fileName: 'referral.pdf', pdf: makePdf(2), pages: 2 });
+      const { id } = await front.send({ orgId: asOrgId(keys.credentials.org_id), to: relay.orgs[0]!.faxNumbers[0]!, from: org.faxNumbers[0]!, fileName: 'referral.pdf', pdf: makePdf(2), pages: 2 });
       await waitFor('the fax on the relay', () => relayMessages(join(relay.dir.path, 'data')).some((m) => m.message_id === id));
       await waitFor('back seeing it sent', async () => (await back.inbox.detail(id)).state === 'sent');
       expect(changes[1]!.some((c) => c.kind === 'outbox' && c.key === id)).toBe(true);

@@ -1,5 +1,6 @@
 // The relay's command line (invite, webhook, demo) and the state a restart must keep
 // (orgs, nonces), run as real processes against real data dirs.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ describe('relay CLI', () => {
     const out = dir('demo-out');
     const first = JSON.parse((await relayCli('demo', '--data', data, '--out', out, '--port', '0')).stdout) as {
       relay: string;
-      orgs: { name: string; orgId: string; faxNumbers: string[]; keysZipPath: string }[];
+      orgs: { name: string; orgId: OrgId; faxNumbers: string[]; keysZipPath: string }[];
     };
     expect(first.orgs.map((o) => o.name)).toEqual(DEMO_ORG_SPECS.map((s) => s.name));
     expect(first.orgs[0]!.keysZipPath).toBe(join(out, DEMO_ORG_SPECS[0].slug, 'keys.zip'));

@@ -3,6 +3,7 @@
  * redeem path, signed calls, sealed envelopes and the seed's exact multipart body. Everything
  * talks HTTP to a real server on 127.0.0.1; nothing of the relay is mocked.
  */
+import { asOrgId, type OrgId } from '../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -50,7 +51,7 @@ export async function startTestRelay(p: { dataDir?: string } & Partial<StartRela
 }
 
 export interface TestOrg {
-  orgId: string;
+  orgId: OrgId;
   keyId: string;
   bundleId: string;
   name: string;
@@ -82,7 +83,7 @@ export async function makeOrg(relayUrl: string, name: string, faxNumbers: string
   const res = await fetch(relayUrl + REDEEM_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`redeem: ${res.status} ${await res.text()}`);
   const answer = (await res.json()) as RedeemResponse;
-  return { orgId: answer.org_id, keyId: answer.key_id, bundleId: answer.bundle_id, name, faxNumbers: answer.fax_numbers, keys };
+  return { orgId: asOrgId(answer.org_id), keyId: answer.key_id, bundleId: answer.bundle_id, name, faxNumbers: answer.fax_numbers, keys };
 }
 
 let callClock: () => number = () => Date.now() / 1000;

@@ -1,6 +1,7 @@
 // A key backup file is untrusted input: its scrypt cost must be the one we write (not up to
 // 256 MiB chosen by whoever made the file), and the derivation must not block the main
 // thread, where the whole desk (and its window) runs.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { describe, expect, it } from 'vitest';
 import { decryptBackup, encryptBackup } from '../../electron/services/vault/backup.ts';
 import { DeskError } from '../../electron/services/errors.ts';
@@ -19,7 +20,7 @@ async function codeOf(p: unknown): Promise<string> {
 
 describe('backup passphrase derivation', () => {
   it('round-trips, and refuses any scrypt cost other than the one it writes', async () => {
-    const text = await encryptBackup('org_x', ZIP, PASS);
+    const text = await encryptBackup(asOrgId('org_x'), ZIP, PASS);
     expect(Array.from((await decryptBackup(text, PASS)).keysZip)).toEqual(Array.from(ZIP));
     expect(await codeOf(decryptBackup(text, 'wrong passphrase!'))).toBe('backup.wrong_passphrase');
     for (const kdf of [{ N: 1 << 17 }, { r: 16 }, { p: 2 }, { N: 1 << 14 }, { N: '32768' }]) {
@@ -30,7 +31,7 @@ describe('backup passphrase derivation', () => {
   });
 
   it('derives the key off the main thread: the event loop keeps turning meanwhile', async () => {
-    const text = await encryptBackup('org_x', ZIP, PASS);
+    const text = await encryptBackup(asOrgId('org_x'), ZIP, PASS);
     let turns = 0;
     let running = true;
     const spin = (): void => { if (running) { turns += 1; setImmediate(spin); } };

@@ -4,6 +4,7 @@
 // very function the Electron shell hands to ipcMain. Every call must resolve to a Result, a
 // refusal must carry a stable code and a plain sentence, nothing may throw, hang or pollute
 // Object.prototype, and the refused calls must change nothing.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,7 +95,7 @@ describe('IPC fuzz: malformed payloads on every channel', () => {
   let relay: TestRelay;
   let dirs: { path: string; remove(): void };
   let t: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   const pdf = makePdf(1);
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 // The Save dialog is pre-filled from the sender's metadata.filename: only a plain, visible
 // name ending in .pdf may come through, never a path, `..`, bidi overrides or another type.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safePdfFileName } from '../../electron/services/ipc/safe-file-name.ts';
@@ -30,7 +31,7 @@ describe('Save dialog default name', () => {
     let dirs: { path: string; remove(): void };
     let a: TestDesk;
     let b: TestDesk;
-    let aOrg: string;
+    let aOrg: OrgId;
     const offered: string[] = [];
 
     beforeAll(async () => {

@@ -7,6 +7,7 @@
 // log line, console call, IPC answer and event captured. Then every captured text and every
 // file under both data directories (SQLite, WAL, vault, blobs, spool, incoming) is searched
 // for each secret in raw/hex/base64/base64url form, and for a plaintext marker from the PDF.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ describe('secrets and plaintext through a full import → send → receive → P
   let mintfax: MintfaxStandIn;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg = '';
+  let aOrg = asOrgId('');
   let pdf: Uint8Array;
 
   /** A keychain that remembers what the vault stored in it: the vault key is a secret to hunt for. */

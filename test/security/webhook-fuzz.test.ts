@@ -4,6 +4,7 @@
 // event id and type headers, paths, methods) must all be refused with a JSON error and must
 // never make the desk fetch a message from the relay or store anything. One genuine delivery
 // at the end proves the detector: it does trigger the fetch.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { uuid4, webhookSignatureHeader } from '../../shared/protocol/index.ts';
@@ -38,7 +39,7 @@ describe('webhook listener fuzz (seeded, bounded, 127.0.0.1 only)', () => {
   let relay: TestRelay;
   let dirs: { path: string; remove(): void };
   let desk: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   let listener: string;
   let secret = '';
   const messageFetches: string[] = [];

@@ -1,6 +1,7 @@
 // The desk's webhook listener as an internet stranger sees it through the tunnel: it must not
 // tell which org ids it serves, must accept a rotated-away secret only for the relay's
 // five-minute overlap, and must not keep every event id it ever saw.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
@@ -12,7 +13,7 @@ import { WEBHOOK_SECRET_OVERLAP_MS, WebhookSecretStore } from '../../electron/se
 import { openVault, type Vault } from '../../electron/services/vault/vault.ts';
 import { tempDir } from '../services/helpers.ts';
 
-const ORG = 'org_northside';
+const ORG = asOrgId('org_northside');
 const te = new TextEncoder();
 
 describe('webhook listener', () => {
@@ -30,7 +31,7 @@ describe('webhook listener', () => {
     vault = await openVault(join(dir.path, 'data'), createMemoryKeychain());
     secrets = new WebhookSecretStore(vault, () => now);
     listener = await startWebhookListener({
-      db, port: 0, nowMs: () => now, secretsFor: (orgId) => secrets.secrets(orgId), onEvent: (_o, e) => { events.push(e.event_id); },
+      db, port: 0, nowMs: () => now, secretsFor: (orgId) => secrets.secrets(asOrgId(orgId)), onEvent: (_o, e) => { events.push(e.event_id); },
     });
   });
 

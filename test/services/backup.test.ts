@@ -1,6 +1,7 @@
 // Encrypted key backups end to end: export from one desk (passphrase required), restore on
 // a fresh install through the 'orgs.importBackup' channel (file dialog in main, passphrase
 // from the renderer), then that install receives a fax from the real local relay.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,8 @@ describe('encrypted key backup and restore', () => {
   let a: TestDesk;
   let b: TestDesk;
   let restored: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('backup', { a: { autoStart: false }, b: { autoStart: false } });

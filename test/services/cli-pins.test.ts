@@ -3,7 +3,7 @@
 // key passes silently, a changed one is refused (exit 7, nothing sent or stored) until the run
 // says --accept-key-change. The change is simulated the only way a peer's identity can differ
 // for us: the pin in the state folder names another key.
-import { asOrgId } from '../../shared/domain/ids.ts';
+import { asOrgId, type OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +25,7 @@ async function withState<T>(keysPath: string, stateDir: string | null, use: (pin
 }
 
 /** Makes the state folder's pin name another key for `orgId`, as if the peer's keys had changed. */
-async function tamperPin(keysPath: string, stateDir: string | null, orgId: string): Promise<string> {
+async function tamperPin(keysPath: string, stateDir: string | null, orgId: OrgId): Promise<string> {
   const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
   try {
     const real = c.s.pins.pinned(asOrgId(orgId))!;

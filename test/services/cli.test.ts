@@ -2,6 +2,7 @@
 // electron/services/cli/main.ts …`) against a real relay, with keys.zip files and real PDFs.
 // On both relay profiles: with our extensions `receive --once` polls; on a relay that offers
 // only what the reference relay offers, `receive --listen` takes the operator-registered webhook.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -62,7 +63,7 @@ describe.each(RELAY_PROFILES)('fxe-desk CLI (relay profile %s)', (profile) => {
     if (profile === 'reference') {
       // The operator registers the gateway's webhook first (`npm run relay -- webhook`), then faxes come.
       const port = await freePort();
-      const orgId = (await readKeysZip(new Uint8Array(readFileSync(harbor)))).credentials.org_id;
+      const orgId = asOrgId((await readKeysZip(new Uint8Array(readFileSync(harbor)))).credentials.org_id);
       const secret = relay.registerWebhookAsOperator(orgId, `http://127.0.0.1:${port}/fxe-webhook/${orgId}`);
       const listened = await receiveByWebhook(['receive', '--keys', harbor, '--out', out, '--listen', String(port), '--webhook-secret', secret], send, () => {
         const meta = join(out, `${id}.json`);

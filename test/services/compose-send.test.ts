@@ -1,6 +1,7 @@
 // Composing a fax from several files over IPC, sending it, and turning pages of the fax the
 // other side received: two real desks on a real local relay. The turns are remembered
 // across a restart, honoured by Print and Save, and the stored fax is never rewritten.
+import { asFaxId, type FaxId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
@@ -17,7 +18,7 @@ describe('a fax composed of several files, and pages turned by the recipient', (
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let faxId: string;
+  let faxId: FaxId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('compose-send', { a: { autoStart: false }, b: { autoStart: false } });
@@ -87,7 +88,7 @@ describe('a fax composed of several files, and pages turned by the recipient', (
   });
 
   it('a rotation for a fax that is not here is refused plainly', async () => {
-    const r = await b.desk.invoke('faxes.setPageRotation', { id: '00000000-0000-4000-8000-000000000000', page: 1, degrees: 90 });
+    const r = await b.desk.invoke('faxes.setPageRotation', { id: asFaxId('00000000-0000-4000-8000-000000000000'), page: 1, degrees: 90 });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.message).not.toMatch(/Sqlite|FOREIGN KEY/);
   });

@@ -1,5 +1,6 @@
 // Cover pages: send.submit with a coverPage sends the document with a one-page cover in
 // front (N+1 pages), the cover carries the facts, and the user's own bytes are untouched.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCoverNumber, prependCoverPage, renderCoverPage } from '../../electron/services/outbox/cover-page.ts';
 import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene } from './helpers.ts';
@@ -75,7 +76,7 @@ describe('send.submit with a cover page, end to end', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('cover', { a: { autoStart: false }, b: { autoStart: false } });

@@ -1,6 +1,7 @@
 // Cover-page templates and the office's logo: kept in the database, the logo checked (size,
 // kind, decoded in the supervised worker) before it is kept, and a send that names a template
 // gets its letterhead (logo, office name, reply numbers, confidentiality notice) on the cover.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ describe('cover-page templates and the logo', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('cover-templates', { a: { autoStart: false }, b: { autoStart: false } });

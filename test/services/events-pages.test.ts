@@ -2,6 +2,7 @@
 // every mark read / archive / delete / undo pushes `faxes.changed` followed by a fresh
 // `status.changed` (with the unread count), so the tray and the sidebar never need to poll;
 // received faxes get their page count after they are stored.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, IpcEvent } from '../../shared/ipc/contract.ts';
 import { countPdfPages } from '../../electron/services/inbox/page-count.ts';
@@ -24,7 +25,7 @@ describe('live events and page counts', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('events', { a: { autoStart: false }, b: { autoStart: false } });

@@ -1,5 +1,6 @@
 // Shared test helpers for the services suites: real relays on 127.0.0.1, real temp dirs,
 // real PDFs. Nothing here mocks our own code.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ export interface TestRelay {
   /** 'full' (our extensions) or 'reference' (only what the reference relay offers). */
   profile: RelayProfile;
   /** As the relay's operator does with `npm run relay -- webhook`: register a URL, get its secret. */
-  registerWebhookAsOperator(orgId: string, url: string): string;
+  registerWebhookAsOperator(orgId: OrgId, url: string): string;
   close(): Promise<void>;
 }
 
@@ -69,7 +70,7 @@ export async function startTestRelay(opts: { webhookRetryDelaysMs?: number[]; pr
   const profile = opts.profile ?? 'full';
   const relay = await startRelay({ dataDir, port: 0, profile, webhookRetryDelaysMs: opts.webhookRetryDelaysMs ?? [200, 500, 1000] });
   const orgs = await createDemoOrgs({ relayUrl: relay.url, outDir: join(dir.path, 'orgs') });
-  const registerWebhookAsOperator = (orgId: string, url: string): string => {
+  const registerWebhookAsOperator = (orgId: OrgId, url: string): string => {
     const store = new RelayStore(dataDir);
     try {
       const secret = newWebhookSecret();
@@ -87,7 +88,7 @@ export async function startTestRelay(opts: { webhookRetryDelaysMs?: number[]; pr
  * the desk registers it itself where the relay offers that, else the relay's operator does
  * and the desk is given the secret.
  */
-export async function receiveByWebhook(relay: TestRelay, t: TestDesk, orgId: string): Promise<void> {
+export async function receiveByWebhook(relay: TestRelay, t: TestDesk, orgId: OrgId): Promise<void> {
   const port = await freePort();
   await t.call('settings.update', { receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: `http://127.0.0.1:${port}` });
   const st = await t.call('receiving.status', {});
@@ -135,7 +136,7 @@ export async function openTestDesk(dataDir: string, extra: Partial<DeskDeps> = {
   return t as TestDesk;
 }
 
-export async function importOrg(t: TestDesk, keysZipPath: string): Promise<string> {
+export async function importOrg(t: TestDesk, keysZipPath: string): Promise<OrgId> {
   t.nextOpen = keysZipPath;
   const org = await t.call('orgs.importKeysZip', {});
   if (!org) throw new Error('import returned null');
@@ -181,8 +182,8 @@ export interface TwoDeskScene {
   dirs: { path: string; remove(): void };
   a: TestDesk;
   b: TestDesk;
-  aOrg: string;
-  bOrg: string;
+  aOrg: OrgId;
+  bOrg: OrgId;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 // The single-desk engine of InboxStore over a real SQLite file and a real encrypted blob store.
+import { asOrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../electron/services/storage/database.ts';
 import { BlobStore } from '../../electron/services/storage/blob-store.ts';
@@ -7,7 +8,7 @@ import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
 import { sqliteInboxStore } from '../../electron/services/storage/sqlite-inbox-store.ts';
 import { openVault, type Vault } from '../../electron/services/vault/vault.ts';
-import { inboxStoreContract, type InboxStoreScene } from './inbox-store-contract.ts';
+import { A2, inboxStoreContract, type InboxStoreScene } from './inbox-store-contract.ts';
 import { tempDir } from './helpers.ts';
 
 describe('InboxStore on SQLite', () => {
@@ -24,7 +25,7 @@ describe('InboxStore on SQLite', () => {
     const store = sqliteInboxStore({ faxes, blobs, contacts: new ContactRepository(db), log: () => undefined });
     scene = {
       store,
-      orgId: 'org_store',
+      orgId: asOrgId('org_store'),
       seed: async (f) => {
         const b = blobs.write(f.pdf);
         faxes.insert({
@@ -46,6 +47,6 @@ describe('InboxStore on SQLite', () => {
   inboxStoreContract(() => scene);
 
   it('refuses an assignment on a single desk, plainly', async () => {
-    await expect(scene.store.assign('store-a2', 'Dana')).rejects.toMatchObject({ code: 'office.only' });
+    await expect(scene.store.assign(A2, 'Dana')).rejects.toMatchObject({ code: 'office.only' });
   });
 });

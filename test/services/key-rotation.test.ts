@@ -3,7 +3,7 @@
 // for both of B's bundles and opens; after the grace period B retires the old bundle on the
 // relay, lookups return only the new one, and B's old private keys are wiped once nothing
 // addressed to them can still arrive.
-import { asMessageId } from '../../shared/domain/ids.ts';
+import { asMessageId, type OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,8 +23,8 @@ describe('key rotation', () => {
   let dirs: TwoDeskScene['dirs'];
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
   let aKeys: OrgKeys;
 
   beforeAll(async () => {

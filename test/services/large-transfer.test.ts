@@ -1,6 +1,7 @@
 // The big-fax path (the cipher itself: test/protocol/stream-cipher.test.ts): FXE1 signing by
 // body hash, the raw-download extension and the seed's JSON fetch as fallback,
 // and that neither the spool nor the download area keeps anything behind.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -26,7 +27,7 @@ describe('big faxes through the relay: raw download, JSON fallback, nothing left
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   const seen: string[] = [];
   /** What the proxy does to answers: 'honest', hide the extension, or claim it but 404 its routes. */
   let relayMode: 'honest' | 'no-extension' | 'broken-extension' = 'honest';
@@ -60,7 +61,7 @@ describe('big faxes through the relay: raw download, JSON fallback, nothing left
   });
 
   /** A fresh receiving desk per case, so each one asks /v1/health anew. */
-  async function sendAndReceive(pdf: Uint8Array, label: string): Promise<{ id: string; paths: string[] }> {
+  async function sendAndReceive(pdf: Uint8Array, label: string): Promise<{ id: FaxId; paths: string[] }> {
     b = await openTestDesk(join(dirs.path, `b-${label}`), { autoStart: false, fetch: (input: string, init?: RequestInit) => fetch(input.replace(relay.relay.url, proxy.url), init) });
     try {
       await importOrg(b, relay.orgs[1]!.keysZipPath);

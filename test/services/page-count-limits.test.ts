@@ -4,6 +4,7 @@
 // sending says, in plain words, that the PDF could not be checked. The misbehaving workers
 // are real worker scripts written to a temp dir: they hang or allocate for ever, so the
 // outcome does not depend on how fast this machine is.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ describe('a received fax whose page count overruns is stored all the same', () =
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   const bLog: string[] = [];
 
   beforeAll(async () => {
@@ -151,7 +152,7 @@ describe('a received fax whose page count overruns is stored all the same', () =
     dirs?.remove();
   });
 
-  async function send(pdf: Uint8Array, fileName: string): Promise<string> {
+  async function send(pdf: Uint8Array, fileName: string): Promise<FaxId> {
     const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName, pdf, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
     expect((await a.call('faxes.get', { id })).state).toBe('sent');

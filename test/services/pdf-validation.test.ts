@@ -1,6 +1,7 @@
 // PDF validation at the services level: a file over the cap and files that are not PDFs
 // (a PNG renamed .pdf, a truncated PDF, an HTML page) get a clear sentence and nothing is
 // queued: no fax row, no stored body, no spool file.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ describe('send.submit refuses what it cannot fax, and queues nothing', () => {
   let relay: TestRelay;
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
 
   beforeAll(async () => {
     relay = await startTestRelay();

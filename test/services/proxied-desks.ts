@@ -2,6 +2,7 @@
 // tampering proxy on 127.0.0.1 in front of it: the scene of every "a relay that lies or a link
 // that breaks" test. Which desks talk through the proxy is the test's choice; the other talks
 // to the relay directly.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import { importOrg, openTestDesk, startTestRelay, tempDir, type TestDesk, type TestRelay } from './helpers.ts';
 import { startTamperProxy, type TamperProxy } from './tamper-proxy.ts';
@@ -11,8 +12,8 @@ export interface ProxiedDesks {
   proxy: TamperProxy;
   a: TestDesk;
   b: TestDesk;
-  aOrg: string;
-  bOrg: string;
+  aOrg: OrgId;
+  bOrg: OrgId;
   close(): Promise<void>;
 }
 

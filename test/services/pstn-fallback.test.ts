@@ -3,6 +3,7 @@
 // with its reason; a rate limit is retried by the outbox; a restart re-submits under the same
 // idempotency key without faxing twice; the 10 MB mintfax limit is refused before upload;
 // credentials live in the vault only.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,7 +29,7 @@ describe('PSTN fallback through mintfax', () => {
   let dirs: { path: string; remove(): void };
   let mintfax: MintfaxStandIn;
   let desk: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   const keychain = createMemoryKeychain();
   const dataDir = (): string => join(dirs.path, 'clinic');
 
@@ -197,7 +198,7 @@ describe('PSTN fallback through Telnyx (API address override)', () => {
   let dirs: { path: string; remove(): void };
   let telnyx: TelnyxStandIn;
   let desk: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   const keychain = createMemoryKeychain();
   const dataDir = (): string => join(dirs.path, 'clinic');
 

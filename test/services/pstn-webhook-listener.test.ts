@@ -3,6 +3,7 @@
 // provider stand-in posts its signed events there, and the listener hands them to the PSTN
 // lane. Status polling is pushed ten minutes out, so only those events can move the fax to
 // delivered. A forged event gets 401; a provider that is not the configured one gets 404.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { MINTFAX_SANDBOX_SECRET, startMintfaxStandIn, type MintfaxStandIn } from '../pstn/standins/mintfax.ts';
@@ -19,7 +20,7 @@ describe('PSTN webhooks through the desk webhook listener', () => {
   let relay: TestRelay;
   let dirs: { path: string; remove(): void };
   let desk: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   let tunnelUrl: string;
   let mintfax: MintfaxStandIn;
   let telnyx: TelnyxStandIn;

@@ -2,6 +2,7 @@
 // ten minutes out, only the mintfax stand-in's signed events can move the fax to delivered.
 // A copy of an event is acknowledged without acting; a forged one is refused with 401.
 // The listener here is a plain 127.0.0.1 server standing where the desk's listener path goes.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ describe('PSTN provider webhooks', () => {
   let mintfax: MintfaxStandIn;
   let listener: Server;
   const answers: number[] = [];
-  let orgId: string;
+  let orgId: OrgId;
 
   beforeAll(async () => {
     relay = await startTestRelay();

@@ -1,6 +1,7 @@
 // Faults on the receiving side, each against a real relay: the process "killed" between
 // decrypt and receipt (injected crash points) then restarted, and a storage write failure.
 // Receipts are counted at the transport (the injected fetch), the way the relay sees them.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ describe('receive pipeline faults', () => {
   let relay: TestRelay;
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   const open: TestDesk[] = [];
 
   beforeEach(async () => {
@@ -29,7 +30,7 @@ describe('receive pipeline faults', () => {
     dirs.remove();
   });
 
-  async function sendOne(pdf: Uint8Array): Promise<string> {
+  async function sendOne(pdf: Uint8Array): Promise<FaxId> {
     const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'f.pdf', pdf, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
     return id;

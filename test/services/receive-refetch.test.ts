@@ -1,5 +1,6 @@
 // A download damaged on the way (a flaky proxy between the desk and the real relay) is not a
 // forgery: the desk fetches the fax again a few times before it rejects it for good.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePdf, type TestDesk } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
@@ -10,7 +11,7 @@ describe('a damaged download', () => {
   let scene: ProxiedDesks;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   let damaged = 0;
 
   beforeEach(async () => {

@@ -1,6 +1,7 @@
 // The relay process is killed in the middle of an upload and started again on the same port
 // and data: the outbox keeps the fax queued, retries with backoff, re-uploads the SAME message
 // (same message_id), and the recipient ends up with exactly one copy of the exact bytes.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ describe('relay killed mid-upload', () => {
   let orgs: DemoOrg[];
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
 
   beforeAll(async () => {
     dirs = tempDir('outage');

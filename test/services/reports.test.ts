@@ -2,6 +2,7 @@
 // delivered fax (local time in the zone asked for, both parties, pages, duration, result, the
 // verified receipt, the first page's picture), and every fax of a date range as CSV and PDF.
 // poppler (pdftotext, pdfimages) reads the PDFs back, independently of the code that wrote them.
+import { asFaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -43,8 +44,8 @@ describe('reports', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let faxId = '';
+  let aOrg: OrgId;
+  let faxId = asFaxId('');
   const startedAt = Date.now();
 
   const text = (pdf: Uint8Array | string, name: string): string => {

@@ -3,6 +3,7 @@
 // faxes wait in the Trash and are purged, row and encrypted body, after the retention
 // setting's days; retention is off by default, then archives or deletes (moves to the Trash)
 // faxes older than N days; every deletion and purge is audited.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,9 +27,9 @@ describe('retention and purge', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   let offsetMs = 0;
-  const ids: string[] = [];
+  const ids: FaxId[] = [];
 
   beforeAll(async () => {
     scene = await openTwoDesks('retention', { a: { autoStart: false }, b: { autoStart: false, nowMs: () => Date.now() + offsetMs } });

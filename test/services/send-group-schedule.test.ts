@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeysZip } from '../../shared/protocol/index.ts';
-import { asMessageId } from '../../shared/domain/ids.ts';
+import { asMessageId, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { RelayClient } from '../../electron/services/relay-client/relay-client.ts';
 import { makePdf, openTestDesk, openTwoDesks, waitFor, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
@@ -19,8 +19,8 @@ describe('sending to several recipients, and later', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('send-group', { b: { autoStart: false, timings: { relayRetries: 1, keyRotationGraceMs: 60_000 } } });
@@ -32,7 +32,7 @@ describe('sending to several recipients, and later', () => {
     await scene?.close();
   });
 
-  const state = async (t: TestDesk, id: string) => (await t.call('faxes.get', { id })).state;
+  const state = async (t: TestDesk, id: FaxId) => (await t.call('faxes.get', { id })).state;
 
   it('gives each recipient its own fax and status; one not on fxe does not hold up the other', async () => {
     const pdf = makePdf(2, 2_000);

@@ -3,6 +3,7 @@
 // closed and opened again, and it goes out by itself once the relay is back; the recipient
 // gets exactly that fax. A number that turns out not to be on fxe is parked for the user's
 // phone-network decision instead of failing.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startRelay, type RelayHandle } from '../../electron/relay/index.ts';
@@ -16,7 +17,7 @@ describe('sending while the relay is down', () => {
   let orgs: DemoOrg[];
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   const relayData = (): string => join(dirs.path, 'relay');
   const openA = (): Promise<TestDesk> => openTestDesk(join(dirs.path, 'a'), { keychain: a.keychain, timings: { relayRetries: 0, outboxRetryBaseMs: 100 } });
 

@@ -3,6 +3,7 @@
 // verifies the receipt against B's pinned keys and shows "delivered". Twice: on a relay with
 // our extensions (B polls), and on one that offers only what the reference relay offers (B
 // receives by webhook, registered by the relay's operator; A is told no delivery proof comes).
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_PROFILES } from '../../electron/relay/index.ts';
 import { importOrg, makePdf, openTestDesk, openTwoDesks, tempDir, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
@@ -13,8 +14,8 @@ describe.each(RELAY_PROFILES)('send and receive between two demo orgs (relay pro
   let relay: TestRelay;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('desks', { a: { autoStart: false }, b: { autoStart: false } }, { profile });

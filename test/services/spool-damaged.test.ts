@@ -1,6 +1,7 @@
 // The outbox's spool (the sealed ciphertext waiting for upload) is not fsynced: every upload
 // first checks it against the envelope's hash. A spool a power cut damaged is never sent:
 // the fax is sealed again and the recipient gets exactly the PDF that was submitted.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ describe('a damaged spool', () => {
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   let uploadsFail = true;
   const uploads: string[] = [];
 

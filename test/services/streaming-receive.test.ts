@@ -3,6 +3,7 @@
 // the download area; the fax becomes visible only once the hash and tag matched. The relay is
 // the real one; only the link to it is held back (a slow network) or damaged (a bad proxy),
 // by filtering the real response's body as it streams.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ describe('receiving a big fax straight off the wire', () => {
   let dirs: { path: string; remove(): void };
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
+  let aOrg: OrgId;
   let link: Link;
 
   beforeAll(async () => {
@@ -84,7 +85,7 @@ describe('receiving a big fax straight off the wire', () => {
     dirs?.remove();
   });
 
-  async function send(pdf: Uint8Array): Promise<string> {
+  async function send(pdf: Uint8Array): Promise<FaxId> {
     const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'big.pdf', pdf, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
     expect((await a.call('faxes.get', { id })).state).toBe('sent');

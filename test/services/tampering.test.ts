@@ -1,7 +1,7 @@
 // A relay that lies: a real proxy on 127.0.0.1 between desk B (and A) and the real relay
 // rewrites answers. A tampered envelope, a wrong sender bundle or garbage must never become a
 // stored fax; the relay's copy stays (still pending), and honest answers afterwards work.
-import { asFingerprint } from '../../shared/domain/ids.ts';
+import { asFingerprint, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePdf, type TestDesk } from './helpers.ts';
 import type { TamperProxy } from './tamper-proxy.ts';
@@ -12,8 +12,8 @@ describe('a relay that returns tampered data', () => {
   let scene: ProxiedDesks;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeEach(async () => {
     scene = await openProxiedDesks('tamper', 'both');
@@ -24,7 +24,7 @@ describe('a relay that returns tampered data', () => {
     await scene.close();
   });
 
-  async function send(pdf = makePdf(1, 5_000)): Promise<string> {
+  async function send(pdf = makePdf(1, 5_000)): Promise<FaxId> {
     const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: 'p.pdf', pdf, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
     expect((await a.call('faxes.get', { id })).state).toBe('sent');

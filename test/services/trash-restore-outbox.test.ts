@@ -3,6 +3,7 @@
 // time passed in the Trash, and a fax on the phone lane resumes with its provider (same
 // idempotency key: one fax at the provider, not two). Real relay, real desks, the mintfax
 // stand-in on 127.0.0.1; the test moves the desk's clock ahead (within the relay's allowed skew).
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ describe('restoring outgoing faxes from the Trash', () => {
   let mintfax: MintfaxStandIn;
   let clinic: TestDesk;
   let pharmacy: TestDesk;
-  let orgId: string;
+  let orgId: OrgId;
   /** How far the test moved the clinic desk's clock ahead of the real one. */
   let ahead = 0;
   /** While true, the clinic's requests to the relay fail as a network error would (an outage). */
@@ -52,7 +53,7 @@ describe('restoring outgoing faxes from the Trash', () => {
     await pharmacy.desk.pollNow();
     return (await pharmacy.call('faxes.list', { folder: 'inbox', offset: 0, limit: 50 })).items.map((f) => f.fileName);
   };
-  const state = async (id: string) => (await clinic.call('faxes.get', { id })).state;
+  const state = async (id: FaxId) => (await clinic.call('faxes.get', { id })).state;
 
   it('a fax that was on its way when deleted carries on at once when restored (not after its retry wait)', async () => {
     relayDown = true;

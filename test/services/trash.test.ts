@@ -2,13 +2,14 @@
 // blob store: Delete moves a fax to the Trash (out of its folder, the unread count, search
 // and tags), Undo and Restore put it back where it was, "Delete forever" and "Empty Trash"
 // remove row and encrypted body at once, and the audit log records each step.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makePdf, openTwoDesks, type TestDesk, type TwoDeskScene } from './helpers.ts';
 
-function auditOf(dataDir: string, faxId: string): { action: string; detail: string }[] {
+function auditOf(dataDir: string, faxId: FaxId): { action: string; detail: string }[] {
   const db = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
     return db.prepare('SELECT action, detail FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId) as { action: string; detail: string }[];
@@ -23,9 +24,9 @@ describe('Trash', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
-  const ids: string[] = [];
+  let aOrg: OrgId;
+  let bOrg: OrgId;
+  const ids: FaxId[] = [];
 
   beforeAll(async () => {
     scene = await openTwoDesks('trash', { a: { autoStart: false }, b: { autoStart: false } });

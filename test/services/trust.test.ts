@@ -1,7 +1,7 @@
 // One trust model for send, receive and receipts, against a relay that lies: a real proxy on
 // 127.0.0.1 in front of the real relay rewrites lookups and key bundles. Run with the relay's
 // bundle signatures, and with them stripped (what the reference relay offers).
-import { asFingerprint, asOrgId } from '../../shared/domain/ids.ts';
+import { asFingerprint, asOrgId, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,8 +33,8 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
     let scene: ProxiedDesks;
     let a: TestDesk;
     let b: TestDesk;
-    let aOrg: string;
-    let bOrg: string;
+    let aOrg: OrgId;
+    let bOrg: OrgId;
     /** Per-path replacement answers, on top of the profile's. */
     let forged: Map<string, string>;
 
@@ -54,14 +54,14 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       await scene.close();
     });
 
-    async function send(from: TestDesk, orgId: string, fromNumber: string, to: string): Promise<string> {
+    async function send(from: TestDesk, orgId: OrgId, fromNumber: string, to: string): Promise<FaxId> {
       const { id } = await from.call('send.submit', { orgId, to, from: fromNumber, fileName: 'p.pdf', pdf: makePdf(1, 500), coverPage: null, route: 'fxe' });
       await from.desk.flushOutbox();
       return id;
     }
 
     /** The lookup answer for `number`, as the proxy passes it on (profile applied). */
-    async function lookupAnswer(desk: TestDesk, orgId: string, number: string): Promise<string> {
+    async function lookupAnswer(desk: TestDesk, orgId: OrgId, number: string): Promise<string> {
       let captured = '';
       const inner = proxy.rewrite;
       proxy.rewrite = (req, status, body) => {

@@ -2,6 +2,7 @@
 // tunnel URL would be); A sends; the relay's signed message.received delivery makes B fetch,
 // verify, store and receipt the fax; A learns of delivery from its own message.delivered
 // webhook and verifies B's receipt.
+import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { freePort, makePdf, openTwoDesks, waitFor, type TestDesk, type TwoDeskScene } from './helpers.ts';
@@ -10,8 +11,8 @@ describe('receive by webhook', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('desks');

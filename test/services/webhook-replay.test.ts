@@ -4,6 +4,7 @@
 // uploaded to the real local relay. A correctly signed REPEAT of a handled event (same event
 // id, fresh timestamp and signature) is acknowledged as a duplicate and handled once; a stale
 // or forged delivery is refused and does not burn its event id.
+import type { FaxId, OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,8 +21,8 @@ describe('webhook repeats and forgeries', () => {
   let scene: TwoDeskScene;
   let a: TestDesk;
   let b: TestDesk;
-  let aOrg: string;
-  let bOrg: string;
+  let aOrg: OrgId;
+  let bOrg: OrgId;
 
   beforeAll(async () => {
     scene = await openTwoDesks('webhook-replay', { a: { autoStart: false }, b: { autoStart: false } });
@@ -40,7 +41,7 @@ describe('webhook repeats and forgeries', () => {
     await scene?.close();
   });
 
-  async function sendFax(name: string): Promise<{ id: string; size: number }> {
+  async function sendFax(name: string): Promise<{ id: FaxId; size: number }> {
     const pdf = makePdf(1, 1_000);
     const { id } = await a.call('send.submit', { orgId: aOrg, to: '+15552220002', from: '+15551110001', fileName: name, pdf, coverPage: null, route: 'fxe' });
     await a.desk.flushOutbox();
@@ -69,7 +70,7 @@ describe('webhook repeats and forgeries', () => {
     return { status: res.status, body: (await res.json()) as { ok?: boolean; duplicate?: boolean } };
   }
 
-  function receiveAudits(faxId: string): number {
+  function receiveAudits(faxId: FaxId): number {
     const db = new Database(join(b.dataDir, 'desk.sqlite'), { readonly: true });
     try {
       return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'receive' AND fax_id = ?").get(faxId) as { n: number }).n;

@@ -4,6 +4,7 @@
 // window's main frame through ipcMain and the shell's sender checks, events back through
 // webContents.send. The keychain is the real one (keytar on a private gnome-keyring), the relay
 // the app's own demo relay or a real local relay, the fax provider the PSTN stand-in.
+import type { FaxId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ function launch(userData: string, extra: Parameters<typeof launchApp>[0]['env'] 
   return app;
 }
 
-async function faxState(app: RunningApp, id: string, states: FaxDetail['state'][], timeoutMs = 90_000): Promise<FaxDetail> {
+async function faxState(app: RunningApp, id: FaxId, states: FaxDetail['state'][], timeoutMs = 90_000): Promise<FaxDetail> {
   return waitFor(`fax ${id} to reach ${states.join('/')}`, async () => {
     const f = await app.call('faxes.get', { id });
     return states.includes(f.state) ? f : null;

@@ -6,6 +6,7 @@
  * State folder: `--state <dir>`, or beside the keys.zip (`/path/keys.zip` → `/path/keys.fxe-state/`).
  * One state folder belongs to one keys.zip.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { basename, dirname, join } from 'node:path';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import { readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
@@ -15,6 +16,7 @@ import { DeskError, errorDetail, isDeskError } from '../errors.ts';
 import type { ReceiveSink } from '../receiver/receive-sink.ts';
 import type { FetchLike } from '../relay-client/relay-client.ts';
 import { importKeysZipBytes, readKeysZipFile } from '../vault/onboarding.ts';
+import { orgIdOf } from '../vault/org-registry.ts';
 import { keysZipKeychain } from './state-keychain.ts';
 
 export function stateDirFor(keysPath: string, stateDir: string | null): string {
@@ -23,7 +25,7 @@ export function stateDirFor(keysPath: string, stateDir: string | null): string {
 
 export interface CliServices {
   s: DeskServices;
-  orgId: string;
+  orgId: OrgId;
   stateDir: string;
   close(): Promise<void>;
 }
@@ -54,7 +56,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function openCliServices(o: CliServiceOptions): Promise<CliServices> {
   const { zip, keys } = await readKeys(o.keysPath);
   const stateDir = stateDirFor(o.keysPath, o.stateDir);
-  const orgId = keys.credentials.org_id;
+  const orgId = orgIdOf(keys);
   const s = await openServices({
     dataDir: stateDir, keychain: keysZipKeychain(keys), fetch: o.fetch ?? ((u, i) => fetch(u, i)), nowMs: Date.now,
     emit: o.emit ?? (() => undefined), log: o.log, backend: createNodeBackend(),

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import { faxIdForMessage, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { isMessageId } from '../../../shared/protocol/index.ts';
 import { fileURLToPath } from 'node:url';
 import type { UserError } from '../../../shared/domain/types.ts';
@@ -31,6 +31,7 @@ import { officeReceiveSink } from '../office/office-receive-sink.ts';
 import { OfficeReceiver } from '../office/office-receiver.ts';
 import { readKeysZip } from '../../../shared/protocol/index.ts';
 import { readKeysZipFile } from '../vault/onboarding.ts';
+import { orgIdOf } from '../vault/org-registry.ts';
 import { openCliServices, stateDirFor, type CliServices } from './cli-services.ts';
 import { outDirSink } from './out-dir-sink.ts';
 
@@ -241,7 +242,7 @@ async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
   const stateDir = stateDirFor(keysPath, optional(flags, 'state'));
   const deskName = optional(flags, 'desk-name') ?? `office receiver (${hostname()})`;
   const office = await openOffice({
-    url, caPem, orgId: keys.credentials.org_id, signingSeed: keys.signingSeed, log,
+    url, caPem, orgId: orgIdOf(keys), signingSeed: keys.signingSeed, log,
     desk: { deskId: officeDeskId(stateDir), deskName, person: deskName },
   });
   keys.signingSeed.fill(0);
@@ -293,7 +294,7 @@ async function status(flags: Flags, rest: string[], out: (s: string) => void): P
     const st = await client.status(id);
     // The outbox checks the receipt against the recipient's pinned keys, as in the app: only
     // for a fax this state folder sent (it knows what was sent, and to whom).
-    const receiptVerified = st.receipt !== null && st.receipt !== undefined && c.s.faxes.exists(id) && (await c.s.outbox.acceptReceipt(id, st.receipt));
+    const receiptVerified = st.receipt !== null && st.receipt !== undefined && c.s.faxes.exists(faxIdForMessage(id)) && (await c.s.outbox.acceptReceipt(faxIdForMessage(id), st.receipt));
     out(JSON.stringify({ message_id: st.message_id, status: st.status, to_number: st.to_number, delivered_at: st.delivered_at, receipt_verified: receiptVerified, receipt: st.receipt }, null, 2));
   } finally {
     await c.close();

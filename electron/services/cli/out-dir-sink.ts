@@ -7,6 +7,7 @@
  * The id comes from the relay: it must look like a message id, and the path built from it
  * must land directly in the folder, so a lying relay cannot make us write anywhere else.
  */
+import { faxIdForMessage } from '../../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -82,7 +83,7 @@ export function outDirSink(outDir: string, log: (line: string) => void): Receive
             metadata: plainMetadata(fax.metadata), file: `${e.message_id}.pdf`, receipt: fax.receipt, receipt_sent: false,
           };
           writeFileAtomicSync(outPath(outDir, e.message_id, '.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o600);
-          return e.message_id;
+          return faxIdForMessage(fax.messageId);
         },
         abort() {
           closeTmp();

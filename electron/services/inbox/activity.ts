@@ -3,6 +3,7 @@
  * was attempted: sent, delivered or failed), or both; oldest first, as a log is read. The
  * Trash is left out. Names come from the phone book, else the signed envelope.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { ActivityLine } from '../print/transmission-report.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -16,7 +17,7 @@ interface Row {
   subject: string | null; pages: number | null; route: 'fxe' | 'pstn'; state: string;
 }
 
-export function activityLines(db: Db, q: { orgId?: string | undefined; direction: ActivityDirection; fromMs: number; toMs: number }): ActivityLine[] {
+export function activityLines(db: Db, q: { orgId?: OrgId | undefined; direction: ActivityDirection; fromMs: number; toMs: number }): ActivityLine[] {
   const where = ['f.deleted_at IS NULL', 'f.at >= ?', 'f.at < ?'];
   const params: (string | number)[] = [q.fromMs, q.toMs];
   if (q.orgId) { where.push('f.org_id = ?'); params.push(q.orgId); }

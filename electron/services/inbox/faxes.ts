@@ -5,15 +5,17 @@
  * class keeps only the wrapped per-file key that opens them.
  */
 import { randomBytes } from 'node:crypto';
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import type { DeliveryReceiptView, FaxDetail, FaxSummary, Folder, OutboxState, Route, SendGroupMember, UserError } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from '../storage/database.ts';
+import { faxDetailOf, faxSummaryOf, type FaxRecord, type NewFaxRecord } from '../storage/fax-record.ts';
 
 export interface FaxRow {
   rowid: number;
-  id: string;
-  org_id: string;
+  id: FaxId;
+  org_id: OrgId;
   direction: 'in' | 'out';
   route: Route;
   peer_number: string;
@@ -29,8 +31,8 @@ export interface FaxRow {
   state: OutboxState | 'received';
   note: string;
   tags: string;
-  sender_org_id: string | null;
-  recipient_org_id: string | null;
+  sender_org_id: OrgId | null;
+  recipient_org_id: OrgId | null;
   from_number: string;
   to_number: string;
   ciphertext_sha256: string | null;
@@ -48,29 +50,10 @@ export interface FaxRow {
   contact_name?: string | null;
 }
 
-export interface NewFax {
-  id: string;
-  orgId: string;
-  direction: 'in' | 'out';
-  route: Route;
-  peerNumber: string;
-  peerName: string | null;
-  fileName: string;
-  pages: number | null;
-  sizeBytes: number;
-  at: number;
+/** A new row of the desk's own database: the shared fields, and its body's wrapped key. */
+export interface NewFax extends NewFaxRecord {
   read: boolean;
-  state: OutboxState | 'received';
-  senderOrgId: string | null;
-  recipientOrgId: string | null;
-  fromNumber: string;
-  toNumber: string;
-  ciphertextSha256: string | null;
-  metadataJson: string | null;
-  blobId: string | null;
   blobKey: Uint8Array | null;
-  /** The cover page's subject, when the fax has one. */
-  subject?: string | null;
   /** The send to several recipients this fax is one of. */
   sendGroup?: string | null;
   /** A scheduled fax's time (unix ms). */
@@ -79,7 +62,7 @@ export interface NewFax {
 
 export interface ListQuery {
   folder: Folder;
-  orgId?: string | undefined;
+  orgId?: OrgId | undefined;
   query?: string | undefined;
   tag?: string | undefined;
   /** Incoming faxes that came in on this number of ours only. */
@@ -92,7 +75,7 @@ export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' 
 
 const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
 
-function notFound(id: string): DeskError {
+function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
 }
 
@@ -157,11 +140,11 @@ export class FaxRepository {
       .run({ ...f, read: f.read ? 1 : 0, subject: f.subject ?? null, sendGroup: f.sendGroup ?? null, sendAt: f.sendAt ?? null });
   }
 
-  exists(id: string): boolean {
+  exists(id: FaxId): boolean {
     return this.q('SELECT 1 FROM faxes WHERE id = ?').get(id) !== undefined;
   }
 
-  row(id: string, includeDeleted = false): FaxRow {
+  row(id: FaxId, includeDeleted = false): FaxRow {
     const r = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.id = ?`).get(id) as FaxRow | undefined;
     if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
     return r;
@@ -185,7 +168,7 @@ export class FaxRepository {
     return { total, items: rows.map(toSummary) };
   }
 
-  detail(id: string): FaxDetail {
+  detail(id: FaxId): FaxDetail {
     const r = this.row(id);
     return { ...toDetail(r), group: r.send_group ? this.sendGroup(r.send_group) : null };
   }
@@ -193,13 +176,14 @@ export class FaxRepository {
   /** Every recipient of one send to several, in the order they were given (deleted ones left out). */
   sendGroup(sendGroup: string): SendGroupMember[] {
     const rows = this.q(`SELECT f.*, ${CONTACT_NAME} FROM faxes f WHERE f.send_group = ? AND f.deleted_at IS NULL ORDER BY f.rowid`).all(sendGroup) as FaxRow[];
-    return rows.map((r) => ({
-      id: r.id, peerNumber: r.peer_number, peerName: r.contact_name ?? r.peer_name, route: r.route, state: r.state, failureReason: parseJson<UserError>(r.failure_json),
-    }));
+    return rows.map((r) => {
+      const f = faxDetailOf(faxRecordOf(r));
+      return { id: f.id, peerNumber: f.peerNumber, peerName: f.peerName, route: f.route, state: f.state, failureReason: f.failureReason };
+    });
   }
 
   /** A scheduled fax's time changes (or is cleared, when it goes now). */
-  setSendAt(id: string, sendAt: number | null): void {
+  setSendAt(id: FaxId, sendAt: number | null): void {
     this.q('UPDATE faxes SET send_at = ? WHERE id = ?').run(sendAt, id);
   }
 
@@ -209,18 +193,18 @@ export class FaxRepository {
   }
 
   /** Unread incoming faxes per number they came in on (every number a fax came in on, 0 included). */
-  lineCounts(orgId?: string): { number: string; unread: number }[] {
+  lineCounts(orgId?: OrgId): { number: string; unread: number }[] {
     const byOrg = orgId ? 'AND org_id = ?' : '';
     return this.q(`SELECT to_number AS number, sum(read = 0 AND archived = 0) AS unread FROM faxes
       WHERE direction = 'in' AND deleted_at IS NULL ${byOrg} GROUP BY to_number ORDER BY to_number`).all(...(orgId ? [orgId] : [])) as { number: string; unread: number }[];
   }
 
-  markRead(ids: string[], read: boolean): void {
+    markRead(ids: FaxId[], read: boolean): void {
     const st = this.q('UPDATE faxes SET read = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(read ? 1 : 0, id); })();
   }
 
-  archive(ids: string[], archived: boolean): void {
+  archive(ids: FaxId[], archived: boolean): void {
     const st = this.q('UPDATE faxes SET archived = ? WHERE id = ?');
     this.db.transaction(() => { for (const id of ids) st.run(archived ? 1 : 0, id); })();
   }
@@ -229,13 +213,13 @@ export class FaxRepository {
    * Delete = move to the Trash: the fax leaves its folder (and the unread count, tags and
    * search) at once; Undo or Restore brings it back, the retention job purges it later.
    */
-  softDelete(ids: string[], reason = ''): string {
+  softDelete(ids: FaxId[], reason = ''): string {
     const token = randomBytes(12).toString('hex');
     const now = this.nowMs();
     const st = this.q('UPDATE faxes SET deleted_at = ?, undo_token = ? WHERE id = ? AND deleted_at IS NULL');
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: OrgId } | undefined;
         if (!r) continue;
         st.run(now, token, id);
         this.audit('delete', r.org_id, id, reason);
@@ -245,12 +229,12 @@ export class FaxRepository {
   }
 
   /** The faxes one delete's Undo would bring back. */
-  idsOfUndo(token: string): string[] {
-    return (this.q('SELECT id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string }[]).map((r) => r.id);
+  idsOfUndo(token: string): FaxId[] {
+    return (this.q('SELECT id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: FaxId }[]).map((r) => r.id);
   }
 
   undoDelete(token: string): number {
-    const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: string; org_id: string }[];
+    const ids = this.q('SELECT id, org_id FROM faxes WHERE undo_token = ? AND deleted_at IS NOT NULL').all(token) as { id: FaxId; org_id: OrgId }[];
     if (ids.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: 'unknown or purged undo token' });
     this.db.transaction(() => {
       this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE undo_token = ?').run(token);
@@ -263,7 +247,7 @@ export class FaxRepository {
    * The Trash, newest deletion first. `folder` stays the one the fax was deleted from (the
    * generated column ignores `deleted_at`), which is where Restore puts it back.
    */
-  listTrash(orgId: string | undefined, offset: number, limit: number): { total: number; items: (FaxSummary & { deletedAt: number })[] } {
+  listTrash(orgId: OrgId | undefined, offset: number, limit: number): { total: number; items: (FaxSummary & { deletedAt: number })[] } {
     const where = orgId ? 'f.deleted_at IS NOT NULL AND f.org_id = ?' : 'f.deleted_at IS NOT NULL';
     const params = orgId ? [orgId] : [];
     const total = (this.q(`SELECT count(*) AS n FROM faxes f WHERE ${where}`).get(...params) as { n: number }).n;
@@ -273,11 +257,11 @@ export class FaxRepository {
   }
 
   /** Out of the Trash, back to the folder each fax was deleted from. Returns how many moved. */
-  restore(ids: string[]): number {
+  restore(ids: FaxId[]): number {
     let restored = 0;
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL').get(id) as { org_id: OrgId } | undefined;
         if (!r) continue;
         this.q('UPDATE faxes SET deleted_at = NULL, undo_token = NULL WHERE id = ?').run(id);
         this.audit('restore', r.org_id, id, '');
@@ -288,29 +272,29 @@ export class FaxRepository {
   }
 
   /** Of these ids, the faxes that are in the Trash (only those may be purged on request). */
-  trashed(ids: string[]): { id: string; org_id: string; blob_id: string | null }[] {
+  trashed(ids: FaxId[]): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     const st = this.q('SELECT id, org_id, blob_id FROM faxes WHERE id = ? AND deleted_at IS NOT NULL');
-    return ids.flatMap((id) => (st.get(id) as { id: string; org_id: string; blob_id: string | null } | undefined) ?? []);
+    return ids.flatMap((id) => (st.get(id) as { id: FaxId; org_id: OrgId; blob_id: string | null } | undefined) ?? []);
   }
 
   /** Every fax in the Trash, of one organisation or of all. */
-  allTrashed(orgId?: string): { id: string; org_id: string; blob_id: string | null }[] {
+  allTrashed(orgId?: OrgId): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     return (orgId
       ? this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND org_id = ?').all(orgId)
-      : this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL').all()) as { id: string; org_id: string; blob_id: string | null }[];
+      : this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL').all()) as { id: FaxId; org_id: OrgId; blob_id: string | null }[];
   }
 
   /** Rows soft-deleted before `cutoffMs`: the caller removes their blobs, then `purgeRows`. */
-  deletedBefore(cutoffMs: number): { id: string; org_id: string; blob_id: string | null }[] {
+  deletedBefore(cutoffMs: number): { id: FaxId; org_id: OrgId; blob_id: string | null }[] {
     return this.q('SELECT id, org_id, blob_id FROM faxes WHERE deleted_at IS NOT NULL AND deleted_at <= ?').all(cutoffMs) as {
-      id: string; org_id: string; blob_id: string | null;
+      id: FaxId; org_id: OrgId; blob_id: string | null;
     }[];
   }
 
-  purgeRows(ids: string[], reason = ''): void {
+  purgeRows(ids: FaxId[], reason = ''): void {
     this.db.transaction(() => {
       for (const id of ids) {
-        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: string } | undefined;
+        const r = this.q('SELECT org_id FROM faxes WHERE id = ?').get(id) as { org_id: OrgId } | undefined;
         this.q('DELETE FROM fax_tags WHERE fax_id = ?').run(id);
         this.q('DELETE FROM faxes WHERE id = ?').run(id);
         if (r) this.audit('purge', r.org_id, id, reason);
@@ -318,7 +302,7 @@ export class FaxRepository {
     })();
   }
 
-  setTags(id: string, tags: string[]): void {
+  setTags(id: FaxId, tags: string[]): void {
     this.row(id);
     const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
     this.db.transaction(() => {
@@ -339,30 +323,30 @@ export class FaxRepository {
    * (received, sent or delivered: never a fax still waiting in the outbox). For 'archive',
    * only those not archived yet.
    */
-  retentionCandidates(cutoffMs: number, action: 'archive' | 'delete', limit = 5000): string[] {
+  retentionCandidates(cutoffMs: number, action: 'archive' | 'delete', limit = 5000): FaxId[] {
     const sql = `SELECT id FROM faxes WHERE at < ? AND deleted_at IS NULL AND folder != 'outbox'${action === 'archive' ? ' AND archived = 0' : ''} ORDER BY at LIMIT ?`;
-    return (this.q(sql).all(cutoffMs, limit) as { id: string }[]).map((r) => r.id);
+    return (this.q(sql).all(cutoffMs, limit) as { id: FaxId }[]).map((r) => r.id);
   }
 
-  setSubject(id: string, subject: string): void {
+  setSubject(id: FaxId, subject: string): void {
     this.q('UPDATE faxes SET subject = ? WHERE id = ?').run(subject, id);
   }
 
-  setPages(id: string, pages: number | null): void {
+  setPages(id: FaxId, pages: number | null): void {
     this.q('UPDATE faxes SET pages = ? WHERE id = ?').run(pages, id);
   }
 
   /** Stored faxes (with a body) whose page count is still unknown. */
-  idsWithoutPageCount(limit = 1000): string[] {
-    return (this.q('SELECT id FROM faxes WHERE pages IS NULL AND blob_id IS NOT NULL AND deleted_at IS NULL ORDER BY at DESC LIMIT ?').all(limit) as { id: string }[]).map((r) => r.id);
+  idsWithoutPageCount(limit = 1000): FaxId[] {
+    return (this.q('SELECT id FROM faxes WHERE pages IS NULL AND blob_id IS NOT NULL AND deleted_at IS NULL ORDER BY at DESC LIMIT ?').all(limit) as { id: FaxId }[]).map((r) => r.id);
   }
 
-  setNote(id: string, note: string): void {
+  setNote(id: FaxId, note: string): void {
     this.row(id);
     this.q('UPDATE faxes SET note = ? WHERE id = ?').run(note, id);
   }
 
-  update(id: string, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: string | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
+  update(id: FaxId, patch: Partial<{ state: OutboxState | 'received'; progress: number | null; failure: UserError | null; receipt: DeliveryReceiptView | null; recipientOrgId: OrgId | null; ciphertextSha256: string | null; pstn: FaxDetail['pstn'] }>): void {
     const sets: string[] = [];
     const params: (string | number | null)[] = [];
     if (patch.state !== undefined) { sets.push('state = ?'); params.push(patch.state); }
@@ -376,7 +360,7 @@ export class FaxRepository {
     this.q(`UPDATE faxes SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
   }
 
-  removeOrg(orgId: string): { blob_id: string | null }[] {
+  removeOrg(orgId: OrgId): { blob_id: string | null }[] {
     const blobs = this.q('SELECT blob_id FROM faxes WHERE org_id = ?').all(orgId) as { blob_id: string | null }[];
     this.db.transaction(() => {
       this.q('DELETE FROM fax_tags WHERE fax_id IN (SELECT id FROM faxes WHERE org_id = ?)').run(orgId);
@@ -389,58 +373,35 @@ export class FaxRepository {
     return this.q('SELECT 1 FROM faxes WHERE blob_id = ?').get(blobId) !== undefined;
   }
 
-  audit(action: AuditAction, orgId: string | null, faxId: string | null, detail: string): void {
+  audit(action: AuditAction, orgId: OrgId | null, faxId: FaxId | null, detail: string): void {
     this.q('INSERT INTO audit_log (at, org_id, action, fax_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.nowMs(), orgId, action, faxId, detail);
   }
 
-  auditTrail(faxId?: string): { at: number; orgId: string | null; action: string; faxId: string | null; detail: string }[] {
+  auditTrail(faxId?: FaxId): { at: number; orgId: OrgId | null; action: string; faxId: FaxId | null; detail: string }[] {
     const rows = (faxId
       ? this.q('SELECT * FROM audit_log WHERE fax_id = ? ORDER BY seq').all(faxId)
-      : this.q('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: string | null; action: string; fax_id: string | null; detail: string }[];
+      : this.q('SELECT * FROM audit_log ORDER BY seq').all()) as { at: number; org_id: OrgId | null; action: string; fax_id: FaxId | null; detail: string }[];
     return rows.map((r) => ({ at: r.at, orgId: r.org_id, action: r.action, faxId: r.fax_id, detail: r.detail }));
   }
 }
 
-function toSummary(r: FaxRow): FaxSummary {
+/** This database's row in the shape both engines share: `read` a yes or no, tags a list. */
+export function faxRecordOf(r: FaxRow): FaxRecord {
   return {
-    id: r.id,
-    orgId: r.org_id,
-    direction: r.direction,
-    folder: r.folder,
-    route: r.route,
-    peerNumber: r.peer_number,
-    peerName: r.contact_name ?? r.peer_name,
-    fileName: r.file_name,
+    ...r,
+    contact_name: r.contact_name ?? null,
     subject: r.subject ?? null,
-    pages: r.pages,
-    sizeBytes: r.size_bytes,
-    at: r.at,
     read: r.read === 1,
-    state: r.state,
     tags: r.tags ? r.tags.split(' ') : [],
-    hasNote: r.note.length > 0,
-    sendAt: r.send_at ?? null,
-    sendGroup: r.send_group ?? null,
+    send_at: r.send_at ?? null,
+    send_group: r.send_group ?? null,
   };
 }
 
-function parseJson<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
+function toSummary(r: FaxRow): FaxSummary {
+  return faxSummaryOf(faxRecordOf(r));
 }
 
-export function toDetail(r: FaxRow): FaxDetail {
-  return {
-    ...toSummary(r),
-    note: r.note,
-    senderOrgId: r.sender_org_id,
-    recipientOrgId: r.recipient_org_id,
-    fromNumber: r.from_number,
-    toNumber: r.to_number,
-    ciphertextSha256: r.ciphertext_sha256,
-    failureReason: parseJson<UserError>(r.failure_json),
-    receipt: parseJson<DeliveryReceiptView>(r.receipt_json),
-    pstn: parseJson<FaxDetail['pstn']>(r.pstn_json),
-    progress: r.progress,
-    group: null,
-  };
+function toDetail(r: FaxRow): FaxDetail {
+  return faxDetailOf(faxRecordOf(r));
 }

@@ -9,6 +9,7 @@
  * is safely stored, from a queue, one document at a time, so a burst of big faxes does not
  * hold many decrypted copies in memory at once.
  */
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { errorDetail } from '../errors.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { FaxRepository } from './faxes.ts';
@@ -58,7 +59,7 @@ export interface PageCounterDeps {
   faxes: FaxRepository;
   blobs: BlobStore;
   /** Called after a count was saved, so the lists refresh. */
-  onCounted: (faxId: string) => void;
+  onCounted: (faxId: FaxId) => void;
   log: (line: string) => void;
 }
 
@@ -69,8 +70,8 @@ export interface PageCounterDeps {
  */
 export class PageCounter {
   private readonly d: PageCounterDeps;
-  private readonly queue: string[] = [];
-  private readonly tried = new Set<string>();
+  private readonly queue: FaxId[] = [];
+  private readonly tried = new Set<FaxId>();
   private running: Promise<void> | null = null;
   private stopped = false;
 
@@ -78,7 +79,7 @@ export class PageCounter {
     this.d = deps;
   }
 
-  enqueue(faxId: string): void {
+  enqueue(faxId: FaxId): void {
     if (this.stopped || this.tried.has(faxId)) return;
     this.tried.add(faxId);
     this.queue.push(faxId);

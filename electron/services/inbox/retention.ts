@@ -11,6 +11,7 @@
  *
  * Every deletion and purge is written to the audit log, with the reason.
  */
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import type { Settings } from '../../../shared/domain/types.ts';
 import { errorDetail } from '../errors.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -31,7 +32,7 @@ export function trashDays(policy: Settings['retention']): number {
 export function purgeFaxes(
   faxes: FaxRepository,
   blobs: BlobStore,
-  rows: readonly { id: string; blob_id: string | null }[],
+  rows: readonly { id: FaxId; blob_id: string | null }[],
   reason: string,
   log: (line: string) => void,
 ): number {

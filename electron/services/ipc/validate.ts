@@ -4,7 +4,7 @@
  * shapes, and rebuilt field by field (unknown fields are dropped, never passed on).
  */
 import { isE164 } from '../../../shared/domain/fax-number.ts';
-import { asFingerprint, asOrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, asFingerprint, asOrgId, type FaxId, type OrgId } from '../../../shared/domain/ids.ts';
 import type { Folder, PstnProviderName, ReceiveMode, Settings } from '../../../shared/domain/types.ts';
 import { MAX_RECIPIENTS, type RequestChannel, type RequestOf, type SendRecipient } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
@@ -69,16 +69,30 @@ const RECEIVE_MODES: readonly ReceiveMode[] = ['poll', 'webhook'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
 
+/** An org id of the right shape: from here on it travels as an OrgId. */
+function orgId(o: Obj, key: string): OrgId {
+  return asOrgId(str(o, key, ORG_ID));
+}
+
+function optOrgId(o: Obj, key: string): OrgId | undefined {
+  return o[key] === undefined ? undefined : orgId(o, key);
+}
+
+/** A fax id of the right shape: from here on it travels as a FaxId. */
+function faxId(o: Obj, key: string): FaxId {
+  return asFaxId(str(o, key, FAX_ID));
+}
+
 function e164(o: Obj, key: string): string {
   const v = str(o, key, { max: 16 });
   if (!isE164(v)) throw new DeskError('invalid_fax_number', `${v || 'The fax number'} is not a complete fax number in international format, like +15551234567.`, { detail: `${key}: not E.164` });
   return v;
 }
 
-function ids(o: Obj, key: string): string[] {
+function faxIds(o: Obj, key: string): FaxId[] {
   return list(o, key, 1000, (v, i) => {
     if (typeof v !== 'string' || !ID_PATTERN.test(v)) throw invalid(`${key}[${i}]`, 'not an id');
-    return v;
+    return asFaxId(v);
   });
 }
 
@@ -162,7 +176,7 @@ function sendBody(o: Obj): Omit<RequestOf<'send.submit'>, 'to' | 'route'> {
     coverPage = { ...coverFields(c), ...coverTemplateRef(c) };
   }
   return {
-    orgId: str(o, 'orgId', ORG_ID),
+    orgId: orgId(o, 'orgId'),
     from: e164(o, 'from'),
     fileName: str(o, 'fileName', { min: 1, max: 255, pattern: /^[^/\\\0]+$/ }),
     pdf,
@@ -192,27 +206,27 @@ export const validators: Validators = {
       faxNumbers: list(o, 'faxNumbers', 20, (_v, i) => e164({ n: (o['faxNumbers'] as unknown[])[i] }, 'n')),
     };
   },
-  'orgs.setActive': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.setActive': (raw) => ({ orgId: orgId(obj(raw), 'orgId') }),
   'orgs.setFacts': (raw) => {
     const o = obj(raw);
     return {
-      orgId: str(o, 'orgId', ORG_ID),
+      orgId: orgId(o, 'orgId'),
       ...(o['name'] === undefined ? {} : { name: str(o, 'name', { min: 1, max: 200 }).trim() }),
       ...(o['faxNumbers'] === undefined ? {} : { faxNumbers: list(o, 'faxNumbers', 20, (_v, i) => e164({ n: (o['faxNumbers'] as unknown[])[i] }, 'n')) }),
     };
   },
-  'orgs.remove': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.remove': (raw) => ({ orgId: orgId(obj(raw), 'orgId') }),
   'orgs.exportBackup': (raw) => {
     const o = obj(raw);
     const passphrase = optStr(o, 'passphrase', { max: 1024 });
-    return { orgId: str(o, 'orgId', ORG_ID), ...(passphrase === undefined ? {} : { passphrase }) };
+    return { orgId: orgId(o, 'orgId'), ...(passphrase === undefined ? {} : { passphrase }) };
   },
-  'orgs.rotateKeys': (raw) => ({ orgId: str(obj(raw), 'orgId', ORG_ID) }),
+  'orgs.rotateKeys': (raw) => ({ orgId: orgId(obj(raw), 'orgId') }),
   'orgs.importBackup': (raw) => ({ passphrase: str(obj(raw), 'passphrase', { min: 1, max: 1024 }) }),
 
   'faxes.list': (raw) => {
     const o = obj(raw);
-    const orgId = optStr(o, 'orgId', ORG_ID);
+    const orgId = optOrgId(o, 'orgId');
     const query = optStr(o, 'query', { max: 200 });
     const tag = optStr(o, 'tag', { max: 40 });
     const line = o['line'] === undefined ? undefined : e164(o, 'line');
@@ -226,48 +240,48 @@ export const validators: Validators = {
       limit: int(o, 'limit', 1, 500),
     };
   },
-  'faxes.get': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.document': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.get': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.document': (raw) => ({ id: faxId(obj(raw), 'id') }),
   'faxes.setPageRotation': (raw) => {
     const o = obj(raw);
     const degrees = int(o, 'degrees', 0, 270);
     if (degrees % 90 !== 0) throw invalid('degrees', 'not a quarter turn');
-    return { id: str(o, 'id', FAX_ID), page: int(o, 'page', 1, 1_000_000), degrees: degrees as 0 | 90 | 180 | 270 };
+    return { id: faxId(o, 'id'), page: int(o, 'page', 1, 1_000_000), degrees: degrees as 0 | 90 | 180 | 270 };
   },
-  'faxes.markRead': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), read: bool(o, 'read') }; },
-  'faxes.archive': (raw) => { const o = obj(raw); return { ids: ids(o, 'ids'), archived: bool(o, 'archived') }; },
-  'faxes.delete': (raw) => ({ ids: ids(obj(raw), 'ids') }),
+  'faxes.markRead': (raw) => { const o = obj(raw); return { ids: faxIds(o, 'ids'), read: bool(o, 'read') }; },
+  'faxes.archive': (raw) => { const o = obj(raw); return { ids: faxIds(o, 'ids'), archived: bool(o, 'archived') }; },
+  'faxes.delete': (raw) => ({ ids: faxIds(obj(raw), 'ids') }),
   'faxes.undoDelete': (raw) => ({ undoToken: str(obj(raw), 'undoToken', { min: 8, max: 64, pattern: /^[0-9a-f]+$/ }) }),
   'trash.list': (raw) => {
     const o = obj(raw);
-    const orgId = optStr(o, 'orgId', ORG_ID);
+    const orgId = optOrgId(o, 'orgId');
     return { ...(orgId === undefined ? {} : { orgId }), offset: int(o, 'offset', 0, 10_000_000), limit: int(o, 'limit', 1, 500) };
   },
-  'trash.restore': (raw) => ({ ids: ids(obj(raw), 'ids') }),
-  'trash.deleteForever': (raw) => ({ ids: ids(obj(raw), 'ids') }),
+  'trash.restore': (raw) => ({ ids: faxIds(obj(raw), 'ids') }),
+  'trash.deleteForever': (raw) => ({ ids: faxIds(obj(raw), 'ids') }),
   'trash.empty': (raw) => {
-    const orgId = optStr(obj(raw), 'orgId', ORG_ID);
+    const orgId = optOrgId(obj(raw), 'orgId');
     return orgId === undefined ? {} : { orgId };
   },
-  'faxes.setTags': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), tags: tagList(o, 'tags') }; },
-  'faxes.setNote': (raw) => { const o = obj(raw); return { id: str(o, 'id', FAX_ID), note: str(o, 'note', { max: 10_000 }) }; },
-  'faxes.print': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.saveAs': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.printDeliveryConfirmation': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.resend': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'faxes.sendViaPstn': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.setTags': (raw) => { const o = obj(raw); return { id: faxId(o, 'id'), tags: tagList(o, 'tags') }; },
+  'faxes.setNote': (raw) => { const o = obj(raw); return { id: faxId(o, 'id'), note: str(o, 'note', { max: 10_000 }) }; },
+  'faxes.print': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.saveAs': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.printDeliveryConfirmation': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.resend': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.sendViaPstn': (raw) => ({ id: faxId(obj(raw), 'id') }),
   'faxes.forward': (raw) => {
     const o = obj(raw);
     const sendAt = o['sendAt'] === null || o['sendAt'] === undefined ? null : int(o, 'sendAt', 0, 8_640_000_000_000_000);
-    return { id: str(o, 'id', FAX_ID), to: e164(o, 'to'), from: e164(o, 'from'), sendAt };
+    return { id: faxId(o, 'id'), to: e164(o, 'to'), from: e164(o, 'from'), sendAt };
   },
   'faxes.tags': none,
-  'faxes.lines': (raw) => { const orgId = optStr(obj(raw ?? {}), 'orgId', ORG_ID); return orgId === undefined ? {} : { orgId }; },
+  'faxes.lines': (raw) => { const orgId = optOrgId(obj(raw ?? {}), 'orgId'); return orgId === undefined ? {} : { orgId }; },
   'faxes.assign': (raw) => {
     const o = obj(raw);
-    return { id: str(o, 'id', FAX_ID), assignee: o['assignee'] === null ? null : personName(o, 'assignee') };
+    return { id: faxId(o, 'id'), assignee: o['assignee'] === null ? null : personName(o, 'assignee') };
   },
-  'faxes.audit': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'faxes.audit': (raw) => ({ id: faxId(obj(raw), 'id') }),
 
   'office.status': none,
   'office.join': (raw) => {
@@ -283,10 +297,10 @@ export const validators: Validators = {
   },
   'office.leave': none,
 
-  'send.check': (raw) => { const o = obj(raw); return { orgId: str(o, 'orgId', ORG_ID), to: e164(o, 'to') }; },
+  'send.check': (raw) => { const o = obj(raw); return { orgId: orgId(o, 'orgId'), to: e164(o, 'to') }; },
   'send.acceptKeyChange': (raw) => {
     const o = obj(raw);
-    return { orgId: str(o, 'orgId', ORG_ID), recipientOrgId: asOrgId(str(o, 'recipientOrgId', ORG_ID)), newFingerprint: asFingerprint(str(o, 'newFingerprint', { max: 64, pattern: HEX64 })) };
+    return { orgId: orgId(o, 'orgId'), recipientOrgId: orgId(o, 'recipientOrgId'), newFingerprint: asFingerprint(str(o, 'newFingerprint', { max: 64, pattern: HEX64 })) };
   },
   'send.submit': (raw) => {
     const o = obj(raw);
@@ -309,11 +323,11 @@ export const validators: Validators = {
     const o = obj(raw);
     const png = o['thumbnailPng'];
     if (png !== null && !(png instanceof Uint8Array)) throw invalid('thumbnailPng', 'not bytes');
-    return { id: str(o, 'id', FAX_ID), thumbnailPng: png, timeZone: timeZone(o), action: oneOf(o, 'action', ['print', 'save'] as const) };
+    return { id: faxId(o, 'id'), thumbnailPng: png, timeZone: timeZone(o), action: oneOf(o, 'action', ['print', 'save'] as const) };
   },
   'reports.activity': (raw) => {
     const o = obj(raw);
-    const orgId = optStr(o, 'orgId', ORG_ID);
+    const orgId = optOrgId(o, 'orgId');
     const fromMs = int(o, 'fromMs', 0, 8_640_000_000_000_000);
     const toMs = int(o, 'toMs', 0, 8_640_000_000_000_000);
     if (toMs <= fromMs) throw new DeskError('report.bad_range', 'The end date must come after the start date.', { detail: `${fromMs}..${toMs}` });
@@ -322,8 +336,8 @@ export const validators: Validators = {
       format: oneOf(o, 'format', ['csv', 'pdf'] as const), timeZone: timeZone(o),
     };
   },
-  'outbox.cancelScheduled': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
-  'outbox.sendNow': (raw) => ({ id: str(obj(raw), 'id', FAX_ID) }),
+  'outbox.cancelScheduled': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'outbox.sendNow': (raw) => ({ id: faxId(obj(raw), 'id') }),
 
   'compose.build': (raw) => {
     const o = obj(raw);
@@ -400,7 +414,7 @@ export const validators: Validators = {
   },
   'receiving.setWebhookSecret': (raw) => {
     const o = obj(raw);
-    return { orgId: str(o, 'orgId', ORG_ID), secret: str(o, 'secret', { min: 16, max: 256, pattern: /^[\x21-\x7e]+$/ }) };
+    return { orgId: orgId(o, 'orgId'), secret: str(o, 'secret', { min: 16, max: 256, pattern: /^[\x21-\x7e]+$/ }) };
   },
   'settings.update': (raw) => {
     const o = obj(raw);

@@ -15,6 +15,7 @@
  * screen, retries, and on return tells the window to reload: the window caches nothing, so
  * catching up is reading again.
  */
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { OfficeJoinRequest, OfficeStatus } from '../../../shared/ipc/contract.ts';
@@ -39,7 +40,7 @@ const DESK_ID_KEY = 'office.desk_id';
 /** What the desk remembers of its office, in its own database: nothing secret. */
 interface OfficeProfile {
   server: string;
-  orgId: string;
+  orgId: OrgId;
   deskName: string;
   personName: string;
 }
@@ -70,7 +71,7 @@ export interface OfficeLinkDeps {
 /** A desk's share of the office's work, started when the office opens and stopped when it closes. */
 export interface OfficeDuties {
   /** Seals the fax once and queues it in the shared outbox (any desk may upload it). */
-  send(req: OfficeSendRequest): Promise<{ id: string }>;
+  send(req: OfficeSendRequest): Promise<{ id: FaxId }>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +136,7 @@ export class OfficeLink {
   }
 
   /** Sends through the shared outbox (office mode only). */
-  async send(req: OfficeSendRequest): Promise<{ id: string }> {
+  async send(req: OfficeSendRequest): Promise<{ id: FaxId }> {
     if (!this.duties) throw new DeskError('office.unreachable', 'Office database unreachable — the fax was not queued. Try again when it is back.', { detail: this.lastError?.detail ?? 'not connected', retryable: true });
     const res = await this.duties.send(req);
     this.d.onRemoteChange();
@@ -153,7 +154,7 @@ export class OfficeLink {
    * when the keys.zip comes with the join (first run: it is stored only once the join worked).
    * Nothing is saved unless the office opened.
    */
-  async join(req: OfficeJoinRequest, orgId: string, signingSeed?: Uint8Array): Promise<OfficeStatus> {
+  async join(req: OfficeJoinRequest, orgId: OrgId, signingSeed?: Uint8Array): Promise<OfficeStatus> {
     const server = officeServer(req.url);
     const desk = { deskId: this.deskId(), deskName: req.deskName, person: req.personName };
     await this.checkOfficeExists(req.url, server, req.create);
@@ -218,7 +219,7 @@ export class OfficeLink {
     }
   }
 
-  private async openWith(url: string, orgId: string, desk: { deskId: string; deskName: string; person: string }, signingSeed?: Uint8Array): Promise<Office> {
+  private async openWith(url: string, orgId: OrgId, desk: { deskId: string; deskName: string; person: string }, signingSeed?: Uint8Array): Promise<Office> {
     const server = officeServer(url);
     const o: OpenOfficeOptions = {
       url, orgId, signingSeed: signingSeed ?? (await this.d.orgs.keys(orgId)).signingSeed, desk, nowMs: this.d.nowMs, log: this.d.log,

@@ -4,8 +4,10 @@
  * the phone book and office settings. Every change is one transaction that also writes its
  * audit line (who, from which desk), and the change feed tells the other desks.
  */
+import type { FaxId, MessageId, OrgId } from '../../../shared/domain/ids.ts';
 import type { FaxSummary, Folder, OutboxState } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
+import type { NewOfficeFaxRecord } from '../storage/fax-record.ts';
 import type { Office } from './office.ts';
 
 export interface OfficeFaxSummary extends FaxSummary {
@@ -20,12 +22,12 @@ export interface OfficeFaxSummary extends FaxSummary {
 
 export interface OfficeFaxDetail extends OfficeFaxSummary {
   note: string;
-  senderOrgId: string | null;
-  recipientOrgId: string | null;
+  senderOrgId: OrgId | null;
+  recipientOrgId: OrgId | null;
   fromNumber: string;
   toNumber: string;
   ciphertextSha256: string | null;
-  messageId: string | null;
+  messageId: MessageId | null;
   assignedBy: string | null;
   assignedAt: number | null;
   reads: { person: string; deskId: string | null; at: number }[];
@@ -43,7 +45,7 @@ export interface OfficeListQuery {
   /** Page size (default 50, at most 500). */
   limit?: number;
   /** The last row of the previous page: the next page starts after it. */
-  after?: { at: number; id: string };
+  after?: { at: number; id: FaxId };
 }
 
 export interface AuditEntry {
@@ -53,12 +55,12 @@ export interface AuditEntry {
   deskName: string | null;
   person: string | null;
   action: string;
-  faxId: string | null;
+  faxId: FaxId | null;
   detail: string;
 }
 
 interface FaxRow {
-  id: string; org_id: string; direction: 'in' | 'out'; folder: Folder; route: 'fxe' | 'pstn'; peer_number: string; peer_name: string | null;
+  id: FaxId; org_id: OrgId; direction: 'in' | 'out'; folder: Folder; route: 'fxe' | 'pstn'; peer_number: string; peer_name: string | null;
   file_name: string; subject: string | null; pages: number | null; size_bytes: string; at: string; state: string; tags: string[]; note: string;
   assigned_to: string | null; deleted_at: string | null; read_by: string[] | null;
 }
@@ -131,7 +133,7 @@ export class OfficeInbox {
   /** Fills in readBy (and read) for a page found without them. */
   private async withReaders(page: OfficeFaxSummary[]): Promise<OfficeFaxSummary[]> {
     if (page.length === 0) return page;
-    const reads = await this.o.query<{ fax_id: string; person: string }>('SELECT fax_id, person FROM fxe.fax_reads WHERE fax_id = ANY($1::text[]) ORDER BY read_at', [page.map((f) => f.id)], 'read state');
+    const reads = await this.o.query<{ fax_id: FaxId; person: string }>('SELECT fax_id, person FROM fxe.fax_reads WHERE fax_id = ANY($1::text[]) ORDER BY read_at', [page.map((f) => f.id)], 'read state');
     const by = new Map<string, string[]>();
     for (const r of reads.rows) by.set(r.fax_id, [...(by.get(r.fax_id) ?? []), r.person]);
     return page.map((f) => {
@@ -148,15 +150,15 @@ export class OfficeInbox {
   }
 
   /** Several faxes by id (a desk refreshing the rows the change feed named). */
-  async byIds(ids: string[]): Promise<OfficeFaxSummary[]> {
+  async byIds(ids: FaxId[]): Promise<OfficeFaxSummary[]> {
     if (ids.length === 0) return [];
     const rows = await this.o.query<FaxRow>(`SELECT ${SUMMARY_COLUMNS} FROM fxe.faxes f WHERE f.id = ANY($1::text[])`, [ids], 'read faxes');
     return rows.rows.map((r) => this.summary(r));
   }
 
-  async detail(id: string): Promise<OfficeFaxDetail> {
-    const r = (await this.o.query<FaxRow & { sender_org_id: string | null; recipient_org_id: string | null; from_number: string; to_number: string; ciphertext_sha256: string | null;
-      message_id: string | null; assigned_by: string | null; assigned_at: string | null; failure_json: string | null; receipt_json: string | null }>(
+  async detail(id: FaxId): Promise<OfficeFaxDetail> {
+    const r = (await this.o.query<FaxRow & { sender_org_id: OrgId | null; recipient_org_id: OrgId | null; from_number: string; to_number: string; ciphertext_sha256: string | null;
+      message_id: MessageId | null; assigned_by: string | null; assigned_at: string | null; failure_json: string | null; receipt_json: string | null }>(
       `SELECT ${SUMMARY_COLUMNS}, f.sender_org_id, f.recipient_org_id, f.from_number, f.to_number, f.ciphertext_sha256, f.message_id, f.assigned_by, f.assigned_at,
         f.failure_json, f.receipt_json FROM fxe.faxes f WHERE f.id = $1`, [id], 'read fax')).rows[0];
     if (!r) throw notFound(id);
@@ -172,7 +174,7 @@ export class OfficeInbox {
    * The decrypted PDF, for viewing, printing or saving: audited as `action` ('view', 'print',
    * 'export'), and viewing an unread fax marks it read for this person.
    */
-  async body(id: string, action: 'view' | 'print' | 'export' = 'view'): Promise<Buffer> {
+  async body(id: FaxId, action: 'view' | 'print' | 'export' = 'view'): Promise<Buffer> {
     const row = (await this.o.query<{ blob_id: string | null; direction: string }>('SELECT blob_id, direction FROM fxe.faxes WHERE id = $1', [id], 'read fax')).rows[0];
     if (!row) throw notFound(id);
     if (!row.blob_id) throw new DeskError('office.blob_missing', 'This fax has no stored document.', { detail: id });
@@ -187,11 +189,11 @@ export class OfficeInbox {
   }
 
   /** Print or export happened elsewhere (a desk's own printing path): one audit line. */
-  async recordAction(action: 'print' | 'export' | 'view', id: string, detail = ''): Promise<void> {
+  async recordAction(action: 'print' | 'export' | 'view', id: FaxId, detail = ''): Promise<void> {
     await this.o.audit(null, action, id, detail);
   }
 
-  private async markReadIn(c: import('pg').ClientBase, ids: string[], read: boolean): Promise<number> {
+  private async markReadIn(c: import('pg').ClientBase, ids: FaxId[], read: boolean): Promise<number> {
     if (read) {
       const r = await c.query(`INSERT INTO fxe.fax_reads (fax_id, person, desk_id, read_at) SELECT id, $2, $3, $4 FROM fxe.faxes WHERE id = ANY($1::text[])
         ON CONFLICT (fax_id, person) DO NOTHING`, [ids, this.o.desk.person, this.o.desk.deskId, this.o.nowMs()]);
@@ -202,7 +204,7 @@ export class OfficeInbox {
   }
 
   /** Read or unread for the person at this desk (others keep their own state). */
-  async markRead(ids: string[], read: boolean): Promise<void> {
+  async markRead(ids: FaxId[], read: boolean): Promise<void> {
     await this.o.tx(async (c) => {
       const changed = await this.markReadIn(c, ids, read);
       if (changed > 0 && !read) for (const id of ids) await this.o.audit(c, 'mark-unread', id);
@@ -210,7 +212,7 @@ export class OfficeInbox {
   }
 
   /** "Handled by": assign to a person (null: nobody). */
-  async assign(id: string, person: string | null): Promise<void> {
+  async assign(id: FaxId, person: string | null): Promise<void> {
     const who = person?.trim() ? person.trim().slice(0, 100) : null;
     await this.o.tx(async (c) => {
       const r = await c.query('UPDATE fxe.faxes SET assigned_to = $2, assigned_by = $3, assigned_at = $4, updated_at = $4 WHERE id = $1',
@@ -220,7 +222,7 @@ export class OfficeInbox {
     }, 'assign');
   }
 
-  async setNote(id: string, note: string): Promise<void> {
+  async setNote(id: FaxId, note: string): Promise<void> {
     await this.o.tx(async (c) => {
       const r = await c.query('UPDATE fxe.faxes SET note = $2, updated_at = $3 WHERE id = $1', [id, note.slice(0, 10_000), this.o.nowMs()]);
       if (!r.rowCount) throw notFound(id);
@@ -228,7 +230,7 @@ export class OfficeInbox {
     }, 'note');
   }
 
-  async setTags(id: string, tags: string[]): Promise<void> {
+  async setTags(id: FaxId, tags: string[]): Promise<void> {
     const clean = [...new Set(tags.map((t) => t.trim().slice(0, 50)).filter(Boolean))].slice(0, 30);
     await this.o.tx(async (c) => {
       const r = await c.query('UPDATE fxe.faxes SET tags = $2, updated_at = $3 WHERE id = $1', [id, clean, this.o.nowMs()]);
@@ -237,7 +239,7 @@ export class OfficeInbox {
     }, 'tags');
   }
 
-  async archive(ids: string[], archived: boolean): Promise<void> {
+  async archive(ids: FaxId[], archived: boolean): Promise<void> {
     await this.o.tx(async (c) => {
       await c.query('UPDATE fxe.faxes SET archived = $2, updated_at = $3 WHERE id = ANY($1::text[]) AND archived <> $2', [ids, archived, this.o.nowMs()]);
       for (const id of ids) await this.o.audit(c, archived ? 'archive' : 'unarchive', id);
@@ -245,14 +247,14 @@ export class OfficeInbox {
   }
 
   /** To the trash (restorable); the body is kept until the trash is emptied. */
-  async delete(ids: string[]): Promise<void> {
+  async delete(ids: FaxId[]): Promise<void> {
     await this.o.tx(async (c) => {
       await c.query('UPDATE fxe.faxes SET deleted_at = $2, deleted_by = $3, updated_at = $2 WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [ids, this.o.nowMs(), this.o.desk.person]);
       for (const id of ids) await this.o.audit(c, 'delete', id);
     }, 'delete');
   }
 
-  async restore(ids: string[]): Promise<void> {
+  async restore(ids: FaxId[]): Promise<void> {
     await this.o.tx(async (c) => {
       await c.query('UPDATE fxe.faxes SET deleted_at = NULL, deleted_by = NULL, updated_at = $2 WHERE id = ANY($1::text[])', [ids, this.o.nowMs()]);
       for (const id of ids) await this.o.audit(c, 'restore', id);
@@ -260,13 +262,13 @@ export class OfficeInbox {
   }
 
   /** The audit trail, newest first: of one fax, or of the whole office. */
-  async audit(opts: { faxId?: string; limit?: number; beforeSeq?: number } = {}): Promise<AuditEntry[]> {
+  async audit(opts: { faxId?: FaxId; limit?: number; beforeSeq?: number } = {}): Promise<AuditEntry[]> {
     const params: unknown[] = [];
     const where: string[] = [];
     if (opts.faxId) { params.push(opts.faxId); where.push(`a.fax_id = $${params.length}`); }
     if (opts.beforeSeq) { params.push(opts.beforeSeq); where.push(`a.seq < $${params.length}`); }
     const limit = Math.min(Math.max(opts.limit ?? 200, 1), 1000);
-    const rows = await this.o.query<{ seq: string; at: string; desk_id: string | null; desk_name: string | null; person: string | null; action: string; fax_id: string | null; detail: string }>(
+    const rows = await this.o.query<{ seq: string; at: string; desk_id: string | null; desk_name: string | null; person: string | null; action: string; fax_id: FaxId | null; detail: string }>(
       `SELECT a.seq, a.at, a.desk_id, d.name AS desk_name, a.person, a.action, a.fax_id, a.detail FROM fxe.audit_log a LEFT JOIN fxe.desks d ON d.id = a.desk_id
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq DESC LIMIT ${limit}`, params, 'read audit log');
     return rows.rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), deskId: r.desk_id, deskName: r.desk_name, person: r.person, action: r.action, faxId: r.fax_id, detail: r.detail }));
@@ -315,37 +317,16 @@ export class OfficeInbox {
 }
 
 /** Blob ids are `<fax id>.<8 hex digits>` (Office.blobWriter). */
-export function blobBelongsTo(blobId: string, faxId: string): boolean {
+export function blobBelongsTo(blobId: string, faxId: FaxId): boolean {
   return blobId.length === faxId.length + 9 && blobId.startsWith(`${faxId}.`) && /^[0-9a-f]{8}$/.test(blobId.slice(faxId.length + 1));
 }
 
-function notFound(id: string): DeskError {
+function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer in the office inbox (another desk may have emptied the trash).', { detail: id });
 }
 
-/** A new fax row, as the office receive sink and the shared outbox write it. */
-export interface NewOfficeFax {
-  id: string;
-  orgId: string;
-  direction: 'in' | 'out';
-  route: 'fxe' | 'pstn';
-  messageId: string | null;
-  peerNumber: string;
-  peerName: string | null;
-  fileName: string;
-  subject?: string | null;
-  pages: number | null;
-  sizeBytes: number;
-  at: number;
-  state: string;
-  senderOrgId: string | null;
-  recipientOrgId: string | null;
-  fromNumber: string;
-  toNumber: string;
-  ciphertextSha256: string | null;
-  metadataJson: string | null;
-  blobId: string | null;
-}
+/** A new fax row, as the office receive sink and the shared outbox write it (the fields a desk's row has too, and the message id). */
+export type NewOfficeFax = NewOfficeFaxRecord;
 
 export async function insertOfficeFax(c: import('pg').ClientBase, office: Office, f: NewOfficeFax): Promise<void> {
   await c.query(`INSERT INTO fxe.faxes (id, org_id, direction, route, message_id, peer_number, peer_name, file_name, subject, pages, size_bytes, at, state,

@@ -17,7 +17,7 @@ import type pg from 'pg';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 import { envelopeToJson, sealEnvelope, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
-import { asMessageId, asOrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, messageIdOfSentFax, type FaxId, type OrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
@@ -29,7 +29,7 @@ import { insertOfficeFax } from './office-inbox.ts';
 import type { Office } from './office.ts';
 
 export interface OfficeSendRequest {
-  orgId: string;
+  orgId: OrgId;
   to: string;
   from: string;
   fileName: string;
@@ -53,7 +53,7 @@ export interface OfficeSendDeps {
  * the last fax is refused here (recipient.key_changed), before anything is queued: the person
  * confirms the new keys, accepts them, and sends again.
  */
-export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, req: OfficeSendRequest): Promise<{ id: string }> {
+export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, req: OfficeSendRequest): Promise<{ id: FaxId }> {
   const org = deps.orgs.get(req.orgId);
   if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
     throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
@@ -69,19 +69,21 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
     });
   }
   const keys = await deps.orgs.keys(req.orgId);
-  const id = uuid4();
+  // A new fax: its id is also the message id it is sealed under.
+  const id = asFaxId(uuid4());
+  const messageId = messageIdOfSentFax(id);
   const fromName = req.fromName === undefined ? (org.name && org.name !== org.orgId ? org.name : null) : req.fromName;
   const { envelope, ciphertext } = await sealEnvelope({
     plaintext: req.pdf, senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
     recipientOrgId: verified.orgId, recipientBundles: verified.bundles, fromNumber: req.from, fromName, toNumber: req.to,
-    metadata: { filename: req.fileName, content_type: 'application/pdf' }, createdAt: Math.floor(office.nowMs() / 1000), messageId: id,
+    metadata: { filename: req.fileName, content_type: 'application/pdf' }, createdAt: Math.floor(office.nowMs() / 1000), messageId,
     ...(deps.backend ? { backend: deps.backend } : {}),
   });
   const now = office.nowMs();
   await office.tx(async (c) => {
     const blobId = await office.writeBlob(c, id, req.pdf);
     await insertOfficeFax(c, office, {
-      id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId: id, peerNumber: req.to, peerName: null, fileName: req.fileName,
+      id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId, peerNumber: req.to, peerName: null, fileName: req.fileName,
       subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: 'queued',
       senderOrgId: req.orgId, recipientOrgId: verified.orgId, fromNumber: req.from, toNumber: req.to, ciphertextSha256: envelope.ciphertext_sha256,
       metadataJson: null, blobId,
@@ -94,8 +96,8 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
 }
 
 interface ClaimedRow {
-  fax_id: string;
-  org_id: string;
+  fax_id: FaxId;
+  org_id: OrgId;
   envelope_json: string;
   ciphertext: Buffer;
   attempts: number;
@@ -111,7 +113,7 @@ export interface OfficeOutboxSenderOptions {
   retryBaseMs?: number;
   retryCapMs?: number;
   /** Tests: called after an upload went through, before it is recorded (to die there). */
-  afterUpload?: (faxId: string) => void;
+  afterUpload?: (faxId: FaxId) => void;
 }
 
 /** Claims and uploads shared outbox rows, one at a time, until stopped. */
@@ -198,7 +200,7 @@ export class OfficeOutboxSender {
     try {
       await this.setState(null, row.fax_id, 'uploading', null);
       const client = await this.o.clients.forOrg(row.org_id);
-      const result = await client.upload(row.envelope_json, asMessageId(row.fax_id), row.ciphertext);
+      const result = await client.upload(row.envelope_json, messageIdOfSentFax(row.fax_id), row.ciphertext);
       this.o.afterUpload?.(row.fax_id);
       await this.office.tx(async (c) => {
         await c.query('UPDATE fxe.outbox SET done = true, sent_by = $2, sent_at = $3, claimed_by = NULL, lease_until = NULL, last_error = NULL WHERE fax_id = $1',
@@ -215,7 +217,7 @@ export class OfficeOutboxSender {
     return true;
   }
 
-  private async setState(c: pg.ClientBase | null, faxId: string, state: string, failure: string | null): Promise<void> {
+  private async setState(c: pg.ClientBase | null, faxId: FaxId, state: string, failure: string | null): Promise<void> {
     const sql = "UPDATE fxe.faxes SET state = $2, failure_json = $3, updated_at = $4 WHERE id = $1 AND state NOT IN ('sent', 'delivered')";
     const params = [faxId, state, failure, this.office.nowMs()];
     if (c) await c.query(sql, params);
@@ -246,7 +248,7 @@ export class OfficeOutboxSender {
    */
   async checkDeliveries(limit = 100): Promise<number> {
     if (!this.o.pins) return 0;
-    const rows = (await this.office.query<{ id: string; org_id: string; recipient_org_id: string; ciphertext_sha256: string }>(
+    const rows = (await this.office.query<{ id: FaxId; org_id: OrgId; recipient_org_id: OrgId; ciphertext_sha256: string }>(
       "SELECT id, org_id, recipient_org_id, ciphertext_sha256 FROM fxe.faxes WHERE direction = 'out' AND state = 'sent' AND recipient_org_id IS NOT NULL ORDER BY at LIMIT $1",
       [limit], 'delivery check')).rows;
     let delivered = 0;
@@ -254,12 +256,12 @@ export class OfficeOutboxSender {
       try {
         const client = await this.o.clients.forOrg(f.org_id);
         if (!(await client.hasExtension('message-status'))) return delivered;
-        const st = await client.status(asMessageId(f.id));
+        const st = await client.status(messageIdOfSentFax(f.id));
         const receipt = st.receipt as Receipt | null | undefined;
         if (st.status !== 'delivered' || !receipt) continue;
         if (receipt.message_id !== f.id || receipt.ciphertext_sha256 !== f.ciphertext_sha256) throw new Error(`receipt for ${receipt.message_id} does not match`);
         const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(asOrgId(f.recipient_org_id), bundle) });
+        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(f.recipient_org_id, bundle) });
         await this.office.tx(async (c) => {
           const r = await c.query("UPDATE fxe.faxes SET state = 'delivered', receipt_json = $2, updated_at = $3 WHERE id = $1 AND state = 'sent'", [f.id, JSON.stringify(receipt), this.office.nowMs()]);
           if (r.rowCount) await this.office.audit(c, 'delivered', f.id, `receipt signed ${receipt.signed_at} by ${receipt.recipient_bundle_id}`);

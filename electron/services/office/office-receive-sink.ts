@@ -9,6 +9,7 @@
  * - the receipt leaves only after that commit, and a receipt still owed when a receiver dies
  *   is re-sent by whichever receiver leads next (the relay answers a repeat with 200).
  */
+import { asFaxId, faxIdForMessage, type FaxId, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import type { Envelope } from '../../../shared/protocol/index.ts';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import { DeskError } from '../errors.ts';
@@ -19,8 +20,8 @@ import type { Office, OfficeBlobWriter } from './office.ts';
 export interface OfficeSinkOptions {
   emit?: (e: IpcEvent) => void;
   /** After each fax committed (tests count them; a desk may notify). */
-  onStored?: (fax: VerifiedFax, faxId: string) => void;
-  onReceipted?: (messageId: string) => void;
+  onStored?: (fax: VerifiedFax, faxId: FaxId) => void;
+  onReceipted?: (messageId: MessageId) => void;
 }
 
 function fileNameOf(envelope: Envelope, metadata: Envelope['metadata']): string {
@@ -34,7 +35,7 @@ function metadataJson(metadata: Envelope['metadata']): string {
 
 export function officeJournal(office: Office, o: OfficeSinkOptions = {}): ReceiveJournal {
   const settled = new Set<string>();
-  const key = (orgId: string, messageId: string): string => `${orgId}\u0000${messageId}`;
+  const key = (orgId: OrgId, messageId: string): string => `${orgId}\u0000${messageId}`;
   return {
     async get(orgId, messageId) {
       const r = await office.query<ReceiveJobRow>('SELECT state, fax_id, receipt_json FROM fxe.receive_jobs WHERE org_id = $1 AND message_id = $2', [orgId, messageId], 'receive state');
@@ -44,7 +45,7 @@ export function officeJournal(office: Office, o: OfficeSinkOptions = {}): Receiv
     },
     isSettled: (orgId, messageId) => settled.has(key(orgId, messageId)),
     async owed() {
-      const r = await office.query<{ org_id: string; message_id: string }>("SELECT org_id, message_id FROM fxe.receive_jobs WHERE state = 'stored' ORDER BY updated_at", [], 'owed receipts');
+      const r = await office.query<{ org_id: OrgId; message_id: MessageId }>("SELECT org_id, message_id FROM fxe.receive_jobs WHERE state = 'stored' ORDER BY updated_at", [], 'owed receipts');
       return r.rows.map((x) => ({ orgId: x.org_id, messageId: x.message_id }));
     },
     async store(writer: ReceiveSinkWriter, fax: VerifiedFax) {
@@ -74,15 +75,16 @@ export function officeJournal(office: Office, o: OfficeSinkOptions = {}): Receiv
 export function officeReceiveSink(office: Office, o: OfficeSinkOptions = {}): ReceiveSink {
   return {
     journal: officeJournal(office, o),
-    open(orgId, envelope) {
-      let faxId: string | null = null;
+    open(_orgId, _envelope, messageId) {
+      let faxId: FaxId | null = null;
       let blob: OfficeBlobWriter | null = null;
       const ensure = async (): Promise<OfficeBlobWriter> => {
         if (blob) return blob;
         // A fax sent to the org's own number is already here as the 'out' row with this id.
-        const taken = await office.query('SELECT 1 FROM fxe.faxes WHERE id = $1', [envelope.message_id], 'receive');
-        faxId = taken.rowCount ? `${envelope.message_id}-in` : envelope.message_id;
-        blob = office.blobWriter(faxId);
+        const taken = await office.query('SELECT 1 FROM fxe.faxes WHERE id = $1', [messageId], 'receive');
+        const id = taken.rowCount ? asFaxId(`${messageId}-in`) : faxIdForMessage(messageId);
+        faxId = id;
+        blob = office.blobWriter(id);
         return blob;
       };
       return {
@@ -100,9 +102,9 @@ export function officeReceiveSink(office: Office, o: OfficeSinkOptions = {}): Re
             }
             const { blobId, sizeBytes } = await w.finish(c);
             await insertOfficeFax(c, office, {
-              id, orgId: fax.orgId, direction: 'in', route: 'fxe', messageId: env.message_id, peerNumber: env.from_number, peerName: env.from_name,
-              fileName: fileNameOf(env, metadata), pages: null, sizeBytes, at: fax.nowMs, state: 'received', senderOrgId: env.sender_org_id,
-              recipientOrgId: env.recipient_org_id, fromNumber: env.from_number, toNumber: env.to_number, ciphertextSha256: env.ciphertext_sha256,
+              id, orgId: fax.orgId, direction: 'in', route: 'fxe', messageId: fax.messageId, peerNumber: env.from_number, peerName: env.from_name,
+              fileName: fileNameOf(env, metadata), pages: null, sizeBytes, at: fax.nowMs, state: 'received', senderOrgId: fax.senderOrgId,
+              recipientOrgId: fax.orgId, fromNumber: env.from_number, toNumber: env.to_number, ciphertextSha256: env.ciphertext_sha256,
               metadataJson: metadataJson(metadata), blobId,
             });
             await c.query(`INSERT INTO fxe.receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES ($1, $2, 'stored', $3, $4, $5, $6)`,

@@ -13,6 +13,7 @@
  * receive pipeline the session runs while leading is the desk's ReceivePipeline built with
  * `session.receiveSink` (see desk-services: the `receiveSink` option).
  */
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import type { ReceiveSink } from '../receiver/receive-sink.ts';
 import type { OfficeDbOptions } from '../storage/postgres/connection.ts';
 import { ChangeFeed, type FeedStatus, type OfficeChange } from './change-feed.ts';
@@ -108,7 +109,7 @@ export class OfficeSession {
   }
 
   /** Seal once and queue in the shared outbox; whichever desk is free sends it. */
-  async send(req: OfficeSendRequest): Promise<{ id: string }> {
+  async send(req: OfficeSendRequest): Promise<{ id: FaxId }> {
     const out = await enqueueOfficeSend(this.office, this.lane, req);
     this.sender?.kick();
     return out;

@@ -5,6 +5,7 @@
  * key) and joins it afterwards; every desk runs the same code, and the first one wins races
  * through the migration lock and a transaction-scoped advisory lock.
  */
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { DeskError, errorDetail } from '../errors.ts';
@@ -24,7 +25,7 @@ export interface OfficeIdentity {
 
 export interface OpenOfficeOptions extends Omit<OfficeDbOptions, 'applicationName'> {
   /** The org this office belongs to and its long-term secret (the keys.zip's signing seed). */
-  orgId: string;
+  orgId: OrgId;
   signingSeed: Uint8Array;
   desk: OfficeIdentity;
   nowMs?: () => number;
@@ -36,7 +37,7 @@ const CREATE_LOCK_KEY = '7366200273646914884';
 export class Office {
   readonly pool: pg.Pool;
   readonly officeId: string;
-  readonly orgId: string;
+  readonly orgId: OrgId;
   readonly desk: OfficeIdentity;
   readonly nowMs: () => number;
   readonly log: (line: string) => void;
@@ -47,7 +48,7 @@ export class Office {
   private readonly kek: Kek;
   private closed = false;
 
-  constructor(init: { pool: pg.Pool; officeId: string; orgId: string; desk: OfficeIdentity; nowMs: () => number; log: (l: string) => void; where: string; keys: Map<string, Buffer>; currentKeyId: string; kek: Kek }) {
+  constructor(init: { pool: pg.Pool; officeId: string; orgId: OrgId; desk: OfficeIdentity; nowMs: () => number; log: (l: string) => void; where: string; keys: Map<string, Buffer>; currentKeyId: string; kek: Kek }) {
     this.pool = init.pool;
     this.officeId = init.officeId;
     this.orgId = init.orgId;
@@ -96,7 +97,7 @@ export class Office {
   }
 
   /** One audit line: which desk and person did what to which fax. */
-  async audit(c: pg.ClientBase | null, action: string, faxId: string | null, detail = ''): Promise<void> {
+  async audit(c: pg.ClientBase | null, action: string, faxId: FaxId | null, detail = ''): Promise<void> {
     const sql = 'INSERT INTO fxe.audit_log (at, desk_id, person, org_id, action, fax_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)';
     const params = [this.nowMs(), this.desk.deskId, this.desk.person, this.orgId, action, faxId, detail.slice(0, 2000)];
     if (c) await c.query(sql, params);
@@ -137,12 +138,12 @@ export class Office {
    * transaction that inserts the fax. A crash in between leaves a body no fax points at,
    * swept by sweepOrphanBlobs().
    */
-  blobWriter(faxId: string): OfficeBlobWriter {
+  blobWriter(faxId: FaxId): OfficeBlobWriter {
     return new OfficeBlobWriter(this, `${faxId}.${randomBytes(4).toString('hex')}`, this.currentKeyId, this.keys.get(this.currentKeyId)!);
   }
 
   /** Encrypts and stores a whole body at once (sending: the PDF is in memory anyway); returns its blob id. */
-  async writeBlob(c: pg.ClientBase, faxId: string, body: Uint8Array): Promise<string> {
+  async writeBlob(c: pg.ClientBase, faxId: FaxId, body: Uint8Array): Promise<string> {
     const w = this.blobWriter(faxId);
     await w.write(body);
     return (await w.finish(c)).blobId;
@@ -371,7 +372,7 @@ export async function openOffice(o: OpenOfficeOptions): Promise<Office> {
       await migrateOffice(c);
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK_KEY]);
-      const existing = (await c.query<{ office_id: string; org_id: string }>('SELECT office_id, org_id FROM fxe.office')).rows[0];
+      const existing = (await c.query<{ office_id: string; org_id: OrgId }>('SELECT office_id, org_id FROM fxe.office')).rows[0];
       if (existing && existing.org_id !== o.orgId) {
         throw new DeskError('office.other_org', 'This office database belongs to another organisation. Check the database address, or use that organisation\'s keys.zip.', { detail: `office org ${existing.org_id}, keys.zip org ${o.orgId}` });
       }

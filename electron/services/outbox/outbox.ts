@@ -10,7 +10,7 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
-import { asMessageId, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -37,7 +37,7 @@ export interface OutboxDeps extends FaxLaneDeps {
 }
 
 export interface SubmitRequest {
-  orgId: string;
+  orgId: OrgId;
   to: string;
   from: string;
   fileName: string;
@@ -54,11 +54,11 @@ export interface SubmitRequest {
 }
 
 interface JobRow {
-  fax_id: string;
-  org_id: string;
+  fax_id: FaxId;
+  org_id: OrgId;
   attempts: number;
   next_attempt_at: number;
-  recipient_org_id: string | null;
+  recipient_org_id: OrgId | null;
   envelope_json: string | null;
   ciphertext_file: string | null;
   held_json: string | null;
@@ -92,7 +92,7 @@ export const NO_DELIVERY_PROOF: UserError = {
 };
 
 /** The org's name for the envelope; none while the relay has not told it (the name is then the org id). */
-function senderNameOf(org: { orgId: string; name: string }): string | null {
+function senderNameOf(org: { orgId: OrgId; name: string }): string | null {
   return org.name && org.name !== org.orgId ? org.name : null;
 }
 
@@ -113,7 +113,7 @@ export class Outbox {
   }
 
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
-  async check(orgId: string, to: string): Promise<SendCheck> {
+  async check(orgId: OrgId, to: string): Promise<SendCheck> {
     const client = await this.d.clients.forOrg(orgId);
     try {
       const lookup = await client.lookup(to);
@@ -127,7 +127,7 @@ export class Outbox {
   }
 
   /** Validate and queue. The PDF is stored encrypted first, so a crash right after loses nothing. */
-  async submit(req: SubmitRequest): Promise<{ id: string; pages: number | null }> {
+  async submit(req: SubmitRequest): Promise<{ id: FaxId; pages: number | null }> {
     const org = this.d.orgs.get(req.orgId);
     if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
       throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
@@ -135,7 +135,8 @@ export class Outbox {
     const { pages } = await validatePdf(req.pdf, this.d.log);
     // Over the provider's size limit: say so now, before anything is stored or uploaded.
     if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
-    const id = uuid4();
+    // A new fax: its id is also the message id it will be sealed under.
+    const id = asFaxId(uuid4());
     const blob = this.d.blobs.write(req.pdf);
     const now = this.d.nowMs();
     const pstn = req.route === 'pstn';
@@ -178,7 +179,7 @@ export class Outbox {
     this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
       "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
-    ).all(recipientOrgId) as { fax_id: string }[];
+    ).all(recipientOrgId) as { fax_id: FaxId }[];
     for (const h of held) {
       this.d.db.prepare('UPDATE outbox_jobs SET held_json = NULL, held_recipient_org_id = NULL, next_attempt_at = 0 WHERE fax_id = ?').run(h.fax_id);
       this.setState(h.fax_id, 'queued', null, null);
@@ -212,7 +213,7 @@ export class Outbox {
    *   those were not being sent, and a restore never sends on its own;
    * - on the phone lane, a fax on its way with the provider resumes too (PstnOutbox).
    */
-  resumeRestored(faxIds: readonly string[]): Promise<void> {
+  resumeRestored(faxIds: readonly FaxId[]): Promise<void> {
     const now = this.d.nowMs();
     for (const id of faxIds) {
       const fax = this.d.faxes.row(id, true);
@@ -233,7 +234,7 @@ export class Outbox {
   }
 
   /** A scheduled fax goes now rather than at its time. */
-  sendNow(faxId: string): Promise<void> {
+  sendNow(faxId: FaxId): Promise<void> {
     const fax = this.scheduledRow(faxId, 'sent now');
     this.d.db.prepare('UPDATE outbox_jobs SET next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
     this.d.faxes.audit('send', fax.org_id, faxId, 'scheduled fax sent now by the user');
@@ -245,7 +246,7 @@ export class Outbox {
    * A scheduled fax is not sent after all. Nothing was sealed or uploaded yet; it goes to the
    * Trash marked as cancelled (restoring it does not send it). Returns the Trash's undo token.
    */
-  cancelScheduled(faxId: string): string {
+  cancelScheduled(faxId: FaxId): string {
     const fax = this.scheduledRow(faxId, 'cancelled');
     this.d.db.transaction(() => {
       this.d.db.prepare('UPDATE outbox_jobs SET done = 1 WHERE fax_id = ?').run(faxId);
@@ -258,7 +259,7 @@ export class Outbox {
     return token;
   }
 
-  private scheduledRow(faxId: string, action: string): ReturnType<OutboxDeps['faxes']['row']> {
+  private scheduledRow(faxId: FaxId, action: string): ReturnType<OutboxDeps['faxes']['row']> {
     const fax = this.d.faxes.row(faxId);
     if (fax.direction !== 'out' || fax.state !== 'scheduled') {
       throw new DeskError('send.not_scheduled', 'This fax is not waiting for a later time any more: it is already on its way (or done), so it cannot be changed here.', {
@@ -269,7 +270,7 @@ export class Outbox {
   }
 
   /** Retry a failed fax now (same message id if it was already sealed). */
-  retryNow(faxId: string): void {
+  retryNow(faxId: FaxId): void {
     this.d.db.prepare('UPDATE outbox_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId);
     this.setState(faxId, 'queued', null, null);
     void this.kick();
@@ -290,13 +291,13 @@ export class Outbox {
 
   /** Ask the relay about every sent-but-not-delivered fax (polling mode, and at start). */
   async checkDeliveries(): Promise<void> {
-    const rows = this.d.db.prepare("SELECT j.fax_id, j.org_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'sent'").all() as { fax_id: string; org_id: string }[];
+    const rows = this.d.db.prepare("SELECT j.fax_id, j.org_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'sent'").all() as { fax_id: FaxId; org_id: OrgId }[];
     for (const r of rows) {
       if (this.loop.stopped) return;
       try {
         const client = await this.d.clients.forOrg(r.org_id);
         if (!(await client.hasExtension('message-status'))) continue;
-        const st = await client.status(asMessageId(r.fax_id)); // an fxe fax's local id is its message id
+        const st = await client.status(messageIdOfSentFax(r.fax_id));
         if (st.status === 'delivered' && st.receipt) await this.acceptReceipt(r.fax_id, st.receipt);
       } catch (e) {
         this.d.log?.(`delivery check ${r.fax_id}: ${errorDetail(e)}`);
@@ -305,7 +306,7 @@ export class Outbox {
   }
 
   /** A receipt from a message.delivered webhook or the status endpoint. */
-  async acceptReceipt(faxId: string, receipt: Receipt): Promise<boolean> {
+  async acceptReceipt(faxId: FaxId, receipt: Receipt): Promise<boolean> {
     const fax = this.d.faxes.row(faxId, true);
     if (fax.state === 'delivered') return true;
     if (fax.direction !== 'out' || !fax.recipient_org_id || !fax.ciphertext_sha256) return false;
@@ -315,10 +316,10 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const signer = this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
+      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
       verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
-        messageId: receipt.message_id, recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
+        messageId: messageIdOfSentFax(faxId), recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
         ciphertextSha256: receipt.ciphertext_sha256, signedAt: receipt.signed_at, verified: true, signatureB64u: receipt.recipient_sig,
       };
       this.d.db.transaction(() => {
@@ -420,7 +421,7 @@ export class Outbox {
       const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
       let result: Awaited<ReturnType<typeof client.uploadFile>>;
       try {
-        result = await client.uploadFile(envelopeJson, asMessageId(id), spool, (sent, total) => {
+        result = await client.uploadFile(envelopeJson, messageIdOfSentFax(id), spool, (sent, total) => {
           const p = total > 0 ? sent / total : 1;
           if (p - lastShown >= 0.05 || p >= 1) {
             lastShown = p;
@@ -449,7 +450,7 @@ export class Outbox {
     }
   }
 
-  private cancelledMeanwhile(id: string): boolean {
+  private cancelledMeanwhile(id: FaxId): boolean {
     const job = this.d.db.prepare('SELECT done FROM outbox_jobs WHERE fax_id = ?').get(id) as { done: number } | undefined;
     return job?.done === 1;
   }
@@ -479,12 +480,12 @@ export class Outbox {
     this.setState(id, 'failed', null, err);
   }
 
-  private setState(id: string, state: OutboxState, progress: number | null, error: UserError | null): void {
+  private setState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null): void {
     this.d.faxes.update(id, { state, progress, failure: error });
     this.emitState(id, state, progress, error);
   }
 
-  private emitState(id: string, state: OutboxState, progress: number | null, error: UserError | null): void {
+  private emitState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null): void {
     this.d.emit({ type: 'outbox.changed', id, state, progress, error });
   }
 }

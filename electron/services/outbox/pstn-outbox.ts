@@ -14,6 +14,7 @@
  * - Every step is written to SQLite before the next starts, like the fxe lane.
  * Credentials stay in the vault and inside the adapter; nothing here logs or emits them.
  */
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import type { FaxDetail, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
@@ -117,7 +118,7 @@ export class PstnOutbox {
    * The user confirmed sending this outgoing fax over the phone network. Without a provider the
    * item stays in needs-pstn and says so; otherwise it is queued for the provider.
    */
-  enqueue(faxId: string): void {
+  enqueue(faxId: FaxId): void {
     const fax = this.d.faxes.row(faxId, true);
     if (fax.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you send can go over the phone network.', { detail: faxId });
     const provider = this.configuredProvider();
@@ -186,7 +187,7 @@ export class PstnOutbox {
    * (the provider answers with the fax it already has), or its status asked again. A fax in
    * needs-pstn still waits for the user's go-ahead; delivered and failed ones stay as they are.
    */
-  resumeRestored(faxId: string): void {
+  resumeRestored(faxId: FaxId): void {
     const fax = this.d.faxes.row(faxId, true);
     if (fax.deleted_at !== null || !['queued', 'uploading', 'sent'].includes(fax.state)) return;
     const changed = this.d.db.prepare('UPDATE pstn_jobs SET done = 0, next_attempt_at = 0 WHERE fax_id = ?').run(faxId).changes;
@@ -326,11 +327,11 @@ export class PstnOutbox {
     }
   }
 
-  private finish(faxId: string): void {
+  private finish(faxId: FaxId): void {
     this.d.db.prepare('UPDATE pstn_jobs SET done = 1 WHERE fax_id = ?').run(faxId);
   }
 
-  private setState(id: string, state: OutboxState, progress: number | null, error: UserError | null, pstn: FaxDetail['pstn']): void {
+  private setState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null, pstn: FaxDetail['pstn']): void {
     this.d.faxes.update(id, { state, progress, failure: error, ...(pstn ? { pstn } : {}) });
     this.d.emit({ type: 'outbox.changed', id, state, progress, error });
   }

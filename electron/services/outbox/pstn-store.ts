@@ -8,6 +8,7 @@
  *  - `pstn_kv`: the synchronous KeyValueStore the adapters need (Telnyx idempotency records,
  *    webhook event ids already handled). Holds ids and fingerprints only, never a secret.
  */
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import type { Db } from '../storage/database.ts';
 import type { KeyValueStore } from '../pstn/provider.ts';
 import type { PstnProviderName } from '../../../shared/domain/types.ts';
@@ -16,8 +17,8 @@ import type { PstnProviderName } from '../../../shared/domain/types.ts';
 
 
 export interface PstnJobRow {
-  fax_id: string;
-  org_id: string;
+  fax_id: FaxId;
+  org_id: OrgId;
   provider: PstnProviderName;
   provider_fax_id: string | null;
   submit_attempts: number;

@@ -11,7 +11,7 @@
  * verification is never stored as a fax: it is marked 'rejected', logged, reported as an
  * event, and the relay's copy is left alone.
  */
-import { asFingerprint, asMessageId, asOrgId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
+import { asMessageId, asOrgId, type FaxId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -82,7 +82,7 @@ export type HandleOutcome = 'stored' | 'already-done' | 'rejected' | 'gone' | 'r
 
 /** The desk's own journal: receive_jobs in its SQLite database, next to the inbox. */
 function sqliteJournal(d: PipelineDeps): ReceiveJournal {
-  const get = (orgId: string, messageId: string): ReceiveJobRow | undefined =>
+  const get = (orgId: OrgId, messageId: string): ReceiveJobRow | undefined =>
     d.db.prepare('SELECT state, fax_id, receipt_json FROM receive_jobs WHERE org_id = ? AND message_id = ?').get(orgId, messageId) as ReceiveJobRow | undefined;
   return {
     get: (orgId, messageId) => Promise.resolve(get(orgId, messageId)),
@@ -90,16 +90,15 @@ function sqliteJournal(d: PipelineDeps): ReceiveJournal {
       const j = get(orgId, messageId);
       return j !== undefined && j.state !== 'stored';
     },
-    owed: () => Promise.resolve((d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: string; message_id: string }[])
+    owed: () => Promise.resolve((d.db.prepare("SELECT org_id, message_id FROM receive_jobs WHERE state = 'stored'").all() as { org_id: OrgId; message_id: MessageId }[])
       .map((o) => ({ orgId: o.org_id, messageId: o.message_id }))),
     store(writer: ReceiveSinkWriter, fax: VerifiedFax) {
-      let localId = '';
-      d.db.transaction(() => {
+      const localId = d.db.transaction(() => {
         const id = writer.commit(fax);
         if (typeof id !== 'string') throw new Error('a sink journalled in SQLite must commit synchronously');
-        localId = id;
         d.db.prepare(`INSERT INTO receive_jobs (org_id, message_id, state, fax_id, receipt_json, sender_org_id, updated_at) VALUES (?, ?, 'stored', ?, ?, ?, ?)`)
-          .run(fax.orgId, fax.envelope.message_id, localId, JSON.stringify(fax.receipt), fax.envelope.sender_org_id, fax.nowMs);
+          .run(fax.orgId, fax.messageId, id, JSON.stringify(fax.receipt), fax.senderOrgId, fax.nowMs);
+        return id;
       })();
       return Promise.resolve(localId);
     },
@@ -157,7 +156,7 @@ export class ReceivePipeline {
   }
 
   /** Single-flight per message: a webhook and a poll for the same fax share one run. */
-  handle(orgId: string, messageId: string): Promise<HandleOutcome> {
+  handle(orgId: OrgId, messageId: string): Promise<HandleOutcome> {
     const key = `${orgId}\u0000${messageId}`;
     const running = this.inFlight.get(key);
     if (running) return running;
@@ -166,7 +165,7 @@ export class ReceivePipeline {
     return p;
   }
 
-  isSettled(orgId: string, messageId: string): boolean {
+  isSettled(orgId: OrgId, messageId: string): boolean {
     return this.journal.isSettled(orgId, messageId);
   }
 
@@ -179,10 +178,10 @@ export class ReceivePipeline {
   keyChangeRejections(): { senderOrgId: OrgId; newFingerprint: Fingerprint }[] {
     const rows = this.d.db.prepare(`SELECT sender_org_id, key_change_fingerprint FROM receive_jobs
       WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != ''
-      ORDER BY updated_at`).all() as { sender_org_id: string; key_change_fingerprint: string }[];
+      ORDER BY updated_at`).all() as { sender_org_id: OrgId; key_change_fingerprint: Fingerprint }[];
     // The latest rejection of each sender names the keys it has now.
     const out = new Map<OrgId, Fingerprint>();
-    for (const r of rows) out.set(asOrgId(r.sender_org_id), asFingerprint(r.key_change_fingerprint));
+    for (const r of rows) out.set(r.sender_org_id, r.key_change_fingerprint);
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
@@ -195,7 +194,7 @@ export class ReceivePipeline {
     if (this.d.crashAt?.(point)) throw new SimulatedCrash(point);
   }
 
-  private async run(orgId: string, messageId: string): Promise<HandleOutcome> {
+  private async run(orgId: OrgId, messageId: string): Promise<HandleOutcome> {
     try {
       const existing = await this.journal.get(orgId, messageId);
       if (existing && existing.state !== 'stored') return 'already-done';
@@ -214,7 +213,7 @@ export class ReceivePipeline {
     }
   }
 
-  private async fetchVerifyStore(orgId: string, messageId: string, attempt = 1): Promise<HandleOutcome> {
+  private async fetchVerifyStore(orgId: OrgId, messageId: string, attempt = 1): Promise<HandleOutcome> {
     if (!isMessageId(messageId)) {
       // Not an id the relay could have accepted: a lying relay's, meant to escape a folder or a URL.
       const err = verifyFail('The relay announced a fax with an impossible id; it was ignored.', `message id ${JSON.stringify(messageId.slice(0, 80))}`);
@@ -238,7 +237,7 @@ export class ReceivePipeline {
       throw e;
     }
     let envelope: Envelope;
-    let senderOrgId: string | null = null;
+    let senderOrgId: OrgId | null = null;
     try {
       this.crash('after-fetch');
       const whole = parseJsonLossless(fetched.envelopeText);
@@ -246,7 +245,8 @@ export class ReceivePipeline {
       const envValue = whole['envelope'];
       if (envValue === undefined) throw new ProtocolError('malformed', 'The relay answer has no envelope.', 'envelope');
       envelope = parseEnvelope(envValue);
-      senderOrgId = envelope.sender_org_id;
+      const sender = asOrgId(envelope.sender_org_id);
+      senderOrgId = sender;
       const keys = await this.d.orgs.keys(orgId);
       const org = this.d.orgs.get(orgId);
       if (envelope.message_id !== messageId) throw verifyFail('The fax is not the one the relay announced.', `asked ${messageId}, got ${envelope.message_id}`);
@@ -259,7 +259,7 @@ export class ReceivePipeline {
       // offers that), the envelope signature, their keys against the pins (only a signed
       // envelope may pin its from_number), then that the bytes we downloaded are the ones the
       // sender signed for. Only then is anything decrypted.
-      const senderKeys = keysFromBundle(envelope.sender_org_id, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
+      const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
       const senderPub = b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub');
       verifyEnvelopeSignature(envelope, senderPub, this.d.backend);
       this.checkSenderTrust(envelope, senderKeys);
@@ -274,7 +274,7 @@ export class ReceivePipeline {
       // blob): the plaintext is never whole in memory. The sink keeps it out of sight (an
       // encrypted temp file) until store() commits it, which happens only after the
       // ciphertext's hash matched the signed envelope and the tag verified.
-      const writer = this.sink.open(orgId, envelope);
+      const writer = this.sink.open(orgId, envelope, messageId);
       let kept = false;
       const openedAt = performance.now();
       try {
@@ -289,7 +289,7 @@ export class ReceivePipeline {
           ? await openStreamToSink({ ...common, source: fetched.ciphertext })
           : await openFileToSink({ ...common, inputPath: fetched.ciphertextPath, knownSha256: fetched.sha256 });
         this.crash('after-decrypt');
-        await this.store(orgId, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
+        await this.store(orgId, { messageId, senderOrgId: sender }, envelope, writer, opened.plaintextSize, opened.metadata, opener.credentials.bundle_id, opener.bundleSeed);
         kept = true;
         // Where a receive spends its time (diagnostics and `npm run bench`): no secrets in it.
         const took = (from: number, to: number): string => `${(to - from).toFixed(1)} ms`;
@@ -385,14 +385,14 @@ export class ReceivePipeline {
     throw new SenderKeyChanged("The sender's security keys changed since their last fax. Confirm them with the sender, then accept the new keys.", `sender_key_changed ${decision.previousFingerprint} → ${decision.newFingerprint}`, decision.newFingerprint);
   }
 
-  private async store(orgId: string, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): Promise<void> {
+  private async store(orgId: OrgId, ids: Pick<VerifiedFax, 'messageId' | 'senderOrgId'>, envelope: Envelope, writer: ReturnType<ReceiveSink['open']>, sizeBytes: number, metadata: Envelope['metadata'], bundleId: string, bundleSeed: Uint8Array): Promise<void> {
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
       recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
     });
-    const fax: VerifiedFax = { orgId, envelope, sizeBytes, metadata, receipt, nowMs: now };
-    let localId: string;
+    const fax: VerifiedFax = { orgId, ...ids, envelope, sizeBytes, metadata, receipt, nowMs: now };
+    let localId: FaxId;
     try {
       // The fax is kept and its receipt recorded as owed in one transaction: after a crash
       // either both exist (the receipt is re-sent) or neither (the fax is fetched again).
@@ -404,7 +404,7 @@ export class ReceivePipeline {
   }
 
   /** `messageId`: one the pipeline stored a fax for, so already checked. */
-  private async sendReceipt(orgId: string, messageId: MessageId): Promise<void> {
+  private async sendReceipt(orgId: OrgId, messageId: MessageId): Promise<void> {
     const job = await this.journal.get(orgId, messageId);
     if (!job || job.state !== 'stored' || !job.receipt_json) return;
     const client = await this.d.clients.forOrg(orgId);

@@ -3,13 +3,14 @@
  * receipt and feed each to the pipeline. On failure the interval backs off (doubling, with
  * jitter, up to 5 minutes) and snaps back after the next success.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { errorDetail } from '../errors.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import type { ReceivePipeline } from './pipeline.ts';
 
 export interface PollerDeps {
-  orgIds: () => string[];
+  orgIds: () => OrgId[];
   clients: RelayClientPool;
   pipeline: ReceivePipeline;
   intervalMs: () => number;
@@ -17,7 +18,7 @@ export interface PollerDeps {
   onTick?: () => Promise<void>;
   onReachability?: (reachable: boolean) => void;
   /** The org's relay offers no polling (the reference relay): its faxes come by webhook only. */
-  onPollingUnavailable?: (orgId: string) => void;
+  onPollingUnavailable?: (orgId: OrgId) => void;
   log?: (line: string) => void;
   maxBackoffMs?: number;
 }

@@ -4,6 +4,7 @@
  * The pipeline owns fetching, verification, decryption, the owed receipt and its retries;
  * a sink only keeps the plaintext and says where it went.
  */
+import { asFaxId, faxIdForMessage, type FaxId, type Fingerprint, type MessageId, type OrgId } from '../../../shared/domain/ids.ts';
 import type { Envelope, Receipt } from '../../../shared/protocol/index.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail } from '../errors.ts';
@@ -12,8 +13,11 @@ import type { FaxLaneDeps } from '../service-deps.ts';
 
 /** A verified, decrypted fax as the pipeline hands it over. */
 export interface VerifiedFax {
-  orgId: string;
+  orgId: OrgId;
   envelope: Envelope;
+  /** The envelope's message id and sender org, as verified (the id matched the one announced, the sender's keys their org). */
+  messageId: MessageId;
+  senderOrgId: OrgId;
   /** Plaintext bytes (what the sink received through write()). */
   sizeBytes: number;
   metadata: Envelope['metadata'];
@@ -31,7 +35,7 @@ export interface ReceiveSinkWriter {
    * (Synchronous for sinks journalled in the desk's SQLite; a sink with its own journal, such
    * as the office's, may commit asynchronously.)
    */
-  commit(fax: VerifiedFax): string | Promise<string>;
+  commit(fax: VerifiedFax): FaxId | Promise<FaxId>;
   /** Throw away what was written (decryption failed, or commit's transaction did). */
   abort(): void | Promise<void>;
 }
@@ -39,7 +43,7 @@ export interface ReceiveSinkWriter {
 /** The receiver's per-message state: 'stored' means the fax is kept and its receipt owed. */
 export interface ReceiveJobRow {
   state: 'stored' | 'receipted' | 'rejected' | 'gone';
-  fax_id: string | null;
+  fax_id: FaxId | null;
   receipt_json: string | null;
 }
 
@@ -49,31 +53,32 @@ export interface ReceiveJobRow {
  * is stored and re-sends a receipt still owed.
  */
 export interface ReceiveJournal {
-  get(orgId: string, messageId: string): Promise<ReceiveJobRow | undefined>;
+  get(orgId: OrgId, messageId: string): Promise<ReceiveJobRow | undefined>;
   /** A fast "already done" for the poller; false when unsure (get() then decides). */
-  isSettled(orgId: string, messageId: string): boolean;
+  isSettled(orgId: OrgId, messageId: string): boolean;
   /** Messages stored whose receipt is still owed. */
-  owed(): Promise<{ orgId: string; messageId: string }[]>;
+  owed(): Promise<{ orgId: OrgId; messageId: MessageId }[]>;
   /** Keeps the fax (writer.commit) and records its receipt as owed, in one transaction. */
-  store(writer: ReceiveSinkWriter, fax: VerifiedFax): Promise<string>;
+  store(writer: ReceiveSinkWriter, fax: VerifiedFax): Promise<FaxId>;
   /** The relay accepted the receipt. */
-  receipted(orgId: string, messageId: string, faxId: string | null): Promise<void>;
+  receipted(orgId: OrgId, messageId: MessageId, faxId: FaxId | null): Promise<void>;
   /**
    * Never to be fetched again: rejected (failed verification) or gone from the relay.
    * `keyChangeFingerprint`: set when only the sender's keys changed (the new keys the user may
    * accept, after which the message is fetched again).
    */
-  done(orgId: string, messageId: string, state: 'rejected' | 'gone', senderOrgId: string | null, why: string, keyChangeFingerprint?: string | null): Promise<void>;
+  done(orgId: OrgId, messageId: string, state: 'rejected' | 'gone', senderOrgId: OrgId | null, why: string, keyChangeFingerprint?: Fingerprint | null): Promise<void>;
 }
 
 export interface ReceiveSink {
-  open(orgId: string, envelope: Envelope): ReceiveSinkWriter;
+  /** `messageId`: the envelope's, checked against the one the relay announced. */
+  open(orgId: OrgId, envelope: Envelope, messageId: MessageId): ReceiveSinkWriter;
   /** After the fax and its owed receipt were recorded (events, notifications). */
-  stored?(fax: VerifiedFax, localId: string): void;
+  stored?(fax: VerifiedFax, localId: FaxId): void;
   /** After the relay accepted the receipt. */
-  receipted?(orgId: string, messageId: string, localId: string | null): void;
+  receipted?(orgId: OrgId, messageId: MessageId, localId: FaxId | null): void;
   /** A fax failed verification and was not kept; `keyChanged` when only the sender's keys changed. */
-  rejected?(orgId: string, messageId: string, error: UserError, keyChanged: boolean): void;
+  rejected?(orgId: OrgId, messageId: string, error: UserError, keyChanged: boolean): void;
   /** Its own journal (default: the desk's SQLite receive_jobs). */
   journal?: ReceiveJournal;
 }
@@ -101,11 +106,12 @@ export function inboxSink(d: InboxSinkDeps): ReceiveSink {
           // in between leaves an orphan file that start-up sweeps away, never a row without a body.
           blob ??= writer.commit();
           const { envelope, metadata } = fax;
-          const localId = d.faxes.exists(envelope.message_id) ? `${envelope.message_id}-in` : envelope.message_id;
+          // A fax this desk sent to itself already holds the message id: the received copy gets its own.
+          const localId = d.faxes.exists(faxIdForMessage(fax.messageId)) ? asFaxId(`${fax.messageId}-in`) : faxIdForMessage(fax.messageId);
           d.faxes.insert({
             id: localId, orgId: fax.orgId, direction: 'in', route: 'fxe', peerNumber: envelope.from_number, peerName: envelope.from_name, fileName: fileNameOf(envelope, metadata),
-            pages: null, sizeBytes: fax.sizeBytes, at: fax.nowMs, read: false, state: 'received', senderOrgId: envelope.sender_org_id,
-            recipientOrgId: envelope.recipient_org_id, fromNumber: envelope.from_number, toNumber: envelope.to_number,
+            pages: null, sizeBytes: fax.sizeBytes, at: fax.nowMs, read: false, state: 'received', senderOrgId: fax.senderOrgId,
+            recipientOrgId: fax.orgId, fromNumber: envelope.from_number, toNumber: envelope.to_number,
             ciphertextSha256: envelope.ciphertext_sha256, metadataJson: JSON.stringify(metadata, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'lexeme' in v ? (v as { lexeme: string }).lexeme : v)),
             blobId: blob.blobId, blobKey: blob.wrappedKey,
           });

@@ -11,6 +11,7 @@
  * provider's own scheme, not ours: the raw body and headers go untouched to `pstnWebhook`
  * (PstnOutbox.handleWebhook), whose HTTP status is the answer.
  */
+import { asOrgId, type OrgId } from '../../../shared/domain/ids.ts';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PSTN_PROVIDERS } from '../../../shared/domain/pstn.ts';
@@ -28,8 +29,9 @@ const DEFAULT_TOLERANCE_SECONDS = 300;
 export interface WebhookListenerDeps {
   db: Db;
   port: number;
+  /** By the org id in the request's path: unchecked until the signature verifies. */
   secretsFor: (orgId: string) => Uint8Array[];
-  onEvent: (orgId: string, event: WebhookEvent) => void;
+  onEvent: (orgId: OrgId, event: WebhookEvent) => void;
   nowMs: () => number;
   toleranceSeconds?: number;
   log?: (line: string) => void;
@@ -40,7 +42,7 @@ export interface WebhookListenerDeps {
 export interface WebhookListener {
   url: string;
   port: number;
-  pathFor(orgId: string): string;
+  pathFor(orgId: OrgId): string;
   close(): Promise<void>;
 }
 
@@ -164,7 +166,8 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     reply(res, 200, { ok: true, duplicate: !fresh });
     if (fresh) {
       const type = bodyType ?? typeHeader;
-      d.onEvent(orgId, { ...event, type } as WebhookEvent);
+      // The body verified under this org's own secret: the path named one of our orgs.
+      d.onEvent(asOrgId(orgId), { ...event, type } as WebhookEvent);
     }
   };
   const server: Server = createServer((req, res) => {

@@ -4,11 +4,12 @@
  * (five minutes, see fxe-wire.md), so the old one is accepted for that long and no longer:
  * a leaked old secret must not keep working until the next rotation.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { Vault } from '../vault/vault.ts';
 
 export const WEBHOOK_SECRET_OVERLAP_MS = 5 * 60_000;
 
-export function webhookSecretsRecord(orgId: string): string {
+export function webhookSecretsRecord(orgId: OrgId): string {
   return `org/${orgId}/webhook-secrets`;
 }
 
@@ -36,7 +37,7 @@ export class WebhookSecretStore {
   }
 
   /** The secrets a delivery may be signed with right now: the current one, and the previous during the overlap. */
-  secrets(orgId: string): Uint8Array[] {
+  secrets(orgId: OrgId): Uint8Array[] {
     const raw = this.vault.get(webhookSecretsRecord(orgId));
     const stored = raw ? parse(raw) : null;
     if (!stored) return [];
@@ -46,7 +47,7 @@ export class WebhookSecretStore {
     return list;
   }
 
-  set(orgId: string, secret: string): void {
+  set(orgId: OrgId, secret: string): void {
     const raw = this.vault.get(webhookSecretsRecord(orgId));
     const old = raw ? parse(raw) : null;
     const next: StoredSecrets = old && old.current !== secret

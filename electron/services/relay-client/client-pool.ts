@@ -1,6 +1,12 @@
 /** One RelayClient per org, made from the org's keys (which stay in memory only). */
-import type { OrgRegistry } from '../vault/org-registry.ts';
+import type { OrgId } from '../../../shared/domain/ids.ts';
+import type { OrgKeys } from '../../../shared/protocol/index.ts';
 import { RelayClient, type FetchLike } from './relay-client.ts';
+
+/** Where an org's keys come from (the vault's OrgRegistry): the relay client sits below the vault and only asks. */
+export interface OrgKeySource {
+  keys(orgId: OrgId): Promise<OrgKeys>;
+}
 
 export interface ClientPoolOptions {
   fetch: FetchLike;
@@ -11,16 +17,16 @@ export interface ClientPoolOptions {
 }
 
 export class RelayClientPool {
-  private readonly orgs: OrgRegistry;
+  private readonly orgs: OrgKeySource;
   private readonly opts: ClientPoolOptions;
   private readonly clients = new Map<string, RelayClient>();
 
-  constructor(orgs: OrgRegistry, opts: ClientPoolOptions) {
+  constructor(orgs: OrgKeySource, opts: ClientPoolOptions) {
     this.orgs = orgs;
     this.opts = opts;
   }
 
-  async forOrg(orgId: string): Promise<RelayClient> {
+  async forOrg(orgId: OrgId): Promise<RelayClient> {
     const hit = this.clients.get(orgId);
     if (hit) return hit;
     const keys = await this.orgs.keys(orgId);
@@ -37,7 +43,7 @@ export class RelayClientPool {
     return new RelayClient({ baseUrl, identity: null, ...this.opts });
   }
 
-  forget(orgId: string): void {
+  forget(orgId: OrgId): void {
     this.clients.delete(orgId);
   }
 }

@@ -186,7 +186,7 @@ export class RelayClient {
    * POST /v1/messages with a multipart body made by uploadFrame. A 409 duplicate for our own
    * message id means an earlier attempt got through (the answer was lost): success.
    */
-  private async postMessage(messageId: string, body: Omit<RequestSpec, 'method' | 'path'>): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  private async postMessage(messageId: MessageId, body: Omit<RequestSpec, 'method' | 'path'>): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     try {
       const j = await this.json<UploadResponse>({ method: 'POST', path: UPLOAD_PATH, ...body });
       if (typeof j.message_id !== 'string') throw garbage('upload: no message_id');

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { DeskError, errorDetail } from '../errors.ts';
 import { releaseChunk } from '../chunk-memory.ts';
 import { fsyncDirectory } from './atomic-file.ts';
-import type { Vault } from '../vault/vault.ts';
 
 const MAGIC = Buffer.from('FXB1');
 const HEADER_BYTES = 4 + 12;
@@ -55,6 +54,12 @@ interface BlobReading {
   close: () => void;
 }
 
+/** What the blob store needs of the vault: each file's key wrapped under the vault key (storage sits below the vault). */
+export interface FileKeyWrapper {
+  wrapKey(fileKey: Uint8Array, label: string): Uint8Array;
+  unwrapKey(wrapped: Uint8Array, label: string): Uint8Array;
+}
+
 export interface StoredBlob {
   blobId: string;
   wrappedKey: Uint8Array;
@@ -62,9 +67,9 @@ export interface StoredBlob {
 
 export class BlobStore {
   readonly dir: string;
-  private readonly vault: Vault;
+  private readonly vault: FileKeyWrapper;
 
-  constructor(dataDir: string, vault: Vault) {
+  constructor(dataDir: string, vault: FileKeyWrapper) {
     this.dir = join(dataDir, 'blobs');
     this.vault = vault;
   }

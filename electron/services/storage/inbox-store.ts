@@ -6,6 +6,7 @@
  * office mode (postgres-inbox-store.ts, over the office's shared database). Every method is
  * async so that a network database can stand behind it; none returns a secret.
  */
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import type { AuditEntry, Contact, FaxDetail, FaxSummary } from '../../../shared/domain/types.ts';
 import type { ListFaxesRequest, TrashPage } from '../../../shared/ipc/contract.ts';
 
@@ -21,35 +22,35 @@ export interface InboxStore {
   readonly engine: 'sqlite' | 'postgres';
   list(q: ListFaxesRequest): Promise<FaxPage>;
   /** Throws `fax.not_found` for a fax that is not there (or is in the Trash). */
-  detail(id: string): Promise<FaxDetail>;
+  detail(id: FaxId): Promise<FaxDetail>;
   /** The decrypted PDF. Throws `fax.no_document` when the fax has none. */
-  document(id: string): Promise<{ fileName: string; pdf: Uint8Array }>;
+  document(id: FaxId): Promise<{ fileName: string; pdf: Uint8Array }>;
   /** Incoming faxes not read (by this person, in office mode), not archived, not deleted. */
   unreadCount(): Promise<number>;
   /** The same count per number of ours the faxes came in on (departments), for one org or all. */
-  lineCounts(orgId?: string): Promise<{ number: string; unread: number }[]>;
-  markRead(ids: string[], read: boolean): Promise<void>;
-  archive(ids: string[], archived: boolean): Promise<void>;
+  lineCounts(orgId?: OrgId): Promise<{ number: string; unread: number }[]>;
+  markRead(ids: FaxId[], read: boolean): Promise<void>;
+  archive(ids: FaxId[], archived: boolean): Promise<void>;
   /** Into the Trash; the token undoes exactly this deletion. */
-  delete(ids: string[]): Promise<{ undoToken: string }>;
+  delete(ids: FaxId[]): Promise<{ undoToken: string }>;
   undoDelete(undoToken: string): Promise<number>;
-  listTrash(orgId: string | undefined, offset: number, limit: number): Promise<Omit<TrashPage, 'removeAfterDays'>>;
-  restore(ids: string[]): Promise<number>;
+  listTrash(orgId: OrgId | undefined, offset: number, limit: number): Promise<Omit<TrashPage, 'removeAfterDays'>>;
+  restore(ids: FaxId[]): Promise<number>;
   /** Removed for good (row, key, body): only faxes already in the Trash. */
-  deleteForever(ids: string[]): Promise<number>;
-  emptyTrash(orgId: string | undefined): Promise<number>;
-  setTags(id: string, tags: string[]): Promise<void>;
+  deleteForever(ids: FaxId[]): Promise<number>;
+  emptyTrash(orgId: OrgId | undefined): Promise<number>;
+  setTags(id: FaxId, tags: string[]): Promise<void>;
   allTags(): Promise<string[]>;
-  setNote(id: string, note: string): Promise<void>;
+  setNote(id: FaxId, note: string): Promise<void>;
   /**
    * "Handled by": the person in charge of this fax, or null for nobody. Only an office has
    * several people: a single desk answers `office.only`.
    */
-  assign(id: string, assignee: string | null): Promise<void>;
+  assign(id: FaxId, assignee: string | null): Promise<void>;
   /** Records a view, print, export or send of one fax (naming desk and person in an office). */
-  audit(action: DeskAuditAction, faxId: string, detail: string): Promise<void>;
+  audit(action: DeskAuditAction, faxId: FaxId, detail: string): Promise<void>;
   /** The fax's audit trail, oldest first. */
-  auditTrail(faxId: string): Promise<AuditEntry[]>;
+  auditTrail(faxId: FaxId): Promise<AuditEntry[]>;
   contacts: ContactStore;
 }
 

@@ -11,13 +11,15 @@
  * of the phone book. Bodies are opened with the office's keys (Office.readBlob): the
  * database holds only ciphertext.
  */
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { AuditEntry, Contact, DeliveryReceiptView, FaxDetail, FaxSummary, ReadMark, UserError } from '../../../shared/domain/types.ts';
+import type { AuditEntry, Contact, ReadMark } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import { contactsFromCsv } from '../inbox/contacts.ts';
 import type { Office } from '../office/office.ts';
 import { OfficeInbox, blobBelongsTo } from '../office/office-inbox.ts';
+import { faxDetailOf, faxSummaryOf, type FaxRecord } from './fax-record.ts';
 import type { ContactStore, FaxPage, InboxStore } from './inbox-store.ts';
 
 export interface PostgresInboxStoreDeps {
@@ -26,45 +28,25 @@ export interface PostgresInboxStoreDeps {
   toError(e: unknown): DeskError;
 }
 
-interface FaxRow {
-  id: string;
-  org_id: string;
-  direction: 'in' | 'out';
-  route: 'fxe' | 'pstn';
-  peer_number: string;
-  peer_name: string | null;
-  contact_name: string | null;
-  file_name: string;
-  subject: string | null;
-  pages: number | null;
-  size_bytes: string;
-  at: string;
-  state: FaxSummary['state'];
-  folder: FaxSummary['folder'];
-  note: string;
-  tags: string[];
-  read_by_me: boolean;
-  assigned_to: string | null;
-  deleted_at: string | null;
-  sender_org_id: string | null;
-  recipient_org_id: string | null;
-  from_number: string;
-  to_number: string;
-  ciphertext_sha256: string | null;
-  failure_json: string | null;
-  receipt_json: string | null;
-  progress: number | null;
+/** A row as faxColumns selects it: the shared record, and what only this engine's handlers read. */
+interface FaxRow extends FaxRecord {
+  deleted_at: number | null;
   blob_id: string | null;
 }
 
-/** The columns of a listed fax; `person` is the parameter naming the person asking (for "read by me"). */
-const faxColumns = (person: string): string => `f.id, f.org_id, f.direction, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages, f.size_bytes, f.at,
-  f.state, f.folder, f.note, f.tags, f.assigned_to, f.deleted_at, f.sender_org_id, f.recipient_org_id, f.from_number, f.to_number,
-  f.ciphertext_sha256, f.failure_json, f.receipt_json, f.progress, f.blob_id,
+/**
+ * The columns of a listed fax, already in the shape both engines share (fax-record.ts):
+ * bigints as numbers, `read` for the person asking (`person` names that parameter), and the
+ * desk-only columns the office schema has no use for as NULL.
+ */
+const faxColumns = (person: string): string => `f.id, f.org_id, f.direction, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages,
+  f.size_bytes::float8 AS size_bytes, f.at::float8 AS at, f.state, f.folder, f.note, f.tags, f.assigned_to, f.deleted_at::float8 AS deleted_at,
+  f.sender_org_id, f.recipient_org_id, f.from_number, f.to_number, f.ciphertext_sha256, f.failure_json, f.receipt_json, f.progress, f.blob_id,
+  NULL::float8 AS send_at, NULL::text AS send_group, NULL::text AS pstn_json,
   (SELECT c.name FROM fxe.contacts c WHERE c.fax_number = f.peer_number ORDER BY c.id LIMIT 1) AS contact_name,
-  EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${person}) AS read_by_me`;
+  (f.direction = 'out' OR EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${person})) AS read`;
 
-function notFound(id: string): DeskError {
+function notFound(id: FaxId): DeskError {
   return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
 }
 
@@ -79,34 +61,6 @@ function searchTerms(query: string): string[] {
 }
 
 const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function toSummary(r: FaxRow): FaxSummary {
-  return {
-    // The shared outbox sends at once and one row per recipient: no schedule, no send groups (yet).
-    sendAt: null,
-    sendGroup: null,
-    id: r.id,
-    orgId: r.org_id,
-    direction: r.direction,
-    folder: r.folder,
-    route: r.route,
-    peerNumber: r.peer_number,
-    peerName: r.contact_name ?? r.peer_name,
-    fileName: r.file_name,
-    subject: r.subject,
-    pages: r.pages,
-    sizeBytes: Number(r.size_bytes),
-    at: Number(r.at),
-    // An outgoing fax has nothing to read; an incoming one is read once this person opened it.
-    read: r.direction === 'out' || r.read_by_me,
-    state: r.state,
-    tags: r.tags,
-    hasNote: r.note.length > 0,
-    assignee: r.assigned_to,
-  };
-}
-
-const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
 export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
   const { office } = d;
@@ -125,7 +79,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
   const run = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> => guard(() => office.pool.query<T>(sql, params));
   const person = (): string => office.desk.person;
 
-  const row = async (id: string, includeDeleted = false): Promise<FaxRow> => {
+  const row = async (id: FaxId, includeDeleted = false): Promise<FaxRow> => {
     const r = (await run<FaxRow>(`SELECT ${faxColumns('$2')} FROM fxe.faxes f WHERE f.id = $1`, [id, person()])).rows[0];
     if (!r || (!includeDeleted && r.deleted_at !== null)) throw notFound(id);
     return r;
@@ -133,7 +87,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
 
   /** Removed for good: rows (read marks and outbox rows go with them), then bodies no other fax shows. */
   const purge = (where: string, params: unknown[], reason: string): Promise<number> => guard(() => office.tx(async (c) => {
-    const gone = (await c.query<{ id: string; blob_id: string | null }>(
+    const gone = (await c.query<{ id: FaxId; blob_id: string | null }>(
       `DELETE FROM fxe.faxes WHERE deleted_at IS NOT NULL AND ${where} RETURNING id, blob_id`, params)).rows;
     for (const g of gone) {
       if (g.blob_id) await c.query('DELETE FROM fxe.blobs b WHERE b.id = $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)', [g.blob_id]);
@@ -203,7 +157,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
       const w = where.join(' AND ');
       const total = Number((await run<{ n: string }>(`SELECT count(*) AS n FROM fxe.faxes f WHERE ${w}`, params)).rows[0]?.n ?? 0);
       const rows = (await run<FaxRow>(`SELECT ${faxColumns(`$${params.length + 1}`)} FROM fxe.faxes f WHERE ${w} ORDER BY f.at DESC, f.id DESC LIMIT ${q.limit} OFFSET ${q.offset}`, [...params, person()])).rows;
-      return { total, items: rows.map(toSummary) };
+      return { total, items: rows.map(faxSummaryOf) };
     },
 
     async detail(id) {
@@ -212,22 +166,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
         `SELECT r.person, coalesce(k.name, r.desk_id) AS desk, r.read_at FROM fxe.fax_reads r LEFT JOIN fxe.desks k ON k.id = r.desk_id
          WHERE r.fax_id = $1 ORDER BY r.read_at, r.person`, [id])).rows;
       const readBy: ReadMark[] = reads.map((x) => ({ person: x.person, desk: x.desk ?? '', at: Number(x.read_at) }));
-      const detail: FaxDetail = {
-        ...toSummary(r),
-        group: null,
-        note: r.note,
-        senderOrgId: r.sender_org_id,
-        recipientOrgId: r.recipient_org_id,
-        fromNumber: r.from_number,
-        toNumber: r.to_number,
-        ciphertextSha256: r.ciphertext_sha256,
-        failureReason: parseJson<UserError>(r.failure_json),
-        receipt: parseJson<DeliveryReceiptView>(r.receipt_json),
-        pstn: null,
-        progress: r.progress,
-        readBy,
-      };
-      return detail;
+      return { ...faxDetailOf(r), readBy };
     },
 
     async document(id) {
@@ -257,7 +196,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     archive: (ids, archived) => guard(() => shared.archive(ids, archived)),
 
     async delete(ids) {
-      const live = (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [ids])).rows.map((r) => r.id);
+      const live = (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [ids])).rows.map((r) => r.id);
       if (live.length > 0) await guard(() => shared.delete(live));
       const token = randomBytes(12).toString('hex');
       undo.set(token, live);
@@ -267,7 +206,7 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
     async undoDelete(token) {
       const ids = undo.get(token);
       undo.delete(token);
-      const back = ids ? (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id) : [];
+      const back = ids ? (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id) : [];
       if (back.length === 0) throw new DeskError('fax.undo_expired', 'Those faxes can no longer be restored.', { detail: ids ? 'already restored or purged' : 'unknown undo token' });
       await guard(() => shared.restore(back));
       return back.length;
@@ -279,11 +218,11 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
       if (orgId) { params.push(orgId); where += ` AND f.org_id = $${params.length}`; }
       const total = Number((await run<{ n: string }>(`SELECT count(*) AS n FROM fxe.faxes f WHERE ${where}`, params)).rows[0]?.n ?? 0);
       const rows = (await run<FaxRow>(`SELECT ${faxColumns(`$${params.length + 1}`)} FROM fxe.faxes f WHERE ${where} ORDER BY f.deleted_at DESC, f.id DESC LIMIT ${limit} OFFSET ${offset}`, [...params, person()])).rows;
-      return { total, items: rows.map((r) => ({ ...toSummary(r), deletedAt: Number(r.deleted_at ?? 0) })) };
+      return { total, items: rows.map((r) => ({ ...faxSummaryOf(r), deletedAt: r.deleted_at ?? 0 })) };
     },
 
     async restore(ids) {
-      const trashed = (await run<{ id: string }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id);
+      const trashed = (await run<{ id: FaxId }>('SELECT id FROM fxe.faxes WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids])).rows.map((r) => r.id);
       if (trashed.length > 0) await guard(() => shared.restore(trashed));
       return trashed.length;
     },

@@ -39,11 +39,10 @@ function decodeOrgKey(value: string, bad: BadKeys): Uint8Array {
   return key;
 }
 
-function observed(orgId: string, bundles: PublicBundle[], orgSigningPub: Uint8Array | null): ObservedKeys {
+function observed(orgId: OrgId, bundles: PublicBundle[], orgSigningPub: Uint8Array | null): ObservedKeys {
   const bundleFingerprints = bundles.map((b) => bundleFingerprint(b)).sort();
   const fingerprint = orgFingerprint(orgSigningPub ? { orgSigningPub } : { bundleFingerprints });
-  // Every bundle named this org (or named none): from here on the id is the org's.
-  return { orgId: asOrgId(orgId), bundles, orgSigningPub, fingerprint, bundleFingerprints };
+  return { orgId, bundles, orgSigningPub, fingerprint, bundleFingerprints };
 }
 
 /** A lookup's bundles (send side). */
@@ -64,11 +63,12 @@ export function keysFromLookup(lookup: LookupResponse, bad: BadKeys = badRecipie
     }
     bundles.push(pub);
   }
-  return observed(lookup.org_id, bundles, orgPub);
+  // Every bundle named this org (or named none), signed by its key when the relay offers that: from here on the id is the org's.
+  return observed(asOrgId(lookup.org_id), bundles, orgPub);
 }
 
 /** One bundle fetched by id (a sender's bundle, or the bundle that signed a receipt). */
-export function keysFromBundle(orgId: string, bundle: BundleView, bad: BadKeys): ObservedKeys {
+export function keysFromBundle(orgId: OrgId, bundle: BundleView, bad: BadKeys): ObservedKeys {
   if (bundle.org_id !== undefined && bundle.org_id !== orgId) throw bad(`bundle ${bundle.bundle_id} belongs to ${bundle.org_id}, not ${orgId}`);
   const pub = publicBundle(bundle);
   if (typeof bundle.org_signing_pub !== 'string' || typeof bundle.bundle_sig !== 'string') return observed(orgId, [pub], null);

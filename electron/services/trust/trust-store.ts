@@ -13,7 +13,7 @@
  * A change is never applied by itself: it is recorded as pending, the fax is held, and only
  * `accept` with the very fingerprint the user was shown (ideally confirmed by phone) pins it.
  */
-import { asFingerprint, asOrgId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
+import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import { b64uDecode } from '../../../shared/protocol/index.ts';
 import { DeskError } from '../errors.ts';
@@ -32,8 +32,8 @@ export type TrustDecision =
     newFingerprint: Fingerprint;
   };
 
-interface KeyPinRow { fingerprint: string; bundle_fingerprints: string }
-interface PendingRow { fingerprint: string; bundle_fingerprints: string }
+interface KeyPinRow { fingerprint: Fingerprint; bundle_fingerprints: string }
+interface PendingRow { fingerprint: Fingerprint; bundle_fingerprints: string }
 
 
 function receiptError(code: string, sentence: string, detail: string): DeskError {
@@ -82,7 +82,7 @@ export class TrustStore {
         this.db.prepare('UPDATE number_pins SET pending_org_id = ?, updated_at = ? WHERE fax_number = ?').run(keys.orgId, now, faxNumber);
         return { kind: 'changed', orgId: keys.orgId, previousOrgId: numberOwner, previousFingerprint: this.pinned(numberOwner) ?? '', newFingerprint: keys.fingerprint };
       }
-      return { kind: 'changed', orgId: keys.orgId, previousOrgId: null, previousFingerprint: pin ? asFingerprint(pin.fingerprint) : '', newFingerprint: keys.fingerprint };
+      return { kind: 'changed', orgId: keys.orgId, previousOrgId: null, previousFingerprint: pin ? pin.fingerprint : '', newFingerprint: keys.fingerprint };
     })();
   }
 
@@ -126,17 +126,16 @@ export class TrustStore {
 
   /** The fingerprint pinned for an org, or null. */
   pinned(peerOrgId: OrgId): Fingerprint | null {
-    const fp = this.keyPin(peerOrgId)?.fingerprint;
-    return fp === undefined ? null : asFingerprint(fp);
+    return this.keyPin(peerOrgId)?.fingerprint ?? null;
   }
 
   /** The org a fax number is pinned to, or null. */
   numberOwner(faxNumber: string): OrgId | null {
-    const row = this.db.prepare('SELECT peer_org_id FROM number_pins WHERE fax_number = ?').get(faxNumber) as { peer_org_id: string } | undefined;
-    return row ? asOrgId(row.peer_org_id) : null;
+    const row = this.db.prepare('SELECT peer_org_id FROM number_pins WHERE fax_number = ?').get(faxNumber) as { peer_org_id: OrgId } | undefined;
+    return row ? row.peer_org_id : null;
   }
 
-  private keyPin(peerOrgId: string): KeyPinRow | null {
+  private keyPin(peerOrgId: OrgId): KeyPinRow | null {
     return (this.db.prepare('SELECT fingerprint, bundle_fingerprints FROM key_pins WHERE peer_org_id = ?').get(peerOrgId) as KeyPinRow | undefined) ?? null;
   }
 

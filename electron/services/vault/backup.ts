@@ -3,6 +3,7 @@
  * stretches the user's passphrase into an AES-256-GCM key. The file is JSON so support staff
  * can see what it is; without the passphrase it reveals nothing but its format.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { DeskError } from '../errors.ts';
 
@@ -24,7 +25,7 @@ function deriveKey(passphrase: string, salt: Uint8Array): Promise<Buffer> {
 
 interface BackupFile {
   format: string;
-  org_id: string;
+  org_id: OrgId;
   kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
   nonce: string;
   ciphertext: string;
@@ -39,7 +40,7 @@ export function checkPassphrase(passphrase: string | undefined): string {
   return passphrase;
 }
 
-export async function encryptBackup(orgId: string, keysZip: Uint8Array, passphrase: string): Promise<string> {
+export async function encryptBackup(orgId: OrgId, keysZip: Uint8Array, passphrase: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await deriveKey(passphrase, salt);
   const nonce = randomBytes(12);
@@ -58,7 +59,7 @@ export async function encryptBackup(orgId: string, keysZip: Uint8Array, passphra
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-export async function decryptBackup(text: string, passphrase: string): Promise<{ orgId: string; keysZip: Uint8Array }> {
+export async function decryptBackup(text: string, passphrase: string): Promise<{ orgId: OrgId; keysZip: Uint8Array }> {
   let f: BackupFile;
   try {
     f = JSON.parse(text) as BackupFile;

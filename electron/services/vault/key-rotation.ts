@@ -16,6 +16,7 @@
  * A crash between 2 and 3 is finished at the next start (`resume`): the upload is repeated
  * (the relay answers 409 for a bundle id it already has, which we accept if it is ours).
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { bundleUploadOf, KEY_BUNDLES_PATH, keyBundlePath, newBundleId } from '../../../shared/fxe-api/index.ts';
 import type { BundleView } from '../../../shared/fxe-api/types.ts';
@@ -38,7 +39,7 @@ const SCHEDULE_KEY = 'key-rotations';
 
 /** One rotation still in progress: the old bundle is not yet retired, or its keys still kept. */
 export interface RotationRecord {
-  orgId: string;
+  orgId: OrgId;
   previousBundleId: string;
   newBundleId: string;
   rotatedAtMs: number;
@@ -56,11 +57,11 @@ export interface KeyRotationDeps {
   nowMs: () => number;
   graceMs?: number;
   /** Is this message already dealt with by our receive pipeline (stored, rejected or gone)? */
-  isSettled: (orgId: string, messageId: string) => boolean;
+  isSettled: (orgId: OrgId, messageId: string) => boolean;
   log: (line: string) => void;
 }
 
-function pendingRecordName(orgId: string): string {
+function pendingRecordName(orgId: OrgId): string {
   return `org/${orgId}/rotation-pending/keys.zip`;
 }
 
@@ -85,7 +86,7 @@ export class KeyRotation {
    * Rotate now. Resolves with the new summary and the new keys.zip bytes (for the backup the
    * user is offered; the caller wipes them).
    */
-  rotate(orgId: string): Promise<{ summary: OrgSummary; keysZip: Uint8Array }> {
+  rotate(orgId: OrgId): Promise<{ summary: OrgSummary; keysZip: Uint8Array }> {
     const running = this.inFlight.get(orgId);
     if (running) return running;
     const p = this.rotateOnce(orgId).finally(() => this.inFlight.delete(orgId));
@@ -93,7 +94,7 @@ export class KeyRotation {
     return p;
   }
 
-  private async rotateOnce(orgId: string): Promise<{ summary: OrgSummary; keysZip: Uint8Array }> {
+  private async rotateOnce(orgId: OrgId): Promise<{ summary: OrgSummary; keysZip: Uint8Array }> {
     this.d.orgs.get(orgId);
     const current = await this.d.orgs.keys(orgId);
     const material = generateKeyMaterial();
@@ -122,7 +123,7 @@ export class KeyRotation {
     }
   }
 
-  private async publishAndCommit(orgId: string, zip: Uint8Array): Promise<OrgSummary> {
+  private async publishAndCommit(orgId: OrgId, zip: Uint8Array): Promise<OrgSummary> {
     const next = await this.d.orgs.validate(zip);
     const current = await this.d.orgs.keys(orgId);
     const previousBundleId = current.credentials.bundle_id;

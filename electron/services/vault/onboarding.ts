@@ -2,6 +2,7 @@
  * Getting an org into the desk: import a keys.zip (from a file the user picked), redeem an
  * invite (keys generated here, only public halves leave), and export an encrypted backup.
  */
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { readFileSync, statSync } from 'node:fs';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { buildRedeemRequest, credentialsFromRedeem, REDEEM_PATH, type RedeemResponse } from '../../../shared/fxe-api/index.ts';
@@ -107,7 +108,7 @@ export async function offerKeysZipBackup(dialogs: SaveDialog, keysZip: Uint8Arra
   }
 }
 
-export async function exportBackup(s: OnboardingDeps, dialogs: SaveDialog, orgId: string, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
+export async function exportBackup(s: OnboardingDeps, dialogs: SaveDialog, orgId: OrgId, passphrase: string | undefined): Promise<{ savedTo: string } | null> {
   const pass = checkPassphrase(passphrase);
   const org = s.orgs.get(orgId);
   const path = await dialogs.saveFile({ title: `Save an encrypted backup of ${org.name}'s keys`, defaultPath: `${org.name.replace(/[^A-Za-z0-9 _-]/g, '')} fxe keys backup.json` });

@@ -4,6 +4,7 @@
  * the database; the keys.zip bytes live only in the vault, encrypted, and are opened on
  * demand. Importing validates the zip with the protocol core before anything is written.
  */
+import { asOrgId, type OrgId } from '../../../shared/domain/ids.ts';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
 import { readKeysZip, signingPublicKeyOf, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { DeskError, isDeskError } from '../errors.ts';
@@ -14,17 +15,22 @@ import type { Vault } from './vault.ts';
 const ORGS_KEY = 'orgs';
 const ACTIVE_KEY = 'orgs.active';
 
-export function keysRecordName(orgId: string): string {
+export function keysRecordName(orgId: OrgId): string {
   return `org/${orgId}/keys.zip`;
 }
 
 /** The keys.zip of a bundle the org rotated away from, kept until nothing can still arrive for it. */
-export function previousKeysRecordName(orgId: string, bundleId: string): string {
+export function previousKeysRecordName(orgId: OrgId, bundleId: string): string {
   return `org/${orgId}/previous-bundle/${bundleId}/keys.zip`;
 }
 
-function previousListKey(orgId: string): string {
+function previousListKey(orgId: OrgId): string {
   return `orgs.previous-bundles.${orgId}`;
+}
+
+/** The org id of a keys.zip that passed readKeysZip (which checked its credentials). */
+export function orgIdOf(keys: OrgKeys): OrgId {
+  return asOrgId(keys.credentials.org_id);
 }
 
 export interface ImportFacts {
@@ -51,20 +57,19 @@ export class OrgRegistry {
     return raw ? (JSON.parse(raw) as OrgSummary[]) : [];
   }
 
-  get(orgId: string): OrgSummary {
+  get(orgId: OrgId): OrgSummary {
     const o = this.list().find((x) => x.orgId === orgId);
     if (!o) throw new DeskError('org.not_found', 'That organisation is not set up in fxe Desk.', { detail: `unknown org ${orgId}` });
     return o;
   }
 
-  activeOrgId(): string | null {
+  activeOrgId(): OrgId | null {
     const a = kvGet(this.db, ACTIVE_KEY);
     const orgs = this.list();
-    if (a && orgs.some((o) => o.orgId === a)) return a;
-    return orgs[0]?.orgId ?? null;
+    return orgs.find((o) => o.orgId === a)?.orgId ?? orgs[0]?.orgId ?? null;
   }
 
-  setActive(orgId: string): void {
+  setActive(orgId: OrgId): void {
     this.get(orgId);
     kvSet(this.db, ACTIVE_KEY, orgId);
   }
@@ -84,10 +89,11 @@ export class OrgRegistry {
 
   store(zip: Uint8Array, keys: OrgKeys, facts: ImportFacts): OrgSummary {
     const c = keys.credentials;
-    const previous = this.list().find((o) => o.orgId === c.org_id);
+    const orgId = orgIdOf(keys);
+    const previous = this.list().find((o) => o.orgId === orgId);
     const summary: OrgSummary = {
-      orgId: c.org_id,
-      name: facts.name ?? previous?.name ?? c.org_id,
+      orgId,
+      name: facts.name ?? previous?.name ?? orgId,
       faxNumbers: facts.faxNumbers ?? previous?.faxNumbers ?? [],
       relay: c.relay,
       bundleId: c.bundle_id,
@@ -96,14 +102,14 @@ export class OrgRegistry {
       isDemo: facts.isDemo ?? previous?.isDemo ?? false,
     };
     // Secret first: a listed org must always have its keys.
-    this.vault.put(keysRecordName(c.org_id), zip);
-    this.cache.set(c.org_id, keys);
-    const others = this.list().filter((o) => o.orgId !== c.org_id);
+    this.vault.put(keysRecordName(orgId), zip);
+    this.cache.set(orgId, keys);
+    const others = this.list().filter((o) => o.orgId !== orgId);
     kvSet(this.db, ORGS_KEY, JSON.stringify([...others, summary]));
     return summary;
   }
 
-  updateFacts(orgId: string, facts: ImportFacts): OrgSummary {
+  updateFacts(orgId: OrgId, facts: ImportFacts): OrgSummary {
     const all = this.list();
     const i = all.findIndex((o) => o.orgId === orgId);
     const cur = all[i];
@@ -114,7 +120,7 @@ export class OrgRegistry {
     return next;
   }
 
-  async keys(orgId: string): Promise<OrgKeys> {
+  async keys(orgId: OrgId): Promise<OrgKeys> {
     const hit = this.cache.get(orgId);
     if (hit) return hit;
     const zip = this.keysZip(orgId);
@@ -124,27 +130,27 @@ export class OrgRegistry {
     return keys;
   }
 
-  keysZip(orgId: string): Uint8Array {
+  keysZip(orgId: OrgId): Uint8Array {
     const zip = this.vault.get(keysRecordName(orgId));
     if (!zip) throw new DeskError('org.keys_missing', "This organisation's keys are missing. Import its keys.zip again.", { detail: `no vault record for ${orgId}` });
     return zip;
   }
 
   /** Bundle ids of the org's previous key sets still kept (newest last). */
-  previousBundleIds(orgId: string): string[] {
+  previousBundleIds(orgId: OrgId): string[] {
     const raw = kvGet(this.db, previousListKey(orgId));
     return raw ? (JSON.parse(raw) as string[]) : [];
   }
 
   /** Keep the keys.zip of a bundle being rotated away from (secret first, then the list). */
-  keepPreviousKeys(orgId: string, bundleId: string, zip: Uint8Array): void {
+  keepPreviousKeys(orgId: OrgId, bundleId: string, zip: Uint8Array): void {
     this.vault.put(previousKeysRecordName(orgId, bundleId), zip);
     const ids = this.previousBundleIds(orgId).filter((x) => x !== bundleId);
     kvSet(this.db, previousListKey(orgId), JSON.stringify([...ids, bundleId]));
   }
 
   /** Forget a previous bundle's private keys for good. */
-  dropPreviousKeys(orgId: string, bundleId: string): void {
+  dropPreviousKeys(orgId: OrgId, bundleId: string): void {
     kvSet(this.db, previousListKey(orgId), JSON.stringify(this.previousBundleIds(orgId).filter((x) => x !== bundleId)));
     this.vault.delete(previousKeysRecordName(orgId, bundleId));
     const cached = this.previousCache.get(`${orgId}/${bundleId}`);
@@ -157,7 +163,7 @@ export class OrgRegistry {
    * wrapped keys): the current bundle if named, else a previous one we still hold. Falls back
    * to the current keys, so a fax for a bundle we no longer hold fails as "not for our keys".
    */
-  async keysForBundles(orgId: string, bundleIds: readonly string[]): Promise<OrgKeys> {
+  async keysForBundles(orgId: OrgId, bundleIds: readonly string[]): Promise<OrgKeys> {
     const current = await this.keys(orgId);
     if (bundleIds.includes(current.credentials.bundle_id)) return current;
     for (const id of this.previousBundleIds(orgId)) {
@@ -175,7 +181,7 @@ export class OrgRegistry {
     return current;
   }
 
-  remove(orgId: string): void {
+  remove(orgId: OrgId): void {
     this.get(orgId);
     for (const id of this.previousBundleIds(orgId)) this.dropPreviousKeys(orgId, id);
     this.db.prepare('DELETE FROM kv WHERE key = ?').run(previousListKey(orgId));

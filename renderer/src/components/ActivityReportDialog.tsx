@@ -1,6 +1,7 @@
 // The activity report: every fax received and/or sent between two dates (this computer's
 // days), saved as CSV for a spreadsheet or as PDF to print or file. Opened from the Inbox and
 // Sent lists; the services write the file where the save dialog says.
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useState, type FormEvent } from 'react';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
@@ -21,7 +22,7 @@ function localMidnight(day: string, days = 0): number {
   return new Date(y!, m! - 1, d! + days).getTime();
 }
 
-export function ActivityReportDialog({ orgId, initial, onClose }: { orgId: string | undefined; initial: Direction; onClose: () => void }) {
+export function ActivityReportDialog({ orgId, initial, onClose }: { orgId: OrgId | undefined; initial: Direction; onClose: () => void }) {
   const today = new Date();
   const [from, setFrom] = useState(dayInput(new Date(today.getFullYear(), today.getMonth(), 1)));
   const [to, setTo] = useState(dayInput(today));

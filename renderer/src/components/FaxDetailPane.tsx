@@ -2,6 +2,7 @@
 // note, the actions (print, save, forward, resend, archive, delete), and the document itself.
 // The document is fetched only through 'faxes.document', which main serves for verified
 // faxes only: a fax that failed verification shows its error and never a document.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { FaxDetail, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { PageRotation } from '../../../shared/ipc/contract.ts';
@@ -16,7 +17,7 @@ import { PSTN_NOT_E2E_NOTICE, PSTN_PROVIDER_LABELS, isPstnProviderName, pstnRout
 import { PstnPrompt } from './SendDialog.tsx';
 
 export interface FaxDetailPaneProps {
-  id: string;
+  id: FaxId;
   refreshKey: number;
   onArchive: (fax: FaxDetail) => void;
   onDelete: (fax: FaxDetail) => void;

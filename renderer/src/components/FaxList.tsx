@@ -1,6 +1,7 @@
 // The fax list: virtualized (only the ~20 visible rows exist in the DOM) and paged (rows are
 // fetched from main 200 at a time as they scroll into view), so 100,000 faxes scroll as
 // smoothly as 10. Keyboard: ↑/↓ (or j/k) move, Home/End jump, Enter opens.
+import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FaxSummary, Folder } from '../../../shared/domain/types.ts';
@@ -16,17 +17,17 @@ const ROW_HEIGHT = 56;
 
 export interface FaxListProps {
   folder: Folder;
-  orgId: string | undefined;
+  orgId: OrgId | undefined;
   query: string;
   tag: string | undefined;
   /** One receiving number's view of the Inbox (a department): its number and what to call it. */
   line?: { number: string; label: string } | undefined;
-  selectedId: string | null;
+  selectedId: FaxId | null;
   onSelect: (fax: FaxSummary) => void;
   /** Bumped by the parent whenever main says faxes changed: drops the cache, keeps scroll. */
   refreshKey: number;
   /** The fax just deleted: once the list is fresh, the next one is selected and the list focused. */
-  removed?: { id: string; seq: number } | null;
+  removed?: { id: FaxId; seq: number } | null;
 }
 
 export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect, refreshKey, removed }: FaxListProps) {
@@ -99,8 +100,8 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   // the keyboard stays in the list instead of falling to the page body. Where it was is known
   // from the rows in hand or, if the refreshed rows already arrived (main's change event can
   // beat the delete's own answer), from where the selection last was.
-  const reselectAt = useRef<{ index: number; id: string } | null>(null);
-  const lastSelected = useRef<{ id: string; index: number } | null>(null);
+  const reselectAt = useRef<{ index: number; id: FaxId } | null>(null);
+  const lastSelected = useRef<{ id: FaxId; index: number } | null>(null);
   const seenRemoval = useRef(0);
   const reselect = useCallback(() => {
     const want = reselectAt.current;

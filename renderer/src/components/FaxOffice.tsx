@@ -2,6 +2,7 @@
 // desk), who handles it ("Handled by", assignable from a list of the office's people), and
 // its history (the audit trail: views, prints, exports, sends, deletions, with desk and person
 // in an office). On a single desk only the history shows.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { useEffect, useState } from 'react';
 import type { AuditEntry, FaxDetail, UserError } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
@@ -65,7 +66,7 @@ export function OfficeFacts({ fax, people, onError, onChanged }: { fax: FaxDetai
 }
 
 /** The fax's history, loaded when opened and again whenever the fax changes while open. */
-export function AuditTrail({ faxId, refreshKey }: { faxId: string; refreshKey: number }) {
+export function AuditTrail({ faxId, refreshKey }: { faxId: FaxId; refreshKey: number }) {
   const [open, setOpen] = useState(false);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [error, setError] = useState<UserError | null>(null);

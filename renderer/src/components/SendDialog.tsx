@@ -8,6 +8,7 @@
 //   - not on fxe → PstnPrompt: says plainly the fax would leave the encrypted network (one
 //     prompt listing every such recipient; the others can go without them).
 // Each recipient gets its own fax; the dialog follows them through 'outbox.changed' events.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Contact, ContactGroup, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import type { CoverTemplate, IpcEvent, KeyChangeWarning as KeyChange } from '../../../shared/ipc/contract.ts';
@@ -31,7 +32,7 @@ export interface SendDialogProps {
   initialFiles: File[];
   initialTo?: string;
   /** Set when forwarding an existing fax instead of sending a new file. */
-  forward?: { id: string; fileName: string };
+  forward?: { id: FaxId; fileName: string };
   onClose: () => void;
   /** Numbers the office knows are real (its own orgs', the demo partner's): no "not in use" hint for them. */
   knownNumbers?: string[];
@@ -200,7 +201,7 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
     }));
     setStep({ kind: 'sending', items: [...pending, ...refusedItems], offline: plan.offline, sendAt: plan.sendAt });
     try {
-      let results: { id: string | null; error: UserError | null }[];
+      let results: { id: FaxId | null; error: UserError | null }[];
       if (forward) {
         results = [];
         for (const { r } of plan.ready) {

@@ -1,6 +1,7 @@
 // How a send to several recipients is going, one line each: each recipient has its own fax,
 // so each has its own state (sent, waiting for the relay, not on fxe, refused…). Shown in the
 // send dialog after Send; the Outbox and Sent lists carry the same per-recipient states.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import type { OutboxState, UserError } from '../../../shared/domain/types.ts';
 import { fullDate, stateLabel, stateTone } from '../format.ts';
 import { displayNumber } from '../phone.ts';
@@ -10,7 +11,7 @@ export interface SendItem {
   r: Recipient;
   route: 'fxe' | 'pstn';
   /** The recipient's fax, once queued; null while submitting, or when it was refused. */
-  id: string | null;
+  id: FaxId | null;
   state: OutboxState | null;
   progress: number | null;
   error: UserError | null;

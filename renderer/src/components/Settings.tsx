@@ -1,6 +1,7 @@
 // Settings, grouped the way an office thinks about them: receiving, the phone-network
 // fallback, notifications, appearance, our organisations' keys, and retention (off unless
 // someone turns it on). PSTN credentials go straight to the vault and are never shown again.
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { OrgSummary, PstnProviderName, Settings as SettingsValue, UserError } from '../../../shared/domain/types.ts';
 import { PSTN_PROVIDER_LABELS as PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
@@ -327,7 +328,7 @@ function PstnCard({ settings, onSaved, onError }: { settings: SettingsValue; onS
 }
 
 function OrgKeysCard({ orgs, onNotice, onError }: { orgs: OrgSummary[]; onNotice: (t: string) => void; onError: (e: UserError) => void }) {
-  const [confirmRotate, setConfirmRotate] = useState<string | null>(null);
+  const [confirmRotate, setConfirmRotate] = useState<OrgId | null>(null);
   // Which org's backup passphrase is being asked for ('' = restoring a backup).
   const [passphraseFor, setPassphraseFor] = useState<string | null>(null);
   const run = (p: Promise<string | null>) => p.then((t) => t && onNotice(t), (err: unknown) => onError(toUserError(err)));

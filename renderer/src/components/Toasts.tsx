@@ -1,5 +1,6 @@
 // Short-lived messages at the bottom of the window ("Fax deleted. Undo"), announced politely
 // to screen readers. Each toast can carry one action.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { useEffect } from 'react';
 
 export interface Toast {
@@ -8,7 +9,7 @@ export interface Toast {
   action?: { label: string; run: () => void };
   timeoutMs?: number;
   /** The fax the toast is about: its toasts go when the fax itself is deleted. */
-  faxId?: string;
+  faxId?: FaxId;
 }
 
 export function Toasts({ toasts, dismiss }: { toasts: Toast[]; dismiss: (id: number) => void }) {

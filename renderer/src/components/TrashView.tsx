@@ -2,6 +2,7 @@
 // setting's days after the deletion). Restore puts a fax back in the folder it was deleted
 // from; "Delete forever" and "Empty Trash" remove faxes for good, after a confirmation,
 // since nothing can bring them back.
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useCallback, useEffect, useState } from 'react';
 import type { FaxSummary, UserError } from '../../../shared/domain/types.ts';
 import type { TrashPage } from '../../../shared/ipc/contract.ts';
@@ -19,7 +20,7 @@ const FOLDER_LABEL: Record<FaxSummary['folder'], string> = { inbox: 'Inbox', sen
 type Confirm = { kind: 'one'; fax: FaxSummary } | { kind: 'all'; count: number };
 
 export interface TrashViewProps {
-  orgId: string;
+  orgId: OrgId;
   /** Bumped by the parent whenever main says faxes changed. */
   refreshKey: number;
   onNotice: (text: string) => void;

@@ -1,5 +1,6 @@
 // Main's events for the workspace, one subscription for the window's lifetime. The handlers
 // may change on every render; the subscription always calls the latest ones.
+import type { FaxId } from '../../../shared/domain/ids.ts';
 import { useEffect, useRef } from 'react';
 import type { IpcEvent, MenuCommand } from '../../../shared/ipc/contract.ts';
 import { fxe } from '../api.ts';
@@ -7,7 +8,7 @@ import { fxe } from '../api.ts';
 export interface FxeEventHandlers {
   /** The fax lists changed (status.changed with the unread count follows on its own). */
   onFaxesChanged(): void;
-  onFaxReceived(id: string): void;
+  onFaxReceived(id: FaxId): void;
   onOutboxChanged(event: Extract<IpcEvent, { type: 'outbox.changed' }>): void;
   onReceiveError(event: Extract<IpcEvent, { type: 'receive.error' }>): void;
   onMenuCommand(command: MenuCommand): void;

@@ -1,11 +1,12 @@
 // What the sidebar lists besides the folders: the tags in use, the number in the Trash and
 // the office's receiving numbers with their unread counts (departments), fetched again
 // whenever the fax lists change (refreshKey).
+import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { FaxLine } from '../../../shared/domain/types.ts';
 import { call } from '../api.ts';
 
-export function useSidebarLists(orgId: string, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number; lines: FaxLine[] } {
+export function useSidebarLists(orgId: OrgId, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number; lines: FaxLine[] } {
   const [tags, setTags] = useState<string[]>([]);
   const [trashCount, setTrashCount] = useState(0);
   const [lines, setLines] = useState<FaxLine[]>([]);

@@ -2,6 +2,7 @@
  * Composing a fax from several files (and its preview, cover included), and the pages the
  * user turned in the viewer: remembered here, honoured by Print and Save (faxes.ts).
  */
+import type { FaxId } from '../../../../shared/domain/ids.ts';
 import type { PageRotation, ResponseOf } from '../../../../shared/ipc/contract.ts';
 import type { DeskServices } from '../../desk-services.ts';
 import { composeFax, rotatedCopy } from '../../compose/compose.ts';
@@ -39,7 +40,7 @@ export function composeHandlers(ctx: HandlerContext<ComposeServices>): HandlersF
   };
 }
 
-export function pageRotationsOf(s: Pick<DeskServices, 'db'>, id: string): PageRotation[] {
+export function pageRotationsOf(s: Pick<DeskServices, 'db'>, id: FaxId): PageRotation[] {
   return readPageRotations(s.db, id);
 }
 
@@ -47,7 +48,7 @@ export function pageRotationsOf(s: Pick<DeskServices, 'db'>, id: string): PageRo
  * The document to print or save: turned as the user turned it in the viewer. The stored fax
  * is never rewritten; a document pdf-lib cannot rewrite goes out as it is (and the log says so).
  */
-export async function asTurnedByUser(s: Pick<DeskServices, 'db'>, id: string, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
+export async function asTurnedByUser(s: Pick<DeskServices, 'db'>, id: FaxId, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
   const rotations = readPageRotations(s.db, id);
   if (rotations.length === 0) return pdf;
   const turned = await rotatedCopy(pdf, rotations, log);

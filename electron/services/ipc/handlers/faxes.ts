@@ -3,6 +3,7 @@
  * tags and notes, print, save, the delivery confirmation. Sending is in send.ts.
  */
 import { writeFileSync } from 'node:fs';
+import type { FaxId } from '../../../../shared/domain/ids.ts';
 import type { DeskServices } from '../../desk-services.ts';
 import { DeskError, errorDetail } from '../../errors.ts';
 import { trashDays } from '../../inbox/retention.ts';
@@ -30,7 +31,7 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
    * decides what resumes: Outbox.resumeRestored). An office's shared outbox rows are the
    * office's: its senders pick up restored rows themselves.
    */
-  const afterRestore = async (ids: readonly string[]): Promise<void> => {
+  const afterRestore = async (ids: readonly FaxId[]): Promise<void> => {
     const s = await ctx.services();
     if (s.inbox().engine !== 'sqlite' || ids.length === 0) return;
     await s.outbox.resumeRestored(ids);

@@ -8,6 +8,7 @@ import type { DeskServices } from '../../desk-services.ts';
 import { wipeOrgKeys } from '../../../../shared/protocol/index.ts';
 import { DeskError } from '../../errors.ts';
 import { importKeysZipBytes, readKeysZipFile } from '../../vault/onboarding.ts';
+import { orgIdOf } from '../../vault/org-registry.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
 export type OfficeServices = Pick<DeskServices, 'office' | 'orgs' | 'clients' | 'faxes' | 'applyReceiveMode'>;
@@ -37,7 +38,7 @@ export function officeHandlers(ctx: HandlerContext<OfficeServices>): HandlersFor
       try {
         const keys = await s.orgs.validate(zip);
         try {
-          await s.office.join(req, keys.credentials.org_id, keys.signingSeed);
+          await s.office.join(req, orgIdOf(keys), keys.signingSeed);
         } finally {
           wipeOrgKeys(keys);
         }

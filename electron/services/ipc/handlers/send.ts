@@ -1,4 +1,5 @@
 /** Sending on fxe: check a number, submit (with an optional cover page), resend, forward, accept a key change. */
+import type { OrgId } from '../../../../shared/domain/ids.ts';
 import type { DeskServices } from '../../desk-services.ts';
 import { DeskError } from '../../errors.ts';
 import { readFaxDocument } from '../../inbox/fax-document.ts';
@@ -8,7 +9,7 @@ import type { HandlerContext, HandlersFor } from './context.ts';
 export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates'>;
 
 /** In an office, the org's faxes go out through the shared outbox (fxe only: the phone lane is per desk). */
-function viaOffice(s: SendServices, orgId: string, route: 'fxe' | 'pstn'): boolean {
+function viaOffice(s: SendServices, orgId: OrgId, route: 'fxe' | 'pstn'): boolean {
   if (s.office.orgId() !== orgId) return false;
   if (route === 'pstn') {
     throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });

@@ -68,7 +68,7 @@ export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersF
       const s = await svc();
       const fax = s.faxes.detail(id);
       if (fax.direction !== 'out') throw new DeskError('fax.not_sent', 'Transmission reports exist only for faxes you sent.', { detail: id });
-      let senderName = fax.orgId;
+      let senderName: string = fax.orgId;
       try { senderName = s.orgs.get(fax.orgId).name; } catch { /* an org removed since: its id says who */ }
       const pdf = await transmissionReportPdf(
         { fax, senderName, ...transmissionTimes(fax, s.faxes.auditTrail(id)), thumbnailPng },
