@@ -219,6 +219,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     onRemoteChange: () => o.emit({ type: 'faxes.changed' }),
     ...(t.officeReconnectMs === undefined ? {} : { reconnectMs: t.officeReconnectMs }),
   });
+  settings.attachOffice({ values: () => office.settings(), save: (patch) => office.saveSettings(patch) });
 
   const webhookOnlyNoticed = new Set<string>();
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });

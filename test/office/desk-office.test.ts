@@ -124,6 +124,21 @@ describe('a desk in an office', () => {
     expect(who('note')).toEqual(['Ann at Front desk']);
   }, 60_000);
 
+  it('office-wide settings changed on one desk hold on the other, live; a desk\'s own stay its own', async () => {
+    await b.call('settings.update', { theme: 'dark', defaultCountry: 'US' });
+    await a.call('settings.update', { defaultCountry: 'GB', retention: { enabled: true, days: 45, action: 'delete' }, theme: 'light' });
+    await waitFor('B applies the office\'s default country', async () => (await b.call('settings.get', {})).defaultCountry === 'GB');
+    const seen = await b.call('settings.get', {});
+    expect(seen.retention).toEqual({ enabled: true, days: 45, action: 'delete' });
+    expect(seen.theme).toBe('dark');
+    expect((await a.call('settings.get', {})).theme).toBe('light');
+    expect((await b.call('trash.list', { orgId, offset: 0, limit: 10 })).removeAfterDays).toBe(45);
+    const trail = await core.query<{ detail: string; person: string }>("SELECT detail, person FROM fxe.audit_log WHERE action = 'setting' ORDER BY seq");
+    // B's default country went to the office too (it is office-wide); A's came later.
+    expect(trail.rows.map((r) => `${r.detail} by ${r.person}`).sort()).toEqual(['defaultCountry by Ann', 'defaultCountry by Ben', 'retention by Ann']);
+    expect(trail.rows[0]?.person).toBe('Ben');
+  }, 60_000);
+
   it('sends through the shared outbox and receives into the office, through the real relay', async () => {
     const c = await openTestDesk(join(dirs.path, 'c'), { autoStart: false });
     try {

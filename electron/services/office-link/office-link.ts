@@ -22,6 +22,8 @@ import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
+import { OfficeInbox } from '../office/office-inbox.ts';
+import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
 import type { OfficeSendRequest } from '../office/office-outbox.ts';
 import { clientConfig, parseOfficeUrl } from '../storage/postgres/connection.ts';
@@ -35,6 +37,8 @@ import { officeError } from './office-errors.ts';
 export const OFFICE_URL_RECORD = 'office/url';
 const PROFILE_KEY = 'office.profile';
 const DESK_ID_KEY = 'office.desk_id';
+/** The office's settings as last read (not secret): what the desk shows while the database is away. */
+const SETTINGS_KEY = 'office.settings';
 
 /** What the desk remembers of its office, in its own database: nothing secret. */
 interface OfficeProfile {
@@ -134,6 +138,42 @@ export class OfficeLink {
     return this.profile()?.orgId ?? null;
   }
 
+  /**
+   * The office-wide settings (settings.ts) as last read from the office, or null when this
+   * desk is in no office. Kept in the desk's database too, so a desk that starts while the
+   * office database is away still applies the office's choices.
+   */
+  settings(): OfficeWideSettings | null {
+    if (!this.joined()) return null;
+    const raw = kvGet(this.d.db, SETTINGS_KEY);
+    return raw ? (JSON.parse(raw) as OfficeWideSettings) : {};
+  }
+
+  /** Saves office-wide settings for every desk (one audit line each). */
+  async saveSettings(patch: OfficeWideSettings): Promise<void> {
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — the setting was not saved. Try again when it is back.', { detail: this.lastError?.detail ?? 'not connected', retryable: true });
+    const inbox = new OfficeInbox(office);
+    try {
+      for (const [key, value] of Object.entries(patch)) await inbox.setSetting(key, value);
+    } catch (e) {
+      const err = officeError(e, office.where);
+      this.noticeFailure(err);
+      throw err;
+    }
+    await this.loadSettings(office);
+  }
+
+  /** Reads the office's settings into the desk's copy; tells the window when they changed. */
+  private async loadSettings(office: Office): Promise<void> {
+    const all = await new OfficeInbox(office).settings();
+    const picked = Object.fromEntries(OFFICE_SETTING_KEYS.filter((k) => k in all).map((k) => [k, all[k]]));
+    const json = JSON.stringify(picked);
+    if (json === kvGet(this.d.db, SETTINGS_KEY)) return;
+    kvSet(this.d.db, SETTINGS_KEY, json);
+    this.d.onStatusChanged();
+  }
+
   /** Sends through the shared outbox (office mode only). */
   async send(req: OfficeSendRequest): Promise<{ id: string }> {
     if (!this.duties) throw new DeskError('office.unreachable', 'Office database unreachable — the fax was not queued. Try again when it is back.', { detail: this.lastError?.detail ?? 'not connected', retryable: true });
@@ -178,6 +218,7 @@ export class OfficeLink {
     await this.disconnect();
     this.d.vault.delete(OFFICE_URL_RECORD);
     kvSet(this.d.db, PROFILE_KEY, '');
+    kvSet(this.d.db, SETTINGS_KEY, '');
     this.connection = 'off';
     this.lastError = null;
     this.people = [];
@@ -257,6 +298,7 @@ export class OfficeLink {
     this.inbox ??= this.wrapStore(postgresInboxStore({ office, toError: (e) => officeError(e, office.where) }));
     await this.follow(office);
     await this.refreshPeople();
+    await this.loadSettings(office);
     this.duties ??= this.d.duties?.(office) ?? null;
     this.heartbeatTimer ??= setInterval(() => {
       void this.office?.heartbeat().then(() => this.refreshPeople(), (e: unknown) => this.noticeFailure(officeError(e, office.where)));
@@ -288,6 +330,7 @@ export class OfficeLink {
       onChanges: (changes) => {
         // A desk joining or leaving writes an audit line: the people to assign to may have changed.
         if (changes.some((c) => c.kind === 'audit_log')) void this.refreshPeople().catch(() => undefined);
+        if (changes.some((c) => c.kind === 'office_settings' || c.kind === 'reset') && this.office) void this.loadSettings(this.office).catch(() => undefined);
         this.changed();
       },
       onStatus: (st) => {
