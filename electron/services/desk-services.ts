@@ -19,6 +19,7 @@ import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { TrustStore } from './trust/index.ts';
+import { officePinStorage } from './office/office-pins.ts';
 import { WebhookSecretStore } from './receiver/webhook-secrets.ts';
 import { registerWebhooks } from './receiver/webhook-registration.ts';
 import { Outbox } from './outbox/outbox.ts';
@@ -34,7 +35,7 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -64,6 +65,8 @@ export interface ServiceOptions {
   tunnelDriver?: TunnelDriver;
   /** Office mode: the connection state changed (the window's status follows). */
   onOfficeStatusChanged?: () => void;
+  /** The pins every check uses (default: this install's own; `fxe-desk serve` passes the office's). */
+  pins?: TrustStore;
 }
 
 /**
@@ -130,7 +133,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new TrustStore(db, o.nowMs);
+  const pins = o.pins ?? new TrustStore(db, o.nowMs);
   const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
@@ -188,8 +191,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
    * shared outbox; faxes it stores reach the window as for a single desk.
    */
   const officeDuties = (office: Office): OfficeDuties => {
+    // The office's pins, shared by its desks: one desk's pin or accepted change holds for all.
+    const officePins = new TrustStore(officePinStorage(office), o.nowMs);
     const officePipeline = new ReceivePipeline({
       ...lane,
+      pins: officePins,
       ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
       hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
       // The page counter works on this desk's own blobs: office faxes keep the count the envelope gives.
@@ -201,11 +207,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       intervalMs: Math.min(settings.get().pollIntervalSeconds * 1000, 5_000),
       onLeadership: (leading) => o.log(leading ? 'office: this desk receives for the office' : 'office: another desk receives for the office'),
     });
-    const sender = new OfficeOutboxSender(office, { clients, pins });
+    const sender = new OfficeOutboxSender(office, { clients, pins: officePins });
     receiver.start();
     sender.start();
     return {
-      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins, backend }, req),
+      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
+      check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
+      acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
+      pendingKeyChanges: () => officePins.pendingChanges(),
       stop: async () => {
         await receiver.stop();
         await sender.stop();

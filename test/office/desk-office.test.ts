@@ -161,6 +161,23 @@ describe('a desk in an office', () => {
     }
   }, 120_000);
 
+  it('pins are the office\'s: a key change shows on both desks, and one desk\'s acceptance holds for the other', async () => {
+    // The send above pinned the pharmacy's keys in the office database, so B knows them too.
+    const pinned = (await core.query<{ peer_org_id: string; fingerprint: string }>('SELECT peer_org_id, fingerprint FROM fxe.key_pins')).rows;
+    const pharmacyOrg = relay.orgs[1]!.orgId;
+    expect(pinned.map((r) => r.peer_org_id)).toContain(pharmacyOrg);
+    expect((await b.call('send.check', { orgId, to: '+15552220002' }))).toMatchObject({ kind: 'fxe', recipientOrgId: pharmacyOrg, keyChange: null });
+    // As if the pharmacy's keys had changed: the office's pin names another key.
+    await core.query("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [pharmacyOrg, 'ab'.repeat(32)]);
+    const atA = await a.call('send.check', { orgId, to: '+15552220002' });
+    if (atA.kind !== 'fxe' || !atA.keyChange) throw new Error('A did not see the key change');
+    expect(atA.keyChange.previousFingerprint).toBe('ab'.repeat(32));
+    const atB = await b.call('send.check', { orgId, to: '+15552220002' });
+    expect(atB).toMatchObject({ keyChange: { newFingerprint: atA.keyChange.newFingerprint } });
+    await b.call('send.acceptKeyChange', { orgId, recipientOrgId: pharmacyOrg, newFingerprint: atA.keyChange.newFingerprint });
+    expect(await a.call('send.check', { orgId, to: '+15552220002' })).toMatchObject({ keyChange: null });
+  }, 60_000);
+
   it('loses the database plainly, keeps working from what it has, and catches up when it returns', async () => {
     let mark = a.events.length;
     pg.stop();

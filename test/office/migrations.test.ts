@@ -37,6 +37,14 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT person FROM fxe.fax_reads WHERE fax_id = 'f1'")).rows).toEqual([{ person: 'Ann' }]);
     },
   },
+  2: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.faxes (id, org_id, direction, route, message_id, peer_number, file_name, size_bytes, at, state, from_number, to_number, updated_at) VALUES ('f2', 'org-a', 'in', 'fxe', 'm2', '+15550003', 'lab.pdf', 10, 3, 'received', '+15550003', '+15550002', 3)");
+    },
+    async check(c) {
+      expect((await c.query("SELECT id FROM fxe.faxes WHERE deleted_at IS NULL ORDER BY at DESC, id DESC")).rows).toEqual([{ id: 'f2' }, { id: 'f1' }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -6,6 +6,7 @@
  * State folder: `--state <dir>`, or beside the keys.zip (`/path/keys.zip` → `/path/keys.fxe-state/`).
  * One state folder belongs to one keys.zip.
  */
+import type { TrustStore } from '../trust/index.ts';
 import { basename, dirname, join } from 'node:path';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import { readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
@@ -34,6 +35,8 @@ export interface CliServiceOptions {
   log: (line: string) => void;
   emit?: (e: IpcEvent) => void;
   receiveSink?: ReceiveSink;
+  /** The pins every check uses (default: the state folder's own; `serve` passes the office's). */
+  pins?: TrustStore;
   fetch?: FetchLike;
 }
 
@@ -59,6 +62,7 @@ export async function openCliServices(o: CliServiceOptions): Promise<CliServices
     dataDir: stateDir, keychain: keysZipKeychain(keys), fetch: o.fetch ?? ((u, i) => fetch(u, i)), nowMs: Date.now,
     emit: o.emit ?? (() => undefined), log: o.log, backend: createNodeBackend(),
     ...(o.receiveSink ? { receiveSink: o.receiveSink } : {}),
+    ...(o.pins ? { pins: o.pins } : {}),
   });
   try {
     let known: Uint8Array | null = null;

@@ -27,6 +27,8 @@ import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { openOffice } from '../office/office.ts';
 import { OfficeOutboxSender } from '../office/office-outbox.ts';
+import { officePinStorage } from '../office/office-pins.ts';
+import { TrustStore } from '../trust/index.ts';
 import { officeReceiveSink } from '../office/office-receive-sink.ts';
 import { OfficeReceiver } from '../office/office-receiver.ts';
 import { readKeysZip } from '../../../shared/protocol/index.ts';
@@ -74,9 +76,9 @@ function errorFrom(u: UserError): DeskError {
 }
 
 /** Accept (pin) a peer org's new keys the way the app's "accept new keys" button does. */
-function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): void {
-  const previous = c.s.pins.pinned(peerOrgId);
-  c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
+async function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): Promise<void> {
+  const previous = await c.s.pins.pinned(peerOrgId);
+  await c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
   c.s.pipeline.forgetKeyChangeRejections(peerOrgId);
   warn(`fxe-desk: warning: accepted new keys for ${what} (${peerOrgId}): ${(previous ?? '?').slice(0, 16)}… → ${newFingerprint.slice(0, 16)}…`);
 }
@@ -103,7 +105,7 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
       const what = `${lookup?.org_name ?? check.recipientOrgId} (${to})`;
       const { recipientOrgId, previousFingerprint, newFingerprint } = check.keyChange;
       if (flags.get('accept-key-change') !== true) throw keysChanged(what, `org ${recipientOrgId}: pinned ${previousFingerprint}, now ${newFingerprint} (${c.stateDir})`);
-      acceptNewKeys(c, recipientOrgId, newFingerprint, what, warn);
+      await acceptNewKeys(c, recipientOrgId, newFingerprint, what, warn);
     }
     const name = optional(flags, 'name');
     const { id } = await c.s.outbox.submit({ orgId: c.orgId, to, from, fileName: basename(file), pdf, route: 'fxe', ...(name === null ? {} : { fromName: name }) });
@@ -171,7 +173,7 @@ async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
   });
   try {
     if (flags.get('accept-key-change') === true) {
-      for (const r of c.s.pipeline.keyChangeRejections()) acceptNewKeys(c, r.senderOrgId, r.newFingerprint, `the sender org ${r.senderOrgId}`, log);
+      for (const r of c.s.pipeline.keyChangeRejections()) await acceptNewKeys(c, r.senderOrgId, r.newFingerprint, `the sender org ${r.senderOrgId}`, log);
     }
     if (flags.has('listen')) return await listen(flags, c, log);
     for (;;) {
@@ -253,6 +255,8 @@ async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
   try {
     c = await openCliServices({
       keysPath, stateDir, log: () => undefined,
+      // The office's pins, shared with its desks: a key change accepted at a desk holds here too.
+      pins: new TrustStore(officePinStorage(office), Date.now),
       receiveSink: officeReceiveSink(office, { onStored: (fax, id) => log(`stored ${id} from ${fax.envelope.from_number}`), onReceipted: (id) => log(`receipted ${id}`) }),
     });
     const services = c;

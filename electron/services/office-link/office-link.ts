@@ -17,7 +17,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { OfficeJoinRequest, OfficeStatus } from '../../../shared/ipc/contract.ts';
+import type { OfficeJoinRequest, OfficeStatus, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import type { PendingKeyChange } from '../trust/index.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
@@ -75,6 +77,12 @@ export interface OfficeLinkDeps {
 export interface OfficeDuties {
   /** Seals the fax once and queues it in the shared outbox (any desk may upload it). */
   send(req: OfficeSendRequest): Promise<{ id: string }>;
+  /** Looks a number up and checks its keys against the office's pins. */
+  check(to: string): Promise<SendCheck>;
+  /** Pins keys someone confirmed, for every desk of the office. */
+  acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void>;
+  /** Key changes waiting in the office for someone to accept them. */
+  pendingKeyChanges(): Promise<PendingKeyChange[]>;
   stop(): Promise<void>;
 }
 
@@ -172,6 +180,24 @@ export class OfficeLink {
     if (json === kvGet(this.d.db, SETTINGS_KEY)) return;
     kvSet(this.d.db, SETTINGS_KEY, json);
     this.d.onStatusChanged();
+  }
+
+  /** The office's part of sending: the recipient check and key changes against the office's pins. */
+  private dutiesOrThrow(what: string): OfficeDuties {
+    if (!this.duties) throw new DeskError('office.unreachable', `Office database unreachable — ${what}. Try again when it is back.`, { detail: this.lastError?.detail ?? 'not connected', retryable: true });
+    return this.duties;
+  }
+
+  check(to: string): Promise<SendCheck> {
+    return this.dutiesOrThrow('the number could not be checked').check(to);
+  }
+
+  async acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void> {
+    await this.dutiesOrThrow('the new keys were not accepted').acceptKeyChange(peerOrgId, newFingerprint);
+  }
+
+  pendingKeyChanges(): Promise<PendingKeyChange[]> {
+    return this.dutiesOrThrow('the key changes could not be read').pendingKeyChanges();
   }
 
   /** Sends through the shared outbox (office mode only). */

@@ -2,5 +2,6 @@
 import type { PgMigration } from '../migrate.ts';
 import { officeInitial } from './001-office.ts';
 import { recentFirst } from './002-recent-first.ts';
+import { sharedPins } from './003-shared-pins.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins];
