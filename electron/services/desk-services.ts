@@ -11,7 +11,7 @@ import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
-import { ContactGroupRepository } from './inbox/contact-groups.ts';
+import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -91,7 +91,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Retention policy and the purge of deleted faxes (start(): at once, then hourly). */
   retention: RetentionJob;
   contacts: ContactRepository;
-  groups: ContactGroupRepository;
+  /** The phone book's groups, where the phone book is (the office's while in an office). */
+  groups: () => ContactGroupStore;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -185,6 +186,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 
   const contacts = new ContactRepository(db);
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
+  const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
@@ -234,9 +236,10 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, groups: new ContactGroupRepository(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, settings,
     office,
     inbox: () => office.store() ?? localInbox,
+    groups: () => office.groups() ?? localGroups,
     relayReachable: null,
     webhook: null,
     poller: new Poller({

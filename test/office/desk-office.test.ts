@@ -139,6 +139,22 @@ describe('a desk in an office', () => {
     expect(trail.rows[0]?.person).toBe('Ben');
   }, 60_000);
 
+  it('the phone book\'s groups are the office\'s: made on one desk, used and changed on the other', async () => {
+    const lab = await a.call('contacts.save', { name: 'Harbor Lab', organisation: '', faxNumber: '+15557770011' });
+    const pharmacy = await a.call('contacts.save', { name: 'Bay Pharmacy', organisation: '', faxNumber: '+15557770012' });
+    const g = await a.call('groups.save', { name: 'Partners' });
+    await a.call('groups.setMembers', { id: g.id, contactIds: [lab.id, pharmacy.id] });
+    await waitFor('B lists the group', async () => (await b.call('groups.list', {})).some((x) => x.id === g.id && x.members.length === 2));
+    const dup = await b.desk.invoke('groups.save', { name: 'partners' });
+    expect(dup.ok ? 'ok' : dup.error.code).toBe('group.duplicate_name');
+    await b.call('groups.save', { id: g.id, name: 'Lab and pharmacy' });
+    await b.call('contacts.delete', { id: pharmacy.id });
+    expect((await a.call('groups.list', {})).map((x) => [x.name, x.members.map((m) => m.name)])).toEqual([['Lab and pharmacy', ['Harbor Lab']]]);
+    await a.call('groups.delete', { id: g.id });
+    await a.call('contacts.delete', { id: lab.id });
+    expect(await b.call('groups.list', {})).toEqual([]);
+  }, 60_000);
+
   it('sends through the shared outbox and receives into the office, through the real relay', async () => {
     const c = await openTestDesk(join(dirs.path, 'c'), { autoStart: false });
     try {
@@ -174,7 +190,7 @@ describe('a desk in an office', () => {
     expect(atA.keyChange.previousFingerprint).toBe('ab'.repeat(32));
     const atB = await b.call('send.check', { orgId, to: '+15552220002' });
     expect(atB).toMatchObject({ keyChange: { newFingerprint: atA.keyChange.newFingerprint } });
-    await b.call('send.acceptKeyChange', { orgId, recipientOrgId: pharmacyOrg, newFingerprint: atA.keyChange.newFingerprint });
+    await b.call('send.acceptKeyChange', { orgId, recipientOrgId: atA.keyChange.recipientOrgId, newFingerprint: atA.keyChange.newFingerprint });
     expect(await a.call('send.check', { orgId, to: '+15552220002' })).toMatchObject({ keyChange: null });
   }, 60_000);
 

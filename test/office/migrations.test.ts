@@ -45,6 +45,16 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT id FROM fxe.faxes WHERE deleted_at IS NULL ORDER BY at DESC, id DESC")).rows).toEqual([{ id: 'f2' }, { id: 'f1' }]);
     },
   },
+  3: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.key_pins (peer_org_id, fingerprint, bundle_fingerprints, first_seen_at, updated_at) VALUES ('org-lab', 'ab', '{cd}', 4, 4)");
+      await c.query("INSERT INTO fxe.contacts (id, name, fax_number, updated_at) VALUES ('c1', 'Harbor Lab', '+15550004', 4)");
+    },
+    async check(c) {
+      expect((await c.query("SELECT fingerprint, bundle_fingerprints FROM fxe.key_pins WHERE peer_org_id = 'org-lab'")).rows).toEqual([{ fingerprint: 'ab', bundle_fingerprints: ['cd'] }]);
+      expect((await c.query("SELECT name FROM fxe.contacts WHERE id = 'c1'")).rows).toEqual([{ name: 'Harbor Lab' }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -25,6 +25,8 @@ import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
+import { officeContactGroups } from '../office/office-groups.ts';
+import type { ContactGroupStore } from '../inbox/contact-groups.ts';
 import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
 import type { OfficeSendRequest } from '../office/office-outbox.ts';
@@ -139,6 +141,24 @@ export class OfficeLink {
     if (!this.joined()) return null;
     if (this.inbox) return this.inbox;
     throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+  }
+
+  /** The office's phone-book groups while joined (throws `office.unreachable` until first reached), else null. */
+  groups(): ContactGroupStore | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const g = officeContactGroups(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return { list: guard(() => g.list()), save: guard((req: { id?: string; name: string }) => g.save(req)), delete: guard((id: string) => g.delete(id)), setMembers: guard((id: string, ids: string[]) => g.setMembers(id, ids)) };
   }
 
   /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */

@@ -3,5 +3,6 @@ import type { PgMigration } from '../migrate.ts';
 import { officeInitial } from './001-office.ts';
 import { recentFirst } from './002-recent-first.ts';
 import { sharedPins } from './003-shared-pins.ts';
+import { contactGroups } from './004-contact-groups.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups];
