@@ -55,6 +55,19 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT name FROM fxe.contacts WHERE id = 'c1'")).rows).toEqual([{ name: 'Harbor Lab' }]);
     },
   },
+  4: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.contact_groups (id, name, created_at) VALUES ('g1', 'Labs', 5)");
+      await c.query("INSERT INTO fxe.contact_group_members (group_id, contact_id) VALUES ('g1', 'c1')");
+      await c.query("UPDATE fxe.faxes SET archived = true WHERE id = 'f2'");
+    },
+    async check(c) {
+      expect((await c.query("SELECT contact_id FROM fxe.contact_group_members WHERE group_id = 'g1'")).rows).toEqual([{ contact_id: 'c1' }]);
+      // Step 5 counted what was there: f1 in the inbox (f2 archived), read by Ann.
+      expect((await c.query('SELECT n FROM fxe.inbox_total')).rows).toEqual([{ n: '1' }]);
+      expect((await c.query('SELECT person, n FROM fxe.reads_in_inbox')).rows).toEqual([{ person: 'Ann', n: '1' }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -142,8 +142,9 @@ export class OfficeInbox {
 
   /** How many faxes the person at this desk has not read (the tray badge). */
   async unreadCount(): Promise<number> {
-    const r = await this.o.query<{ n: string }>(`SELECT count(*) AS n FROM fxe.faxes f WHERE f.direction = 'in' AND f.deleted_at IS NULL AND NOT f.archived
-      AND NOT EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = $1)`, [this.o.desk.person], 'count unread');
+    // Two counters kept by triggers in every writing transaction (migration 005), not a count.
+    const r = await this.o.query<{ n: string }>(`SELECT (SELECT n FROM fxe.inbox_total) - coalesce((SELECT n FROM fxe.reads_in_inbox WHERE person = $1), 0) AS n`,
+      [this.o.desk.person], 'count unread');
     return Number(r.rows[0]?.n ?? 0);
   }
 

@@ -4,5 +4,6 @@ import { officeInitial } from './001-office.ts';
 import { recentFirst } from './002-recent-first.ts';
 import { sharedPins } from './003-shared-pins.ts';
 import { contactGroups } from './004-contact-groups.ts';
+import { unreadCounts } from './005-unread-counts.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts];
