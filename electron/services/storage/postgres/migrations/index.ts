@@ -5,5 +5,6 @@ import { recentFirst } from './002-recent-first.ts';
 import { sharedPins } from './003-shared-pins.ts';
 import { contactGroups } from './004-contact-groups.ts';
 import { unreadCounts } from './005-unread-counts.ts';
+import { searchWindow } from './006-search-window.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow];
