@@ -103,6 +103,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   settings: SettingsStore;
   relayReachable: boolean | null;
   webhook: WebhookListener | null;
+  /** Whether the webhook listener takes an org's deliveries now (`fxe-desk serve --office`: only while leading). */
+  acceptsWebhooks: (orgId: string) => boolean;
   /** Apply the receive mode in settings: start/stop the poller and the webhook listener. */
   applyReceiveMode(): Promise<void>;
   /** The public address of the webhook listener, if there is one (settings; the tunnel in time). */
@@ -242,6 +244,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     groups: () => office.groups() ?? localGroups,
     relayReachable: null,
     webhook: null,
+    acceptsWebhooks: () => true,
     poller: new Poller({
       // The office's org is received by the office's leader, into the office database.
       orgIds: () => orgs.list().map((x) => x.orgId).filter((id) => id !== office.orgId()),
@@ -318,6 +321,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           db, port: wanted, nowMs: o.nowMs, log: o.log,
           secretsFor: (orgId) => (orgs.list().some((x) => x.orgId === orgId) ? webhookSecrets.secrets(orgId) : []),
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
+          accepting: (orgId) => s.acceptsWebhooks(orgId),
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
         // The built-in tunnel runs with webhook receiving; a failure is in its status, not thrown.

@@ -130,8 +130,10 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
  * on 127.0.0.1:<port>, behind the operator's reverse proxy or tunnel, feeding the same
  * pipeline. Runs until SIGINT/SIGTERM. The secret comes from the relay's operator
  * (--webhook-secret), or from registering --public-url where the relay offers registration.
+ * `office`: serving an office, whose OfficeReceiver polls while it leads and sends the
+ * receipts still owed; the listener then takes deliveries only while this process leads.
  */
-async function listen(flags: Flags, c: CliServices, log: (s: string) => void): Promise<void> {
+async function listen(flags: Flags, c: CliServices, log: (s: string) => void, office: { leading: () => boolean } | null = null): Promise<void> {
   const port = Number(flags.get('listen'));
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--listen must be a port number (1-65535)');
   const secret = optional(flags, 'webhook-secret');
@@ -139,8 +141,11 @@ async function listen(flags: Flags, c: CliServices, log: (s: string) => void): P
   if (publicUrl !== null && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new UsageError('--public-url must start with http:// or https://');
   if (secret !== null) c.s.webhookSecrets.set(c.orgId, secret);
   c.s.settings.update({ receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: publicUrl ?? '' });
-  await c.s.pipeline.resumeOwedReceipts();
+  if (office) c.s.acceptsWebhooks = () => office.leading();
+  else await c.s.pipeline.resumeOwedReceipts();
   await c.s.applyReceiveMode();
+  // The office receiver is the one poller (while leading): not this desk's own safety poll.
+  if (office) await c.s.poller.stop();
   if (c.s.webhookSecrets.secrets(c.orgId).length === 0) {
     throw new UsageError('--webhook-secret is required: this relay cannot register webhooks (or no --public-url was given); the relay operator registers the URL and gives you its secret');
   }
@@ -262,15 +267,18 @@ async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
     const services = c;
     sender = new OfficeOutboxSender(office, { clients: services.s.clients, pins: services.s.pins });
     sender.start();
-    if (flags.has('listen')) {
-      await listen(flags, services, log);
-      return;
-    }
-    receiver = new OfficeReceiver(office, {
+    const leader = new OfficeReceiver(office, {
       pollOnce: () => services.s.poller.pollOnce(), intervalMs: interval * 1000,
       onLeadership: (leading) => log(leading ? 'receiving for the office' : 'another desk receives for the office now'),
     });
-    receiver.start();
+    receiver = leader;
+    // Webhooks too are taken only by whoever leads (the others answer 503: the relay retries).
+    if (flags.has('listen')) {
+      leader.start();
+      await listen(flags, services, log, { leading: () => leader.isLeader });
+      return;
+    }
+    leader.start();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
