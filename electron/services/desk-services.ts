@@ -222,6 +222,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
       acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
       pendingKeyChanges: () => officePins.pendingChanges(),
+      receiving: () => receiver.isLeader,
+      received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {
         await receiver.stop();
         await sender.stop();
@@ -247,7 +249,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     groups: () => office.groups() ?? localGroups,
     relayReachable: null,
     webhook: null,
-    acceptsWebhooks: () => true,
+    // The office's org: only while this desk receives for the office (others answer 503; the relay retries).
+    acceptsWebhooks: (orgId) => orgId !== office.orgId() || office.receivingForOffice(),
     poller: new Poller({
       // The office's org is received by the office's leader, into the office database.
       orgIds: () => orgs.list().map((x) => x.orgId).filter((id) => id !== office.orgId()),
@@ -362,7 +365,9 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 
 async function onWebhookEvent(s: DeskServices, orgId: string, event: WebhookEvent, log: (l: string) => void): Promise<void> {
   try {
-    if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
+    // The office's faxes go into the office database, through its pipeline, never this desk's own inbox.
+    if (event.type === 'message.received' && orgId === s.office.orgId()) await s.office.receivedForOffice(event.message_id);
+    else if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
     else if (event.type === 'message.delivered' && event.receipt) await s.outbox.acceptReceipt(event.message_id, event.receipt);
   } catch (e) {
     log(`webhook event ${event.event_id}: ${errorDetail(e)}`);

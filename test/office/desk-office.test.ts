@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
 import type { Office } from '../../electron/services/office/office.ts';
 import { OFFICE_URL_RECORD } from '../../electron/services/office-link/office-link.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
+import { WEBHOOK_HEADERS } from '../../shared/fxe-api/types.ts';
 import { addFax, openDesk } from './helpers.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
@@ -176,6 +178,32 @@ describe('a desk in an office', () => {
       await c.close();
     }
   }, 120_000);
+
+  it('a desk in webhook mode takes the office\'s deliveries only while it receives for the office', async () => {
+    const ports = [await freePort(), await freePort()];
+    const secret = 'whsec_desk_office';
+    for (const [i, t] of [a, b].entries()) {
+      await t.call('receiving.setWebhookSecret', { orgId, secret });
+      await t.call('settings.update', { receiveMode: 'webhook', webhookListenPort: ports[i]!, webhookTunnelUrl: '' });
+    }
+    const deliver = async (port: number, eventId: string): Promise<number> => {
+      const body = new TextEncoder().encode(JSON.stringify({ event_id: eventId, type: 'message.received', message_id: '00000000-0000-4000-8000-00000000abcd' }));
+      const ts = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(`http://127.0.0.1:${port}/fxe-webhook/${orgId}`, {
+        method: 'POST', body,
+        headers: { [WEBHOOK_HEADERS.timestamp]: ts, [WEBHOOK_HEADERS.signature]: webhookSignatureHeader({ secrets: [new TextEncoder().encode(secret)], timestamp: ts, body }), [WEBHOOK_HEADERS.eventId]: eventId, [WEBHOOK_HEADERS.eventType]: 'message.received' },
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    // One of the two desks leads the office's receiving: it takes the delivery, the other refuses it for a retry.
+    const statuses = await waitFor('one desk leading', async () => {
+      const got = [await deliver(ports[0]!, `evt_a_${Date.now()}`), await deliver(ports[1]!, `evt_b_${Date.now()}`)];
+      return got.sort().join() === '200,503' ? got : null;
+    }, 30_000);
+    expect(statuses).toEqual([200, 503]);
+    for (const t of [a, b]) await t.call('settings.update', { receiveMode: 'poll' });
+  }, 60_000);
 
   it('pins are the office\'s: a key change shows on both desks, and one desk\'s acceptance holds for the other', async () => {
     // The send above pinned the pharmacy's keys in the office database, so B knows them too.

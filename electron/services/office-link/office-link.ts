@@ -85,6 +85,10 @@ export interface OfficeDuties {
   acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void>;
   /** Key changes waiting in the office for someone to accept them. */
   pendingKeyChanges(): Promise<PendingKeyChange[]>;
+  /** Whether this desk receives for the office now (it holds the receiver lease). */
+  receiving(): boolean;
+  /** A webhook said a fax waits for the office: receive it into the office database. */
+  received(messageId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -218,6 +222,16 @@ export class OfficeLink {
 
   pendingKeyChanges(): Promise<PendingKeyChange[]> {
     return this.dutiesOrThrow('the key changes could not be read').pendingKeyChanges();
+  }
+
+  /** Whether this desk receives for the office now: only then does it take the office's webhooks. */
+  receivingForOffice(): boolean {
+    return this.duties?.receiving() ?? false;
+  }
+
+  /** A webhook for the office's org, taken while this desk receives for the office. */
+  async receivedForOffice(messageId: string): Promise<void> {
+    await this.dutiesOrThrow('the fax was left on the relay for the office\'s receiver').received(messageId);
   }
 
   /** Sends through the shared outbox (office mode only). */
