@@ -12,7 +12,7 @@ import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { isMessageId, nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
-import { ContactGroupRepository } from './inbox/contact-groups.ts';
+import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
 import { CoverTemplateStore } from './outbox/cover-templates.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
@@ -21,6 +21,7 @@ import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { TrustStore } from './trust/index.ts';
+import { officePinStorage } from './office/office-pins.ts';
 import { WebhookSecretStore } from './receiver/webhook-secrets.ts';
 import { registerWebhooks } from './receiver/webhook-registration.ts';
 import { Outbox } from './outbox/outbox.ts';
@@ -36,7 +37,7 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -66,6 +67,8 @@ export interface ServiceOptions {
   tunnelDriver?: TunnelDriver;
   /** Office mode: the connection state changed (the window's status follows). */
   onOfficeStatusChanged?: () => void;
+  /** The pins every check uses (default: this install's own; `fxe-desk serve` passes the office's). */
+  pins?: TrustStore;
 }
 
 /**
@@ -90,7 +93,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Retention policy and the purge of deleted faxes (start(): at once, then hourly). */
   retention: RetentionJob;
   contacts: ContactRepository;
-  groups: ContactGroupRepository;
+  /** The phone book's groups, where the phone book is (the office's while in an office). */
+  groups: () => ContactGroupStore;
   /** Cover-page templates and the office's logo. */
   coverTemplates: CoverTemplateStore;
   /** This desk's office, if it joined one (office-link/). */
@@ -103,6 +107,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   settings: SettingsStore;
   relayReachable: boolean | null;
   webhook: WebhookListener | null;
+  /** Whether the webhook listener takes an org's deliveries now (`fxe-desk serve --office`: only while leading). */
+  acceptsWebhooks: (orgId: string) => boolean;
   /** Apply the receive mode in settings: start/stop the poller and the webhook listener. */
   applyReceiveMode(): Promise<void>;
   /** The public address of the webhook listener, if there is one (settings; the tunnel in time). */
@@ -134,7 +140,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
   const orgs = new OrgRegistry(db, vault);
-  const pins = new TrustStore(db, o.nowMs);
+  const pins = o.pins ?? new TrustStore(db, o.nowMs);
   const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
   const backend = o.backend ?? nobleBackend;
@@ -186,14 +192,18 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 
   const contacts = new ContactRepository(db);
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
+  const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
    * shared outbox; faxes it stores reach the window as for a single desk.
    */
   const officeDuties = (office: Office): OfficeDuties => {
+    // The office's pins, shared by its desks: one desk's pin or accepted change holds for all.
+    const officePins = new TrustStore(officePinStorage(office), o.nowMs);
     const officePipeline = new ReceivePipeline({
       ...lane,
+      pins: officePins,
       ...(o.notify ? { notify: (n: { title: string; body: string }) => { if (settings.get().notifications.enabled) o.notify?.(n); } } : {}),
       hideContentInNotifications: () => settings.get().notifications.hideContentOnLockScreen,
       // The page counter works on this desk's own blobs: office faxes keep the count the envelope gives.
@@ -205,11 +215,16 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       intervalMs: Math.min(settings.get().pollIntervalSeconds * 1000, 5_000),
       onLeadership: (leading) => o.log(leading ? 'office: this desk receives for the office' : 'office: another desk receives for the office'),
     });
-    const sender = new OfficeOutboxSender(office, { clients, pins });
+    const sender = new OfficeOutboxSender(office, { clients, pins: officePins });
     receiver.start();
     sender.start();
     return {
-      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins, backend }, req),
+      send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
+      check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
+      acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
+      pendingKeyChanges: () => officePins.pendingChanges(),
+      receiving: () => receiver.isLeader,
+      received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {
         await receiver.stop();
         await sender.stop();
@@ -223,16 +238,20 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     onRemoteChange: () => o.emit({ type: 'faxes.changed' }),
     ...(t.officeReconnectMs === undefined ? {} : { reconnectMs: t.officeReconnectMs }),
   });
+  settings.attachOffice({ values: () => office.settings(), save: (patch) => office.saveSettings(patch) });
 
   const webhookOnlyNoticed = new Set<string>();
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, groups: new ContactGroupRepository(db, o.nowMs), coverTemplates: new CoverTemplateStore(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, coverTemplates: new CoverTemplateStore(db, o.nowMs), settings,
     office,
     inbox: () => office.store() ?? localInbox,
+    groups: () => office.groups() ?? localGroups,
     relayReachable: null,
     webhook: null,
+    // The office's org: only while this desk receives for the office (others answer 503; the relay retries).
+    acceptsWebhooks: (orgId) => orgId !== office.orgId() || office.receivingForOffice(),
     poller: new Poller({
       // The office's org is received by the office's leader, into the office database.
       orgIds: () => orgs.list().map((x) => x.orgId).filter((id) => id !== office.orgId()),
@@ -309,6 +328,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
           db, port: wanted, nowMs: o.nowMs, log: o.log,
           secretsFor: (pathOrgId) => { const org = orgs.list().find((x) => x.orgId === pathOrgId); return org ? webhookSecrets.secrets(org.orgId) : []; },
           onEvent: (orgId, event) => { void onWebhookEvent(s, orgId, event, o.log); },
+          accepting: (orgId) => s.acceptsWebhooks(orgId),
           pstnWebhook: (provider, headers, rawBody) => pstn.handleWebhook(provider, headers, rawBody),
         });
         // The built-in tunnel runs with webhook receiving; a failure is in its status, not thrown.
@@ -346,7 +366,9 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
 
 async function onWebhookEvent(s: DeskServices, orgId: OrgId, event: WebhookEvent, log: (l: string) => void): Promise<void> {
   try {
-    if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
+    // The office's faxes go into the office database, through its pipeline, never this desk's own inbox.
+    if (event.type === 'message.received' && orgId === s.office.orgId()) await s.office.receivedForOffice(event.message_id);
+    else if (event.type === 'message.received') await s.pipeline.handle(orgId, event.message_id);
     else if (event.type === 'message.delivered' && event.receipt && isMessageId(event.message_id)) await s.outbox.acceptReceipt(faxIdForMessage(event.message_id), event.receipt);
   } catch (e) {
     log(`webhook event ${event.event_id}: ${errorDetail(e)}`);

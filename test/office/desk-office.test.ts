@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
 import type { Office } from '../../electron/services/office/office.ts';
 import { OFFICE_URL_RECORD } from '../../electron/services/office-link/office-link.ts';
-import { importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
+import { WEBHOOK_HEADERS } from '../../shared/fxe-api/types.ts';
 import { addFax, openDesk } from './helpers.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
@@ -125,6 +127,37 @@ describe('a desk in an office', () => {
     expect(who('note')).toEqual(['Ann at Front desk']);
   }, 60_000);
 
+  it('office-wide settings changed on one desk hold on the other, live; a desk\'s own stay its own', async () => {
+    await b.call('settings.update', { theme: 'dark', defaultCountry: 'US' });
+    await a.call('settings.update', { defaultCountry: 'GB', retention: { enabled: true, days: 45, action: 'delete' }, theme: 'light' });
+    await waitFor('B applies the office\'s default country', async () => (await b.call('settings.get', {})).defaultCountry === 'GB');
+    const seen = await b.call('settings.get', {});
+    expect(seen.retention).toEqual({ enabled: true, days: 45, action: 'delete' });
+    expect(seen.theme).toBe('dark');
+    expect((await a.call('settings.get', {})).theme).toBe('light');
+    expect((await b.call('trash.list', { orgId, offset: 0, limit: 10 })).removeAfterDays).toBe(45);
+    const trail = await core.query<{ detail: string; person: string }>("SELECT detail, person FROM fxe.audit_log WHERE action = 'setting' ORDER BY seq");
+    // B's default country went to the office too (it is office-wide); A's came later.
+    expect(trail.rows.map((r) => `${r.detail} by ${r.person}`).sort()).toEqual(['defaultCountry by Ann', 'defaultCountry by Ben', 'retention by Ann']);
+    expect(trail.rows[0]?.person).toBe('Ben');
+  }, 60_000);
+
+  it('the phone book\'s groups are the office\'s: made on one desk, used and changed on the other', async () => {
+    const lab = await a.call('contacts.save', { name: 'Harbor Lab', organisation: '', faxNumber: '+15557770011' });
+    const pharmacy = await a.call('contacts.save', { name: 'Bay Pharmacy', organisation: '', faxNumber: '+15557770012' });
+    const g = await a.call('groups.save', { name: 'Partners' });
+    await a.call('groups.setMembers', { id: g.id, contactIds: [lab.id, pharmacy.id] });
+    await waitFor('B lists the group', async () => (await b.call('groups.list', {})).some((x) => x.id === g.id && x.members.length === 2));
+    const dup = await b.desk.invoke('groups.save', { name: 'partners' });
+    expect(dup.ok ? 'ok' : dup.error.code).toBe('group.duplicate_name');
+    await b.call('groups.save', { id: g.id, name: 'Lab and pharmacy' });
+    await b.call('contacts.delete', { id: pharmacy.id });
+    expect((await a.call('groups.list', {})).map((x) => [x.name, x.members.map((m) => m.name)])).toEqual([['Lab and pharmacy', ['Harbor Lab']]]);
+    await a.call('groups.delete', { id: g.id });
+    await a.call('contacts.delete', { id: lab.id });
+    expect(await b.call('groups.list', {})).toEqual([]);
+  }, 60_000);
+
   it('sends through the shared outbox and receives into the office, through the real relay', async () => {
     const c = await openTestDesk(join(dirs.path, 'c'), { autoStart: false });
     try {
@@ -146,6 +179,49 @@ describe('a desk in an office', () => {
       await c.close();
     }
   }, 120_000);
+
+  it('a desk in webhook mode takes the office\'s deliveries only while it receives for the office', async () => {
+    const ports = [await freePort(), await freePort()];
+    const secret = 'whsec_desk_office';
+    for (const [i, t] of [a, b].entries()) {
+      await t.call('receiving.setWebhookSecret', { orgId, secret });
+      await t.call('settings.update', { receiveMode: 'webhook', webhookListenPort: ports[i]!, webhookTunnelUrl: '' });
+    }
+    const deliver = async (port: number, eventId: string): Promise<number> => {
+      const body = new TextEncoder().encode(JSON.stringify({ event_id: eventId, type: 'message.received', message_id: '00000000-0000-4000-8000-00000000abcd' }));
+      const ts = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(`http://127.0.0.1:${port}/fxe-webhook/${orgId}`, {
+        method: 'POST', body,
+        headers: { [WEBHOOK_HEADERS.timestamp]: ts, [WEBHOOK_HEADERS.signature]: webhookSignatureHeader({ secrets: [new TextEncoder().encode(secret)], timestamp: ts, body }), [WEBHOOK_HEADERS.eventId]: eventId, [WEBHOOK_HEADERS.eventType]: 'message.received' },
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    // One of the two desks leads the office's receiving: it takes the delivery, the other refuses it for a retry.
+    const statuses = await waitFor('one desk leading', async () => {
+      const got = [await deliver(ports[0]!, `evt_a_${Date.now()}`), await deliver(ports[1]!, `evt_b_${Date.now()}`)];
+      return got.sort().join() === '200,503' ? got : null;
+    }, 30_000);
+    expect(statuses).toEqual([200, 503]);
+    for (const t of [a, b]) await t.call('settings.update', { receiveMode: 'poll' });
+  }, 60_000);
+
+  it('pins are the office\'s: a key change shows on both desks, and one desk\'s acceptance holds for the other', async () => {
+    // The send above pinned the pharmacy's keys in the office database, so B knows them too.
+    const pinned = (await core.query<{ peer_org_id: string; fingerprint: string }>('SELECT peer_org_id, fingerprint FROM fxe.key_pins')).rows;
+    const pharmacyOrg = relay.orgs[1]!.orgId;
+    expect(pinned.map((r) => r.peer_org_id)).toContain(pharmacyOrg);
+    expect((await b.call('send.check', { orgId, to: '+15552220002' }))).toMatchObject({ kind: 'fxe', recipientOrgId: pharmacyOrg, keyChange: null });
+    // As if the pharmacy's keys had changed: the office's pin names another key.
+    await core.query("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [pharmacyOrg, 'ab'.repeat(32)]);
+    const atA = await a.call('send.check', { orgId, to: '+15552220002' });
+    if (atA.kind !== 'fxe' || !atA.keyChange) throw new Error('A did not see the key change');
+    expect(atA.keyChange.previousFingerprint).toBe('ab'.repeat(32));
+    const atB = await b.call('send.check', { orgId, to: '+15552220002' });
+    expect(atB).toMatchObject({ keyChange: { newFingerprint: atA.keyChange.newFingerprint } });
+    await b.call('send.acceptKeyChange', { orgId, recipientOrgId: atA.keyChange.recipientOrgId, newFingerprint: atA.keyChange.newFingerprint });
+    expect(await a.call('send.check', { orgId, to: '+15552220002' })).toMatchObject({ keyChange: null });
+  }, 60_000);
 
   it('loses the database plainly, keeps working from what it has, and catches up when it returns', async () => {
     let mark = a.events.length;

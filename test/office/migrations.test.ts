@@ -37,6 +37,46 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT person FROM fxe.fax_reads WHERE fax_id = 'f1'")).rows).toEqual([{ person: 'Ann' }]);
     },
   },
+  2: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.faxes (id, org_id, direction, route, message_id, peer_number, file_name, size_bytes, at, state, from_number, to_number, updated_at) VALUES ('f2', 'org-a', 'in', 'fxe', 'm2', '+15550003', 'lab.pdf', 10, 3, 'received', '+15550003', '+15550002', 3)");
+    },
+    async check(c) {
+      expect((await c.query("SELECT id FROM fxe.faxes WHERE deleted_at IS NULL ORDER BY at DESC, id DESC")).rows).toEqual([{ id: 'f2' }, { id: 'f1' }]);
+    },
+  },
+  3: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.key_pins (peer_org_id, fingerprint, bundle_fingerprints, first_seen_at, updated_at) VALUES ('org-lab', 'ab', '{cd}', 4, 4)");
+      await c.query("INSERT INTO fxe.contacts (id, name, fax_number, updated_at) VALUES ('c1', 'Harbor Lab', '+15550004', 4)");
+    },
+    async check(c) {
+      expect((await c.query("SELECT fingerprint, bundle_fingerprints FROM fxe.key_pins WHERE peer_org_id = 'org-lab'")).rows).toEqual([{ fingerprint: 'ab', bundle_fingerprints: ['cd'] }]);
+      expect((await c.query("SELECT name FROM fxe.contacts WHERE id = 'c1'")).rows).toEqual([{ name: 'Harbor Lab' }]);
+    },
+  },
+  4: {
+    async seed(c) {
+      await c.query("INSERT INTO fxe.contact_groups (id, name, created_at) VALUES ('g1', 'Labs', 5)");
+      await c.query("INSERT INTO fxe.contact_group_members (group_id, contact_id) VALUES ('g1', 'c1')");
+      await c.query("UPDATE fxe.faxes SET archived = true WHERE id = 'f2'");
+    },
+    async check(c) {
+      expect((await c.query("SELECT contact_id FROM fxe.contact_group_members WHERE group_id = 'g1'")).rows).toEqual([{ contact_id: 'c1' }]);
+      // Step 5 counted what was there (f1 in the inbox, read by Ann; f2 archived), and its
+      // triggers followed f2 back into the inbox (version 5's seed).
+      expect((await c.query('SELECT person, n FROM fxe.reads_in_inbox')).rows).toEqual([{ person: 'Ann', n: '1' }]);
+    },
+  },
+  5: {
+    async seed(c) {
+      await c.query("UPDATE fxe.faxes SET archived = false WHERE id = 'f2'");
+    },
+    async check(c) {
+      expect((await c.query('SELECT n FROM fxe.inbox_total')).rows).toEqual([{ n: '2' }]);
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'fxe' AND indexname LIKE 'faxes_recent%'")).rows).toEqual([{ indexname: 'faxes_recent_search' }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -15,10 +15,10 @@ const run = runCli;
 const CLI_TEST_TIMEOUT_MS = 180_000;
 
 /** The pins of a CLI state folder, read through the services the CLI runs on. */
-async function withState<T>(keysPath: string, stateDir: string | null, use: (pins: import('../../electron/services/desk-services.ts').DeskServices['pins'], orgIds: () => string[]) => T): Promise<T> {
+async function withState<T>(keysPath: string, stateDir: string | null, use: (pins: import('../../electron/services/desk-services.ts').DeskServices['pins'], orgIds: () => string[]) => T | Promise<T>): Promise<T> {
   const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
   try {
-    return use(c.s.pins, () => c.s.db.prepare('SELECT peer_org_id FROM key_pins').all().map((r) => (r as { peer_org_id: string }).peer_org_id));
+    return await use(c.s.pins, () => c.s.db.prepare('SELECT peer_org_id FROM key_pins').all().map((r) => (r as { peer_org_id: string }).peer_org_id));
   } finally {
     await c.close();
   }
@@ -28,7 +28,7 @@ async function withState<T>(keysPath: string, stateDir: string | null, use: (pin
 async function tamperPin(keysPath: string, stateDir: string | null, orgId: OrgId): Promise<string> {
   const c = await openCliServices({ keysPath, stateDir, log: () => undefined });
   try {
-    const real = c.s.pins.pinned(asOrgId(orgId))!;
+    const real = (await c.s.pins.pinned(asOrgId(orgId)))!;
     c.s.db.prepare("UPDATE key_pins SET fingerprint = ?, bundle_fingerprints = '[]' WHERE peer_org_id = ?").run('ab'.repeat(32), orgId);
     return real;
   } finally {

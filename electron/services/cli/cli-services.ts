@@ -7,6 +7,7 @@
  * One state folder belongs to one keys.zip.
  */
 import type { OrgId } from '../../../shared/domain/ids.ts';
+import type { TrustStore } from '../trust/index.ts';
 import { basename, dirname, join } from 'node:path';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
 import { readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
@@ -36,6 +37,8 @@ export interface CliServiceOptions {
   log: (line: string) => void;
   emit?: (e: IpcEvent) => void;
   receiveSink?: ReceiveSink;
+  /** The pins every check uses (default: the state folder's own; `serve` passes the office's). */
+  pins?: TrustStore;
   fetch?: FetchLike;
 }
 
@@ -61,6 +64,7 @@ export async function openCliServices(o: CliServiceOptions): Promise<CliServices
     dataDir: stateDir, keychain: keysZipKeychain(keys), fetch: o.fetch ?? ((u, i) => fetch(u, i)), nowMs: Date.now,
     emit: o.emit ?? (() => undefined), log: o.log, backend: createNodeBackend(),
     ...(o.receiveSink ? { receiveSink: o.receiveSink } : {}),
+    ...(o.pins ? { pins: o.pins } : {}),
   });
   try {
     let known: Uint8Array | null = null;

@@ -27,6 +27,8 @@ import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { openOffice } from '../office/office.ts';
 import { OfficeOutboxSender } from '../office/office-outbox.ts';
+import { officePinStorage } from '../office/office-pins.ts';
+import { TrustStore } from '../trust/index.ts';
 import { officeReceiveSink } from '../office/office-receive-sink.ts';
 import { OfficeReceiver } from '../office/office-receiver.ts';
 import { readKeysZip } from '../../../shared/protocol/index.ts';
@@ -75,9 +77,9 @@ function errorFrom(u: UserError): DeskError {
 }
 
 /** Accept (pin) a peer org's new keys the way the app's "accept new keys" button does. */
-function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): void {
-  const previous = c.s.pins.pinned(peerOrgId);
-  c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
+async function acceptNewKeys(c: CliServices, peerOrgId: OrgId, newFingerprint: Fingerprint, what: string, warn: (s: string) => void): Promise<void> {
+  const previous = await c.s.pins.pinned(peerOrgId);
+  await c.s.outbox.acceptKeyChange(peerOrgId, newFingerprint);
   c.s.pipeline.forgetKeyChangeRejections(peerOrgId);
   warn(`fxe-desk: warning: accepted new keys for ${what} (${peerOrgId}): ${(previous ?? '?').slice(0, 16)}… → ${newFingerprint.slice(0, 16)}…`);
 }
@@ -104,7 +106,7 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
       const what = `${lookup?.org_name ?? check.recipientOrgId} (${to})`;
       const { recipientOrgId, previousFingerprint, newFingerprint } = check.keyChange;
       if (flags.get('accept-key-change') !== true) throw keysChanged(what, `org ${recipientOrgId}: pinned ${previousFingerprint}, now ${newFingerprint} (${c.stateDir})`);
-      acceptNewKeys(c, recipientOrgId, newFingerprint, what, warn);
+      await acceptNewKeys(c, recipientOrgId, newFingerprint, what, warn);
     }
     const name = optional(flags, 'name');
     const { id } = await c.s.outbox.submit({ orgId: c.orgId, to, from, fileName: basename(file), pdf, route: 'fxe', ...(name === null ? {} : { fromName: name }) });
@@ -129,8 +131,10 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
  * on 127.0.0.1:<port>, behind the operator's reverse proxy or tunnel, feeding the same
  * pipeline. Runs until SIGINT/SIGTERM. The secret comes from the relay's operator
  * (--webhook-secret), or from registering --public-url where the relay offers registration.
+ * `office`: serving an office, whose OfficeReceiver polls while it leads and sends the
+ * receipts still owed; the listener then takes deliveries only while this process leads.
  */
-async function listen(flags: Flags, c: CliServices, log: (s: string) => void): Promise<void> {
+async function listen(flags: Flags, c: CliServices, log: (s: string) => void, office: { leading: () => boolean } | null = null): Promise<void> {
   const port = Number(flags.get('listen'));
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--listen must be a port number (1-65535)');
   const secret = optional(flags, 'webhook-secret');
@@ -138,8 +142,11 @@ async function listen(flags: Flags, c: CliServices, log: (s: string) => void): P
   if (publicUrl !== null && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new UsageError('--public-url must start with http:// or https://');
   if (secret !== null) c.s.webhookSecrets.set(c.orgId, secret);
   c.s.settings.update({ receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: publicUrl ?? '' });
-  await c.s.pipeline.resumeOwedReceipts();
+  if (office) c.s.acceptsWebhooks = () => office.leading();
+  else await c.s.pipeline.resumeOwedReceipts();
   await c.s.applyReceiveMode();
+  // The office receiver is the one poller (while leading): not this desk's own safety poll.
+  if (office) await c.s.poller.stop();
   if (c.s.webhookSecrets.secrets(c.orgId).length === 0) {
     throw new UsageError('--webhook-secret is required: this relay cannot register webhooks (or no --public-url was given); the relay operator registers the URL and gives you its secret');
   }
@@ -172,7 +179,7 @@ async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
   });
   try {
     if (flags.get('accept-key-change') === true) {
-      for (const r of c.s.pipeline.keyChangeRejections()) acceptNewKeys(c, r.senderOrgId, r.newFingerprint, `the sender org ${r.senderOrgId}`, log);
+      for (const r of c.s.pipeline.keyChangeRejections()) await acceptNewKeys(c, r.senderOrgId, r.newFingerprint, `the sender org ${r.senderOrgId}`, log);
     }
     if (flags.has('listen')) return await listen(flags, c, log);
     for (;;) {
@@ -254,20 +261,25 @@ async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
   try {
     c = await openCliServices({
       keysPath, stateDir, log: () => undefined,
+      // The office's pins, shared with its desks: a key change accepted at a desk holds here too.
+      pins: new TrustStore(officePinStorage(office), Date.now),
       receiveSink: officeReceiveSink(office, { onStored: (fax, id) => log(`stored ${id} from ${fax.envelope.from_number}`), onReceipted: (id) => log(`receipted ${id}`) }),
     });
     const services = c;
     sender = new OfficeOutboxSender(office, { clients: services.s.clients, pins: services.s.pins });
     sender.start();
-    if (flags.has('listen')) {
-      await listen(flags, services, log);
-      return;
-    }
-    receiver = new OfficeReceiver(office, {
+    const leader = new OfficeReceiver(office, {
       pollOnce: () => services.s.poller.pollOnce(), intervalMs: interval * 1000,
       onLeadership: (leading) => log(leading ? 'receiving for the office' : 'another desk receives for the office now'),
     });
-    receiver.start();
+    receiver = leader;
+    // Webhooks too are taken only by whoever leads (the others answer 503: the relay retries).
+    if (flags.has('listen')) {
+      leader.start();
+      await listen(flags, services, log, { leading: () => leader.isLeader });
+      return;
+    }
+    leader.start();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -15,14 +15,19 @@
  * screen, retries, and on return tells the window to reload: the window caches nothing, so
  * catching up is reading again.
  */
-import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { OfficeJoinRequest, OfficeStatus } from '../../../shared/ipc/contract.ts';
+import type { OfficeJoinRequest, OfficeStatus, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { FaxId, Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
+import type { PendingKeyChange } from '../trust/index.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
+import { OfficeInbox } from '../office/office-inbox.ts';
+import { officeContactGroups } from '../office/office-groups.ts';
+import type { ContactGroupStore } from '../inbox/contact-groups.ts';
+import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
 import type { OfficeSendRequest } from '../office/office-outbox.ts';
 import { clientConfig, parseOfficeUrl } from '../storage/postgres/connection.ts';
@@ -36,6 +41,8 @@ import { officeError } from './office-errors.ts';
 export const OFFICE_URL_RECORD = 'office/url';
 const PROFILE_KEY = 'office.profile';
 const DESK_ID_KEY = 'office.desk_id';
+/** The office's settings as last read (not secret): what the desk shows while the database is away. */
+const SETTINGS_KEY = 'office.settings';
 
 /** What the desk remembers of its office, in its own database: nothing secret. */
 interface OfficeProfile {
@@ -72,6 +79,16 @@ export interface OfficeLinkDeps {
 export interface OfficeDuties {
   /** Seals the fax once and queues it in the shared outbox (any desk may upload it). */
   send(req: OfficeSendRequest): Promise<{ id: FaxId }>;
+  /** Looks a number up and checks its keys against the office's pins. */
+  check(to: string): Promise<SendCheck>;
+  /** Pins keys someone confirmed, for every desk of the office. */
+  acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void>;
+  /** Key changes waiting in the office for someone to accept them. */
+  pendingKeyChanges(): Promise<PendingKeyChange[]>;
+  /** Whether this desk receives for the office now (it holds the receiver lease). */
+  receiving(): boolean;
+  /** A webhook said a fax waits for the office: receive it into the office database. */
+  received(messageId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -130,9 +147,91 @@ export class OfficeLink {
     throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
   }
 
+  /** The office's phone-book groups while joined (throws `office.unreachable` until first reached), else null. */
+  groups(): ContactGroupStore | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const g = officeContactGroups(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return { list: guard(() => g.list()), save: guard((req: { id?: string; name: string }) => g.save(req)), delete: guard((id: string) => g.delete(id)), setMembers: guard((id: string, ids: string[]) => g.setMembers(id, ids)) };
+  }
+
   /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */
   orgId(): string | null {
     return this.profile()?.orgId ?? null;
+  }
+
+  /**
+   * The office-wide settings (settings.ts) as last read from the office, or null when this
+   * desk is in no office. Kept in the desk's database too, so a desk that starts while the
+   * office database is away still applies the office's choices.
+   */
+  settings(): OfficeWideSettings | null {
+    if (!this.joined()) return null;
+    const raw = kvGet(this.d.db, SETTINGS_KEY);
+    return raw ? (JSON.parse(raw) as OfficeWideSettings) : {};
+  }
+
+  /** Saves office-wide settings for every desk (one audit line each). */
+  async saveSettings(patch: OfficeWideSettings): Promise<void> {
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — the setting was not saved. Try again when it is back.', { detail: this.lastError?.detail ?? 'not connected', retryable: true });
+    const inbox = new OfficeInbox(office);
+    try {
+      for (const [key, value] of Object.entries(patch)) await inbox.setSetting(key, value);
+    } catch (e) {
+      const err = officeError(e, office.where);
+      this.noticeFailure(err);
+      throw err;
+    }
+    await this.loadSettings(office);
+  }
+
+  /** Reads the office's settings into the desk's copy; tells the window when they changed. */
+  private async loadSettings(office: Office): Promise<void> {
+    const all = await new OfficeInbox(office).settings();
+    const picked = Object.fromEntries(OFFICE_SETTING_KEYS.filter((k) => k in all).map((k) => [k, all[k]]));
+    const json = JSON.stringify(picked);
+    if (json === kvGet(this.d.db, SETTINGS_KEY)) return;
+    kvSet(this.d.db, SETTINGS_KEY, json);
+    this.d.onStatusChanged();
+  }
+
+  /** The office's part of sending: the recipient check and key changes against the office's pins. */
+  private dutiesOrThrow(what: string): OfficeDuties {
+    if (!this.duties) throw new DeskError('office.unreachable', `Office database unreachable — ${what}. Try again when it is back.`, { detail: this.lastError?.detail ?? 'not connected', retryable: true });
+    return this.duties;
+  }
+
+  check(to: string): Promise<SendCheck> {
+    return this.dutiesOrThrow('the number could not be checked').check(to);
+  }
+
+  async acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void> {
+    await this.dutiesOrThrow('the new keys were not accepted').acceptKeyChange(peerOrgId, newFingerprint);
+  }
+
+  pendingKeyChanges(): Promise<PendingKeyChange[]> {
+    return this.dutiesOrThrow('the key changes could not be read').pendingKeyChanges();
+  }
+
+  /** Whether this desk receives for the office now: only then does it take the office's webhooks. */
+  receivingForOffice(): boolean {
+    return this.duties?.receiving() ?? false;
+  }
+
+  /** A webhook for the office's org, taken while this desk receives for the office. */
+  async receivedForOffice(messageId: string): Promise<void> {
+    await this.dutiesOrThrow('the fax was left on the relay for the office\'s receiver').received(messageId);
   }
 
   /** Sends through the shared outbox (office mode only). */
@@ -179,6 +278,7 @@ export class OfficeLink {
     await this.disconnect();
     this.d.vault.delete(OFFICE_URL_RECORD);
     kvSet(this.d.db, PROFILE_KEY, '');
+    kvSet(this.d.db, SETTINGS_KEY, '');
     this.connection = 'off';
     this.lastError = null;
     this.people = [];
@@ -258,6 +358,7 @@ export class OfficeLink {
     this.inbox ??= this.wrapStore(postgresInboxStore({ office, toError: (e) => officeError(e, office.where) }));
     await this.follow(office);
     await this.refreshPeople();
+    await this.loadSettings(office);
     this.duties ??= this.d.duties?.(office) ?? null;
     this.heartbeatTimer ??= setInterval(() => {
       void this.office?.heartbeat().then(() => this.refreshPeople(), (e: unknown) => this.noticeFailure(officeError(e, office.where)));
@@ -289,6 +390,7 @@ export class OfficeLink {
       onChanges: (changes) => {
         // A desk joining or leaving writes an audit line: the people to assign to may have changed.
         if (changes.some((c) => c.kind === 'audit_log')) void this.refreshPeople().catch(() => undefined);
+        if (changes.some((c) => c.kind === 'office_settings' || c.kind === 'reset') && this.office) void this.loadSettings(this.office).catch(() => undefined);
         this.changed();
       },
       onStatus: (st) => {

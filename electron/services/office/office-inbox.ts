@@ -70,7 +70,7 @@ const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_
   ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by`;
 
 /** How many of the newest faxes a search reads in date order before using the trigram index. */
-const RECENT_WINDOW = 5_000;
+const RECENT_WINDOW = 20_000;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`);
@@ -116,36 +116,39 @@ export class OfficeInbox {
     const order = trash ? 'f.deleted_at DESC, f.id DESC' : 'f.at DESC, f.id DESC';
     if (like && !trash) {
       // A word found in many faxes: the newest RECENT_WINDOW rows in date order hold a full
-      // page of matches, and reading them beats collecting every match from the trigram
-      // index and sorting them. Any match outside the window is older than all of these, so
-      // the page is the same. A rarer word falls through to the trigram index, which is fast
-      // exactly when matches are few.
-      const recent = await this.o.query<FaxRow>(
-        `SELECT f.*, NULL::text[] AS read_by FROM (SELECT * FROM fxe.faxes f WHERE ${filters.join(' AND ')} ORDER BY ${order} LIMIT ${RECENT_WINDOW}) f
-         WHERE f.search LIKE ${like} ORDER BY ${order} LIMIT ${limit}`, params, 'search faxes');
-      if (recent.rows.length === limit) return this.withReaders(recent.rows.map((r) => this.summary(r)));
+      // page of matches, and reading them (from the index alone: migration 006) beats
+      // collecting every match from the trigram index and sorting them. Any match outside
+      // the window is older than all of these, so the page is the same. A rarer word falls
+      // through to the trigram index, which is fast exactly when matches are few.
+      const recent = await this.o.query<{ id: string }>(
+        `SELECT w.id FROM (SELECT f.id, f.at, f.search FROM fxe.faxes f WHERE ${filters.join(' AND ')} ORDER BY ${order} LIMIT ${RECENT_WINDOW}) w
+         WHERE w.search LIKE ${like} ORDER BY w.at DESC, w.id DESC LIMIT ${limit}`, params, 'search faxes');
+      if (recent.rows.length === limit) return this.byIdsInOrder(recent.rows.map((r) => r.id));
+      // The matches first (MATERIALIZED: found through the trigram index, not by walking the
+      // date index and testing every row, which the planner may prefer and which is slow
+      // exactly for rare words), then the newest page of them.
+      const rows = await this.o.query<FaxRow>(
+        `WITH m AS MATERIALIZED (SELECT f.id, f.at FROM fxe.faxes f WHERE ${[...filters, `f.search LIKE ${like}`].join(' AND ')})
+         SELECT ${SUMMARY_COLUMNS} FROM fxe.faxes f JOIN (SELECT id FROM m ORDER BY at DESC, id DESC LIMIT ${limit}) p ON p.id = f.id
+         ORDER BY ${order} LIMIT ${limit}`, params, 'search faxes');
+      return rows.rows.map((r) => this.summary(r));
     }
     const where = like ? [...filters, `f.search LIKE ${like}`] : filters;
     const rows = await this.o.query<FaxRow>(`SELECT ${SUMMARY_COLUMNS} FROM fxe.faxes f WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`, params, 'list faxes');
     return rows.rows.map((r) => this.summary(r));
   }
 
-  /** Fills in readBy (and read) for a page found without them. */
-  private async withReaders(page: OfficeFaxSummary[]): Promise<OfficeFaxSummary[]> {
-    if (page.length === 0) return page;
-    const reads = await this.o.query<{ fax_id: FaxId; person: string }>('SELECT fax_id, person FROM fxe.fax_reads WHERE fax_id = ANY($1::text[]) ORDER BY read_at', [page.map((f) => f.id)], 'read state');
-    const by = new Map<string, string[]>();
-    for (const r of reads.rows) by.set(r.fax_id, [...(by.get(r.fax_id) ?? []), r.person]);
-    return page.map((f) => {
-      const readBy = by.get(f.id) ?? [];
-      return { ...f, readBy, read: f.direction === 'out' || readBy.includes(this.o.desk.person) };
-    });
+  /** Whole rows for ids already in page order (newest first). */
+  private async byIdsInOrder(ids: string[]): Promise<OfficeFaxSummary[]> {
+    const rows = await this.o.query<FaxRow>(`SELECT ${SUMMARY_COLUMNS} FROM fxe.faxes f WHERE f.id = ANY($1::text[]) ORDER BY f.at DESC, f.id DESC`, [ids], 'search faxes');
+    return rows.rows.map((r) => this.summary(r));
   }
 
   /** How many faxes the person at this desk has not read (the tray badge). */
   async unreadCount(): Promise<number> {
-    const r = await this.o.query<{ n: string }>(`SELECT count(*) AS n FROM fxe.faxes f WHERE f.direction = 'in' AND f.deleted_at IS NULL AND NOT f.archived
-      AND NOT EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = $1)`, [this.o.desk.person], 'count unread');
+    // Two counters kept by triggers in every writing transaction (migration 005), not a count.
+    const r = await this.o.query<{ n: string }>(`SELECT (SELECT n FROM fxe.inbox_total) - coalesce((SELECT n FROM fxe.reads_in_inbox WHERE person = $1), 0) AS n`,
+      [this.o.desk.person], 'count unread');
     return Number(r.rows[0]?.n ?? 0);
   }
 

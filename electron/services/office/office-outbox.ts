@@ -17,10 +17,13 @@ import type pg from 'pg';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 import { envelopeToJson, sealEnvelope, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
-import { asFaxId, messageIdOfSentFax, type FaxId, type OrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type OrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
+import { keyChangeWarning } from '../outbox/outbox.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
+import type { SendCheck } from '../../../shared/ipc/contract.ts';
+import type { PstnProviderName } from '../../../shared/domain/types.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
 import { keysFromLookup, type TrustStore } from '../trust/index.ts';
@@ -49,6 +52,22 @@ export interface OfficeSendDeps {
 }
 
 /**
+ * Looks the number up before sending from the office, as a single desk does (Outbox.check),
+ * against the office's pins: a change one desk accepted is accepted for all.
+ */
+export async function checkOfficeRecipient(deps: Pick<OfficeSendDeps, 'clients' | 'pins'>, orgId: OrgId, to: string, pstnProvider: PstnProviderName | null): Promise<SendCheck> {
+  const client = await deps.clients.forOrg(orgId);
+  try {
+    const verified = keysFromLookup(await client.lookup(to));
+    const decision = await deps.pins.check(verified, to);
+    return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange: decision.kind === 'changed' ? keyChangeWarning(decision) : null };
+  } catch (e) {
+    if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider };
+    throw e;
+  }
+}
+
+/**
  * Seals a fax once and puts it into the shared outbox. A recipient whose keys changed since
  * the last fax is refused here (recipient.key_changed), before anything is queued: the person
  * confirms the new keys, accepts them, and sends again.
@@ -62,7 +81,7 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
   const client = await deps.clients.forOrg(req.orgId);
   const lookup = await client.lookup(req.to);
   const verified = keysFromLookup(lookup);
-  const decision = deps.pins.check(verified, req.to);
+  const decision = await deps.pins.check(verified, req.to);
   if (decision.kind === 'changed') {
     throw new DeskError('recipient.key_changed', "The recipient's security keys have changed. Confirm the new keys with them (for example by phone), accept them, then send again.", {
       detail: `${decision.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`,
@@ -261,7 +280,7 @@ export class OfficeOutboxSender {
         if (st.status !== 'delivered' || !receipt) continue;
         if (receipt.message_id !== f.id || receipt.ciphertext_sha256 !== f.ciphertext_sha256) throw new Error(`receipt for ${receipt.message_id} does not match`);
         const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: this.o.pins.receiptKey(f.recipient_org_id, bundle) });
+        verifyReceipt(receipt, { recipientOrgId: f.recipient_org_id, recipientBundleEd25519Pub: await this.o.pins.receiptKey(asOrgId(f.recipient_org_id), bundle) });
         await this.office.tx(async (c) => {
           const r = await c.query("UPDATE fxe.faxes SET state = 'delivered', receipt_json = $2, updated_at = $3 WHERE id = $1 AND state = 'sent'", [f.id, JSON.stringify(receipt), this.office.nowMs()]);
           if (r.rowCount) await this.office.audit(c, 'delivered', f.id, `receipt signed ${receipt.signed_at} by ${receipt.recipient_bundle_id}`);

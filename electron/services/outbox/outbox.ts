@@ -10,7 +10,7 @@
  * attempt got through. "Delivered" is shown only for a receipt that verifies against the
  * recipient's pinned keys.
  */
-import { asFaxId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -118,7 +118,7 @@ export class Outbox {
     try {
       const lookup = await client.lookup(to);
       const verified = keysFromLookup(lookup);
-      const decision = this.d.pins.check(verified, to);
+      const decision = await this.d.pins.check(verified, to);
       return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange: decision.kind === 'changed' ? keyChangeWarning(decision) : null };
     } catch (e) {
       if (e instanceof DeskError && e.code === RelayErrorCodes.notOnFxe) return { kind: 'not-on-fxe', pstnProvider: this.d.pstn?.configuredProvider() ?? null };
@@ -175,8 +175,8 @@ export class Outbox {
   }
 
   /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
-  acceptKeyChange(recipientOrgId: OrgId, newFingerprint: Fingerprint): number {
-    this.d.pins.accept(recipientOrgId, newFingerprint);
+  async acceptKeyChange(recipientOrgId: OrgId, newFingerprint: Fingerprint): Promise<number> {
+    await this.d.pins.accept(recipientOrgId, newFingerprint);
     const held = this.d.db.prepare(
       "SELECT j.fax_id FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id WHERE j.done = 0 AND f.state = 'held-key-change' AND j.held_recipient_org_id = ?",
     ).all(recipientOrgId) as { fax_id: FaxId }[];
@@ -316,7 +316,7 @@ export class Outbox {
       }
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
-      const signer = this.d.pins.receiptKey(fax.recipient_org_id, bundle);
+      const signer = await this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
       verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
       const view: DeliveryReceiptView = {
         messageId: messageIdOfSentFax(faxId), recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
@@ -376,7 +376,7 @@ export class Outbox {
         // A scheduled fax may have been cancelled while the relay answered: then it stays unsent.
         if (this.cancelledMeanwhile(id)) return;
         const verified = keysFromLookup(lookup);
-        const decision = this.d.pins.check(verified, fax.to_number);
+        const decision = await this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
           const held = keyChangeWarning(decision);
           this.d.db.prepare('UPDATE outbox_jobs SET held_json = ?, held_recipient_org_id = ? WHERE fax_id = ?').run(JSON.stringify(held), held.recipientOrgId, id);
@@ -491,7 +491,7 @@ export class Outbox {
 }
 
 /** What the user is shown (and confirms) for a held change of keys or of a number's owner. */
-function keyChangeWarning(d: Extract<TrustDecision, { kind: 'changed' }>): KeyChangeWarning {
+export function keyChangeWarning(d: Extract<TrustDecision, { kind: 'changed' }>): KeyChangeWarning {
   return {
     recipientOrgId: d.orgId, previousFingerprint: d.previousFingerprint, newFingerprint: d.newFingerprint,
     ...(d.previousOrgId !== null ? { previousOrgId: d.previousOrgId } : {}),

@@ -262,7 +262,7 @@ export class ReceivePipeline {
       const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
       const senderPub = b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub');
       verifyEnvelopeSignature(envelope, senderPub, this.d.backend);
-      this.checkSenderTrust(envelope, senderKeys);
+      await this.checkSenderTrust(envelope, senderKeys);
       // After a key rotation a fax may be sealed for our current bundle, a previous one we
       // still hold, or both: open it with the key set the envelope names (the receipt is
       // signed with that same bundle).
@@ -375,8 +375,8 @@ export class ReceivePipeline {
    * and the envelope's `from_number` must not be pinned to another org. Anything else is held
    * like a key change, until the user accepts it.
    */
-  private checkSenderTrust(envelope: Envelope, keys: ObservedKeys): void {
-    const decision = this.d.pins.check(keys, envelope.from_number);
+  private async checkSenderTrust(envelope: Envelope, keys: ObservedKeys): Promise<void> {
+    const decision = await this.d.pins.check(keys, envelope.from_number);
     if (decision.kind === 'trusted') return;
     if (decision.previousOrgId !== null) {
       throw new SenderKeyChanged(`This fax claims to come from ${envelope.from_number}, which belonged to a different organisation until now. Confirm with the sender, then accept the change.`,

@@ -35,6 +35,13 @@ export interface WebhookListenerDeps {
   nowMs: () => number;
   toleranceSeconds?: number;
   log?: (line: string) => void;
+  /**
+   * Whether this process takes the org's deliveries now (default: always). An office receiver
+   * that does not lead answers 503 with Retry-After, after checking the signature, so the
+   * relay delivers again (to the leader, behind the same address, or here once leading) and
+   * nothing is acknowledged that no one will process.
+   */
+  accepting?: (orgId: string) => boolean;
   /** A provider's status event, raw as it arrived (verified there); answered with httpStatus. Absent: 404. */
   pstnWebhook?: (provider: PstnProviderName, headers: IncomingHttpHeaders, rawBody: Uint8Array) => { httpStatus: number };
 }
@@ -160,6 +167,10 @@ export async function startWebhookListener(d: WebhookListenerDeps): Promise<Webh
     if ((bodyEventId !== undefined && bodyEventId !== eventId) || (bodyType !== undefined && typeHeader !== undefined && bodyType !== typeHeader)) {
       d.log?.(`webhook ${eventId} for ${orgId} refused: headers disagree with the signed body`);
       return reply(res, 400, { error: 'header_mismatch' });
+    }
+    if (d.accepting && !d.accepting(orgId)) {
+      res.setHeader('retry-after', '5');
+      return reply(res, 503, { error: 'not_receiving', retry: true });
     }
     pruneEvents(false);
     const fresh = d.db.prepare('INSERT OR IGNORE INTO webhook_events (event_id, at) VALUES (?, ?)').run(`${orgId}:${eventId}`, d.nowMs()).changes === 1;

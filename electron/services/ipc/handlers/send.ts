@@ -22,10 +22,18 @@ type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxe
 export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<SendChannel> {
   const svc = ctx.services;
   return {
-    'send.check': async ({ orgId, to }) => (await svc()).outbox.check(orgId, to),
-    'send.acceptKeyChange': async ({ recipientOrgId, newFingerprint }) => {
+    'send.check': async ({ orgId, to }) => {
       const s = await svc();
-      s.outbox.acceptKeyChange(recipientOrgId, newFingerprint);
+      // The office's org checks against the office's pins, shared by its desks.
+      return orgId === s.office.orgId() ? s.office.check(to) : s.outbox.check(orgId, to);
+    },
+    'send.acceptKeyChange': async ({ orgId, recipientOrgId, newFingerprint }) => {
+      const s = await svc();
+      if (orgId === s.office.orgId()) {
+        await s.office.acceptKeyChange(recipientOrgId, newFingerprint);
+        return null;
+      }
+      await s.outbox.acceptKeyChange(recipientOrgId, newFingerprint);
       s.pipeline.forgetKeyChangeRejections(recipientOrgId);
       return null;
     },

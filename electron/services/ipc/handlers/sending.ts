@@ -100,9 +100,9 @@ export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersF
       s.faxes.audit('export', orgId ?? null, null, `activity report (${direction}, ${lines.length} faxes) to ${path}`);
       return { savedTo: path, count: lines.length };
     },
-    'groups.list': async () => (await svc()).groups.list(),
-    'groups.save': async (req) => (await svc()).groups.save(req),
-    'groups.delete': async ({ id }) => { (await svc()).groups.delete(id); return null; },
-    'groups.setMembers': async ({ id, contactIds }) => (await svc()).groups.setMembers(id, contactIds),
+    'groups.list': async () => (await svc()).groups().list(),
+    'groups.save': async (req) => (await svc()).groups().save(req),
+    'groups.delete': async ({ id }) => { await (await svc()).groups().delete(id); return null; },
+    'groups.setMembers': async ({ id, contactIds }) => (await svc()).groups().setMembers(id, contactIds),
   };
 }

@@ -14,7 +14,7 @@ export function settingsHandlers(ctx: HandlerContext<SettingsServices>): Handler
     'settings.get': async () => (await svc()).settings.get(),
     'settings.update': async (patch) => {
       const s = await svc();
-      const next = s.settings.update(patch);
+      const next = await s.settings.save(patch);
       await s.applyReceiveMode();
       if (patch.webhookTunnelUrl && next.receiveMode === 'webhook') await registerWebhooks(s, next.webhookTunnelUrl, ctx.log);
       // The sidebar lists the lines by these names: it reloads with the fax lists.

@@ -2,5 +2,9 @@
 import type { PgMigration } from '../migrate.ts';
 import { officeInitial } from './001-office.ts';
 import { recentFirst } from './002-recent-first.ts';
+import { sharedPins } from './003-shared-pins.ts';
+import { contactGroups } from './004-contact-groups.ts';
+import { unreadCounts } from './005-unread-counts.ts';
+import { searchWindow } from './006-search-window.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow];
