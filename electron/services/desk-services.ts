@@ -41,7 +41,7 @@ import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './o
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
-import { sqliteInboxStore } from './storage/sqlite-inbox-store.ts';
+import { sqliteInboxStore } from './inbox/sqlite-inbox-store.ts';
 import { definedOnly, type Timings } from './timings.ts';
 import { KeyRotation } from './vault/key-rotation.ts';
 import { OrgRegistry } from './vault/org-registry.ts';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOffice, type Office } from '../../electron/services/office/office.ts';
 import { officeError } from '../../electron/services/office-link/office-errors.ts';
-import { postgresInboxStore } from '../../electron/services/storage/postgres-inbox-store.ts';
+import { postgresInboxStore } from '../../electron/services/office/postgres-inbox-store.ts';
 import type { InboxStore } from '../../electron/services/storage/inbox-store.ts';
 import { A2, inboxStoreContract, type InboxStoreScene, type SeedFax } from '../services/inbox-store-contract.ts';
 import { seedOfficeFax } from './office-seed.ts';

@@ -6,7 +6,7 @@ import { BlobStore } from '../../electron/services/storage/blob-store.ts';
 import { ContactRepository } from '../../electron/services/inbox/contacts.ts';
 import { FaxRepository } from '../../electron/services/inbox/faxes.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
-import { sqliteInboxStore } from '../../electron/services/storage/sqlite-inbox-store.ts';
+import { sqliteInboxStore } from '../../electron/services/inbox/sqlite-inbox-store.ts';
 import { openVault, type Vault } from '../../electron/services/vault/vault.ts';
 import { A2, inboxStoreContract, type InboxStoreScene } from './inbox-store-contract.ts';
 import { tempDir } from './helpers.ts';

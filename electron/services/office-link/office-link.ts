@@ -32,7 +32,7 @@ import { openOffice, type Office, type OpenOfficeOptions } from '../office/offic
 import type { OfficeSendRequest } from '../office/office-outbox.ts';
 import { clientConfig, parseOfficeUrl } from '../storage/postgres/connection.ts';
 import type { InboxStore } from '../storage/inbox-store.ts';
-import { postgresInboxStore } from '../storage/postgres-inbox-store.ts';
+import { postgresInboxStore } from '../office/postgres-inbox-store.ts';
 import type { OrgRegistry } from '../vault/org-registry.ts';
 import type { Vault } from '../vault/vault.ts';
 import { officeError } from './office-errors.ts';

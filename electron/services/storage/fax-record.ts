@@ -1,6 +1,6 @@
 /**
  * One fax row in the one shape both InboxStore engines read it in: the desk's SQLite
- * (inbox/faxes.ts) and the office's PostgreSQL (postgres-inbox-store.ts). Each engine
+ * (inbox/faxes.ts) and the office's PostgreSQL (office/postgres-inbox-store.ts). Each engine
  * brings its rows to this shape where it reads them (numbers as numbers, `read` as this
  * person's yes or no, tags as a list: PostgreSQL's bigint columns arrive as strings, SQLite
  * keeps tags as one line of text), and the one mapper below turns a record into what the

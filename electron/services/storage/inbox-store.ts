@@ -2,8 +2,8 @@
  * What the window's side of the desk (the IPC handlers) needs from wherever the faxes live:
  * the folders, search, counts, one fax and its document, read state, tags, notes, archive,
  * the Trash, the audit trail and the phone book. Two engines implement it: SQLite on a single
- * desk (sqlite-inbox-store.ts, over FaxRepository and ContactRepository) and PostgreSQL in
- * office mode (postgres-inbox-store.ts, over the office's shared database). Every method is
+ * desk (inbox/sqlite-inbox-store.ts, over FaxRepository and ContactRepository) and PostgreSQL in
+ * office mode (office/postgres-inbox-store.ts, over the office's shared database). Every method is
  * async so that a network database can stand behind it; none returns a secret.
  */
 import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';

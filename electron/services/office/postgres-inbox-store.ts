@@ -17,10 +17,10 @@ import type pg from 'pg';
 import type { AuditEntry, Contact, ReadMark } from '../../../shared/domain/types.ts';
 import { DeskError } from '../errors.ts';
 import { contactsFromCsv } from '../inbox/contacts.ts';
-import type { Office } from '../office/office.ts';
-import { OfficeInbox, blobBelongsTo } from '../office/office-inbox.ts';
-import { faxDetailOf, faxSummaryOf, type FaxRecord } from './fax-record.ts';
-import type { ContactStore, FaxPage, InboxStore } from './inbox-store.ts';
+import type { Office } from './office.ts';
+import { OfficeInbox, blobBelongsTo } from './office-inbox.ts';
+import { faxDetailOf, faxSummaryOf, type FaxRecord } from '../storage/fax-record.ts';
+import type { ContactStore, FaxPage, InboxStore } from '../storage/inbox-store.ts';
 
 export interface PostgresInboxStoreDeps {
   office: Office;

@@ -4,11 +4,11 @@
  * their synchronous API, which the receive and send lanes use directly.
  */
 import { DeskError } from '../errors.ts';
-import type { BlobStore } from './blob-store.ts';
-import type { ContactRepository } from '../inbox/contacts.ts';
-import type { FaxRepository } from '../inbox/faxes.ts';
-import { purgeFaxes } from '../inbox/retention.ts';
-import type { ContactStore, InboxStore } from './inbox-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { ContactRepository } from './contacts.ts';
+import type { FaxRepository } from './faxes.ts';
+import { purgeFaxes } from './retention.ts';
+import type { ContactStore, InboxStore } from '../storage/inbox-store.ts';
 
 export interface SqliteInboxStoreDeps {
   faxes: FaxRepository;
