@@ -12,6 +12,7 @@ import { nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository } from './inbox/contact-groups.ts';
+import { CoverTemplateStore } from './outbox/cover-templates.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -89,6 +90,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   retention: RetentionJob;
   contacts: ContactRepository;
   groups: ContactGroupRepository;
+  /** Cover-page templates and the office's logo. */
+  coverTemplates: CoverTemplateStore;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -224,7 +227,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, groups: new ContactGroupRepository(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, groups: new ContactGroupRepository(db, o.nowMs), coverTemplates: new CoverTemplateStore(db, o.nowMs), settings,
     office,
     inbox: () => office.store() ?? localInbox,
     relayReachable: null,

@@ -139,6 +139,34 @@ export interface CoverPage {
   fromName: string;
   subject: string;
   message: string;
+  /** The template whose letterhead (logo, office name, reply numbers, confidentiality notice) is drawn; absent or null: a plain cover. */
+  templateId?: string | null;
+}
+
+/** A cover-page template: the office's default fields, filled into the send dialog when chosen. */
+export interface CoverTemplate {
+  id: string;
+  name: string;
+  /** Printed at the top, next to the logo; also the cover's "From (name)". */
+  officeName: string;
+  /** The caller ID chosen when the template is (if it is one of the org's numbers); '' = leave as is. */
+  fromNumber: string;
+  replyFax: string;
+  replyPhone: string;
+  /** The confidentiality notice printed at the foot of the cover. */
+  notice: string;
+  /** The cover's default message. */
+  message: string;
+  isDefault: boolean;
+}
+
+/** The office's logo, as stored (after the picture check). Not secret: it is printed on every cover. */
+export interface CoverLogo {
+  fileName: string;
+  format: 'png' | 'jpeg';
+  width: number;
+  height: number;
+  data: Uint8Array;
 }
 
 export interface SendRequest {
@@ -308,6 +336,14 @@ export interface IpcRequests {
   'groups.delete': [{ id: string }, null];
   'groups.setMembers': [{ id: string; contactIds: string[] }, ContactGroup];
 
+  'covers.list': [Record<string, never>, { templates: CoverTemplate[]; logo: CoverLogo | null }];
+  /** Create (no id) or change a template; names are unique, whatever their case. Marking one the default unmarks the others. */
+  'covers.save': [Omit<CoverTemplate, 'id'> & { id?: string }, CoverTemplate];
+  'covers.delete': [{ id: string }, null];
+  /** The logo picture the user chose (PNG or JPEG, checked and decoded by main before it is kept). */
+  'covers.setLogo': [{ fileName: string; data: Uint8Array }, CoverLogo];
+  'covers.removeLogo': [Record<string, never>, null];
+
   'settings.get': [Record<string, never>, Settings];
   'receiving.status': [Record<string, never>, ReceivingStatus];
   /** The secret the relay's operator gave for this org's webhook (stored in the vault, never read back). */
@@ -387,6 +423,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,
   'contacts.exportCsv': true,
   'groups.list': true, 'groups.save': true, 'groups.delete': true, 'groups.setMembers': true,
+  'covers.list': true, 'covers.save': true, 'covers.delete': true, 'covers.setLogo': true, 'covers.removeLogo': true,
   'settings.get': true, 'settings.update': true, 'settings.configurePstn': true,
   'receiving.status': true, 'receiving.setWebhookSecret': true, 'receiving.configureTunnel': true,
 };

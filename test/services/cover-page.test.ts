@@ -57,6 +57,14 @@ describe('cover page module', () => {
     expect(firstPageText).toContain('Ünïcödé ? ??');
   });
 
+  it('keeps the line breaks of a message typed on several lines (never drawn as "?")', async () => {
+    const pdf = await renderCoverPage({ ...cover, message: 'Patient records as requested.\nPlease confirm receipt.\r\nThank you.', toNumber: '+1', fromNumber: '+2', documentPages: 1, date: new Date(0) });
+    const { firstPageText } = await readPdf(pdf);
+    expect(firstPageText).toContain('Patient records as requested.');
+    expect(firstPageText).toContain('Please confirm receipt.');
+    expect(firstPageText).not.toMatch(/requested\.\s*\?|receipt\.\s*\?/);
+  });
+
   it('a PDF pdf-lib cannot read gives a clear cover.failed error', async () => {
     await expect(prependCoverPage(new TextEncoder().encode('%PDF-1.4\ngarbage'), { ...cover, toNumber: '+1', fromNumber: '+2', documentPages: 1, date: new Date() }))
       .rejects.toMatchObject({ code: 'cover.failed' });

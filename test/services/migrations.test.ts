@@ -54,6 +54,10 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   7: (db) => {
     db.prepare("INSERT INTO page_rotations (fax_id, page, degrees) VALUES ('fax-1', 2, 90)").run();
   },
+  8: (db) => {
+    db.prepare("INSERT INTO cover_templates (id, name, notice, is_default, created_at) VALUES ('ct-1', 'Confidential', 'Privileged and confidential.', 1, 1)").run();
+    db.prepare("INSERT INTO cover_logo (id, file_name, format, width, height, data, updated_at) VALUES (1, 'logo.png', 'png', 2, 1, x'89504e47', 1)").run();
+  },
 };
 
 /** What must still be true after every later step, for the rows SEED wrote. */
@@ -84,6 +88,13 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
     expect(db.prepare("SELECT c.name FROM contact_group_members m JOIN contacts c ON c.id = m.contact_id WHERE m.group_id = 'grp-1'").all()).toEqual([{ name: 'Dr. Ada' }]);
   }
   if (upTo >= 7) expect(db.prepare("SELECT page, degrees FROM page_rotations WHERE fax_id = 'fax-1'").all()).toEqual([{ page: 2, degrees: 90 }]);
+  if (upTo >= 8) {
+    expect(db.prepare("SELECT name, notice, is_default FROM cover_templates WHERE id = 'ct-1'").get()).toEqual({ name: 'Confidential', notice: 'Privileged and confidential.', is_default: 1 });
+    // One default only, and a name unique in any case.
+    expect(() => db.prepare("INSERT INTO cover_templates (id, name, is_default, created_at) VALUES ('ct-2', 'Other', 1, 1)").run()).toThrow(/UNIQUE/);
+    expect(() => db.prepare("INSERT INTO cover_templates (id, name, created_at) VALUES ('ct-3', 'CONFIDENTIAL', 1)").run()).toThrow(/UNIQUE/);
+    expect(db.prepare('SELECT file_name, length(data) AS n FROM cover_logo').get()).toEqual({ file_name: 'logo.png', n: 4 });
+  }
 }
 
 describe('schema migrations', () => {

@@ -112,3 +112,38 @@ export async function assembleFax(parts: ComposePart[], paper: PaperSize): Promi
   const pdf = await out.save();
   return { pdf, pages: sources.length, partPages, sources };
 }
+
+/** A picture checked all the way through: what it is and its size in pixels. */
+export interface MeasuredPicture {
+  format: 'jpeg' | 'png';
+  width: number;
+  height: number;
+}
+
+/** A PNG's size from its header (IHDR), before any pixel is inflated; null if there is none. */
+function pngHeaderSize(png: Uint8Array): { width: number; height: number } | null {
+  if (png.length < 24) return null;
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/**
+ * Checks one JPEG or PNG (a letterhead logo) the way a fax picture is checked, and reads its
+ * size: a PNG's pixels are decoded (pdf-lib inflates them to embed it), a JPEG must be
+ * complete. Anything else is refused with `refusal` naming the file.
+ */
+export async function measurePicture(fileName: string, data: Uint8Array, maxPixels: number): Promise<MeasuredPicture> {
+  const kind = sniffFileKind(data.subarray(0, 1024));
+  if (kind !== 'jpeg' && kind !== 'png') throw new ComposeRefusal('picture.not_png_or_jpeg', `${fileName} is not a PNG or JPEG picture.`, `${fileName}: ${kind ?? 'unknown'} by its contents`);
+  if (kind === 'jpeg') checkJpegComplete(fileName, data);
+  if (kind === 'png') {
+    const size = pngHeaderSize(data);
+    if (!size || size.width === 0 || size.height === 0) throw damagedPicture(fileName, 'PNG header unreadable');
+    if (size.width * size.height > maxPixels) throw new ComposeRefusal('picture.too_many_pixels', composeSentences.pictureTooLarge(fileName), `${fileName}: ${size.width}×${size.height}`);
+  }
+  const doc = await PDFDocument.create();
+  const image = await embedPicture(doc, fileName, { format: kind, bytes: data, aspect: 1 });
+  if (!(image.width > 0 && image.height > 0)) throw damagedPicture(fileName, 'no size');
+  if (image.width * image.height > maxPixels) throw new ComposeRefusal('picture.too_many_pixels', composeSentences.pictureTooLarge(fileName), `${fileName}: ${image.width}×${image.height}`);
+  return { format: kind, width: image.width, height: image.height };
+}

@@ -12,10 +12,10 @@ import { MAX_COMPOSE_BYTES, MAX_COMPOSE_FILES, composeSentences, sniffFileKind, 
 import { DeskError, errorDetail } from '../errors.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
 import { superviseWorker, type WorkerLimits } from '../workers/supervise.ts';
-import type { ComposePart, ComposeResult } from './assemble.ts';
+import type { ComposePart, ComposeResult, MeasuredPicture } from './assemble.ts';
 import type { ComposeJob, ComposeReply } from './compose-worker.ts';
 
-export type { ComposePart, ComposeResult } from './assemble.ts';
+export type { ComposePart, ComposeResult, MeasuredPicture } from './assemble.ts';
 
 /** Fifty scanned pages decode, re-encode and combine in well under a minute on a slow desk. */
 export const COMPOSE_LIMITS: Readonly<WorkerLimits> = { timeoutMs: 120_000, maxMemoryMb: 1024 };
@@ -65,7 +65,8 @@ function runWorker(job: ComposeJob, transfer: ArrayBuffer[], limits: WorkerLimit
     return Promise.resolve({ ok: false, refusal: null, detail: `the compose worker could not start: ${errorDetail(e)}` });
   }
   const stopped = (detail: string): ComposeReply => ({ ok: false, refusal: null, detail });
-  return superviseWorker<ComposeReply, ComposeReply>(worker, limits, job.kind === 'combine' ? 'combining files' : 'turning pages', { reply: (r) => r, overrun: stopped, failed: (_e, detail) => stopped(detail) });
+  const what = job.kind === 'combine' ? 'combining files' : job.kind === 'rotate' ? 'turning pages' : 'reading a picture';
+  return superviseWorker<ComposeReply, ComposeReply>(worker, limits, what, { reply: (r) => r, overrun: stopped, failed: (_e, detail) => stopped(detail) });
 }
 
 /**
@@ -97,4 +98,20 @@ export async function rotatedCopy(pdf: Uint8Array, rotations: readonly PageRotat
   if (reply.ok) return reply.pdf;
   log?.(`turning pages for print/save failed, the fax goes out as received: ${reply.detail}`);
   return null;
+}
+
+/** A picture is small work: a logo decodes in well under a second. */
+export const PICTURE_LIMITS: Readonly<WorkerLimits> = { timeoutMs: 20_000, maxMemoryMb: 512 };
+
+/**
+ * One JPEG or PNG from anyone (a letterhead logo), decoded in the same supervised worker as
+ * the fax pictures and measured. Throws a DeskError: `refusal` (code, sentence) when the file
+ * is at fault, `picture.failed` when the worker was stopped by its limits.
+ */
+export async function checkPicture(fileName: string, data: Uint8Array, maxPixels: number, limits: WorkerLimits = PICTURE_LIMITS): Promise<MeasuredPicture> {
+  const copy = data.slice();
+  const reply = await runWorker({ kind: 'picture', fileName, data: copy, maxPixels }, [copy.buffer], limits);
+  if (reply.ok && reply.picture) return reply.picture;
+  if (!reply.ok && reply.refusal) throw refuse(reply.refusal.code, reply.refusal.message, reply.detail);
+  throw new DeskError('picture.failed', `${fileName} could not be read: it took too long or needed too much memory. Save it smaller, then choose it again.`, { detail: reply.ok ? 'no measurement' : reply.detail });
 }

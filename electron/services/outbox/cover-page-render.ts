@@ -1,6 +1,7 @@
 /**
- * Drawing fax cover pages: a plain one-page sheet (to, from, subject, message, page count,
- * date) put in front of the user's PDF before it is sealed. Pure: bytes and facts in, new
+ * Drawing fax cover pages: a one-page sheet (to, from, subject, message, page count, date),
+ * with the chosen template's letterhead (logo, office name, reply numbers, confidentiality
+ * notice) when there is one, put in front of the user's PDF before it is sealed. Pure: bytes and facts in, new
  * bytes out; the user's file is never modified. Drawn with pdf-lib's built-in Helvetica, so
  * nothing (no font file, no network) is needed at run time.
  *
@@ -11,7 +12,7 @@
  * cover-page.ts): plain Node, no code of ours beyond this file.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRef, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { encodable, wrap } from '../print/pdf-text.ts';
 
 export interface CoverPageInfo {
@@ -25,7 +26,24 @@ export interface CoverPageInfo {
   documentPages: number | null;
   /** When the fax is sent (shown on the sheet). */
   date: Date;
+  /** The chosen template's letterhead; absent or null: the plain sheet. */
+  letterhead?: Letterhead | null;
 }
+
+/** What a cover-page template adds to the sheet: the office's logo and fields. */
+export interface Letterhead {
+  officeName: string;
+  replyFax: string;
+  replyPhone: string;
+  /** A confidentiality notice, printed in a box at the foot of the sheet. */
+  notice: string;
+  /** Already checked when the office chose it (cover-templates.ts). */
+  logo: { format: 'png' | 'jpeg'; bytes: Uint8Array } | null;
+}
+
+/** The logo's box at the top left: wide logos are common, tall ones are kept small. */
+const LOGO_MAX_WIDTH = 160;
+const LOGO_MAX_HEIGHT = 56;
 
 const LETTER: [number, number] = [612, 792];
 const MARGIN = 56;
@@ -56,11 +74,74 @@ export function formatCoverNumber(number: string): string {
 /** The PDF Info key carrying the cover page's subject (read back by the page counter). */
 export const COVER_SUBJECT_KEY = 'FxeCoverSubject';
 
-function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPageInfo): void {
+/** The letterhead across the top; returns the y below it. */
+function drawLetterheadTop(page: PDFPage, regular: PDFFont, bold: PDFFont, head: Letterhead, logo: PDFImage | null, top: number): number {
+  const { width } = page.getSize();
+  let logoWidth = 0;
+  let logoHeight = 0;
+  if (logo) {
+    const scale = Math.min(LOGO_MAX_WIDTH / logo.width, LOGO_MAX_HEIGHT / logo.height, 1);
+    logoWidth = logo.width * scale;
+    logoHeight = logo.height * scale;
+    page.drawImage(logo, { x: MARGIN, y: top - logoHeight, width: logoWidth, height: logoHeight });
+  }
+  const x = MARGIN + (logo ? logoWidth + 14 : 0);
+  const room = width - MARGIN - x;
+  let y = top - 15;
+  if (head.officeName.trim()) {
+    for (const line of wrap(bold, 15, encodable(bold, head.officeName.trim()), room).slice(0, 2)) {
+      page.drawText(line, { x, y, size: 15, font: bold, color: INK });
+      y -= 18;
+    }
+  }
+  const reply = [head.replyFax.trim() && `Reply fax: ${formatCoverNumber(head.replyFax.trim())}`, head.replyPhone.trim() && `Phone: ${formatCoverNumber(head.replyPhone.trim())}`].filter(Boolean).join('    ');
+  if (reply) {
+    for (const line of wrap(regular, 10, encodable(regular, reply), room).slice(0, 2)) {
+      page.drawText(line, { x, y: y + 2, size: 10, font: regular, color: MUTED });
+      y -= 14;
+    }
+  }
+  return Math.min(top - logoHeight, y + 6) - 16;
+}
+
+const NOTICE_SIZE = 8.5;
+const NOTICE_LINE = 11;
+
+/** The confidentiality notice in a box at the foot of the sheet; returns the box's top. */
+function drawNotice(page: PDFPage, regular: PDFFont, bold: PDFFont, notice: string): number {
+  const { width } = page.getSize();
+  const padding = 8;
+  const lines = wrap(regular, NOTICE_SIZE, encodable(regular, notice.trim()), width - 2 * MARGIN - 2 * padding).slice(0, 14);
+  const boxHeight = padding * 2 + 12 + lines.length * NOTICE_LINE;
+  const bottom = MARGIN;
+  page.drawRectangle({ x: MARGIN, y: bottom, width: width - 2 * MARGIN, height: boxHeight, borderColor: INK, borderWidth: 0.75 });
+  let y = bottom + boxHeight - padding - 8;
+  page.drawText('CONFIDENTIALITY NOTICE', { x: MARGIN + padding, y, size: 8, font: bold, color: INK });
+  y -= 12;
+  for (const line of lines) {
+    page.drawText(line, { x: MARGIN + padding, y, size: NOTICE_SIZE, font: regular, color: INK });
+    y -= NOTICE_LINE;
+  }
+  return bottom + boxHeight;
+}
+
+async function embedLogo(doc: PDFDocument, info: CoverPageInfo): Promise<PDFImage | null> {
+  const logo = info.letterhead?.logo;
+  if (!logo) return null;
+  try {
+    return logo.format === 'png' ? await doc.embedPng(logo.bytes) : await doc.embedJpg(logo.bytes);
+  } catch {
+    // It was checked when the office chose it; if it cannot be drawn now, the fax still goes (without it).
+    return null;
+  }
+}
+
+function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPageInfo, logo: PDFImage | null = null): void {
   const { width, height } = page.getSize();
   const textWidth = width - 2 * MARGIN;
-  let y = height - MARGIN - 30;
-  page.drawText('FAX', { x: MARGIN, y, size: 30, font: bold, color: INK });
+  const head = info.letterhead ?? null;
+  let y = head ? drawLetterheadTop(page, regular, bold, head, logo, height - MARGIN) - 26 : height - MARGIN - 30;
+  page.drawText('FAX', { x: MARGIN, y, size: head ? 26 : 30, font: bold, color: INK });
   y -= 18;
   page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 1.5, color: INK });
   y -= 28;
@@ -88,11 +169,12 @@ function drawCover(page: PDFPage, regular: PDFFont, bold: PDFFont, info: CoverPa
   y -= 6;
   page.drawLine({ start: { x: MARGIN, y }, end: { x: width - MARGIN, y }, thickness: 0.75, color: RULE });
   y -= 26;
+  const floor = head?.notice.trim() ? drawNotice(page, regular, bold, head.notice) + 12 : MARGIN + 24;
   if (info.message.trim()) {
     page.drawText('Message', { x: MARGIN, y, size: 11, font: bold, color: MUTED });
     y -= 20;
     const lineHeight = 15;
-    const room = Math.max(1, Math.floor((y - MARGIN - 24) / lineHeight));
+    const room = Math.max(1, Math.floor((y - floor) / lineHeight));
     let lines = wrap(regular, 11, encodable(regular, info.message), textWidth);
     if (lines.length > room) lines = [...lines.slice(0, room - 1), '[the message continues beyond this page and was shortened]'];
     for (const line of lines) {
@@ -149,7 +231,7 @@ export function countPagesStrictly(doc: PDFDocument): number {
 export async function renderCoverPage(info: CoverPageInfo): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const page = doc.addPage(LETTER);
-  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info, await embedLogo(doc, info));
   return doc.save();
 }
 
@@ -165,7 +247,7 @@ export async function addCoverPage(pdf: Uint8Array, info: CoverPageInfo): Promis
   const first = documentPages > 0 ? doc.getPage(0).getSize() : null;
   const size: [number, number] = first && first.width >= 200 && first.height >= 200 ? [first.width, first.height] : LETTER;
   const page = doc.insertPage(0, size);
-  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info);
+  drawCover(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold), info, await embedLogo(doc, info));
   // The subject travels inside the encrypted PDF (never in the envelope's metadata, which
   // the relay can read), under our own Info key, so the recipient's desk can list and
   // search it without guessing from the document's own Subject.

@@ -11,7 +11,7 @@ import type { CoverPageInfo } from './cover-page-render.ts';
 import type { CoverPageJob, CoverPageReply } from './cover-page-worker.ts';
 import { superviseWorker, type WorkerLimits } from '../workers/supervise.ts';
 
-export { formatCoverDate, formatCoverNumber, renderCoverPage, type CoverPageInfo } from './cover-page-render.ts';
+export { formatCoverDate, formatCoverNumber, renderCoverPage, type CoverPageInfo, type Letterhead } from './cover-page-render.ts';
 
 export type CoverPageLimits = WorkerLimits;
 

@@ -8,7 +8,8 @@
 import { uuid4 } from '../../../shared/protocol/index.ts';
 import type { CoverPage, SendGroupRequest, SendGroupResult } from '../../../shared/ipc/contract.ts';
 import { DeskError, toUserError } from '../errors.ts';
-import { prependCoverPage } from './cover-page.ts';
+import { prependCoverPage, type Letterhead } from './cover-page.ts';
+import type { CoverTemplateStore } from './cover-templates.ts';
 import type { Outbox } from './outbox.ts';
 import { validatePdf } from './pdf-check.ts';
 
@@ -20,11 +21,20 @@ export interface SendGroupDeps {
   outbox: Pick<Outbox, 'submit'>;
   nowMs: () => number;
   log?: (line: string) => void;
+  /** Where a chosen template's letterhead is read (absent: covers are plain). */
+  coverTemplates?: Pick<CoverTemplateStore, 'letterhead'>;
+}
+
+/** The letterhead of the template a cover names (a deleted one: a plain sentence, nothing queued). */
+export function letterheadOf(deps: Pick<SendGroupDeps, 'coverTemplates'>, coverPage: CoverPage | null): Letterhead | null {
+  const id = coverPage?.templateId;
+  if (!id || !deps.coverTemplates) return null;
+  return deps.coverTemplates.letterhead(id);
 }
 
 /** The document as it goes to one recipient: with that recipient's cover page in front, if asked for. */
 export async function documentFor(
-  deps: Pick<SendGroupDeps, 'nowMs' | 'log'>,
+  deps: Pick<SendGroupDeps, 'nowMs' | 'log' | 'coverTemplates'>,
   req: { pdf: Uint8Array; from: string; coverPage: CoverPage | null },
   to: { number: string; name?: string | undefined },
   documentPages?: number | null,
@@ -36,7 +46,7 @@ export async function documentFor(
   const pages = documentPages !== undefined ? documentPages : (await validatePdf(req.pdf, deps.log)).pages;
   return (await prependCoverPage(req.pdf, {
     toName: c.toName.trim() ? c.toName : to.name ?? '', toNumber: to.number, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
-    documentPages: pages, date: new Date(deps.nowMs()),
+    documentPages: pages, date: new Date(deps.nowMs()), letterhead: letterheadOf(deps, c),
   })).pdf;
 }
 
@@ -46,6 +56,8 @@ export async function submitGroup(deps: SendGroupDeps, req: SendGroupRequest): P
   }
   // A document that is no PDF at all fails for everyone alike: said once, before anything is stored.
   const { pages } = await validatePdf(req.pdf, deps.log);
+  // So does a template deleted since the dialog listed it.
+  letterheadOf(deps, req.coverPage);
   const sendGroup = req.recipients.length > 1 ? `s_${uuid4()}` : null;
   const items: SendGroupResult['items'] = [];
   for (const r of req.recipients) {

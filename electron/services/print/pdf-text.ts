@@ -11,6 +11,11 @@ import type { PDFFont } from 'pdf-lib';
 export function encodable(font: PDFFont, text: string): string {
   let out = '';
   for (const ch of text.replace(/\t/g, '    ')) {
+    // Line breaks are not drawn but kept for wrap(), which starts a new line at each.
+    if (ch === '\n' || ch === '\r') {
+      out += ch;
+      continue;
+    }
     try {
       font.encodeText(ch);
       out += ch;

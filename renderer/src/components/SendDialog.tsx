@@ -10,7 +10,7 @@
 // Each recipient gets its own fax; the dialog follows them through 'outbox.changed' events.
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Contact, ContactGroup, OrgSummary, OutboxState, PstnProviderName, UserError } from '../../../shared/domain/types.ts';
-import type { IpcEvent, KeyChangeWarning as KeyChange } from '../../../shared/ipc/contract.ts';
+import type { CoverTemplate, IpcEvent, KeyChangeWarning as KeyChange } from '../../../shared/ipc/contract.ts';
 import { paperForCountry, type PaperSize } from '../../../shared/domain/compose.ts';
 import { PSTN_PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
 import { foldText } from '../../../shared/domain/contact-suggestions.ts';
@@ -88,7 +88,10 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
   const [scheduleError, setScheduleError] = useState<string | null>(null);
   const [from, setFrom] = useState(org.faxNumbers[0] ?? '');
   const [withCover, setWithCover] = useState(false);
-  const [cover, setCover] = useState({ toName: '', fromName: org.name, subject: '', message: '' });
+  const [cover, setCover] = useState<{ toName: string; fromName: string; subject: string; message: string; templateId: string | null }>({ toName: '', fromName: org.name, subject: '', message: '', templateId: null });
+  const [templates, setTemplates] = useState<CoverTemplate[]>([]);
+  // The default template is chosen the first time a cover page is added, never over the user's own choice.
+  const templateChosen = useRef(false);
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [error, setError] = useState<UserError | null>(null);
@@ -117,7 +120,20 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
       () => setGroups([]),
     );
     call('settings.get', {}).then((st) => setCountrySetting(st.defaultCountry ?? ''), () => undefined);
+    call('covers.list', {}).then((r) => setTemplates(r.templates), () => setTemplates([]));
   }, []);
+
+  /** A template fills the cover: the office's name, its message, its caller ID (when it is one of this org's numbers). */
+  const chooseTemplate = (t: CoverTemplate | null) => {
+    templateChosen.current = true;
+    setCover((c) => (t ? { ...c, templateId: t.id, fromName: t.officeName.trim() || org.name, message: t.message } : { ...c, templateId: null }));
+    if (t?.fromNumber && org.faxNumbers.includes(t.fromNumber)) setFrom(t.fromNumber);
+  };
+  const addCover = (on: boolean) => {
+    setWithCover(on);
+    const preferred = templates.find((t) => t.isDefault);
+    if (on && !templateChosen.current && preferred) chooseTemplate(preferred);
+  };
   // Files dropped on the window (before or while this dialog is open) join the fax.
   const addedDrop = useRef<File[] | null>(null);
   useEffect(() => {
@@ -411,12 +427,26 @@ export function SendDialog({ org, initialFiles, initialTo, forward, knownNumbers
           {!forward && (
             <>
               <label className="check">
-                <input type="checkbox" checked={withCover} onChange={(e) => setWithCover(e.target.checked)} />
+                <input type="checkbox" checked={withCover} onChange={(e) => addCover(e.target.checked)} />
                 Add a cover page
               </label>
               {withCover && (
                 <fieldset className="cover">
                   <legend className="sr-only">Cover page</legend>
+                  {templates.length > 0 && (
+                    <label className="template-pick">
+                      Template
+                      <select value={cover.templateId ?? ''} onChange={(e) => chooseTemplate(templates.find((t) => t.id === e.target.value) ?? null)}>
+                        <option value="">Plain cover page (no template)</option>
+                        {templates.map((t) => (
+                          <option key={t.id} value={t.id}>
+                            {t.name}
+                            {t.isDefault ? ' (default)' : ''}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  )}
                   <label>
                     To (name)
                     <input value={cover.toName} onChange={(e) => setCover({ ...cover, toName: e.target.value })} />

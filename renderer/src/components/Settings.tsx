@@ -16,6 +16,7 @@ function countryOptions(): [string, string][] {
     .map((c): [string, string] => [c, names.of(c) ?? c])
     .sort((a, b) => a[1].localeCompare(b[1]));
 }
+import { CoverTemplatesCard } from './CoverTemplates.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { OfficeCard } from './OfficeSettings.tsx';
 import { ReceivingPanel } from './ReceivingPanel.tsx';
@@ -170,6 +171,7 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
           </p>
         </Card>
 
+        <CoverTemplatesCard orgs={orgs} onNotice={onNotice} onError={setError} />
         <OrgKeysCard orgs={orgs} onNotice={onNotice} onError={setError} />
         <OfficeCard onNotice={onNotice} onError={setError} />
       </div>

@@ -7,9 +7,10 @@ import type { DeskServices } from '../../desk-services.ts';
 import { composeFax, rotatedCopy } from '../../compose/compose.ts';
 import { readPageRotations, setPageRotation } from '../../inbox/page-rotations.ts';
 import { prependCoverPage } from '../../outbox/cover-page.ts';
+import { letterheadOf } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type ComposeServices = Pick<DeskServices, 'db' | 'faxes'>;
+export type ComposeServices = Pick<DeskServices, 'db' | 'faxes' | 'coverTemplates'>;
 
 type ComposeChannel = 'compose.build' | 'faxes.setPageRotation';
 
@@ -25,7 +26,7 @@ export function composeHandlers(ctx: HandlerContext<ComposeServices>): HandlersF
       // dated when sent).
       const withCover = await prependCoverPage(doc.pdf, {
         toName: cover.toName, toNumber: cover.to, fromName: cover.fromName, fromNumber: cover.from, subject: cover.subject, message: cover.message,
-        documentPages: doc.pages, date: new Date(ctx.nowMs()),
+        documentPages: doc.pages, date: new Date(ctx.nowMs()), letterhead: letterheadOf({ coverTemplates: (await ctx.services()).coverTemplates }, cover),
       });
       return { ...answer, pdf: withCover.pdf, pages: withCover.pages, coverPages: 1 };
     },

@@ -9,6 +9,7 @@ import type { DeskServices } from '../../desk-services.ts';
 import { composeHandlers } from './compose.ts';
 import { contactHandlers } from './contacts.ts';
 import type { HandlerContext, Handlers } from './context.ts';
+import { coverHandlers } from './covers.ts';
 import { faxHandlers } from './faxes.ts';
 import { officeHandlers } from './office.ts';
 import { orgHandlers } from './orgs.ts';
@@ -35,6 +36,7 @@ export function createHandlers(ctx: DeskHandlerContext): Handlers {
     ...composeHandlers(ctx),
     ...pstnHandlers(ctx),
     ...contactHandlers(ctx),
+    ...coverHandlers(ctx),
     ...settingsHandlers(ctx),
     ...officeHandlers(ctx),
   };

@@ -5,7 +5,7 @@ import { readFaxDocument } from '../../inbox/fax-document.ts';
 import { documentFor } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox'>;
+export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates'>;
 
 /** In an office, the org's faxes go out through the shared outbox (fxe only: the phone lane is per desk). */
 function viaOffice(s: SendServices, orgId: string, route: 'fxe' | 'pstn'): boolean {
@@ -30,7 +30,7 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'send.submit': async (req) => {
       const s = await svc();
-      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log }, req, { number: req.to });
+      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates }, req, { number: req.to });
       if (viaOffice(s, req.orgId, req.route)) {
         const queued = await s.office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null });
         ctx.emitFaxesChanged();

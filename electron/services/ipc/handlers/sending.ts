@@ -10,7 +10,7 @@ import { submitGroup, type SendGroupDeps } from '../../outbox/send-group.ts';
 import { activityCsv, activityPdf, transmissionReportPdf, transmissionTimes } from '../../print/transmission-report.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db' | 'office'>;
+export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db' | 'office' | 'coverTemplates'>;
 
 type SendingChannel =
   | 'send.submitGroup' | 'outbox.cancelScheduled' | 'outbox.sendNow' | 'groups.list' | 'groups.save' | 'groups.delete' | 'groups.setMembers'
@@ -49,7 +49,7 @@ export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersF
   return {
     'send.submitGroup': async (req) => {
       const s = await svc();
-      const result = await submitGroup({ outbox: s.office.orgId() === req.orgId ? sharedOutbox(s.office) : s.outbox, nowMs: ctx.nowMs, log: ctx.log }, req);
+      const result = await submitGroup({ outbox: s.office.orgId() === req.orgId ? sharedOutbox(s.office) : s.outbox, nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates }, req);
       ctx.emitFaxesChanged();
       return result;
     },

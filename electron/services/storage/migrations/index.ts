@@ -7,8 +7,9 @@ import { coverSubject } from './004-cover-subject.ts';
 import { keyChangeColumns } from './005-key-change-columns.ts';
 import { sendGroupsAndSchedule } from './006-send-groups-and-schedule.ts';
 import { pageRotations } from './007-page-rotations.ts';
+import { coverTemplates } from './008-cover-templates.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule, pageRotations];
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule, pageRotations, coverTemplates];
 
 // A gap or a reordering would let two installs disagree about what version N means.
 MIGRATIONS.forEach((m, i) => {
