@@ -53,7 +53,7 @@ export async function countStoredPdfPages(blobs: BlobStore, blobId: string, wrap
   const ranges = await blobs.openRanges(blobId, wrappedKey);
   try {
     if (ranges.size === 0 || ranges.size > PAGE_COUNT_MAX_BYTES) return null;
-    return interpret(await parsePdfRangesInWorker(ranges, { strict: false }), onUncounted, onSubject);
+    return interpret(await parsePdfRangesInWorker(ranges, { strict: false, background: true }), onUncounted, onSubject);
   } finally {
     ranges.close();
   }
@@ -79,7 +79,17 @@ export interface PageCounterDeps {
   /** Called after a count was saved, so the lists refresh. */
   onCounted: (faxId: string) => void;
   log: (line: string) => void;
+  /** Quiet time after the last enqueue before counting starts (default PAGE_COUNT_QUIET_MS). */
+  quietMs?: number;
 }
+
+/**
+ * Counting waits until no new fax came or went for this long. A count loads pdf.js in a worker
+ * (~0.3-0.7 s of CPU on one of the two cores here); run right after a receive, it competed
+ * with the next send (its PDF check, seal and upload) for the CPU. The column shows "unknown"
+ * for this long instead.
+ */
+export const PAGE_COUNT_QUIET_MS = 1500;
 
 /**
  * Fills in `pages` for stored faxes that lack it: each new fax (`enqueue`) and, at start-up,
@@ -97,10 +107,22 @@ export class PageCounter {
     this.d = deps;
   }
 
+  private quietTimer: ReturnType<typeof setTimeout> | null = null;
+
   enqueue(faxId: string): void {
     if (this.stopped || this.tried.has(faxId)) return;
     this.tried.add(faxId);
     this.queue.push(faxId);
+    // Debounced: every new fax pushes the start back (see PAGE_COUNT_QUIET_MS).
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.startNow(), this.d.quietMs ?? PAGE_COUNT_QUIET_MS);
+    this.quietTimer.unref();
+  }
+
+  private startNow(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
+    if (this.stopped || this.queue.length === 0) return;
     this.running ??= this.drain().finally(() => { this.running = null; });
   }
 
@@ -108,13 +130,16 @@ export class PageCounter {
     for (const id of this.d.faxes.idsWithoutPageCount()) this.enqueue(id);
   }
 
-  /** Resolves when everything queued so far has been counted (tests, shutdown). */
+  /** Counts what is queued now, without the quiet wait, and resolves when it is done (tests, shutdown). */
   async idle(): Promise<void> {
+    this.startNow();
     while (this.running) await this.running;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
     this.queue.length = 0;
     await this.idle();
   }

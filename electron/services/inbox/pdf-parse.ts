@@ -116,7 +116,7 @@ export interface PdfByteSource {
  * in memory instead of the whole document twice. Same worker, same limits. `source` stays the
  * caller's (to close) and is not read any more once the promise settled.
  */
-export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: boolean }): Promise<PdfParseOutcome> {
+export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: boolean; background?: boolean }): Promise<PdfParseOutcome> {
   const limits = { ...PDF_PARSE_LIMITS, ...overrides };
   const url = overrides?.workerUrl ?? defaultWorkerUrl();
   const channel = new MessageChannel();
@@ -140,7 +140,7 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
     channel.port1.postMessage(answer, transfer);
   });
   const job: PdfParseJob = { ranges: { length: source.size, port: channel.port2 }, strict: opts.strict };
-  return launch(url, limits, job, [channel.port2], () => undefined).finally(() => {
+  return launch(url, limits, job, [channel.port2], () => undefined, { interactive: opts.background !== true }).finally(() => {
     open = false;
     channel.port1.close();
   });
@@ -149,14 +149,17 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
 /**
  * Hands `job` to the spare worker or to a fresh one, under the limits. `again` gives a job
  * with copied bytes when the transfer list could not be moved (Node's shared pool), or
- * undefined when there is nothing to retry with.
+ * undefined when there is nothing to retry with. Only interactive parses (the check of a PDF
+ * being sent: someone waits for it) take the spare and prepare the next one; background ones
+ * (page counts of stored faxes) start their own worker, so a fax arriving never leaves the
+ * next Send without a warm worker.
  */
-function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined): Promise<PdfParseOutcome> {
+function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
   // The next spare starts loading only once this parse is over: loading pdf.js next to a
   // parse would count against that parse's memory limit (and compete with it for the CPU).
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
-  const ready = overrides ? undefined : takeSpare();
+    overrides || !opts.interactive ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
+  const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
       ready.postMessage(job, transferList);
@@ -223,6 +226,11 @@ function prepareSpare(url: URL): void {
   const idle = setTimeout(drop, SPARE_IDLE_MS);
   idle.unref();
   spare = { worker, idle };
+}
+
+/** Tests: the thread id of the spare worker waiting for the next parse, if there is one. */
+export function sparePdfWorkerIdForTests(): number | undefined {
+  return spare?.worker.threadId;
 }
 
 /** Ends the spare worker (tests and shutdown: nothing is left running). */
