@@ -1,28 +1,30 @@
 /**
  * POST /v1/messages: the streaming upload. The body can be 100 MiB, so nothing here holds it
  * in memory: the raw bytes are hashed as they pass (for the FXE1 signature), the multipart is
- * parsed as a stream (busboy), and the ciphertext part goes straight to a temp file under
+ * parsed as it arrives (multipart.ts), and the ciphertext part goes straight to a temp file under
  * <data>/incoming, hashed on the way. Only when the whole body is in, authenticated and
  * checked is the file moved into the store and the message row committed, in one step; until
  * then there is no message, whatever happens to the process.
  */
-import busboy from 'busboy';
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
 import { MAX_CIPHERTEXT_BYTES, MAX_ENVELOPE_BYTES, type UploadResponse } from '../../shared/fxe-api/index.ts';
 import type { RelayAuth } from './auth.ts';
 import { checkEnvelope } from './envelope-checks.ts';
 import { fsyncDir } from './fs-util.ts';
 import { RelayHttpError } from './http-util.ts';
+import { boundaryOf, MultipartError, MultipartParser } from './multipart.ts';
 import type { RelayStore } from './store.ts';
 
 /** Room for the envelope part and multipart framing on top of the ciphertext cap. */
 const MAX_UPLOAD_BODY_BYTES = MAX_CIPHERTEXT_BYTES + MAX_ENVELOPE_BYTES + 64 * 1024;
+/** A part's header block: a Content-Disposition and a Content-Type fit many times over. */
+const MAX_PART_HEADER_BYTES = 16 * 1024;
+const MAX_PART_HEADER_LINES = 16;
 
 export interface UploadContext {
   store: RelayStore;
@@ -48,8 +50,8 @@ interface ReceivedParts {
 export async function handleUpload(ctx: UploadContext, req: IncomingMessage, target: string): Promise<UploadResponse> {
   // 1. Before reading a byte of the body.
   const pre = ctx.auth.precheck(req.headers.authorization);
-  const contentType = req.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data\s*;/i.test(contentType) || !/boundary=/i.test(contentType)) {
+  const boundary = boundaryOf(req.headers['content-type'] ?? '');
+  if (boundary === undefined) {
     throw new RelayHttpError('malformed_multipart', { detail: 'content-type is not multipart/form-data with a boundary' });
   }
   const declared = req.headers['content-length'];
@@ -59,7 +61,7 @@ export async function handleUpload(ctx: UploadContext, req: IncomingMessage, tar
   const tempPath = join(ctx.incomingDir, `${randomBytes(12).toString('hex')}.part`);
   let published = false;
   try {
-    const parts = await receiveParts(req, contentType, tempPath);
+    const parts = await receiveParts(req, boundary, tempPath);
 
     // 3. Authenticate the whole request, then 4-6: check what it says.
     const sender = ctx.auth.verifyStreamed({ pre, method: 'POST', target, bodySha256Hex: parts.rawBodySha256Hex });
@@ -104,57 +106,130 @@ export class UploadAbort extends Error {
   }
 }
 
-function receiveParts(req: IncomingMessage, contentType: string, tempPath: string): Promise<ReceivedParts> {
+function receiveParts(req: IncomingMessage, boundary: string, tempPath: string): Promise<ReceivedParts> {
   return new Promise((resolve, reject) => {
     const rawHash = createHash('sha256');
     const ciphertextHash = createHash('sha256');
+    let bodyBytes = 0;
     let ciphertextSize = 0;
+    let envelopeSeen = false;
+    let envelopeChunks: Buffer[] = [];
+    let envelopeSize = 0;
     let envelopeText: string | undefined;
-    let ciphertextDone: Promise<void> | undefined;
-    let envelopeDone: Promise<void> | undefined;
+    let current: 'envelope' | 'ciphertext' | undefined;
     let tempFile: Writable | undefined;
+    let ciphertextDone: Promise<void> | undefined;
+    let waitingForDrain = false;
     let settled = false;
-    let bodyEnded = false;
-    let parserClosed = false;
 
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: { ...req.headers, 'content-type': contentType },
-        limits: { fieldSize: MAX_ENVELOPE_BYTES, parts: 3, fields: 2, files: 2, headerPairs: 16 },
-      });
-    } catch (e) {
-      reject(new RelayHttpError('malformed_multipart', { detail: String(e) }));
-      return;
-    }
-
+    const detach = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.pause();
+    };
     const fail = (error: RelayHttpError): void => {
       if (settled) return;
       settled = true;
-      req.unpipe(parser);
-      req.pause();
-      parser.destroy();
+      detach();
       // Answer only once the temp file is closed: the caller deletes it next, and a write
       // stream still open could otherwise outlive the delete.
       const closed = tempFile === undefined || tempFile.closed ? Promise.resolve() : new Promise<void>((r) => tempFile!.once('close', () => r()));
       tempFile?.destroy();
       void closed.then(() => reject(new UploadAbort(error)));
     };
-    const malformed = (detail: string): void => fail(new RelayHttpError('malformed_multipart', { detail }));
+    const refused = (e: unknown): void => {
+      if (e instanceof RelayHttpError) fail(e);
+      else if (e instanceof MultipartError) fail(new RelayHttpError('malformed_multipart', { detail: e.message }));
+      else fail(new RelayHttpError('internal_error', { detail: String(e) }));
+    };
 
-    const finishIfDone = (): void => {
-      if (settled || !bodyEnded || !parserClosed) return;
+    const parser = new MultipartParser(boundary, {
+      onPartStart(part) {
+        if (part.name === 'envelope') {
+          if (envelopeSeen) throw new MultipartError('two envelope parts');
+          envelopeSeen = true;
+          current = 'envelope';
+          return;
+        }
+        if (part.name !== 'ciphertext') throw new MultipartError(`unexpected ${part.filename === undefined ? 'field ' : ''}part "${part.name}"`);
+        if (part.filename === undefined) throw new MultipartError('unexpected field part "ciphertext" (the ciphertext must be a binary part)');
+        if (tempFile) throw new MultipartError('two ciphertext parts');
+        current = 'ciphertext';
+        const file = durableTempFile(tempPath);
+        tempFile = file;
+        ciphertextDone = new Promise<void>((done, failed) => {
+          file.once('close', () => (file.errored ? failed(file.errored) : file.writableFinished ? done() : failed(new Error('the temp file closed early'))));
+        });
+        ciphertextDone.catch(() => undefined); // observed in onEnd / fail
+        file.on('error', (e) => fail(new RelayHttpError('internal_error', { detail: `temp file: ${e.message}` })));
+        file.on('drain', () => {
+          if (waitingForDrain && !settled) {
+            waitingForDrain = false;
+            req.resume();
+          }
+        });
+      },
+      onPartData(bytes) {
+        if (current === 'envelope') {
+          envelopeSize += bytes.length;
+          if (envelopeSize > MAX_ENVELOPE_BYTES) throw new MultipartError('envelope part over 1 MiB');
+          envelopeChunks.push(Buffer.from(bytes));
+          return;
+        }
+        ciphertextSize += bytes.length;
+        if (ciphertextSize > MAX_CIPHERTEXT_BYTES) throw new RelayHttpError('too_large');
+        ciphertextHash.update(bytes);
+        // The view stays valid: the HTTP parser hands every chunk out once and never reuses it.
+        if (!tempFile!.write(bytes) && !waitingForDrain) {
+          waitingForDrain = true;
+          req.pause();
+        }
+      },
+      onPartEnd() {
+        if (current === 'envelope') {
+          envelopeText = Buffer.concat(envelopeChunks).toString('utf8');
+          envelopeChunks = [];
+        } else {
+          tempFile!.end();
+          // An ended file never emits 'drain': if it had pushed back, the rest of the body
+          // (a boundary, maybe the small envelope part) must still be read.
+          if (waitingForDrain) {
+            waitingForDrain = false;
+            req.resume();
+          }
+        }
+        current = undefined;
+      },
+    }, { maxHeaderBytes: MAX_PART_HEADER_BYTES, maxHeaderLines: MAX_PART_HEADER_LINES });
+
+    function onData(chunk: Buffer): void {
+      if (settled) return;
+      bodyBytes += chunk.length;
+      if (bodyBytes > MAX_UPLOAD_BODY_BYTES) return fail(new RelayHttpError('too_large'));
+      rawHash.update(chunk);
+      try {
+        parser.write(chunk);
+      } catch (e) {
+        refused(e);
+      }
+    }
+
+    function onEnd(): void {
+      if (settled) return;
+      try {
+        parser.end();
+      } catch (e) {
+        return refused(e);
+      }
       void (async () => {
         try {
           if (ciphertextDone) await ciphertextDone;
-          if (envelopeDone) await envelopeDone;
         } catch (e) {
-          fail(e instanceof RelayHttpError ? e : new RelayHttpError('internal_error', { detail: String(e) }));
-          return;
+          return refused(e);
         }
         if (settled) return;
-        if (envelopeText === undefined) return malformed('no envelope part');
-        if (!ciphertextDone) return malformed('no ciphertext part');
+        if (envelopeText === undefined) return refused(new MultipartError('no envelope part'));
+        if (!ciphertextDone) return refused(new MultipartError('no ciphertext part'));
         settled = true;
         resolve({
           envelopeText,
@@ -163,78 +238,12 @@ function receiveParts(req: IncomingMessage, contentType: string, tempPath: strin
           rawBodySha256Hex: rawHash.digest('hex'),
         });
       })();
-    };
+    }
 
-    const takeEnvelope = (text: string): void => {
-      if (envelopeText !== undefined) return malformed('two envelope parts');
-      envelopeText = text;
-    };
-
-    parser.on('field', (name, value, info) => {
-      if (name !== 'envelope') return malformed(`unexpected field part "${name}" (the ciphertext must be a binary part)`);
-      if (info.valueTruncated) return malformed('envelope part over 1 MiB');
-      takeEnvelope(value);
-    });
-
-    parser.on('file', (name, stream: Readable) => {
-      // busboy destroys an unfinished part's stream with an error when the upload is cut off
-      // or refused; a part we only drain (a wrong name, a second copy) has no other listener,
-      // and an unheard 'error' would take the whole relay down. The failure itself is
-      // reported through the parser (fail / malformed), so this listener only absorbs it.
-      stream.on('error', () => undefined);
-      if (name === 'envelope') {
-        if (envelopeDone) {
-          stream.resume();
-          return malformed('two envelope parts');
-        }
-        envelopeDone = collectSmall(stream, MAX_ENVELOPE_BYTES).then(takeEnvelope, () => {
-          throw new RelayHttpError('malformed_multipart', { detail: 'envelope part over 1 MiB' });
-        });
-        envelopeDone.catch(() => undefined); // observed in finishIfDone
-        return;
-      }
-      if (name !== 'ciphertext') {
-        stream.resume();
-        return malformed(`unexpected part "${name}"`);
-      }
-      if (ciphertextDone) {
-        stream.resume();
-        return malformed('two ciphertext parts');
-      }
-      const meter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          ciphertextSize += chunk.length;
-          if (ciphertextSize > MAX_CIPHERTEXT_BYTES) {
-            fail(new RelayHttpError('too_large'));
-            done(new RelayHttpError('too_large'));
-            return;
-          }
-          ciphertextHash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      tempFile = durableTempFile(tempPath);
-      ciphertextDone = pipeline(stream, meter, tempFile);
-      ciphertextDone.catch(() => undefined); // observed in finishIfDone / fail
-    });
-
-    parser.on('partsLimit', () => malformed('too many parts'));
-    parser.on('filesLimit', () => malformed('too many file parts'));
-    parser.on('fieldsLimit', () => malformed('too many field parts'));
-    parser.on('error', (e: unknown) => malformed(e instanceof Error ? e.message : String(e)));
-    parser.on('close', () => {
-      parserClosed = true;
-      finishIfDone();
-    });
-
-    req.on('data', (chunk: Buffer) => rawHash.update(chunk));
-    req.on('end', () => {
-      bodyEnded = true;
-      finishIfDone();
-    });
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('aborted', () => fail(new RelayHttpError('malformed_multipart', { detail: 'client went away' })));
     req.on('error', () => fail(new RelayHttpError('malformed_multipart', { detail: 'client went away' })));
-    req.pipe(parser);
   });
 }
 
@@ -296,22 +305,6 @@ function durableTempFile(path: string): Writable {
       handle = undefined;
       (h ? h.close() : Promise.resolve()).then(() => done(error), () => done(error));
     },
-  });
-}
-
-function collectSmall(stream: Readable, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    stream.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > limit) {
-        stream.destroy();
-        reject(new Error('too large'));
-      } else chunks.push(chunk);
-    });
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.on('error', reject);
   });
 }
 

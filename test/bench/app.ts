@@ -92,11 +92,30 @@ export async function run(): Promise<void> {
     // 3. The UI.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    await bridgeDesk(context, page, deskA);
-    const tLoad = performance.now();
+    // Every call the renderer makes, timed from the navigation: where the time to first rows goes.
+    const calls: { channel: string; start: number; end: number }[] = [];
+    let tLoad = 0;
+    const timedDesk: typeof deskA = {
+      ...deskA,
+      invoke: (async (channel: string, request: unknown) => {
+        const start = performance.now() - tLoad;
+        try {
+          return await deskA.invoke(channel as never, request as never);
+        } finally {
+          calls.push({ channel, start, end: performance.now() - tLoad });
+        }
+      }),
+      onEvent: (listener) => deskA.onEvent(listener),
+    };
+    await bridgeDesk(context, page, timedDesk);
+    tLoad = performance.now();
     await page.goto(server.url);
+    const tDom = await page.evaluate(() => performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart);
     await page.locator('.fax-row[data-fax-id]').first().waitFor({ timeout: 60_000 });
-    console.log(`inbox: first rows of ${FAX_COUNT.toLocaleString('en')} shown ${(performance.now() - tLoad).toFixed(0)} ms after navigation (target < 1000 ms)`);
+    const firstRows = performance.now() - tLoad;
+    console.log(`inbox: first rows of ${FAX_COUNT.toLocaleString('en')} shown ${firstRows.toFixed(0)} ms after navigation (target < 300 ms)`);
+    console.log(`  of which: page loaded (DOMContentLoaded) at ~${tDom} ms; desk calls before the first rows: ` +
+      calls.filter((c) => c.start < firstRows).map((c) => `${c.channel} ${c.start.toFixed(0)}→${c.end.toFixed(0)}`).join(', '));
     console.log(`inbox: ${await page.locator('.fax-row').count()} rows in the DOM (virtualized)`);
 
     // Scroll: a fast flick of 1,200 px per frame for 240 frames, frame times from rAF.

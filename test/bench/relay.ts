@@ -57,6 +57,78 @@ async function timedDownload(url: string, org: TestOrg, target: string): Promise
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MiB / seconds).toFixed(1)} MiB/s`;
 
+/**
+ * The ceiling on this machine: a trivial node:http server in its own process that discards an
+ * upload, answers a download with zeros from one reused buffer, and (apart) writes an upload
+ * to a file with one fsync before answering. Measured with the same client code as the relay.
+ */
+const REFERENCE_SERVER = `
+const { createServer } = require('node:http');
+const { openSync, writeSync, fsyncSync, closeSync, unlinkSync } = require('node:fs');
+const MiB = 1024 * 1024;
+const zeros = Buffer.alloc(MiB);
+const server = createServer((req, res) => {
+  if (req.method === 'GET') {
+    const size = Number(req.url.slice(1));
+    res.writeHead(200, { 'content-length': size });
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        const n = Math.min(MiB, size - sent);
+        sent += n;
+        if (!res.write(n === MiB ? zeros : zeros.subarray(0, n))) { res.once('drain', pump); return; }
+      }
+      res.end();
+    };
+    pump();
+    return;
+  }
+  const path = req.url === '/fsync' ? process.argv[1] : undefined;
+  const fd = path ? openSync(path, 'w', 0o600) : undefined;
+  req.on('data', (c) => { if (fd !== undefined) writeSync(fd, c); });
+  req.on('end', () => {
+    if (fd !== undefined) { fsyncSync(fd); closeSync(fd); unlinkSync(path); }
+    res.writeHead(201);
+    res.end();
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+`;
+
+async function referenceFigures(dataDir: string, size: number): Promise<string> {
+  const child = spawn(process.execPath, ['-e', REFERENCE_SERVER, `${dataDir}/reference.bin`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /listening on (http:\/\/\S+)\n/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`reference server exited (${code})`)));
+    });
+    const body = new Uint8Array(size).fill(0x42);
+    let start = performance.now();
+    await post(`${url}/discard`, {}, body);
+    const discard = (performance.now() - start) / 1000;
+    start = performance.now();
+    await post(`${url}/fsync`, {}, body);
+    const fsynced = (performance.now() - start) / 1000;
+    const down = await timedDownloadPlain(`${url}/${size}`);
+    return `upload discarded ${rate(size, discard)}, upload to a file + fsync ${rate(size, fsynced)}, download of zeros ${rate(down.bytes, down.seconds)}`;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function timedDownloadPlain(url: string): Promise<{ seconds: number; bytes: number }> {
+  const start = performance.now();
+  const res = await fetch(url);
+  let bytes = 0;
+  for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
+  return { seconds: (performance.now() - start) / 1000, bytes };
+}
+
 export async function run(): Promise<void> {
   const dataDir = tempDir('bench');
   const relay = await startChildRelay(dataDir);
@@ -85,6 +157,7 @@ export async function run(): Promise<void> {
       const id = sealed.envelope.message_id;
       const raw = await timedDownload(relay.url, bob, ciphertextPath(id));
       const json = await timedDownload(relay.url, bob, messagePath(id));
+      console.log(`reference ${String(size).padStart(3)} MiB (trivial node:http server, same client): ${await referenceFigures(dataDir, sealed.ciphertext.length)}`);
       console.log(`relay ${String(size).padStart(3)} MiB: upload ${rate(sealed.ciphertext.length, upSeconds)}, ` +
         `download raw ${rate(raw.bytes, raw.seconds)}, download JSON/base64url ${rate(sealed.ciphertext.length, json.seconds)} (of ciphertext)`);
       if (size === 100) {

@@ -71,7 +71,7 @@ async function child(): Promise<void> {
       if (at['sent'] === undefined) throw new Error(`the send ended ${JSON.stringify(Object.keys(at))}`);
       receiveLines.length = 0;
       // The receive proper ends when the fax is stored; the page count that follows (pdf.js
-      // parses the whole decrypted document in a worker) is measured apart.
+      // in a worker, reading the stored blob by byte ranges) is measured apart.
       const receiveBase = memory.reset();
       let receiveGrowth = -1;
       let pageBase = 0;
@@ -109,7 +109,7 @@ async function child(): Promise<void> {
       if (runs === 1) {
         const verdict = (g: number): string => `+${mib(g)} (target ≤ ${mib(MEMORY_TARGET)}: ${g <= MEMORY_TARGET ? 'met' : 'NOT met'})`;
         console.log(`[${mode}] ${label} peak RSS growth: send (seal + upload) ${verdict(pick('sendGrowth'))}, receive (fetch, verify, decrypt, store) ${verdict(pick('receiveGrowth'))}; ` +
-          `then the page count (pdf.js holds the whole decrypted document in its worker) +${mib(pick('pageCountGrowth'))}`);
+          `then the page count (blob authenticated, then pdf.js reads it by byte ranges) ${verdict(pick('pageCountGrowth'))}`);
       }
     }
     await a.close();

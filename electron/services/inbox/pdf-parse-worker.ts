@@ -8,14 +8,27 @@
  * entry (out/main/pdf-parse-worker.js) and tests load it as .ts, so it must stand alone.
  * pdf.js parses the structure only: eval, XFA and scripting off, nothing rendered.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { PDFDataRangeTransport } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
-/** What pdf-parse.ts sends in `workerData`; `data` arrives transferred, not copied. */
+/**
+ * What pdf-parse.ts sends in `workerData` or by message. Either the document itself (`data`,
+ * transferred, not copied) or, for a stored fax, its length and a port to ask for byte ranges
+ * on (`ranges`): pdf.js then reads only what it needs (the cross-reference table, the page
+ * tree, the Info dictionary), not the whole body.
+ */
 export interface PdfParseJob {
-  data: Uint8Array;
+  data?: Uint8Array;
+  ranges?: { length: number; port: MessagePort };
   /** true: any structural error fails (sending); false: pdf.js repairs what it can (counting). */
   strict: boolean;
 }
+
+/** Over a job's `ranges.port`: this worker asks `{ begin, end }`, the other side answers one of these. */
+export type PdfRangeAnswer = { begin: number; data: Uint8Array } | { begin: number; error: string };
+
+/** The bytes pdf.js asks for at a time (its chunk size) when reading by ranges. */
+const RANGE_CHUNK_BYTES = 64 * 1024;
 
 /** What this worker posts back exactly once. */
 export type PdfParseReply =
@@ -30,9 +43,12 @@ interface PdfJsDocument { numPages: number; getMetadata(): Promise<{ info: { Cus
 const COVER_SUBJECT_KEY = 'FxeCoverSubject';
 interface PdfJsModule {
   getDocument(src: {
-    data: Uint8Array; isEvalSupported: boolean; enableXfa: boolean; verbosity: number; useSystemFonts: boolean;
+    isEvalSupported: boolean; enableXfa: boolean; verbosity: number; useSystemFonts: boolean;
     disableFontFace: boolean; stopAtErrors: boolean;
-  }): { promise: Promise<PdfJsDocument>; destroy(): Promise<void> };
+  } & ({ data: Uint8Array } | {
+    range: PDFDataRangeTransport; length: number; rangeChunkSize: number; disableAutoFetch: boolean; disableStream: boolean;
+  })): { promise: Promise<PdfJsDocument>; destroy(): Promise<void> };
+  PDFDataRangeTransport: typeof PDFDataRangeTransport;
 }
 
 async function loadPdfJs(): Promise<PdfJsModule | { failed: string }> {
@@ -49,21 +65,38 @@ async function loadPdfJs(): Promise<PdfJsModule | { failed: string }> {
 async function countPages(job: PdfParseJob, loading: Promise<PdfJsModule | { failed: string }>): Promise<PdfParseReply> {
   const lib = await loading;
   if ('failed' in lib) return { ok: false, unavailable: true, detail: `pdf.js could not be loaded: ${lib.failed}` };
-  const task = lib.getDocument({
-    data: job.data, isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false,
-    disableFontFace: true, stopAtErrors: job.strict,
-  });
+  const options = { isEvalSupported: false, enableXfa: false, verbosity: 0, useSystemFonts: false, disableFontFace: true, stopAtErrors: job.strict };
+  let rangeFailed: Promise<never> | undefined;
+  let task: ReturnType<PdfJsModule['getDocument']>;
+  if (job.ranges) {
+    const { length, port } = job.ranges;
+    const transport = new lib.PDFDataRangeTransport(length, null);
+    // Only what pdf.js asks for: no background fetching of the rest (disableAutoFetch).
+    transport.requestDataRange = (begin, end) => port.postMessage({ begin, end });
+    rangeFailed = new Promise<never>((_, reject) => {
+      port.on('message', (answer: PdfRangeAnswer) => {
+        if ('error' in answer) reject(new Error(`the stored fax could not be read: ${answer.error}`));
+        else transport.onDataRange(answer.begin, answer.data);
+      });
+    });
+    rangeFailed.catch(() => undefined);
+    task = lib.getDocument({ ...options, range: transport, length, rangeChunkSize: RANGE_CHUNK_BYTES, disableAutoFetch: true, disableStream: true });
+  } else {
+    task = lib.getDocument({ ...options, data: job.data ?? new Uint8Array(0) });
+  }
   try {
-    const doc = await task.promise;
+    const doc = rangeFailed ? await Promise.race([task.promise, rangeFailed]) : await task.promise;
     const pages = doc.numPages;
     if (!Number.isInteger(pages) || pages < 1) return { ok: false, detail: `pdf.js reports ${String(pages)} pages` };
     // Best effort: a document without Info (or a broken one) simply has no subject.
-    const custom = await doc.getMetadata().then((m) => m.info.Custom, () => undefined);
+    const metadata = doc.getMetadata().then((m) => m.info.Custom, () => undefined);
+    const custom = rangeFailed ? await Promise.race([metadata, rangeFailed]).catch(() => undefined) : await metadata;
     // pdf.js hands custom keys over as a Map (older versions: a plain object).
     const subject = custom instanceof Map ? custom.get(COVER_SUBJECT_KEY) : custom?.[COVER_SUBJECT_KEY];
     return { ok: true, pages, coverSubject: typeof subject === 'string' && subject.trim() ? subject.trim().slice(0, 200) : null };
   } finally {
     await task.destroy().catch(() => undefined);
+    job.ranges?.port.close(); // an open port would keep this worker alive
   }
 }
 

@@ -24,9 +24,9 @@
  * A fresh worker per document costs one pdf.js load (about 0.5 s and 30-60 MiB here), and
  * guarantees nothing one hostile document did survives into the next.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { errorDetail } from '../errors.ts';
-import type { PdfParseJob, PdfParseReply } from './pdf-parse-worker.ts';
+import type { PdfParseJob, PdfParseReply, PdfRangeAnswer } from './pdf-parse-worker.ts';
 import { superviseWorker, type WorkerLimits } from '../workers/supervise.ts';
 
 export type PdfParseOutcome =
@@ -101,14 +101,68 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
   // (cloning the view would copy its whole backing buffer).
   const ownsBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
   const moved = ownsBuffer ? data : data.slice();
+  return launch(url, limits, { data: moved, strict: opts.strict }, [moved.buffer as ArrayBuffer], () => (moved === data ? { data: data.slice(), strict: opts.strict } : undefined));
+}
+
+/** Random access to a document's bytes (a stored fax: BlobStore.openRanges). */
+export interface PdfByteSource {
+  readonly size: number;
+  read(begin: number, length: number): Uint8Array;
+}
+
+/**
+ * Like parsePdfInWorker, but pdf.js asks for the byte ranges it needs (64 KiB at a time) and
+ * `source` answers them here, one at a time: a 100 MiB fax is counted with a few hundred KiB
+ * in memory instead of the whole document twice. Same worker, same limits. `source` stays the
+ * caller's (to close) and is not read any more once the promise settled.
+ */
+export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: boolean; background?: boolean }): Promise<PdfParseOutcome> {
+  const limits = { ...PDF_PARSE_LIMITS, ...overrides };
+  const url = overrides?.workerUrl ?? defaultWorkerUrl();
+  const channel = new MessageChannel();
+  let open = true;
+  channel.port1.on('message', (ask: { begin?: unknown; end?: unknown }) => {
+    if (!open) return;
+    const begin = ask.begin;
+    let answer: PdfRangeAnswer;
+    let transfer: ArrayBuffer[] = [];
+    if (typeof begin !== 'number' || typeof ask.end !== 'number' || !Number.isInteger(begin) || !Number.isInteger(ask.end) || begin < 0 || ask.end <= begin || begin >= source.size) {
+      answer = { begin: Number(begin), error: `a byte range outside the document (${String(begin)}..${String(ask.end)})` };
+    } else {
+      try {
+        const data = source.read(begin, Math.min(ask.end, source.size) - begin);
+        answer = { begin, data };
+        transfer = [data.buffer as ArrayBuffer];
+      } catch (e) {
+        answer = { begin, error: errorDetail(e) };
+      }
+    }
+    channel.port1.postMessage(answer, transfer);
+  });
+  const job: PdfParseJob = { ranges: { length: source.size, port: channel.port2 }, strict: opts.strict };
+  return launch(url, limits, job, [channel.port2], () => undefined, { interactive: opts.background !== true }).finally(() => {
+    open = false;
+    channel.port1.close();
+  });
+}
+
+/**
+ * Hands `job` to the spare worker or to a fresh one, under the limits. `again` gives a job
+ * with copied bytes when the transfer list could not be moved (Node's shared pool), or
+ * undefined when there is nothing to retry with. Only interactive parses (the check of a PDF
+ * being sent: someone waits for it) take the spare and prepare the next one; background ones
+ * (page counts of stored faxes) start their own worker, so a fax arriving never leaves the
+ * next Send without a warm worker.
+ */
+function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
   // The next spare starts loading only once this parse is over: loading pdf.js next to a
   // parse would count against that parse's memory limit (and compete with it for the CPU).
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
-  const ready = overrides ? undefined : takeSpare();
+    overrides || !opts.interactive ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
+  const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
-      ready.postMessage({ data: moved, strict: opts.strict } satisfies PdfParseJob, [moved.buffer as ArrayBuffer]);
+      ready.postMessage(job, transferList);
       return thenPrepareSpare(supervise(ready, limits));
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
@@ -117,12 +171,13 @@ export function parsePdfInWorker(data: Uint8Array, opts: { strict: boolean }): P
   }
   let worker: Worker;
   try {
-    worker = startWorker(url, { data: moved, strict: opts.strict }, limits);
+    worker = startWorker(url, job, transferList);
   } catch (e) {
     try {
       // A buffer Node marked as not movable (its shared pool) is copied once more instead.
-      if (moved !== data) throw e;
-      worker = startWorker(url, { data: data.slice(), strict: opts.strict }, limits);
+      const copy = again();
+      if (!copy) throw e;
+      worker = startWorker(url, copy, copy.data ? [copy.data.buffer as ArrayBuffer] : []);
     } catch (again) {
       return Promise.resolve({ kind: 'unavailable', detail: `the PDF worker could not start: ${errorDetail(again)}` });
     }
@@ -173,6 +228,11 @@ function prepareSpare(url: URL): void {
   spare = { worker, idle };
 }
 
+/** Tests: the thread id of the spare worker waiting for the next parse, if there is one. */
+export function sparePdfWorkerIdForTests(): number | undefined {
+  return spare?.worker.threadId;
+}
+
 /** Ends the spare worker (tests and shutdown: nothing is left running). */
 export function stopSparePdfWorker(): void {
   const s = spare;
@@ -183,11 +243,11 @@ export function stopSparePdfWorker(): void {
   void s.worker.terminate().catch(() => undefined);
 }
 
-/** `job.data` must own its whole buffer: it is moved into the worker, not copied. */
-function startWorker(url: URL, job: PdfParseJob, _limits: PdfParseLimits): Worker {
+/** What `transferList` names (the document's buffer, or the range port) is moved into the worker. */
+function startWorker(url: URL, job: PdfParseJob, transferList: TransferListItem[]): Worker {
   return new Worker(url, {
     workerData: job,
-    transferList: [job.data.buffer as ArrayBuffer],
+    transferList,
     resourceLimits: { maxOldGenerationSizeMb: HARD_HEAP_LIMIT_MB, stackSizeMb: 4 },
   });
 }

@@ -50,6 +50,9 @@ interface BlobReading {
   decipher: DecipherGCM;
   /** Where the ciphertext ends (the tag follows); it starts at HEADER_BYTES. */
   end: number;
+  /** The body key (wiped by close) and the GCM nonce: openRanges decrypts ranges with them. */
+  key: Uint8Array;
+  nonce: Buffer;
   /** Wipes the body key and closes the file: call it exactly once, in a finally. */
   close: () => void;
 }
@@ -58,6 +61,16 @@ interface BlobReading {
 export interface FileKeyWrapper {
   wrapKey(fileKey: Uint8Array, label: string): Uint8Array;
   unwrapKey(wrapped: Uint8Array, label: string): Uint8Array;
+}
+
+/** A stored body opened for reading by ranges (BlobStore.openRanges). */
+export interface BlobRanges {
+  /** Plaintext bytes. */
+  readonly size: number;
+  /** Decrypts `length` bytes from `begin` into a new buffer the caller owns. */
+  read(begin: number, length: number): Uint8Array;
+  /** Wipes the body key and closes the file; call it once, in a finally. */
+  close(): void;
 }
 
 export interface StoredBlob {
@@ -240,6 +253,47 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Random access to a stored body without holding it whole (pdf.js counting pages by byte
+   * ranges). The whole file is first authenticated in one streamed pass (the GCM tag; nothing
+   * kept), then each range is decrypted on its own: GCM's cipher is AES-CTR whose counter for
+   * the 16-byte block n of the plaintext is 2 + n, so a range needs no byte before it. Blobs
+   * are written once and only renamed into place, so what was authenticated is what is read.
+   */
+  async openRanges(blobId: string, wrappedKey: Uint8Array): Promise<BlobRanges> {
+    for await (const chunk of this.readChunks(blobId, wrappedKey)) void chunk; // throws storage.corrupt on a bad tag
+    const { fd, end, close, key, nonce } = this.beginRead(blobId, wrappedKey);
+    let closed = false;
+    const size = end - HEADER_BYTES;
+    return {
+      size,
+      read: (begin: number, length: number): Uint8Array => {
+        if (closed) throw new Error('blob ranges already closed');
+        if (!Number.isInteger(begin) || !Number.isInteger(length) || begin < 0 || length < 0 || begin + length > size) throw new RangeError(`range ${begin}+${length} outside 0..${size}`);
+        const firstBlock = Math.floor(begin / 16);
+        const skip = begin - firstBlock * 16;
+        const cipherBytes = Buffer.allocUnsafe(skip + length);
+        const n = readSync(fd, cipherBytes, 0, cipherBytes.length, HEADER_BYTES + firstBlock * 16);
+        if (n !== cipherBytes.length) throw corruptBlob(blobId, 'file shrank while reading');
+        // GCM's 32-bit block counter; it cannot wrap within the 128 MiB a body may have.
+        const counter = Buffer.concat([nonce, Buffer.alloc(4)]);
+        counter.writeUInt32BE(firstBlock + 2, 12);
+        const ctr = createDecipheriv('aes-256-ctr', key, counter);
+        const plain = ctr.update(cipherBytes);
+        cipherBytes.fill(0);
+        const out = new Uint8Array(length);
+        out.set(plain.subarray(skip));
+        plain.fill(0);
+        return out;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        close();
+      },
+    };
+  }
+
   /** The part of read and readChunks before the first byte is decrypted. */
   private beginRead(blobId: string, wrappedKey: Uint8Array): BlobReading {
     let fd: number;
@@ -262,7 +316,7 @@ export class BlobStore {
       const openFd = fd;
       const openKey = key;
       return {
-        fd, decipher, end: fileSize - TAG_BYTES,
+        fd, decipher, end: fileSize - TAG_BYTES, key, nonce: Buffer.from(header.subarray(4, 16)),
         close: () => { openKey.fill(0); closeSync(openFd); },
       };
     } catch (e) {
