@@ -159,6 +159,7 @@ describe('the inbox', () => {
       await search.fill(written);
       await expect.poll(() => rows(page).count(), { message: written, timeout: 20_000 }).toBe(2);
     }
+    await saveScreen(page, 'search-number-any-format');
     await search.fill('');
     // The sender's Sent folder lists the subject too.
     const sent = await pharmacy.desk.invoke('faxes.get', { id });
