@@ -71,7 +71,7 @@ function Workspace({ status }: { status: AppStatus }) {
   // The tag being shown lost its last fax: show the whole folder rather than an empty list.
   const { tags, trashCount, lines } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
 
-  // The arrival notice names the line by the office's name for it ("on Billing").
+  // The arrival notice and the fax's header name the line by the office's name for it ("on Billing").
   const linesRef = useRef(lines);
   linesRef.current = lines;
   const lineLabel = (number: string): string => {
@@ -349,6 +349,7 @@ function Workspace({ status }: { status: AppStatus }) {
                 onChanged={refresh}
                 onGone={() => setSelected(null)}
                 people={status.office?.people ?? []}
+                lineLabel={lineLabel}
               />
             ) : (
               <div className="detail empty-detail">

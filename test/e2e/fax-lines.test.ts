@@ -95,6 +95,8 @@ describe('inbox views per receiving number', () => {
     // Reading one there: Billing's count goes down, the Inbox's too, the Lab's stays.
     await expect.poll(() => list.getAttribute('aria-label'), { timeout: 20_000 }).toBe('Inbox, Billing: 2 faxes');
     await list.locator('[data-fax-id]').first().click();
+    // The fax's header names the line it came in on as the office calls it.
+    await expect.poll(() => page.getByTestId('received-on').textContent(), { timeout: 20_000 }).toBe('on Billing (+1 555 333 0002)');
     await expect.poll(() => lineButtons(page).allTextContents(), { timeout: 20_000 }).toEqual(['Front desk+1 555 333 00011', 'Billing+1 555 333 00021', 'Lab+1 555 333 00031']);
     await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: '3 unread' }).waitFor();
 

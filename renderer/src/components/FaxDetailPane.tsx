@@ -31,9 +31,11 @@ export interface FaxDetailPaneProps {
   onGone?: () => void;
   /** Office mode: the people a fax can be assigned to (empty on a single desk). */
   people?: string[];
+  /** How to name the number a fax came in on: the office's name for the line, when it has one. */
+  lineLabel?: (number: string) => string;
 }
 
-export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged, onGone, people = [] }: FaxDetailPaneProps) {
+export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, onNotice, liveProgress, onChanged, onGone, people = [], lineLabel = displayNumber }: FaxDetailPaneProps) {
   const changed = useRef(onChanged);
   changed.current = onChanged;
   const [fax, setFax] = useState<FaxDetail | null>(null);
@@ -147,7 +149,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
             )}
             {!incoming && <span className="muted">from {displayNumber(fax.fromNumber)}</span>}
             {/* The office line it came in on: a practice with several fax numbers routes by it. */}
-            {incoming && <span className="muted" data-testid="received-on">on {displayNumber(fax.toNumber)}</span>}
+            {incoming && <span className="muted" data-testid="received-on">on {lineLabel(fax.toNumber)}</span>}
           </p>
         </div>
         <div className="detail-actions" role="toolbar" aria-label="Fax actions">
