@@ -37,7 +37,7 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { blockHeldOfficeSends, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends } from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -221,8 +221,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     return {
       send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
-      acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
+      acceptKeyChange: async (peerOrgId, fingerprint) => {
+        await officePins.accept(peerOrgId, fingerprint);
+        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first.
+        if ((await releaseHeldOfficeSends(office, peerOrgId, fingerprint)) > 0) sender.kick();
+      },
       pendingKeyChanges: () => officePins.pendingChanges(),
+      heldSends: () => heldOfficeSends(office),
+      keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {

@@ -20,6 +20,7 @@ import pg from 'pg';
 import type { OfficeJoinRequest, OfficeStatus, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { FaxId, Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
 import type { PendingKeyChange } from '../trust/index.ts';
+import type { HeldSend } from '../outbox/key-changes.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
@@ -85,6 +86,10 @@ export interface OfficeDuties {
   acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void>;
   /** Key changes waiting in the office for someone to accept them. */
   pendingKeyChanges(): Promise<PendingKeyChange[]>;
+  /** Faxes in the shared outbox held for a key change. */
+  heldSends(): Promise<HeldSend[]>;
+  /** "Keep blocked": the faxes held for that org are not sent. */
+  keepBlocked(peerOrgId: OrgId): Promise<number>;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -222,6 +227,16 @@ export class OfficeLink {
 
   pendingKeyChanges(): Promise<PendingKeyChange[]> {
     return this.dutiesOrThrow('the key changes could not be read').pendingKeyChanges();
+  }
+
+  heldSends(): Promise<HeldSend[]> {
+    return this.dutiesOrThrow('the held faxes could not be read').heldSends();
+  }
+
+  async keepBlocked(peerOrgId: OrgId): Promise<number> {
+    const n = await this.dutiesOrThrow('nothing was changed').keepBlocked(peerOrgId);
+    this.d.onRemoteChange();
+    return n;
   }
 
   /** Whether this desk receives for the office now: only then does it take the office's webhooks. */

@@ -13,7 +13,7 @@
 import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { HeldFax, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
 import { envelopeToJson, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
@@ -186,6 +186,30 @@ export class Outbox {
       this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
     }
     void this.kick();
+    return held.length;
+  }
+
+  /** Faxes waiting on a key change (Settings → Key changes lists them under their org), oldest first. */
+  heldSends(): { peerOrgId: OrgId; peerName: string | null; fax: HeldFax }[] {
+    const rows = this.d.db.prepare(`SELECT j.held_recipient_org_id, f.id, f.to_number, f.file_name, f.at, f.peer_name FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id
+      WHERE j.done = 0 AND f.state = 'held-key-change' AND f.deleted_at IS NULL AND j.held_recipient_org_id IS NOT NULL ORDER BY f.at, f.id`)
+      .all() as { held_recipient_org_id: OrgId; id: FaxId; to_number: string; file_name: string; at: number; peer_name: string | null }[];
+    return rows.map((r) => ({ peerOrgId: r.held_recipient_org_id, peerName: r.peer_name, fax: { id: r.id, to: r.to_number, fileName: r.file_name, at: r.at } }));
+  }
+
+  /**
+   * "Keep blocked": the user will not accept the new keys (not now, at least), so the faxes
+   * held for that org are not sent: they turn Failed, saying so (Resend tries again later).
+   * The change itself stays pending, so the next send to that org warns again.
+   */
+  keepBlocked(peerOrgId: OrgId): number {
+    const held = this.heldSends().filter((h) => h.peerOrgId === peerOrgId);
+    for (const h of held) {
+      this.d.db.prepare('UPDATE outbox_jobs SET done = 1, held_json = NULL, held_recipient_org_id = NULL WHERE fax_id = ?').run(h.fax.id);
+      this.setState(h.fax.id, 'failed', null, keepBlockedReason(peerOrgId));
+      this.d.faxes.audit('key-blocked', null, h.fax.id, `kept ${peerOrgId}'s new keys blocked`);
+    }
+    if (held.length > 0) this.d.emit({ type: 'faxes.changed' });
     return held.length;
   }
 
@@ -488,6 +512,15 @@ export class Outbox {
   private emitState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null): void {
     this.d.emit({ type: 'outbox.changed', id, state, progress, error });
   }
+}
+
+/** Why a fax held for a key change was not sent after all. */
+export function keepBlockedReason(peerOrgId: OrgId): UserError {
+  return {
+    code: 'recipient.keys_blocked',
+    message: "Not sent: the recipient's new security keys were not accepted. Once they are confirmed (for example by phone) and accepted under Key changes, send it again.",
+    detail: `kept blocked: ${peerOrgId}`,
+  };
 }
 
 /** What the user is shown (and confirms) for a held change of keys or of a number's owner. */
