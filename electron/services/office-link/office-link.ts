@@ -27,6 +27,8 @@ import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
 import { officeContactGroups } from '../office/office-groups.ts';
+import { officeCoverTemplates } from '../office/office-cover-templates.ts';
+import type { CoverTemplateDraft, CoverTemplates } from '../outbox/cover-templates.ts';
 import type { ContactGroupStore } from '../inbox/contact-groups.ts';
 import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
@@ -168,6 +170,27 @@ export class OfficeLink {
       }
     };
     return { list: guard(() => g.list()), save: guard((req: { id?: string; name: string }) => g.save(req)), delete: guard((id: string) => g.delete(id)), setMembers: guard((id: string, ids: string[]) => g.setMembers(id, ids)) };
+  }
+
+  /** The office's cover-page templates and logo while joined (throws `office.unreachable` until first reached), else null. */
+  coverTemplates(): CoverTemplates | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const t = officeCoverTemplates(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return {
+      list: guard(() => t.list()), save: guard((req: CoverTemplateDraft) => t.save(req)), delete: guard((id: string) => t.delete(id)), logo: guard(() => t.logo()),
+      setLogo: guard((fileName: string, data: Uint8Array) => t.setLogo(fileName, data)), removeLogo: guard(() => t.removeLogo()), letterhead: guard((id: string) => t.letterhead(id)),
+    };
   }
 
   /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */

@@ -53,7 +53,7 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'send.submit': async (req) => {
       const s = await svc();
-      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates }, req, { number: req.to });
+      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates() }, req, { number: req.to });
       if (viaOffice(s, req.orgId, req.route)) {
         const queued = await s.office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null });
         ctx.emitFaxesChanged();
