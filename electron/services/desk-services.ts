@@ -13,7 +13,7 @@ import { isMessageId, nobleBackend, type CryptoBackend } from '../../shared/prot
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
-import { CoverTemplateStore } from './outbox/cover-templates.ts';
+import { CoverTemplateStore, type CoverTemplates } from './outbox/cover-templates.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -37,7 +37,7 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { blockHeldOfficeSends, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends } from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -96,7 +96,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** The phone book's groups, where the phone book is (the office's while in an office). */
   groups: () => ContactGroupStore;
   /** Cover-page templates and the office's logo. */
-  coverTemplates: CoverTemplateStore;
+  /** The cover-page templates and logo: the office's while in an office, else this desk's own. */
+  coverTemplates: () => CoverTemplates;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -193,6 +194,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const contacts = new ContactRepository(db);
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
   const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
+  const localCoverTemplates = new CoverTemplateStore(db, o.nowMs);
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
@@ -221,8 +223,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     return {
       send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
-      acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
+      acceptKeyChange: async (peerOrgId, fingerprint) => {
+        await officePins.accept(peerOrgId, fingerprint);
+        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first.
+        if ((await releaseHeldOfficeSends(office, peerOrgId, fingerprint)) > 0) sender.kick();
+      },
       pendingKeyChanges: () => officePins.pendingChanges(),
+      heldSends: () => heldOfficeSends(office),
+      keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {
@@ -244,10 +252,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, coverTemplates: new CoverTemplateStore(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, settings,
     office,
     inbox: () => office.store() ?? localInbox,
     groups: () => office.groups() ?? localGroups,
+    coverTemplates: () => office.coverTemplates() ?? localCoverTemplates,
     relayReachable: null,
     webhook: null,
     // The office's org: only while this desk receives for the office (others answer 503; the relay retries).

@@ -158,7 +158,7 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
   // The next spare starts loading only once this parse is over: loading pdf.js next to a
   // parse would count against that parse's memory limit (and compete with it for the CPU).
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
+    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
   const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
@@ -195,6 +195,19 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  */
 const SPARE_IDLE_MS = 120_000;
 let spare: { worker: Worker; idle: ReturnType<typeof setTimeout> } | undefined;
+/** false once a one-shot process (the CLI's send) said it checks one PDF and ends. */
+let spareAfterEachCheck = true;
+
+/**
+ * Starts loading pdf.js for the next PDF check now, on the other core, while the caller does
+ * its other work (the CLI's send: start-up, keys, lookup); the check then finds it loaded.
+ * `oneCheck`: this process checks one PDF and ends, so no spare is prepared after it (one
+ * would load pdf.js for nothing, on the core the seal and upload hash on).
+ */
+export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
+  if (opts.oneCheck) spareAfterEachCheck = false;
+  if (!overrides) prepareSpare(defaultWorkerUrl());
+}
 
 function takeSpare(): Worker | undefined {
   const s = spare;

@@ -27,7 +27,7 @@ export function composeHandlers(ctx: HandlerContext<ComposeServices>): HandlersF
       // dated when sent).
       const withCover = await prependCoverPage(doc.pdf, {
         toName: cover.toName, toNumber: cover.to, fromName: cover.fromName, fromNumber: cover.from, subject: cover.subject, message: cover.message,
-        documentPages: doc.pages, date: new Date(ctx.nowMs()), letterhead: letterheadOf({ coverTemplates: (await ctx.services()).coverTemplates }, cover),
+        documentPages: doc.pages, date: new Date(ctx.nowMs()), letterhead: await letterheadOf({ coverTemplates: (await ctx.services()).coverTemplates() }, cover),
       });
       return { ...answer, pdf: withCover.pdf, pages: withCover.pages, coverPages: 1 };
     },
