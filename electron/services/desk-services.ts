@@ -37,7 +37,9 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { blockHeldOfficeSends, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends } from './office/office-outbox.ts';
+import {
+  blockHeldOfficeSends, cancelScheduledOffice, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends, resendOfficeFax, sendScheduledNow,
+} from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -231,6 +233,16 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       pendingKeyChanges: () => officePins.pendingChanges(),
       heldSends: () => heldOfficeSends(office),
       keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
+      resend: async (id) => {
+        const res = await resendOfficeFax(office, { clients, orgs, pins: officePins, backend }, id);
+        sender.kick();
+        return res;
+      },
+      sendNow: async (id) => {
+        await sendScheduledNow(office, id);
+        sender.kick();
+      },
+      cancelScheduled: (id) => cancelScheduledOffice(office, id),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {

@@ -92,6 +92,11 @@ export interface OfficeDuties {
   heldSends(): Promise<HeldSend[]>;
   /** "Keep blocked": the faxes held for that org are not sent. */
   keepBlocked(peerOrgId: OrgId): Promise<number>;
+  /** Resend: a failed fax's own row goes back in line; a sent one goes again as a new fax. */
+  resend(id: FaxId): Promise<{ id: FaxId }>;
+  /** A scheduled fax goes now / is not sent after all (to the Trash). */
+  sendNow(id: FaxId): Promise<void>;
+  cancelScheduled(id: FaxId): Promise<void>;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -270,6 +275,25 @@ export class OfficeLink {
   /** A webhook for the office's org, taken while this desk receives for the office. */
   async receivedForOffice(messageId: string): Promise<void> {
     await this.dutiesOrThrow('the fax was left on the relay for the office\'s receiver').received(messageId);
+  }
+
+  /** Resend of an office fax (resendOfficeFax). */
+  async resend(id: FaxId): Promise<{ id: FaxId }> {
+    const res = await this.dutiesOrThrow('the fax was not sent again').resend(id);
+    this.d.onRemoteChange();
+    return res;
+  }
+
+  /** "Send now" for a scheduled office fax. */
+  async sendNow(id: FaxId): Promise<void> {
+    await this.dutiesOrThrow('the fax was not sent now').sendNow(id);
+    this.d.onRemoteChange();
+  }
+
+  /** "Cancel" for a scheduled office fax: not sent, to the Trash. */
+  async cancelScheduled(id: FaxId): Promise<void> {
+    await this.dutiesOrThrow('the fax was not cancelled').cancelScheduled(id);
+    this.d.onRemoteChange();
   }
 
   /** Sends through the shared outbox (office mode only). */

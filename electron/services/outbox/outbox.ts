@@ -85,7 +85,7 @@ const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 const DUE_STATES: OutboxState[] = ['scheduled', ...ACTIVE_STATES];
 
 /** Said on a scheduled fax whose time passed while it was in the Trash (restoring it does not send it late). */
-function scheduleMissedInTrash(sendAt: number): UserError {
+export function scheduleMissedInTrash(sendAt: number): UserError {
   return {
     code: 'send.schedule_missed',
     message: 'Not sent: its scheduled time passed while it was in the Trash. Choose Resend to send it now.',
