@@ -14,6 +14,7 @@ import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
 import { CoverTemplateStore, type CoverTemplates } from './outbox/cover-templates.ts';
+import { sqlitePageTurns, type PageTurns } from './inbox/page-rotations.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -98,6 +99,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Cover-page templates and the office's logo. */
   /** The cover-page templates and logo: the office's while in an office, else this desk's own. */
   coverTemplates: () => CoverTemplates;
+  /** Pages turned in the viewer: the office's while in an office, else this desk's own. */
+  pageTurns: () => PageTurns;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -195,6 +198,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
   const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
   const localCoverTemplates = new CoverTemplateStore(db, o.nowMs);
+  const localPageTurns = sqlitePageTurns(db, (id) => { faxes.row(id); });
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
@@ -257,6 +261,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     inbox: () => office.store() ?? localInbox,
     groups: () => office.groups() ?? localGroups,
     coverTemplates: () => office.coverTemplates() ?? localCoverTemplates,
+    pageTurns: () => office.pageTurns() ?? localPageTurns,
     relayReachable: null,
     webhook: null,
     // The office's org: only while this desk receives for the office (others answer 503; the relay retries).
