@@ -139,11 +139,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const db = openDatabase(o.dataDir);
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
-  const orgs = new OrgRegistry(db, vault);
+  const backend = o.backend ?? nobleBackend;
+  const orgs = new OrgRegistry(db, vault, backend);
   const pins = o.pins ?? new TrustStore(db, o.nowMs);
   const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
-  const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
   // Every fax stored or queued gets its page count once it is safely on disk.
   const emit = (e: IpcEvent): void => {
