@@ -151,7 +151,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
   const t = o.timings ?? {};
-  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
     // Providers post status events to our listener through the tunnel; without one (poll
