@@ -14,6 +14,7 @@ import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
 import { CoverTemplateStore, type CoverTemplates } from './outbox/cover-templates.ts';
+import { sqlitePageTurns, type PageTurns } from './inbox/page-rotations.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -100,6 +101,8 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** Cover-page templates and the office's logo. */
   /** The cover-page templates and logo: the office's while in an office, else this desk's own. */
   coverTemplates: () => CoverTemplates;
+  /** Pages turned in the viewer: the office's while in an office, else this desk's own. */
+  pageTurns: () => PageTurns;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -142,11 +145,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const db = openDatabase(o.dataDir);
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
-  const orgs = new OrgRegistry(db, vault);
+  const backend = o.backend ?? nobleBackend;
+  const orgs = new OrgRegistry(db, vault, backend);
   const pins = o.pins ?? new TrustStore(db, o.nowMs);
   const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
-  const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
   // Every fax stored or queued gets its page count once it is safely on disk.
   const emit = (e: IpcEvent): void => {
@@ -154,7 +157,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
   const t = o.timings ?? {};
-  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
     // Providers post status events to our listener through the tunnel; without one (poll
@@ -197,6 +200,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
   const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
   const localCoverTemplates = new CoverTemplateStore(db, o.nowMs);
+  const localPageTurns = sqlitePageTurns(db, (id) => { faxes.row(id); });
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
@@ -269,6 +273,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     inbox: () => office.store() ?? localInbox,
     groups: () => office.groups() ?? localGroups,
     coverTemplates: () => office.coverTemplates() ?? localCoverTemplates,
+    pageTurns: () => office.pageTurns() ?? localPageTurns,
     relayReachable: null,
     webhook: null,
     // The office's org: only while this desk receives for the office (others answer 503; the relay retries).

@@ -4,10 +4,11 @@
 // password in the vault only; two desks then share reads, assignments, notes and an audit
 // trail naming desk and person, live; a desk that loses the database says so, keeps working
 // from what it has, and catches up; a desk can leave.
-import type { OrgId } from '../../shared/domain/ids.ts';
+import { asFaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
 import type { Office } from '../../electron/services/office/office.ts';
@@ -202,6 +203,23 @@ describe('a desk in an office', () => {
       'cover-template: created Standard (Ann)', 'cover-template: created Labs (Ben)', 'cover-logo: logo.png (240×80 png) (Ben)',
       'setting: lineNames (Ann)', 'cover-template: deleted Standard (Ben)', 'cover-logo: removed (Ben)',
     ]);
+  }, 60_000);
+
+  it('a page turned on one desk is turned on the other, live, and printed that way', async () => {
+    const body = makePdf(2);
+    const id = await addFax(core, { fileName: 'sideways-scan.pdf', peerNumber: '+15557770003', body, sizeBytes: body.length, pages: 2 });
+    const seen = b.events.length;
+    await a.call('faxes.setPageRotation', { id, page: 2, degrees: 90 });
+    await waitFor('B hears of the turn', async () => changedSince(b, seen));
+    expect((await b.call('faxes.document', { id })).rotations).toEqual([{ page: 2, degrees: 90 }]);
+    await b.call('faxes.print', { id });
+    const printed = await PDFDocument.load(b.printed.at(-1)!.pdf);
+    expect(printed.getPages().map((p) => p.getRotation().angle)).toEqual([0, 90]);
+    await b.call('faxes.setPageRotation', { id, page: 2, degrees: 0 });
+    expect((await a.call('faxes.document', { id })).rotations).toEqual([]);
+    const gone = await a.desk.invoke('faxes.setPageRotation', { id: asFaxId('00000000-0000-4000-8000-00000000dead'), page: 1, degrees: 90 });
+    expect(gone.ok ? 'ok' : gone.error.code).toBe('fax.not_found');
+    await a.call('faxes.delete', { ids: [id] }); // the inbox as the tests below expect it
   }, 60_000);
 
   it('sends through the shared outbox and receives into the office, through the real relay', async () => {

@@ -28,6 +28,8 @@ import { ChangeFeed } from '../office/change-feed.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
 import { officeContactGroups } from '../office/office-groups.ts';
 import { officeCoverTemplates } from '../office/office-cover-templates.ts';
+import { officePageTurns } from '../office/office-page-turns.ts';
+import type { PageTurns } from '../inbox/page-rotations.ts';
 import type { CoverTemplateDraft, CoverTemplates } from '../outbox/cover-templates.ts';
 import type { ContactGroupStore } from '../inbox/contact-groups.ts';
 import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
@@ -196,6 +198,24 @@ export class OfficeLink {
       list: guard(() => t.list()), save: guard((req: CoverTemplateDraft) => t.save(req)), delete: guard((id: string) => t.delete(id)), logo: guard(() => t.logo()),
       setLogo: guard((fileName: string, data: Uint8Array) => t.setLogo(fileName, data)), removeLogo: guard(() => t.removeLogo()), letterhead: guard((id: string) => t.letterhead(id)),
     };
+  }
+
+  /** The office's page turns while joined (throws `office.unreachable` until first reached), else null. */
+  pageTurns(): PageTurns | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const t = officePageTurns(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return { read: guard((id: FaxId) => t.read(id)), set: guard((id: FaxId, page: number, degrees: 0 | 90 | 180 | 270) => t.set(id, page, degrees)) };
   }
 
   /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */

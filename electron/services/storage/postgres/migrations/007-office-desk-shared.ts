@@ -7,12 +7,14 @@
  *  - The cover-page templates and the office's logo belong to the office: one set for every
  *    desk, changes live through the change feed. The logo is the bytes that passed the picture
  *    check on the desk that chose it.
+ *  - Page turns made in the viewer are the office's too: a page one person turned upright is
+ *    upright on every desk, and printed and saved that way.
  */
 import type { PgMigration } from '../migrate.ts';
 
 export const officeDeskShared: PgMigration = {
   version: 7,
-  name: 'held-sends-and-cover-templates',
+  name: 'held-sends-cover-templates-page-turns',
   async up(c) {
     await c.query(`
 ALTER TABLE fxe.outbox ADD COLUMN held_org_id text, ADD COLUMN held_fingerprint text;
@@ -46,6 +48,15 @@ CREATE TABLE fxe.cover_logo (
   updated_at bigint NOT NULL,
   updated_by text);
 CREATE TRIGGER cover_logo_changes AFTER INSERT OR UPDATE OR DELETE ON fxe.cover_logo FOR EACH ROW EXECUTE FUNCTION fxe.record_change('id');
+
+CREATE TABLE fxe.page_rotations (
+  fax_id text NOT NULL REFERENCES fxe.faxes (id) ON DELETE CASCADE,
+  page integer NOT NULL CHECK (page >= 1),
+  degrees integer NOT NULL CHECK (degrees IN (90, 180, 270)),
+  updated_at bigint NOT NULL,
+  updated_by text,
+  PRIMARY KEY (fax_id, page));
+CREATE TRIGGER page_rotations_changes AFTER INSERT OR UPDATE OR DELETE ON fxe.page_rotations FOR EACH ROW EXECUTE FUNCTION fxe.record_change('fax_id');
 `);
   },
 };
