@@ -42,8 +42,8 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
       const s = await svc();
       const contacts = await s.inbox().contacts.list();
       // The office's org: the office's pins and shared outbox, the same list on every desk.
-      if (orgId === s.office.orgId()) return heldKeyChanges(await s.office.pendingKeyChanges(), await s.office.heldSends(), contacts);
-      return heldKeyChanges(await s.pins.pendingChanges(), s.outbox.heldSends(), contacts);
+      if (orgId === s.office.orgId()) return heldKeyChanges(await s.office.pendingKeyChanges(), await s.office.heldSends(), contacts, await s.office.incomingWaiting());
+      return heldKeyChanges(await s.pins.pendingChanges(), s.outbox.heldSends(), contacts, s.pipeline.keyChangeRejectionCounts());
     },
     'keys.keepBlocked': async ({ orgId, peerOrgId }) => {
       const s = await svc();
