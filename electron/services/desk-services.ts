@@ -41,7 +41,7 @@ import type { Office } from './office/office.ts';
 import {
   blockHeldOfficeSends, cancelScheduledOffice, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends, resendOfficeFax, sendScheduledNow,
 } from './office/office-outbox.ts';
-import { officeReceiveSink } from './office/office-receive-sink.ts';
+import { forgetOfficeKeyChangeRejections, officeKeyChangeRejections, officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
 import { sqliteInboxStore } from './inbox/sqlite-inbox-store.ts';
@@ -231,9 +231,12 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
       acceptKeyChange: async (peerOrgId, fingerprint) => {
         await officePins.accept(peerOrgId, fingerprint);
-        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first.
+        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first;
+        // its faxes refused meanwhile come in at the receiver's next poll.
         if ((await releaseHeldOfficeSends(office, peerOrgId, fingerprint)) > 0) sender.kick();
+        await forgetOfficeKeyChangeRejections(office, peerOrgId);
       },
+      incomingWaiting: () => officeKeyChangeRejections(office),
       pendingKeyChanges: () => officePins.pendingChanges(),
       heldSends: () => heldOfficeSends(office),
       keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),

@@ -92,6 +92,8 @@ export interface OfficeDuties {
   pendingKeyChanges(): Promise<PendingKeyChange[]>;
   /** Faxes in the shared outbox held for a key change. */
   heldSends(): Promise<HeldSend[]>;
+  /** Faxes from each sender org refused because its keys changed (they wait on the relay). */
+  incomingWaiting(): Promise<Map<string, number>>;
   /** "Keep blocked": the faxes held for that org are not sent. */
   keepBlocked(peerOrgId: OrgId): Promise<number>;
   /** Resend: a failed fax's own row goes back in line; a sent one goes again as a new fax. */
@@ -279,6 +281,10 @@ export class OfficeLink {
 
   heldSends(): Promise<HeldSend[]> {
     return this.dutiesOrThrow('the held faxes could not be read').heldSends();
+  }
+
+  incomingWaiting(): Promise<Map<string, number>> {
+    return this.dutiesOrThrow('the held faxes could not be read').incomingWaiting();
   }
 
   async keepBlocked(peerOrgId: OrgId): Promise<number> {

@@ -40,10 +40,14 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'keys.changes': async ({ orgId }) => {
       const s = await svc();
-      const contacts = await s.inbox().contacts.list();
       // The office's org: the office's pins and shared outbox, the same list on every desk.
-      if (orgId === s.office.orgId()) return heldKeyChanges(await s.office.pendingKeyChanges(), await s.office.heldSends(), contacts);
-      return heldKeyChanges(await s.pins.pendingChanges(), s.outbox.heldSends(), contacts);
+      const inOffice = orgId === s.office.orgId();
+      const pending = inOffice ? await s.office.pendingKeyChanges() : await s.pins.pendingChanges();
+      // The sidebar asks after every change: nothing pending is one query, not the phone book.
+      if (pending.length === 0) return [];
+      const contacts = await s.inbox().contacts.list();
+      if (inOffice) return heldKeyChanges(pending, await s.office.heldSends(), contacts, await s.office.incomingWaiting());
+      return heldKeyChanges(pending, s.outbox.heldSends(), contacts, s.pipeline.keyChangeRejectionCounts());
     },
     'keys.keepBlocked': async ({ orgId, peerOrgId }) => {
       const s = await svc();
