@@ -1,10 +1,12 @@
 // What the sidebar lists besides the folders: the tags in use, the number in the Trash and
 // the office's receiving numbers with their unread counts (departments), fetched again
-// whenever the fax lists change (refreshKey).
+// whenever the fax lists change (refreshKey). At start they wait until the list's first rows
+// are on screen: main answers in order, and these must not hold up the rows.
 import type { OrgId } from '../../../shared/domain/ids.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { FaxLine } from '../../../shared/domain/types.ts';
 import { call } from '../api.ts';
+import { afterFirstRows } from '../startup.ts';
 
 export function useSidebarLists(orgId: OrgId, refreshKey: number, onTagsLoaded: (tags: string[]) => void): { tags: string[]; trashCount: number; lines: FaxLine[] } {
   const [tags, setTags] = useState<string[]>([]);
@@ -13,17 +15,21 @@ export function useSidebarLists(orgId: OrgId, refreshKey: number, onTagsLoaded: 
   const tagsLoaded = useRef(onTagsLoaded);
   tagsLoaded.current = onTagsLoaded;
   useEffect(() => {
-    call('faxes.tags', {}).then(
-      (list) => {
-        setTags(list);
-        tagsLoaded.current(list);
-      },
-      () => setTags([]),
+    void afterFirstRows().then(() =>
+      call('faxes.tags', {}).then(
+        (list) => {
+          setTags(list);
+          tagsLoaded.current(list);
+        },
+        () => setTags([]),
+      ),
     );
   }, [refreshKey]);
   useEffect(() => {
-    call('trash.list', { orgId, offset: 0, limit: 1 }).then((p) => setTrashCount(p.total), () => setTrashCount(0));
-    call('faxes.lines', { orgId }).then(setLines, () => setLines([]));
+    void afterFirstRows().then(() => {
+      call('trash.list', { orgId, offset: 0, limit: 1 }).then((p) => setTrashCount(p.total), () => setTrashCount(0));
+      call('faxes.lines', { orgId }).then(setLines, () => setLines([]));
+    });
   }, [refreshKey, orgId]);
   return { tags, trashCount, lines };
 }
