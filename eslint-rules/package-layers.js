@@ -27,7 +27,8 @@ export const PACKAGE_LAYERS = {
   'pdfjs-dist': ['dom', 'node'],
   'pdf-lib': ['node'],
   'better-sqlite3': ['node'],
-  busboy: ['node'],
+  // Multipart parsing only in the PSTN providers' test stand-ins (the relay has its own parser).
+  busboy: ['test'],
   keytar: ['node'],
   'sodium-native': ['node'],
   '@ngrok/ngrok': ['node'],

@@ -13,7 +13,8 @@ import { isMessageId, nobleBackend, type CryptoBackend } from '../../shared/prot
 import { errorDetail } from './errors.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { ContactGroupRepository, sqliteContactGroups, type ContactGroupStore } from './inbox/contact-groups.ts';
-import { CoverTemplateStore } from './outbox/cover-templates.ts';
+import { CoverTemplateStore, type CoverTemplates } from './outbox/cover-templates.ts';
+import { sqlitePageTurns, type PageTurns } from './inbox/page-rotations.ts';
 import { ContactRepository } from './inbox/contacts.ts';
 import { kvGet, kvSet, openDatabase } from './storage/database.ts';
 import { FaxRepository } from './inbox/faxes.ts';
@@ -37,7 +38,7 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { checkOfficeRecipient, enqueueOfficeSend, OfficeOutboxSender } from './office/office-outbox.ts';
+import { blockHeldOfficeSends, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends } from './office/office-outbox.ts';
 import { officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
@@ -96,7 +97,10 @@ export interface DeskServices extends Pick<FaxLaneDeps, 'db' | 'faxes' | 'blobs'
   /** The phone book's groups, where the phone book is (the office's while in an office). */
   groups: () => ContactGroupStore;
   /** Cover-page templates and the office's logo. */
-  coverTemplates: CoverTemplateStore;
+  /** The cover-page templates and logo: the office's while in an office, else this desk's own. */
+  coverTemplates: () => CoverTemplates;
+  /** Pages turned in the viewer: the office's while in an office, else this desk's own. */
+  pageTurns: () => PageTurns;
   /** This desk's office, if it joined one (office-link/). */
   office: OfficeLink;
   /**
@@ -139,11 +143,11 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const db = openDatabase(o.dataDir);
   const faxes = new FaxRepository(db, o.nowMs);
   const blobs = new BlobStore(o.dataDir, vault);
-  const orgs = new OrgRegistry(db, vault);
+  const backend = o.backend ?? nobleBackend;
+  const orgs = new OrgRegistry(db, vault, backend);
   const pins = o.pins ?? new TrustStore(db, o.nowMs);
   const webhookSecrets = new WebhookSecretStore(vault, o.nowMs);
   const settings = new SettingsStore(db);
-  const backend = o.backend ?? nobleBackend;
   const pages = new PageCounter({ faxes, blobs, log: o.log, onCounted: () => o.emit({ type: 'faxes.changed' }) });
   // Every fax stored or queued gets its page count once it is safely on disk.
   const emit = (e: IpcEvent): void => {
@@ -151,7 +155,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
   const t = o.timings ?? {};
-  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
     // Providers post status events to our listener through the tunnel; without one (poll
@@ -193,6 +197,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const contacts = new ContactRepository(db);
   const localInbox = sqliteInboxStore({ faxes, blobs, contacts, log: o.log });
   const localGroups = sqliteContactGroups(new ContactGroupRepository(db, o.nowMs));
+  const localCoverTemplates = new CoverTemplateStore(db, o.nowMs);
+  const localPageTurns = sqlitePageTurns(db, (id) => { faxes.row(id); });
   /**
    * A desk in an office receives for it while it leads (the same pipeline, storing into the
    * office database; whoever leads next sends a receipt still owed) and uploads from the
@@ -221,8 +227,14 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     return {
       send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
-      acceptKeyChange: (peerOrgId, fingerprint) => officePins.accept(peerOrgId, fingerprint),
+      acceptKeyChange: async (peerOrgId, fingerprint) => {
+        await officePins.accept(peerOrgId, fingerprint);
+        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first.
+        if ((await releaseHeldOfficeSends(office, peerOrgId, fingerprint)) > 0) sender.kick();
+      },
       pendingKeyChanges: () => officePins.pendingChanges(),
+      heldSends: () => heldOfficeSends(office),
+      keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {
@@ -244,10 +256,12 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
   const tunnel = new Tunnel({ vault, driver: o.tunnelDriver ?? ngrokDriver(), log: o.log });
   const tunnelWanted = (): boolean => kvGet(db, TUNNEL_ENABLED_KEY) === 'true';
   const s: DeskServices = {
-    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, coverTemplates: new CoverTemplateStore(db, o.nowMs), settings,
+    dataDir: o.dataDir, vault, db, faxes, blobs, orgs, pins, clients, webhookSecrets, outbox, pstn, pipeline, pages, rotation, retention, contacts, settings,
     office,
     inbox: () => office.store() ?? localInbox,
     groups: () => office.groups() ?? localGroups,
+    coverTemplates: () => office.coverTemplates() ?? localCoverTemplates,
+    pageTurns: () => office.pageTurns() ?? localPageTurns,
     relayReachable: null,
     webhook: null,
     // The office's org: only while this desk receives for the office (others answer 503; the relay retries).

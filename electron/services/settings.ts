@@ -23,7 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /** Settings that belong to the office while this desk is in one. */
-export const OFFICE_SETTING_KEYS = ['defaultCountry', 'retention'] as const;
+export const OFFICE_SETTING_KEYS = ['defaultCountry', 'retention', 'lineNames'] as const;
 export type OfficeSettingKey = (typeof OFFICE_SETTING_KEYS)[number];
 export type OfficeWideSettings = Partial<Pick<Settings, OfficeSettingKey>>;
 

@@ -17,6 +17,7 @@ import { SendDialog } from './components/SendDialog.tsx';
 import { Settings } from './components/Settings.tsx';
 import { Toasts } from './components/Toasts.tsx';
 import { TrashView } from './components/TrashView.tsx';
+import { KeyChangesView } from './components/KeyChanges.tsx';
 import { useAppStatus } from './hooks/useAppStatus.ts';
 import { useDebouncedValue } from './hooks/useDebouncedValue.ts';
 import { useDropToSend } from './hooks/useDropToSend.ts';
@@ -27,7 +28,7 @@ import { applyTheme, useTheme } from './hooks/useTheme.ts';
 import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
 
-type View = { kind: 'folder'; folder: Folder; /** One receiving number's view of the Inbox. */ line?: string } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' };
+type View = { kind: 'folder'; folder: Folder; /** One receiving number's view of the Inbox. */ line?: string } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' } | { kind: 'keys' };
 type Compose = { files: File[]; to?: string; forward?: { id: FaxId; fileName: string } };
 
 const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
@@ -69,7 +70,7 @@ function Workspace({ status }: { status: AppStatus }) {
   const demoPeer = activeOrg.isDemo ? status.orgs.find((o) => o.isDemo && o.orgId !== activeOrg.orgId && o.faxNumbers.length > 0) ?? null : null;
 
   // The tag being shown lost its last fax: show the whole folder rather than an empty list.
-  const { tags, trashCount, lines } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
+  const { tags, trashCount, lines, keyChanges } = useSidebarLists(activeOrg.orgId, refreshKey, (list) => setTag((t) => (t !== undefined && !list.includes(t) ? undefined : t)));
 
   // The arrival notice and the fax's header name the line by the office's name for it ("on Billing").
   const linesRef = useRef(lines);
@@ -316,6 +317,15 @@ function Workspace({ status }: { status: AppStatus }) {
         )}
         <span className="grow" />
         <ul>
+          {(keyChanges > 0 || view.kind === 'keys') && (
+            // A decision waits: faxes to a partner whose keys changed are held until someone takes it.
+            <li>
+              <button type="button" className={view.kind === 'keys' ? 'nav current' : 'nav'} aria-current={view.kind === 'keys' ? 'page' : undefined} onClick={() => (setView({ kind: 'keys' }), setSelected(null))}>
+                <span>Key changes</span>
+                {keyChanges > 0 && <span className="count warn-count" aria-label={`${keyChanges} waiting for a decision`}>{keyChanges}</span>}
+              </button>
+            </li>
+          )}
           <li>
             <button type="button" className={view.kind === 'phonebook' ? 'nav current' : 'nav'} aria-current={view.kind === 'phonebook' ? 'page' : undefined} onClick={() => setView({ kind: 'phonebook' })}>
               Phone book
@@ -373,6 +383,7 @@ function Workspace({ status }: { status: AppStatus }) {
           </div>
         )}
         {view.kind === 'trash' && <TrashView orgId={activeOrg.orgId} refreshKey={refreshKey} onNotice={notify} />}
+        {view.kind === 'keys' && <KeyChangesView orgId={activeOrg.orgId} refreshKey={refreshKey} onNotice={notify} />}
         {view.kind === 'phonebook' && <PhoneBook onNotice={notify} onSendTo={(to) => setCompose({ files: [], to })} />}
         {view.kind === 'settings' && <Settings orgs={status.orgs} onChanged={(s) => applyTheme(s.theme)} onNotice={notify} />}
       </main>

@@ -128,6 +128,37 @@ export type SendCheck =
   | { kind: 'fxe'; recipientOrgId: OrgId; keyChange: KeyChangeWarning | null }
   | { kind: 'not-on-fxe'; pstnProvider: PstnProviderName | null };
 
+/** A fax of ours waiting for someone to accept (or refuse) its recipient's new keys. */
+export interface HeldFax {
+  id: FaxId;
+  to: string;
+  fileName: string;
+  /** When it was queued (unix ms). */
+  at: number;
+}
+
+/**
+ * A partner org whose keys changed (or that now answers a number pinned to another org),
+ * waiting for someone to accept the new keys: what Settings → Key changes lists. In an office
+ * it is the office's, the same on every desk.
+ */
+export interface HeldKeyChange {
+  peerOrgId: OrgId;
+  /** Who it is as far as the phone book or the held faxes say ("Harbor Pharmacy"), else null. */
+  peerName: string | null;
+  /** Its fax numbers (pinned to it, or held for it). */
+  numbers: string[];
+  /** When the change is a number moving to this org: the org it belonged to. */
+  previousOrgId: OrgId | null;
+  /** '' when there was none (a number moved to an org never seen before). */
+  previousFingerprint: Fingerprint | '';
+  newFingerprint: Fingerprint;
+  /** When a desk first met the new keys (unix ms). */
+  firstSeenAt: number;
+  /** Our faxes to it that wait in the Outbox for a decision, oldest first. */
+  heldFaxes: HeldFax[];
+}
+
 export interface KeyChangeWarning {
   recipientOrgId: OrgId;
   /** '' when there was none (the number moved to an org never seen before). */
@@ -310,6 +341,10 @@ export interface IpcRequests {
   /** Look the number up before sending: on fxe (maybe with a key change) or not. */
   'send.check': [{ orgId: OrgId; to: string }, SendCheck];
   'send.acceptKeyChange': [{ orgId: OrgId; recipientOrgId: OrgId; newFingerprint: Fingerprint }, null];
+  /** Key changes waiting for a decision (the office's, when `orgId` is the office's org), oldest first. */
+  'keys.changes': [{ orgId: OrgId }, HeldKeyChange[]];
+  /** "Keep blocked": the faxes held for this org are not sent (they turn Failed, saying why); the change stays listed. */
+  'keys.keepBlocked': [{ orgId: OrgId; peerOrgId: OrgId }, { cancelled: number }];
   'send.submit': [SendRequest, { id: FaxId }];
   /** Several files (PDFs, JPEG/PNG/TIFF pictures) combined into one PDF, checked against the limits; optionally with the cover, for the preview. */
   'compose.build': [ComposeRequest, ComposedFax];
@@ -422,7 +457,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.resend': true, 'faxes.sendViaPstn': true, 'faxes.forward': true, 'faxes.tags': true, 'faxes.lines': true,
   'faxes.assign': true, 'faxes.audit': true,
   'office.status': true, 'office.join': true, 'office.leave': true,
-  'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true,
+  'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true, 'keys.changes': true, 'keys.keepBlocked': true,
   'compose.build': true, 'faxes.setPageRotation': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
   'faxes.transmissionReport': true, 'reports.activity': true,

@@ -12,6 +12,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { b64uDecode, b64uEncode, hexEncode, utf8Encode } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
 import { DOMAIN_REQUEST, signWithDomain, verifyWithDomain } from './ed25519-domain.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
 
 export const FXE1_MAX_SKEW_SECONDS = 300;
 export const FXE1_NONCE_WINDOW_SECONDS = 600;
@@ -34,10 +35,12 @@ export function signRequest(p: RequestBodyProof & {
   nowSeconds: number;
   /** 16 bytes; random when absent. */
   nonce?: Uint8Array;
+  /** A native Ed25519 (the same signature: Ed25519 is deterministic); noble's otherwise. */
+  backend?: CryptoBackend;
 }): string {
   const ts = String(Math.floor(p.nowSeconds));
   const nonce = b64uEncode(p.nonce ?? randomBytes(16));
-  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayloadFromHash(p.method, p.path, bodyHashHex(p), ts, nonce));
+  const sig = signWithDomain(p.signingSeed, DOMAIN_REQUEST, requestPayloadFromHash(p.method, p.path, bodyHashHex(p), ts, nonce), p.backend);
   return `FXE1 key_id=${p.keyId},ts=${ts},nonce=${nonce},sig=${b64uEncode(sig)}`;
 }
 
@@ -167,11 +170,11 @@ function bodyHashHex(p: RequestBodyProof): string {
  * Give either the body or, for a streamed body, its SHA-256 in hex (`bodySha256Hex`).
  */
 export function verifyRequest(
-  p: RequestHeaderCheck & RequestBodyProof & { method: string; path: string; nonces: NonceCache },
+  p: RequestHeaderCheck & RequestBodyProof & { method: string; path: string; nonces: NonceCache; backend?: CryptoBackend },
 ): { keyId: string } {
   const { auth, publicKey } = checkRequestHeader(p);
   const payload = requestPayloadFromHash(p.method, p.path, bodyHashHex(p), String(auth.ts), auth.nonce);
-  if (!verifyWithDomain(publicKey, DOMAIN_REQUEST, payload, auth.sig)) {
+  if (!verifyWithDomain(publicKey, DOMAIN_REQUEST, payload, auth.sig, p.backend)) {
     throw new ProtocolError('bad_signature', 'The request signature does not match.', 'Authorization');
   }
   if (p.nonces.seen(auth.keyId, auth.nonce, p.nowSeconds)) {

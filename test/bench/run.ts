@@ -1,10 +1,10 @@
 // `npm run bench`: runs every benchmark module in turn and prints its figures. Benchmarks
 // print numbers against their targets; they never fail a build on timing.
-// Usage: npm run bench [-- <name> ...]   (names: transfer, cli, relay, services, pstn, app, shell, suggest, office)
+// Usage: npm run bench [-- <name> ...]   (names: transfer, cli, relay, services, pstn, app, shell, suggest, office, office-receive)
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const all = ['transfer', 'cli', 'relay', 'services', 'pstn', 'app', 'shell', 'suggest', 'office'];
+const all = ['transfer', 'cli', 'relay', 'services', 'pstn', 'app', 'shell', 'suggest', 'office', 'office-receive'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : all;
 

@@ -4,10 +4,11 @@
 // password in the vault only; two desks then share reads, assignments, notes and an audit
 // trail naming desk and person, live; a desk that loses the database says so, keeps working
 // from what it has, and catches up; a desk can leave.
-import type { OrgId } from '../../shared/domain/ids.ts';
+import { asFaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcEvent, OfficeJoinRequest } from '../../shared/ipc/contract.ts';
 import type { Office } from '../../electron/services/office/office.ts';
@@ -16,6 +17,7 @@ import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, wa
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { WEBHOOK_HEADERS } from '../../shared/fxe-api/types.ts';
 import { addFax, openDesk } from './helpers.ts';
+import { makePng } from '../e2e/fixtures/pictures.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
 
@@ -156,6 +158,68 @@ describe('a desk in an office', () => {
     await a.call('groups.delete', { id: g.id });
     await a.call('contacts.delete', { id: lab.id });
     expect(await b.call('groups.list', {})).toEqual([]);
+  }, 60_000);
+
+  it('cover templates, the logo and the fax lines\' names are the office\'s: made on one desk, live on the other, audited', async () => {
+    const fields = { officeName: 'Northside Clinic', fromNumber: '', replyFax: '+15551110001', replyPhone: '', notice: 'Confidential', message: '' };
+    // The office starts with no templates: a desk's own stay behind in its own database.
+    expect((await b.call('covers.list', {})).templates).toEqual([]);
+    let seen = b.events.length;
+    const standard = await a.call('covers.save', { ...fields, name: 'Standard', isDefault: true });
+    await waitFor('B lists A\'s template', async () => changedSince(b, seen) && (await b.call('covers.list', {})).templates.some((t) => t.id === standard.id));
+    expect((await b.call('covers.list', {})).templates).toEqual([standard]);
+    // The same rules on the office's templates: a name is one template, whatever its case.
+    const twin = await b.desk.invoke('covers.save', { ...fields, name: 'standard', isDefault: false });
+    expect(twin.ok ? 'ok' : twin.error.code).toBe('cover.template_duplicate_name');
+    const labs = await b.call('covers.save', { ...fields, name: 'Labs', notice: 'Patient records', isDefault: true });
+    expect((await a.call('covers.list', {})).templates.map((t) => [t.name, t.isDefault])).toEqual([['Labs', true], ['Standard', false]]);
+
+    // The logo, chosen at B, checked there before it is stored; A draws it.
+    seen = a.events.length;
+    await b.call('covers.setLogo', { fileName: 'logo.png', data: makePng(240, 80) });
+    await waitFor('A hears of the logo', async () => changedSince(a, seen));
+    expect((await a.call('covers.list', {})).logo).toMatchObject({ fileName: 'logo.png', format: 'png', width: 240, height: 80 });
+    const refused = await a.desk.invoke('covers.setLogo', { fileName: 'notes.png', data: new TextEncoder().encode('just text') });
+    expect(refused.ok ? 'ok' : refused.error.code).toBe('cover.logo_not_picture');
+    expect((await b.call('covers.list', {})).logo?.fileName).toBe('logo.png');
+    const withCover = await a.call('compose.build', {
+      files: [{ fileName: 'order.pdf', data: makePdf(1), removePages: [] }], paper: 'a4',
+      cover: { to: '+15557770012', toName: '', from: '+15551110001', fromName: 'Ann', subject: 'Order', message: '', templateId: labs.id },
+    });
+    expect(withCover.coverPages).toBe(1);
+
+    // Fax lines' names: an office setting like the others.
+    const line = (await a.call('app.status', {})).orgs.find((o) => o.orgId === orgId)!.faxNumbers[0]!;
+    await a.call('settings.update', { lineNames: { [line]: 'Front desk' } });
+    await waitFor('B names the line', async () => (await b.call('settings.get', {})).lineNames[line] === 'Front desk');
+    expect((await b.call('faxes.lines', { orgId })).find((l) => l.number === line)?.name).toBe('Front desk');
+
+    await b.call('covers.delete', { id: standard.id });
+    await b.call('covers.removeLogo', {});
+    expect(await a.call('covers.list', {})).toEqual({ templates: [labs], logo: null });
+    const trail = await core.query<{ action: string; detail: string; person: string }>(
+      "SELECT action, detail, person FROM fxe.audit_log WHERE action IN ('cover-template', 'cover-logo') OR (action = 'setting' AND detail = 'lineNames') ORDER BY seq");
+    expect(trail.rows.map((r) => `${r.action}: ${r.detail} (${r.person})`)).toEqual([
+      'cover-template: created Standard (Ann)', 'cover-template: created Labs (Ben)', 'cover-logo: logo.png (240×80 png) (Ben)',
+      'setting: lineNames (Ann)', 'cover-template: deleted Standard (Ben)', 'cover-logo: removed (Ben)',
+    ]);
+  }, 60_000);
+
+  it('a page turned on one desk is turned on the other, live, and printed that way', async () => {
+    const body = makePdf(2);
+    const id = await addFax(core, { fileName: 'sideways-scan.pdf', peerNumber: '+15557770003', body, sizeBytes: body.length, pages: 2 });
+    const seen = b.events.length;
+    await a.call('faxes.setPageRotation', { id, page: 2, degrees: 90 });
+    await waitFor('B hears of the turn', async () => changedSince(b, seen));
+    expect((await b.call('faxes.document', { id })).rotations).toEqual([{ page: 2, degrees: 90 }]);
+    await b.call('faxes.print', { id });
+    const printed = await PDFDocument.load(b.printed.at(-1)!.pdf);
+    expect(printed.getPages().map((p) => p.getRotation().angle)).toEqual([0, 90]);
+    await b.call('faxes.setPageRotation', { id, page: 2, degrees: 0 });
+    expect((await a.call('faxes.document', { id })).rotations).toEqual([]);
+    const gone = await a.desk.invoke('faxes.setPageRotation', { id: asFaxId('00000000-0000-4000-8000-00000000dead'), page: 1, degrees: 90 });
+    expect(gone.ok ? 'ok' : gone.error.code).toBe('fax.not_found');
+    await a.call('faxes.delete', { ids: [id] }); // the inbox as the tests below expect it
   }, 60_000);
 
   it('sends through the shared outbox and receives into the office, through the real relay', async () => {

@@ -77,6 +77,17 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'fxe' AND indexname LIKE 'faxes_recent%'")).rows).toEqual([{ indexname: 'faxes_recent_search' }]);
     },
   },
+  6: {
+    async seed(c) {
+      // (The schema does not tie an outbox row to an outgoing fax; f1 keeps the other checks as they are.)
+      await c.query("INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id) VALUES ('f1', 'org-a', '{}', '\\x00', 'org-lab')");
+    },
+    async check(c) {
+      // A fax queued before step 7 is not held: it still goes.
+      expect((await c.query("SELECT held_org_id, done FROM fxe.outbox WHERE fax_id = 'f1'")).rows).toEqual([{ held_org_id: null, done: false }]);
+      expect((await c.query('SELECT count(*)::int AS n FROM fxe.cover_templates')).rows).toEqual([{ n: 0 }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

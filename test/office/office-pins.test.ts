@@ -63,7 +63,7 @@ describe('office trust pins, shared by the desks', () => {
       expect((await pinsA.check(after, '+15557770002')).kind).toBe('changed');
       expect(await pinsA.pinned(asOrgId('org-clinic'))).toBe(before.fingerprint);
       await expect.poll(() => seen.some((c) => c.kind === 'pending_key_changes' && c.key === 'org-clinic'), { timeout: 10_000 }).toBe(true);
-      expect(await pinsA.pendingChanges()).toEqual([{ orgId: 'org-clinic', fingerprint: after.fingerprint, previousFingerprint: before.fingerprint, at: expect.any(Number) }]);
+      expect(await pinsA.pendingChanges()).toEqual([{ orgId: 'org-clinic', fingerprint: after.fingerprint, previousFingerprint: before.fingerprint, at: expect.any(Number), numbers: ['+15557770002'], previousOrgId: null }]);
 
       // Only the very fingerprint shown can be accepted.
       const wrong = await pinsA.accept(asOrgId('org-clinic'), asFingerprint('cd'.repeat(32))).then(() => null, (e: unknown) => e);

@@ -90,6 +90,16 @@ describe('keys.zip: good archives', () => {
     expect(zip).toEqual(before);
   });
 
+  it('checks the X25519 pair with a native X25519 when given one (the node backend), with the same verdicts', async () => {
+    const { detectNativeAsymmetric } = await import('../../electron/services/crypto/native-asymmetric.ts');
+    const native = detectNativeAsymmetric();
+    let calls = 0;
+    const crypto = { x25519PublicKey: (secret: Uint8Array): Uint8Array => { calls++; return native.x25519PublicKey!(secret); } };
+    expect((await readKeysZip(buildZip(goodEntries(material)), crypto)).x25519Public).toEqual(material.x25519Public);
+    await expect(readKeysZip(buildZip(withEntry(KEYS_ZIP_ENTRIES.x25519Public, new Uint8Array(32).fill(9))), crypto)).rejects.toThrow(/does not match/);
+    expect(calls).toBe(2);
+  });
+
   it('tolerates extra credential fields', async () => {
     const creds = JSON.stringify({ relay: 'http://x', org_id: 'o', key_id: 'k', bundle_id: 'b', org_name: 'Acme', numbers: ['+1555'], v: 2.0 });
     const keys = await readKeysZip(buildZip(goodEntries(material, creds)));

@@ -6,7 +6,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
-import { detectNativeAsymmetric } from '../../electron/services/crypto/native-asymmetric.ts';
+import { PROBE_ANSWERS, detectNativeAsymmetric } from '../../electron/services/crypto/native-asymmetric.ts';
 import { generateKeyMaterial, wrapCek, decodeWrappedKey, unwrapCek, nobleBackend } from '../../shared/protocol/index.ts';
 import { orgKeys } from './fixtures.ts';
 
@@ -20,6 +20,21 @@ describe('native small primitives (node:crypto)', () => {
     expect(createNodeBackend().native.asymmetric.sort()).toEqual(all);
     expect(createNodeBackend({ disableNativeAsymmetric: true }).native.asymmetric).toEqual([]);
     expect(createNodeBackend({ disableNativeAsymmetric: true }).ed25519Sign).toBeUndefined();
+  });
+
+  it("the probe's stored answers are noble's on the probe's inputs", () => {
+    const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
+    const seed = new Uint8Array(32).fill(3);
+    const message = new Uint8Array(48).fill(5);
+    const peer = x25519.getPublicKey(new Uint8Array(32).fill(9));
+    expect(PROBE_ANSWERS).toEqual({
+      ed25519Public: hex(ed25519.getPublicKey(seed)),
+      ed25519Signature: hex(ed25519.sign(message, seed)),
+      x25519Peer: hex(peer),
+      x25519Public: hex(x25519.getPublicKey(seed)),
+      x25519Shared: hex(x25519.getSharedSecret(seed, peer)),
+      aes256GcmSealed: hex(gcm(new Uint8Array(32).fill(4), new Uint8Array(12).fill(6), seed).encrypt(message)),
+    });
   });
 
   it('Ed25519: the same signatures as noble, and the same verdicts on tampered ones', () => {

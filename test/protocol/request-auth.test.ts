@@ -54,6 +54,26 @@ describe('FXE1 signing', () => {
   });
 });
 
+describe('FXE1 with a native Ed25519 (the desk signs, the relay verifies, through node:crypto)', () => {
+  it('gives the same header as noble and the same verdicts', async () => {
+    const { createNodeBackend } = await import('../../electron/services/crypto/node-backend.ts');
+    const node = createNodeBackend();
+    let signs = 0;
+    let verifies = 0;
+    const backend = {
+      ...node,
+      ed25519Sign: (s: Uint8Array, m: Uint8Array) => { signs++; return node.ed25519Sign!(s, m); },
+      ed25519Verify: (p: Uint8Array, m: Uint8Array, g: Uint8Array) => { verifies++; return node.ed25519Verify!(p, m, g); },
+    };
+    const nonce = new Uint8Array(16).fill(1);
+    const header = sign({ nonce, backend });
+    expect(header).toBe(sign({ nonce }));
+    expect(verify(header, { backend })).toEqual({ keyId: 'key_t' });
+    expect(codeOf(() => verify(header, { backend, body: utf8Encode('{"a":2}') }))).toBe('bad_signature');
+    expect({ signs, verifies }).toEqual({ signs: 1, verifies: 2 });
+  });
+});
+
 describe('FXE1 verification', () => {
   it('accepts a good request and names its key', () => {
     expect(verify(sign())).toEqual({ keyId: 'key_t' });

@@ -57,6 +57,7 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'reports.activity': { direction: 'all', fromMs: 0, toMs: 1, format: 'csv', timeZone: 'UTC', orgId: UNKNOWN_ORG },
     'groups.list': {}, 'groups.save': { id: 'g_does_not_exist', name: 'G' }, 'groups.delete': { id: 'g_does_not_exist' },
     'groups.setMembers': { id: 'g_does_not_exist', contactIds: ['c_does_not_exist'] },
+    'keys.changes': { orgId: UNKNOWN_ORG }, 'keys.keepBlocked': { orgId: UNKNOWN_ORG, peerOrgId: UNKNOWN_ORG },
     'covers.list': {}, 'covers.delete': { id: 'ct_does_not_exist' }, 'covers.removeLogo': {},
     'covers.save': { id: 'ct_does_not_exist', name: 'T', officeName: '', fromNumber: '', replyFax: '', replyPhone: '', notice: '', message: '', isDefault: false },
     'covers.setLogo': { fileName: 'logo.png', data: new Uint8Array([1, 2, 3]) },

@@ -114,6 +114,9 @@ for (const profile of ['signed bundles', 'unsigned bundles'] as const) {
       const held = await a.call('faxes.get', { id });
       expect(held.state).toBe('held-key-change');
       expect(held.failureReason?.message).toContain('different organisation');
+      // Key changes lists it: the number moved from B to the other org, with the fax waiting on it.
+      const listed = await a.call('keys.changes', { orgId: aOrg });
+      expect(listed).toEqual([expect.objectContaining({ peerOrgId: aOrg, previousOrgId: bOrg, numbers: [B_NUMBER], newFingerprint: warning!.newFingerprint, heldFaxes: [expect.objectContaining({ id, to: B_NUMBER })] })]);
       // Only the fingerprint shown is accepted; then the fax is released.
       expect((await a.desk.invoke('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: asOrgId(aOrg), newFingerprint: asFingerprint('f'.repeat(64)) })).ok).toBe(false);
       await a.call('send.acceptKeyChange', { orgId: aOrg, recipientOrgId: warning!.recipientOrgId, newFingerprint: warning!.newFingerprint });

@@ -10,7 +10,7 @@ import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { TrustStore } from '../trust/index.ts';
 import { basename, dirname, join } from 'node:path';
 import type { IpcEvent } from '../../../shared/ipc/contract.ts';
-import { readKeysZip, type OrgKeys } from '../../../shared/protocol/index.ts';
+import { readKeysZip, type KeysZipCrypto, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { createNodeBackend } from '../crypto/node-backend.ts';
 import { openServices, type DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail, isDeskError } from '../errors.ts';
@@ -42,10 +42,10 @@ export interface CliServiceOptions {
   fetch?: FetchLike;
 }
 
-async function readKeys(path: string): Promise<{ zip: Uint8Array; keys: OrgKeys }> {
+async function readKeys(path: string, crypto: KeysZipCrypto): Promise<{ zip: Uint8Array; keys: OrgKeys }> {
   const zip = readKeysZipFile(path);
   try {
-    return { zip, keys: await readKeysZip(zip) };
+    return { zip, keys: await readKeysZip(zip, crypto) };
   } catch (e) {
     if (isDeskError(e)) throw e;
     throw new DeskError('org.keys_zip_invalid', `${path} is not a valid fxe keys.zip.`, { detail: errorDetail(e) });
@@ -57,12 +57,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export async function openCliServices(o: CliServiceOptions): Promise<CliServices> {
-  const { zip, keys } = await readKeys(o.keysPath);
+  const backend = createNodeBackend();
+  const { zip, keys } = await readKeys(o.keysPath, backend);
   const stateDir = stateDirFor(o.keysPath, o.stateDir);
   const orgId = orgIdOf(keys);
   const s = await openServices({
     dataDir: stateDir, keychain: keysZipKeychain(keys), fetch: o.fetch ?? ((u, i) => fetch(u, i)), nowMs: Date.now,
-    emit: o.emit ?? (() => undefined), log: o.log, backend: createNodeBackend(),
+    emit: o.emit ?? (() => undefined), log: o.log, backend,
     ...(o.receiveSink ? { receiveSink: o.receiveSink } : {}),
     ...(o.pins ? { pins: o.pins } : {}),
   });

@@ -70,13 +70,15 @@ class RingHasher {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
     worker.on('message', (m: WorkerReply) => this.onMessage(m));
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
       if (this.jobs.size > 0) this.failAll(new Error(`the hashing thread stopped (code ${code})`));
     });
+    // After the listeners: adding a 'message' listener refs the worker again, and a process
+    // that only warmed it up (the CLI's send, failing before its first fax) would never exit.
+    worker.unref();
     this.worker = worker;
     return worker;
   }

@@ -71,7 +71,7 @@ export interface ListQuery {
   limit: number;
 }
 
-export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'restore' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'org-import' | 'org-remove' | 'backup-export' | 'backup-import' | 'key-rotate' | 'key-retire';
+export type AuditAction = 'send' | 'receive' | 'receipt' | 'delivered' | 'view' | 'print' | 'export' | 'delete' | 'undelete' | 'restore' | 'purge' | 'reject' | 'key-change' | 'key-accept' | 'key-blocked' | 'org-import' | 'org-remove' | 'backup-export' | 'backup-import' | 'key-rotate' | 'key-retire';
 
 const CONTACT_NAME = '(SELECT c.name FROM contacts c WHERE c.fax_number = f.peer_number LIMIT 1) AS contact_name';
 

@@ -155,15 +155,20 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  * next Send without a warm worker.
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
-  // The next spare starts loading only once this parse is over: loading pdf.js next to a
-  // parse would count against that parse's memory limit (and compete with it for the CPU).
+  // After a parse in a fresh worker, the next spare starts loading once that parse is over:
+  // two pdf.js loads side by side would slow the one someone waits for.
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive ? outcome : outcome.finally(() => { if (!overrides) prepareSpare(url); });
+    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
   const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
       ready.postMessage(job, transferList);
-      return thenPrepareSpare(supervise(ready, limits));
+      // A loaded spare parses in a few tens of ms: the next spare starts loading now, beside
+      // it, not after it. Loading takes ~0.3-0.5 s, and a send every ~0.3 s (several faxes
+      // queued one after the other) otherwise found it still loading each time. Its 30-60
+      // MiB count against this parse's memory limit (512 MiB): a margin, not a risk.
+      if (spareAfterEachCheck) prepareSpare(url);
+      return supervise(ready, limits);
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
       void ready.terminate().catch(() => undefined);
@@ -189,12 +194,25 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
  * which was most of the time between "Send" and the fax being queued. One spare worker, with
  * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it, and
- * the next spare starts when that parse is over. Still one worker per document (it ends after its reply), under the
+ * the next spare starts loading at once, beside that parse. Still one worker per document (it ends after its reply), under the
  * same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
  * next parse pays the start-up again.
  */
 const SPARE_IDLE_MS = 120_000;
 let spare: { worker: Worker; idle: ReturnType<typeof setTimeout> } | undefined;
+/** false once a one-shot process (the CLI's send) said it checks one PDF and ends. */
+let spareAfterEachCheck = true;
+
+/**
+ * Starts loading pdf.js for the next PDF check now, on the other core, while the caller does
+ * its other work (the CLI's send: start-up, keys, lookup); the check then finds it loaded.
+ * `oneCheck`: this process checks one PDF and ends, so no spare is prepared after it (one
+ * would load pdf.js for nothing, on the core the seal and upload hash on).
+ */
+export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
+  if (opts.oneCheck) spareAfterEachCheck = false;
+  if (!overrides) prepareSpare(defaultWorkerUrl());
+}
 
 function takeSpare(): Worker | undefined {
   const s = spare;

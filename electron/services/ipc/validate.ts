@@ -302,6 +302,8 @@ export const validators: Validators = {
     const o = obj(raw);
     return { orgId: orgId(o, 'orgId'), recipientOrgId: orgId(o, 'recipientOrgId'), newFingerprint: asFingerprint(str(o, 'newFingerprint', { max: 64, pattern: HEX64 })) };
   },
+  'keys.changes': (raw) => ({ orgId: orgId(obj(raw), 'orgId') }),
+  'keys.keepBlocked': (raw) => { const o = obj(raw); return { orgId: orgId(o, 'orgId'), peerOrgId: orgId(o, 'peerOrgId') }; },
   'send.submit': (raw) => {
     const o = obj(raw);
     return { ...sendBody(o), to: e164(o, 'to'), route: oneOf(o, 'route', ['fxe', 'pstn'] as const) };

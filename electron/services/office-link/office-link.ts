@@ -20,12 +20,17 @@ import pg from 'pg';
 import type { OfficeJoinRequest, OfficeStatus, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { FaxId, Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
 import type { PendingKeyChange } from '../trust/index.ts';
+import type { HeldSend } from '../outbox/key-changes.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
 import { officeContactGroups } from '../office/office-groups.ts';
+import { officeCoverTemplates } from '../office/office-cover-templates.ts';
+import { officePageTurns } from '../office/office-page-turns.ts';
+import type { PageTurns } from '../inbox/page-rotations.ts';
+import type { CoverTemplateDraft, CoverTemplates } from '../outbox/cover-templates.ts';
 import type { ContactGroupStore } from '../inbox/contact-groups.ts';
 import { OFFICE_SETTING_KEYS, type OfficeWideSettings } from '../settings.ts';
 import { openOffice, type Office, type OpenOfficeOptions } from '../office/office.ts';
@@ -85,6 +90,10 @@ export interface OfficeDuties {
   acceptKeyChange(peerOrgId: OrgId, newFingerprint: Fingerprint): Promise<void>;
   /** Key changes waiting in the office for someone to accept them. */
   pendingKeyChanges(): Promise<PendingKeyChange[]>;
+  /** Faxes in the shared outbox held for a key change. */
+  heldSends(): Promise<HeldSend[]>;
+  /** "Keep blocked": the faxes held for that org are not sent. */
+  keepBlocked(peerOrgId: OrgId): Promise<number>;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -165,6 +174,45 @@ export class OfficeLink {
     return { list: guard(() => g.list()), save: guard((req: { id?: string; name: string }) => g.save(req)), delete: guard((id: string) => g.delete(id)), setMembers: guard((id: string, ids: string[]) => g.setMembers(id, ids)) };
   }
 
+  /** The office's cover-page templates and logo while joined (throws `office.unreachable` until first reached), else null. */
+  coverTemplates(): CoverTemplates | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const t = officeCoverTemplates(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return {
+      list: guard(() => t.list()), save: guard((req: CoverTemplateDraft) => t.save(req)), delete: guard((id: string) => t.delete(id)), logo: guard(() => t.logo()),
+      setLogo: guard((fileName: string, data: Uint8Array) => t.setLogo(fileName, data)), removeLogo: guard(() => t.removeLogo()), letterhead: guard((id: string) => t.letterhead(id)),
+    };
+  }
+
+  /** The office's page turns while joined (throws `office.unreachable` until first reached), else null. */
+  pageTurns(): PageTurns | null {
+    if (!this.joined()) return null;
+    const office = this.office;
+    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const t = officePageTurns(office);
+    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
+        this.noticeFailure(err);
+        throw err;
+      }
+    };
+    return { read: guard((id: FaxId) => t.read(id)), set: guard((id: FaxId, page: number, degrees: 0 | 90 | 180 | 270) => t.set(id, page, degrees)) };
+  }
+
   /** The org whose faxes live in the office (the desk's own lanes leave it alone), or null. */
   orgId(): string | null {
     return this.profile()?.orgId ?? null;
@@ -222,6 +270,16 @@ export class OfficeLink {
 
   pendingKeyChanges(): Promise<PendingKeyChange[]> {
     return this.dutiesOrThrow('the key changes could not be read').pendingKeyChanges();
+  }
+
+  heldSends(): Promise<HeldSend[]> {
+    return this.dutiesOrThrow('the held faxes could not be read').heldSends();
+  }
+
+  async keepBlocked(peerOrgId: OrgId): Promise<number> {
+    const n = await this.dutiesOrThrow('nothing was changed').keepBlocked(peerOrgId);
+    this.d.onRemoteChange();
+    return n;
   }
 
   /** Whether this desk receives for the office now: only then does it take the office's webhooks. */

@@ -17,16 +17,16 @@ import type pg from 'pg';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
 import { envelopeToJson, sealEnvelope, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
-import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type OrgId } from '../../../shared/domain/ids.ts';
+import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import { keyChangeWarning } from '../outbox/outbox.ts';
+import { keepBlockedReason as keptBlocked, keyChangeWarning } from '../outbox/outbox.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
-import type { SendCheck } from '../../../shared/ipc/contract.ts';
-import type { PstnProviderName } from '../../../shared/domain/types.ts';
+import type { HeldFax, SendCheck } from '../../../shared/ipc/contract.ts';
+import type { PstnProviderName, UserError } from '../../../shared/domain/types.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import type { RelayClientPool } from '../relay-client/client-pool.ts';
-import { keysFromLookup, type TrustStore } from '../trust/index.ts';
+import { keysFromLookup, type TrustDecision, type TrustStore } from '../trust/index.ts';
 import type { OrgRegistry } from '../vault/org-registry.ts';
 import { insertOfficeFax } from './office-inbox.ts';
 import type { Office } from './office.ts';
@@ -69,8 +69,10 @@ export async function checkOfficeRecipient(deps: Pick<OfficeSendDeps, 'clients' 
 
 /**
  * Seals a fax once and puts it into the shared outbox. A recipient whose keys changed since
- * the last fax is refused here (recipient.key_changed), before anything is queued: the person
- * confirms the new keys, accepts them, and sends again.
+ * the last fax is met here as on a single desk: the fax is sealed for the keys the relay
+ * showed and held (state held-key-change), listed on every desk under Key changes, and no
+ * desk claims it until someone accepts exactly those keys (releaseHeldOfficeSends) or keeps
+ * them blocked (blockHeldOfficeSends).
  */
 export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, req: OfficeSendRequest): Promise<{ id: FaxId }> {
   const org = deps.orgs.get(req.orgId);
@@ -82,11 +84,7 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
   const lookup = await client.lookup(req.to);
   const verified = keysFromLookup(lookup);
   const decision = await deps.pins.check(verified, req.to);
-  if (decision.kind === 'changed') {
-    throw new DeskError('recipient.key_changed', "The recipient's security keys have changed. Confirm the new keys with them (for example by phone), accept them, then send again.", {
-      detail: `${decision.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`,
-    });
-  }
+  const held = decision.kind === 'changed' ? decision : null;
   const keys = await deps.orgs.keys(req.orgId);
   // A new fax: its id is also the message id it is sealed under.
   const id = asFaxId(uuid4());
@@ -103,15 +101,80 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
     const blobId = await office.writeBlob(c, id, req.pdf);
     await insertOfficeFax(c, office, {
       id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId, peerNumber: req.to, peerName: null, fileName: req.fileName,
-      subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: 'queued',
+      subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: held ? 'held-key-change' : 'queued',
       senderOrgId: req.orgId, recipientOrgId: verified.orgId, fromNumber: req.from, toNumber: req.to, ciphertextSha256: envelope.ciphertext_sha256,
       metadataJson: null, blobId,
     });
-    await c.query('INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id) VALUES ($1, $2, $3, $4, $5)',
-      [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId]);
+    await c.query('INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id, held_org_id, held_fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId, held?.orgId ?? null, held?.newFingerprint ?? null]);
     await office.audit(c, 'send', id, `queued to ${req.to} (${req.pdf.length} bytes)`);
+    if (held) {
+      await c.query('UPDATE fxe.faxes SET failure_json = $2 WHERE id = $1', [id, JSON.stringify(heldReason(req.to, held))]);
+      await office.audit(c, 'key-change', id, held.previousOrgId !== null
+        ? `${req.to} moved from ${held.previousOrgId} to ${held.orgId} (${held.newFingerprint})`
+        : `${held.orgId}: ${held.previousFingerprint} → ${held.newFingerprint}`);
+    }
   }, 'queue fax');
   return { id };
+}
+
+function heldReason(to: string, d: Extract<TrustDecision, { kind: 'changed' }>): UserError {
+  return {
+    code: 'recipient.key_changed',
+    message: d.previousOrgId !== null
+      ? `The number ${to} is now answered by a different organisation than before. Confirm with the recipient (for example by phone) that this is really them, then accept the change under Key changes.`
+      : "The recipient's security keys have changed. Confirm the new keys with them (for example by phone), then accept them under Key changes.",
+    detail: `${d.previousOrgId ? `${d.previousOrgId} → ${d.orgId}: ` : ''}${d.previousFingerprint} → ${d.newFingerprint}`,
+  };
+}
+
+/** Faxes in the shared outbox waiting on a key change, oldest first. */
+export async function heldOfficeSends(office: Office): Promise<{ peerOrgId: OrgId; peerName: string | null; fax: HeldFax }[]> {
+  const rows = (await office.query<{ held_org_id: OrgId; id: FaxId; to_number: string; file_name: string; at: string; peer_name: string | null }>(
+    `SELECT o.held_org_id, f.id, f.to_number, f.file_name, f.at, f.peer_name FROM fxe.outbox o JOIN fxe.faxes f ON f.id = o.fax_id
+     WHERE o.held_org_id IS NOT NULL AND NOT o.done AND f.deleted_at IS NULL ORDER BY f.at, f.id`, [], 'held sends')).rows;
+  return rows.map((r) => ({ peerOrgId: r.held_org_id, peerName: r.peer_name, fax: { id: r.id, to: r.to_number, fileName: r.file_name, at: Number(r.at) } }));
+}
+
+/**
+ * Someone accepted `fingerprint` for `peerOrgId` (the pins already say so): the faxes sealed
+ * for exactly those keys go, once, by whichever desk claims them. One sealed for other keys
+ * (they changed again meanwhile) is not sent: it turns Failed, to be sent again.
+ */
+export async function releaseHeldOfficeSends(office: Office, peerOrgId: OrgId, fingerprint: Fingerprint): Promise<number> {
+  return office.tx(async (c) => {
+    const rows = (await c.query<{ fax_id: FaxId; held_fingerprint: string }>('SELECT fax_id, held_fingerprint FROM fxe.outbox WHERE held_org_id = $1 AND NOT done FOR UPDATE', [peerOrgId])).rows;
+    let released = 0;
+    for (const r of rows) {
+      if (r.held_fingerprint === fingerprint) {
+        await c.query('UPDATE fxe.outbox SET held_org_id = NULL, held_fingerprint = NULL, next_attempt_at = 0 WHERE fax_id = $1', [r.fax_id]);
+        await c.query("UPDATE fxe.faxes SET state = 'queued', failure_json = NULL, updated_at = $2 WHERE id = $1", [r.fax_id, office.nowMs()]);
+        await office.audit(c, 'key-accept', r.fax_id, `accepted ${fingerprint} for ${peerOrgId}`);
+        released++;
+      } else {
+        await endHeld(c, office, r.fax_id, {
+          code: 'recipient.keys_changed_again', message: "This fax was sealed for keys the recipient no longer shows, so it was not sent. Send it again.",
+          detail: `sealed for ${r.held_fingerprint}, accepted ${fingerprint}`,
+        });
+      }
+    }
+    return released;
+  }, 'release held faxes');
+}
+
+/** "Keep blocked": the faxes held for `peerOrgId` are not sent; they turn Failed, saying why. */
+export async function blockHeldOfficeSends(office: Office, peerOrgId: OrgId): Promise<number> {
+  return office.tx(async (c) => {
+    const rows = (await c.query<{ fax_id: FaxId }>('SELECT fax_id FROM fxe.outbox WHERE held_org_id = $1 AND NOT done FOR UPDATE', [peerOrgId])).rows;
+    for (const r of rows) await endHeld(c, office, r.fax_id, keptBlocked(peerOrgId));
+    return rows.length;
+  }, 'keep key change blocked');
+}
+
+async function endHeld(c: pg.ClientBase, office: Office, faxId: FaxId, why: UserError): Promise<void> {
+  await c.query('UPDATE fxe.outbox SET done = true, held_org_id = NULL, held_fingerprint = NULL, last_error = $2 WHERE fax_id = $1', [faxId, `${why.code}: ${why.detail ?? ''}`]);
+  await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, updated_at = $3 WHERE id = $1", [faxId, JSON.stringify(why), office.nowMs()]);
+  await office.audit(c, 'key-blocked', faxId, why.code);
 }
 
 interface ClaimedRow {
@@ -198,7 +261,7 @@ export class OfficeOutboxSender {
       `UPDATE fxe.outbox o SET claimed_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
        WHERE o.fax_id = (
          SELECT fax_id FROM fxe.outbox
-         WHERE NOT done AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < now())
+         WHERE NOT done AND held_org_id IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < now())
          ORDER BY next_attempt_at, fax_id
          FOR UPDATE SKIP LOCKED LIMIT 1)
        RETURNING o.fax_id, o.org_id, o.envelope_json, o.ciphertext, o.attempts`,

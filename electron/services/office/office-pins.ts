@@ -8,7 +8,7 @@
  * pin instead of both pinning what each saw.
  */
 import type pg from 'pg';
-import { driveAsync, type KeyPin, type PendingKeyChange, type PinOp, type PinStorage, type PinSteps } from '../trust/index.ts';
+import { driveAsync, numbersOf, type KeyPin, type NumberRow, type PendingKeyChange, type PinOp, type PinStorage, type PinSteps } from '../trust/index.ts';
 import type { Office } from './office.ts';
 
 const PINS_LOCK_KEY = '7366200273646914885';
@@ -48,10 +48,16 @@ async function exec(c: pg.ClientBase, o: PinOp): Promise<unknown> {
     case 'dropPending':
       await c.query('DELETE FROM fxe.pending_key_changes WHERE peer_org_id = $1', [o.orgId]);
       return undefined;
-    case 'listPending':
-      return (await c.query<{ peer_org_id: string; fingerprint: string; previous: string; at: string }>(`SELECT p.peer_org_id, p.fingerprint, coalesce(k.fingerprint, '') AS previous, p.at
-        FROM fxe.pending_key_changes p LEFT JOIN fxe.key_pins k ON k.peer_org_id = p.peer_org_id ORDER BY p.at, p.peer_org_id`)).rows
-        .map((r): PendingKeyChange => ({ orgId: r.peer_org_id, fingerprint: r.fingerprint, previousFingerprint: r.previous, at: Number(r.at) }));
+    case 'listPending': {
+      const rows = (await c.query<{ peer_org_id: string; fingerprint: string; previous: string; at: string }>(`SELECT p.peer_org_id, p.fingerprint, coalesce(k.fingerprint, '') AS previous, p.at
+        FROM fxe.pending_key_changes p LEFT JOIN fxe.key_pins k ON k.peer_org_id = p.peer_org_id ORDER BY p.at, p.peer_org_id`)).rows;
+      const out: PendingKeyChange[] = [];
+      for (const r of rows) {
+        const numbers = (await c.query<NumberRow>('SELECT fax_number, peer_org_id, pending_org_id FROM fxe.number_pins WHERE peer_org_id = $1 OR pending_org_id = $1 ORDER BY fax_number', [r.peer_org_id])).rows;
+        out.push({ orgId: r.peer_org_id, fingerprint: r.fingerprint, previousFingerprint: r.previous, at: Number(r.at), ...numbersOf(r.peer_org_id, numbers) });
+      }
+      return out;
+    }
   }
 }
 

@@ -95,6 +95,8 @@ export function officeReceiveSink(office: Office, o: OfficeSinkOptions = {}): Re
           const w = await ensure();
           const id = faxId!;
           const { envelope: env, metadata } = fax;
+          // Every chunk stored before the transaction takes its connection (see Office.writeBlob).
+          await w.seal();
           await office.tx(async (c) => {
             const already = await c.query('SELECT 1 FROM fxe.receive_jobs WHERE org_id = $1 AND message_id = $2', [fax.orgId, env.message_id]);
             if (already.rowCount) {

@@ -138,13 +138,18 @@ export class Office {
    * transaction that inserts the fax. A crash in between leaves a body no fax points at,
    * swept by sweepOrphanBlobs().
    */
-  blobWriter(faxId: FaxId): OfficeBlobWriter {
-    return new OfficeBlobWriter(this, `${faxId}.${randomBytes(4).toString('hex')}`, this.currentKeyId, this.keys.get(this.currentKeyId)!);
+  blobWriter(faxId: FaxId, via: pg.ClientBase | null = null): OfficeBlobWriter {
+    return new OfficeBlobWriter(this, `${faxId}.${randomBytes(4).toString('hex')}`, this.currentKeyId, this.keys.get(this.currentKeyId)!, via);
   }
 
-  /** Encrypts and stores a whole body at once (sending: the PDF is in memory anyway); returns its blob id. */
+  /**
+   * Encrypts and stores a whole body at once (sending: the PDF is in memory anyway) inside the
+   * transaction `c`; returns its blob id. Its chunks go through `c` too: a transaction that
+   * waited for a second pooled connection could wait forever once every connection is held
+   * by such a transaction.
+   */
   async writeBlob(c: pg.ClientBase, faxId: FaxId, body: Uint8Array): Promise<string> {
-    const w = this.blobWriter(faxId);
+    const w = this.blobWriter(faxId, c);
     await w.write(body);
     return (await w.finish(c)).blobId;
   }
@@ -257,16 +262,26 @@ export class OfficeBlobWriter {
   private n = 0;
   private size = 0;
   private started = false;
+  private sealed = false;
   private chain: Promise<void> = Promise.resolve();
+  /** A transaction to write through (writeBlob), or null: each chunk on its own pooled connection. */
+  private readonly via: pg.ClientBase | null;
 
-  constructor(office: Office, blobId: string, officeKeyId: string, officeKey: Buffer) {
+  constructor(office: Office, blobId: string, officeKeyId: string, officeKey: Buffer, via: pg.ClientBase | null = null) {
     this.office = office;
     this.blobId = blobId;
     this.officeKeyId = officeKeyId;
     this.wrappedKey = wrapBlobKey(officeKey, blobId, this.blobKey);
+    this.via = via;
+  }
+
+  private async run(sql: string, params: unknown[]): Promise<void> {
+    if (this.via) await this.via.query(sql, params);
+    else await this.office.query(sql, params, 'store fax body');
   }
 
   write(chunk: Uint8Array): Promise<void> {
+    if (this.sealed) throw new Error('office blob: write after seal');
     this.size += chunk.length;
     this.pending.push(Buffer.from(chunk));
     this.pendingBytes += chunk.length;
@@ -296,28 +311,40 @@ export class OfficeBlobWriter {
         this.started = true;
         // This body's row first (the chunks reference it); the fax row will point at it once
         // everything is written.
-        await this.office.query('INSERT INTO fxe.blobs (id, office_key_id, wrapped_key, size_bytes, chunk_count, created_at) VALUES ($1, $2, $3, 0, 0, $4)',
-          [this.blobId, this.officeKeyId, this.wrappedKey, this.office.nowMs()], 'store fax body');
+        await this.run('INSERT INTO fxe.blobs (id, office_key_id, wrapped_key, size_bytes, chunk_count, created_at) VALUES ($1, $2, $3, 0, 0, $4)',
+          [this.blobId, this.officeKeyId, this.wrappedKey, this.office.nowMs()]);
       }
-      await this.office.query('INSERT INTO fxe.blob_chunks (blob_id, n, data) VALUES ($1, $2, $3)', [this.blobId, n, sealed], 'store fax body');
+      await this.run('INSERT INTO fxe.blob_chunks (blob_id, n, data) VALUES ($1, $2, $3)', [this.blobId, n, sealed]);
     });
   }
 
   /**
-   * Writes the last chunk and the blob row. `c` is the transaction that also inserts the fax:
-   * the body and the row that points at it become visible together.
+   * Writes the last chunk and waits for every chunk to be stored; nothing more may be written.
+   * The receive sink calls it before it opens the transaction that inserts the fax, so that
+   * transaction never waits for a second connection (see writeBlob).
+   */
+  async seal(): Promise<void> {
+    if (!this.sealed) {
+      this.sealed = true;
+      const rest = Buffer.concat(this.pending);
+      this.pending = [];
+      if (this.held && rest.length === 0) {
+        this.enqueue(this.held, true);
+      } else {
+        if (this.held) this.enqueue(this.held, false);
+        this.enqueue(rest, true);
+      }
+      this.held = null;
+    }
+    await this.chain;
+  }
+
+  /**
+   * Completes the blob row (sealing it first if need be). `c` is the transaction that also
+   * inserts the fax: the body and the row that points at it become visible together.
    */
   async finish(c: pg.ClientBase): Promise<{ blobId: string; sizeBytes: number }> {
-    const rest = Buffer.concat(this.pending);
-    this.pending = [];
-    if (this.held && rest.length === 0) {
-      this.enqueue(this.held, true);
-    } else {
-      if (this.held) this.enqueue(this.held, false);
-      this.enqueue(rest, true);
-    }
-    this.held = null;
-    await this.chain;
+    await this.seal();
     // The size and chunk count are what readers check the body against: set in `c`, so a
     // body counts as complete only once the fax that points at it is committed.
     await c.query('UPDATE fxe.blobs SET size_bytes = $2, chunk_count = $3 WHERE id = $1', [this.blobId, this.size, this.n]);

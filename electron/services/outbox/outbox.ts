@@ -11,9 +11,12 @@
  * recipient's pinned keys.
  */
 import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
-import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import type { KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
+import type { PdfByteSource } from '../inbox/pdf-parse.ts';
+import type { StoredBlob } from '../storage/blob-store.ts';
+import type { HeldFax, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
 import { envelopeToJson, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
@@ -24,7 +27,7 @@ import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromLookup, type TrustDecision } from '../trust/index.ts';
 import { JobLoop } from './job-loop.ts';
-import { validatePdf } from './pdf-check.ts';
+import { checkPdfStructureOf, validatePdf, validatePdfSource } from './pdf-check.ts';
 import type { PstnOutbox } from './pstn-outbox.ts';
 
 export interface OutboxDeps extends FaxLaneDeps {
@@ -64,6 +67,17 @@ interface JobRow {
   held_json: string | null;
   from_name: string | null;
   done: number;
+}
+
+/** `length` bytes of an open file from `begin`, in a buffer of their own (pdf.js's worker takes it over). */
+function readRange(fd: number, begin: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length; ) {
+    const n = readSync(fd, out, at, length - at, begin + at);
+    if (n === 0) throw new DeskError('file.read_failed', 'The file changed while it was read.', { detail: `ended at ${begin + at} of ${begin + length}` });
+    at += n;
+  }
+  return out;
 }
 
 const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
@@ -128,28 +142,95 @@ export class Outbox {
 
   /** Validate and queue. The PDF is stored encrypted first, so a crash right after loses nothing. */
   async submit(req: SubmitRequest): Promise<{ id: FaxId; pages: number | null }> {
+    this.assertFromIsOurs(req);
+    const { pages } = await validatePdf(req.pdf, this.d.log);
+    // Over the provider's size limit: say so now, before anything is stored or uploaded.
+    if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
+    const blob = this.d.blobs.write(req.pdf);
+    return this.queue(req, blob, req.pdf.length, pages);
+  }
+
+  /**
+   * submit for a PDF in a file (the CLI's send): streamed into its encrypted blob 1 MiB at a
+   * time, then checked by byte ranges read back from that blob (the same checks), so what was
+   * checked is what is sent and the document is never whole in memory. Reading a 64 MiB file
+   * whole cost it three times over (read, a copy for the check, pdf.js's own), ~1 s here.
+   */
+  async submitFile(req: Omit<SubmitRequest, 'pdf'> & { pdfPath: string }): Promise<{ id: FaxId; pages: number | null }> {
+    this.assertFromIsOurs(req);
+    const name = basename(req.pdfPath);
+    const unreadable = (e: unknown): DeskError => new DeskError('file.read_failed', `Cannot read ${name}.`, { detail: `${req.pdfPath}: ${errorDetail(e)}`, cause: e });
+    let fd: number;
+    try { fd = openSync(req.pdfPath, 'r'); } catch (e) { throw unreadable(e); }
+    let blob: StoredBlob;
+    let size: number;
+    try {
+      const file: PdfByteSource = { size: fstatSync(fd).size, read: (begin, length) => readRange(fd, begin, length) };
+      // The cheap checks on the file first: a file that is no PDF (or too large) is turned
+      // away before anything is stored.
+      checkPdfStructureOf(file);
+      if (req.route === 'pstn') this.d.pstn?.assertFits(file.size);
+      ({ blob, size } = this.storeFile(fd, unreadable));
+    } finally {
+      closeSync(fd);
+    }
+    let pages: number | null;
+    try {
+      const stored = await this.d.blobs.openRanges(blob.blobId, blob.wrappedKey, { justWritten: true });
+      try {
+        // The stored bytes are what is checked (the file may have changed since it was read).
+        ({ pages } = await validatePdfSource(stored, this.d.log));
+      } finally {
+        stored.close();
+      }
+    } catch (e) {
+      this.d.blobs.remove(blob.blobId);
+      throw e;
+    }
+    return this.queue(req, blob, size, pages);
+  }
+
+  /** The open file into a new blob, 1 MiB at a time through one buffer. */
+  private storeFile(fd: number, unreadable: (e: unknown) => DeskError): { blob: StoredBlob; size: number } {
+    const writer = this.d.blobs.writer();
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    try {
+      for (;;) {
+        let n: number;
+        try { n = readSync(fd, chunk, 0, chunk.length, null); } catch (e) { throw unreadable(e); }
+        if (n === 0) break;
+        if (writer.size + n > MAX_PDF_BYTES) throw new DeskError('pdf.too_large', pdfTooLargeMessage(writer.size + n), { detail: `the file grew past ${MAX_PDF_BYTES} bytes while it was read` });
+        writer.write(chunk.subarray(0, n));
+      }
+      const size = writer.size;
+      return { blob: writer.commit(), size };
+    } catch (e) {
+      writer.abort();
+      throw e;
+    } finally {
+      chunk.fill(0);
+    }
+  }
+
+  private assertFromIsOurs(req: { orgId: OrgId; from: string }): void {
     const org = this.d.orgs.get(req.orgId);
     if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
       throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
     }
-    const { pages } = await validatePdf(req.pdf, this.d.log);
-    // Over the provider's size limit: say so now, before anything is stored or uploaded.
-    if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
+  }
+
+  /** A checked PDF, stored in `blob`: its row and job, in one transaction, then the loop is woken. */
+  private queue(req: Omit<SubmitRequest, 'pdf'>, blob: StoredBlob, sizeBytes: number, pages: number | null): { id: FaxId; pages: number | null } {
+    const org = this.d.orgs.get(req.orgId);
     // A new fax: its id is also the message id it will be sealed under.
     const id = asFaxId(uuid4());
-    const blob = this.d.blobs.write(req.pdf);
     const now = this.d.nowMs();
     const pstn = req.route === 'pstn';
-    // A scheduled fax is stored now but looked up and sealed only when its time comes (see
-    // process()): the recipient may rotate keys, or their number move to another org, in the
-    // meantime, and an envelope sealed today would go to keys that are no longer theirs (or
-    // skip the key-change hold the user must see). Its job, for either route, waits in
-    // outbox_jobs with next_attempt_at = sendAt, so a restart in between changes nothing.
     const sendAt = req.sendAt != null && req.sendAt > now ? req.sendAt : null;
     this.d.db.transaction(() => {
       this.d.faxes.insert({
         id, orgId: req.orgId, direction: 'out', route: req.route, peerNumber: req.to, peerName: null, fileName: req.fileName, pages,
-        sizeBytes: req.pdf.length, at: now, read: true, state: sendAt !== null ? 'scheduled' : pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
+        sizeBytes, at: now, read: true, state: sendAt !== null ? 'scheduled' : pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
         fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
         subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, sendGroup: req.sendGroup ?? null, sendAt,
       });
@@ -157,7 +238,7 @@ export class Outbox {
         this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, ?, ?)')
           .run(id, req.orgId, sendAt ?? 0, req.fromName === undefined ? senderNameOf(org) : req.fromName);
       }
-      this.d.faxes.audit('send', req.orgId, id, `${sendAt !== null ? `scheduled for ${new Date(sendAt).toISOString()}` : 'queued'} to ${req.to} (${req.route}, ${req.pdf.length} bytes, ${pages ?? 'unknown'} pages)`);
+      this.d.faxes.audit('send', req.orgId, id, `${sendAt !== null ? `scheduled for ${new Date(sendAt).toISOString()}` : 'queued'} to ${req.to} (${req.route}, ${sizeBytes} bytes, ${pages ?? 'unknown'} pages)`);
     })();
     if (sendAt !== null) {
       this.emitState(id, 'scheduled', null, null);
@@ -186,6 +267,30 @@ export class Outbox {
       this.d.faxes.audit('key-accept', null, h.fax_id, `accepted ${newFingerprint} for ${recipientOrgId}`);
     }
     void this.kick();
+    return held.length;
+  }
+
+  /** Faxes waiting on a key change (Settings → Key changes lists them under their org), oldest first. */
+  heldSends(): { peerOrgId: OrgId; peerName: string | null; fax: HeldFax }[] {
+    const rows = this.d.db.prepare(`SELECT j.held_recipient_org_id, f.id, f.to_number, f.file_name, f.at, f.peer_name FROM outbox_jobs j JOIN faxes f ON f.id = j.fax_id
+      WHERE j.done = 0 AND f.state = 'held-key-change' AND f.deleted_at IS NULL AND j.held_recipient_org_id IS NOT NULL ORDER BY f.at, f.id`)
+      .all() as { held_recipient_org_id: OrgId; id: FaxId; to_number: string; file_name: string; at: number; peer_name: string | null }[];
+    return rows.map((r) => ({ peerOrgId: r.held_recipient_org_id, peerName: r.peer_name, fax: { id: r.id, to: r.to_number, fileName: r.file_name, at: r.at } }));
+  }
+
+  /**
+   * "Keep blocked": the user will not accept the new keys (not now, at least), so the faxes
+   * held for that org are not sent: they turn Failed, saying so (Resend tries again later).
+   * The change itself stays pending, so the next send to that org warns again.
+   */
+  keepBlocked(peerOrgId: OrgId): number {
+    const held = this.heldSends().filter((h) => h.peerOrgId === peerOrgId);
+    for (const h of held) {
+      this.d.db.prepare('UPDATE outbox_jobs SET done = 1, held_json = NULL, held_recipient_org_id = NULL WHERE fax_id = ?').run(h.fax.id);
+      this.setState(h.fax.id, 'failed', null, keepBlockedReason(peerOrgId));
+      this.d.faxes.audit('key-blocked', null, h.fax.id, `kept ${peerOrgId}'s new keys blocked`);
+    }
+    if (held.length > 0) this.d.emit({ type: 'faxes.changed' });
     return held.length;
   }
 
@@ -488,6 +593,15 @@ export class Outbox {
   private emitState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null): void {
     this.d.emit({ type: 'outbox.changed', id, state, progress, error });
   }
+}
+
+/** Why a fax held for a key change was not sent after all. */
+export function keepBlockedReason(peerOrgId: OrgId): UserError {
+  return {
+    code: 'recipient.keys_blocked',
+    message: "Not sent: the recipient's new security keys were not accepted. Once they are confirmed (for example by phone) and accepted under Key changes, send it again.",
+    detail: `kept blocked: ${peerOrgId}`,
+  };
 }
 
 /** What the user is shown (and confirms) for a held change of keys or of a number's owner. */

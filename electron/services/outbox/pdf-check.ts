@@ -7,7 +7,7 @@
  */
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import { DeskError } from '../errors.ts';
-import { parsePdfInWorker } from '../inbox/pdf-parse.ts';
+import { parsePdfRangesInWorker, type PdfByteSource } from '../inbox/pdf-parse.ts';
 
 export { ENCRYPTION_OVERHEAD_BYTES, MAX_PDF_BYTES } from '../../../shared/domain/pdf-limits.ts';
 
@@ -19,25 +19,49 @@ function notPdf(detail: string): DeskError {
 
 /** Cheap structural checks, no parsing of objects. */
 export function checkPdfStructure(pdf: Uint8Array): void {
-  if (pdf.length === 0) throw new DeskError('pdf.empty', 'This file is empty.', { detail: '0 bytes' });
-  if (pdf.length > MAX_PDF_BYTES) {
-    throw new DeskError('pdf.too_large', pdfTooLargeMessage(pdf.length), {
-      detail: `${pdf.length} bytes > ${MAX_PDF_BYTES}`,
+  checkPdfStructureOf(bytesSource(pdf));
+}
+
+/** The same checks on a document read by byte ranges (a file or a stored blob): a few KiB are read. */
+export function checkPdfStructureOf(pdf: PdfByteSource): void {
+  const size = pdf.size;
+  if (size === 0) throw new DeskError('pdf.empty', 'This file is empty.', { detail: '0 bytes' });
+  if (size > MAX_PDF_BYTES) {
+    throw new DeskError('pdf.too_large', pdfTooLargeMessage(size), {
+      detail: `${size} bytes > ${MAX_PDF_BYTES}`,
     });
   }
-  const head = latin1.decode(pdf.subarray(0, Math.min(pdf.length, 1024)));
+  const text = (begin: number, end: number): string => latin1.decode(pdf.read(begin, Math.min(size, end) - begin));
+  const head = text(0, 1024);
   if (!/%PDF-\d\.\d/.test(head)) throw notPdf('no %PDF-x.y header in the first 1024 bytes');
-  const tail = latin1.decode(pdf.subarray(Math.max(0, pdf.length - 2048)));
+  const tailStart = Math.max(0, size - 2048);
+  const tail = text(tailStart, size);
   if (!tail.includes('%%EOF')) throw notPdf('no %%EOF marker at the end (truncated file?)');
   const sx = tail.lastIndexOf('startxref');
   if (sx < 0) throw notPdf('no startxref at the end');
   const offsetMatch = /startxref\s+(\d+)/.exec(tail.slice(sx));
   const offset = offsetMatch?.[1] ? Number(offsetMatch[1]) : Number.NaN;
-  if (!Number.isSafeInteger(offset) || offset >= pdf.length) throw notPdf('startxref points outside the file');
-  const at = latin1.decode(pdf.subarray(offset, Math.min(pdf.length, offset + 64)));
+  if (!Number.isSafeInteger(offset) || offset >= size) throw notPdf('startxref points outside the file');
+  const at = text(offset, offset + 64);
   // A classic table starts with "xref"; a cross-reference stream is an object "n g obj".
   if (!/^\s*xref\b/.test(at) && !/^\s*\d+\s+\d+\s+obj\b/.test(at)) throw notPdf('startxref does not point at an xref table or stream');
-  if (/^\s*xref\b/.test(at) && !tail.includes('trailer') && !latin1.decode(pdf.subarray(offset)).includes('trailer')) throw notPdf('xref table without a trailer');
+  if (/^\s*xref\b/.test(at) && !tail.includes('trailer') && !hasTrailerFrom(pdf, offset, tailStart)) throw notPdf('xref table without a trailer');
+}
+
+/** Is "trailer" anywhere from `offset` up to where the tail (already searched) starts? Read in 1 MiB steps. */
+function hasTrailerFrom(pdf: PdfByteSource, offset: number, tailStart: number): boolean {
+  const step = 1024 * 1024;
+  for (let at = offset; at < tailStart; at += step) {
+    // Overlap by the word's length, so a "trailer" across two steps is found too.
+    const end = Math.min(pdf.size, at + step + 'trailer'.length);
+    if (latin1.decode(pdf.read(at, end - at)).includes('trailer')) return true;
+  }
+  return false;
+}
+
+/** A document in memory, read by ranges: each range is a copy (pdf.js's worker takes it over). */
+function bytesSource(pdf: Uint8Array): PdfByteSource {
+  return { size: pdf.length, read: (begin, length) => pdf.slice(begin, begin + length) };
 }
 
 /**
@@ -58,10 +82,20 @@ function uncheckable(detail: string): DeskError {
  * If the worker itself cannot run (a packaging fault, not the file's), the structural check
  * stands alone and the page count is unknown (null): a broken helper must not stop every fax.
  */
-export async function validatePdf(pdf: Uint8Array, log?: (line: string) => void): Promise<{ pages: number | null }> {
-  checkPdfStructure(pdf);
-  // The worker takes over (moves) what it is given: hand it a copy.
-  const outcome = await parsePdfInWorker(pdf.slice(), { strict: true });
+export function validatePdf(pdf: Uint8Array, log?: (line: string) => void): Promise<{ pages: number | null }> {
+  return validatePdfSource(bytesSource(pdf), log);
+}
+
+/**
+ * The same check on a document read by byte ranges: pdf.js asks for the parts it needs (the
+ * cross-reference table, the page tree), 64 KiB at a time, instead of being handed a copy of
+ * the whole file: a 64 MiB PDF is checked with a few hundred KiB, whatever holds it (memory,
+ * or the stored blob of a file being sent, outbox.submitFile). A damaged table makes pdf.js
+ * (strict) fail, as with the whole file. `pdf` stays the caller's to close.
+ */
+export async function validatePdfSource(pdf: PdfByteSource, log?: (line: string) => void): Promise<{ pages: number | null }> {
+  checkPdfStructureOf(pdf);
+  const outcome = await parsePdfRangesInWorker(pdf, { strict: true });
   switch (outcome.kind) {
     case 'pages': return { pages: outcome.pages };
     case 'unreadable': throw notPdf(`pdf.js could not open it: ${outcome.detail}`);

@@ -9,7 +9,7 @@ import { uuid4 } from '../../../shared/protocol/index.ts';
 import type { CoverPage, SendGroupRequest, SendGroupResult } from '../../../shared/ipc/contract.ts';
 import { DeskError, toUserError } from '../errors.ts';
 import { prependCoverPage, type Letterhead } from './cover-page.ts';
-import type { CoverTemplateStore } from './cover-templates.ts';
+import type { CoverTemplates } from './cover-templates.ts';
 import type { Outbox } from './outbox.ts';
 import { validatePdf } from './pdf-check.ts';
 
@@ -22,11 +22,11 @@ export interface SendGroupDeps {
   nowMs: () => number;
   log?: (line: string) => void;
   /** Where a chosen template's letterhead is read (absent: covers are plain). */
-  coverTemplates?: Pick<CoverTemplateStore, 'letterhead'>;
+  coverTemplates?: Pick<CoverTemplates, 'letterhead'>;
 }
 
 /** The letterhead of the template a cover names (a deleted one: a plain sentence, nothing queued). */
-export function letterheadOf(deps: Pick<SendGroupDeps, 'coverTemplates'>, coverPage: CoverPage | null): Letterhead | null {
+export async function letterheadOf(deps: Pick<SendGroupDeps, 'coverTemplates'>, coverPage: CoverPage | null): Promise<Letterhead | null> {
   const id = coverPage?.templateId;
   if (!id || !deps.coverTemplates) return null;
   return deps.coverTemplates.letterhead(id);
@@ -46,7 +46,7 @@ export async function documentFor(
   const pages = documentPages !== undefined ? documentPages : (await validatePdf(req.pdf, deps.log)).pages;
   return (await prependCoverPage(req.pdf, {
     toName: c.toName.trim() ? c.toName : to.name ?? '', toNumber: to.number, fromName: c.fromName, fromNumber: req.from, subject: c.subject, message: c.message,
-    documentPages: pages, date: new Date(deps.nowMs()), letterhead: letterheadOf(deps, c),
+    documentPages: pages, date: new Date(deps.nowMs()), letterhead: await letterheadOf(deps, c),
   })).pdf;
 }
 
@@ -62,7 +62,7 @@ export async function submitGroup(deps: SendGroupDeps, req: SendGroupRequest): P
   // A document that is no PDF at all fails for everyone alike: said once, before anything is stored.
   const { pages } = await validatePdf(req.pdf, deps.log);
   // So does a template deleted since the dialog listed it.
-  letterheadOf(deps, req.coverPage);
+  await letterheadOf(deps, req.coverPage);
   const sendGroup = req.recipients.length > 1 ? `s_${uuid4()}` : null;
   const items: SendGroupResult['items'] = [];
   for (const r of req.recipients) {

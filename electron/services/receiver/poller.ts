@@ -69,16 +69,7 @@ export class Poller {
           this.d.onPollingUnavailable?.(orgId);
           continue;
         }
-        let after: string | null = null;
-        for (let page = 0; page < 100; page++) {
-          const list = await client.pending(after, 100);
-          for (const m of list.messages) {
-            if (this.d.pipeline.isSettled(orgId, m.message_id)) continue;
-            if ((await this.d.pipeline.handle(orgId, m.message_id)) === 'stored') stored++;
-          }
-          if (!list.next_cursor || list.messages.length === 0) break;
-          after = list.next_cursor;
-        }
+        stored += await this.receiveListed(orgId, client);
       } catch (e) {
         ok = false;
         this.lastError = e;
@@ -88,6 +79,46 @@ export class Poller {
     try { await this.d.onTick?.(); } catch (e) { this.d.log?.(`poll tick: ${errorDetail(e)}`); }
     this.d.onReachability?.(ok);
     this.failures = ok ? 0 : this.failures + 1;
+    return stored;
+  }
+
+  /**
+   * Walks the relay's list of faxes awaiting our receipt, page by page, keeping the pipeline's
+   * `concurrency` faxes in flight: the next fax starts as soon as one finishes, across page
+   * boundaries. The list's cursor is the relay's sequence number, so faxes receipted while we
+   * page do not shift it. A fax that fails is left for the next pass (the pipeline says
+   * 'retry-later') and does not hold up the others; only a simulated crash stops the walk.
+   */
+  private async receiveListed(orgId: OrgId, client: Awaited<ReturnType<RelayClientPool['forOrg']>>): Promise<number> {
+    const window = this.d.pipeline.concurrency;
+    const running = new Set<Promise<void>>();
+    let stored = 0;
+    let crashed: { error: unknown } | null = null;
+    const start = (messageId: string): void => {
+      const p: Promise<void> = this.d.pipeline.handle(orgId, messageId).then(
+        (outcome) => { if (outcome === 'stored') stored++; },
+        (e: unknown) => { crashed ??= { error: e }; },
+      ).finally(() => running.delete(p));
+      running.add(p);
+    };
+    try {
+      let after: string | null = null;
+      for (let page = 0; page < 100 && !crashed; page++) {
+        const list = await client.pending(after, 100);
+        for (const m of list.messages) {
+          if (crashed) break;
+          if (this.d.pipeline.isSettled(orgId, m.message_id)) continue;
+          while (running.size >= window) await Promise.race(running);
+          start(m.message_id);
+        }
+        if (!list.next_cursor || list.messages.length === 0) break;
+        after = list.next_cursor;
+      }
+    } finally {
+      // Whatever started finishes (stored and receipted, or left for later) before the pass ends.
+      await Promise.all(running);
+    }
+    if (crashed) throw (crashed as { error: unknown }).error;
     return stored;
   }
 

@@ -1,6 +1,6 @@
 /** One RelayClient per org, made from the org's keys (which stay in memory only). */
 import type { OrgId } from '../../../shared/domain/ids.ts';
-import type { OrgKeys } from '../../../shared/protocol/index.ts';
+import type { CryptoBackend, OrgKeys } from '../../../shared/protocol/index.ts';
 import { RelayClient, type FetchLike } from './relay-client.ts';
 
 /** Where an org's keys come from (the vault's OrgRegistry): the relay client sits below the vault and only asks. */
@@ -14,6 +14,8 @@ export interface ClientPoolOptions {
   timeoutMs?: number;
   retries?: number;
   backoffBaseMs?: number;
+  /** The desk's crypto backend: its native Ed25519 signs the requests. */
+  backend?: CryptoBackend;
 }
 
 export class RelayClientPool {

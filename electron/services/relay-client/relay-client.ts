@@ -18,7 +18,7 @@ import {
   UPLOAD_PATH, WEBHOOK_ENDPOINT_PATH,
 } from '../../../shared/fxe-api/paths.ts';
 import type { RelayExtension } from '../../../shared/fxe-api/types.ts';
-import { MAX_CIPHERTEXT_BYTES, signRequest } from '../../../shared/protocol/index.ts';
+import { MAX_CIPHERTEXT_BYTES, signRequest, type CryptoBackend } from '../../../shared/protocol/index.ts';
 import { exponentialDelayMs } from '../backoff.ts';
 import { releaseChunk } from '../chunk-memory.ts';
 import { DeskError, errorDetail } from '../errors.ts';
@@ -54,6 +54,8 @@ export interface RelayClientOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Signs requests with its native Ed25519 when it has one (noble's takes ~2 ms a request). */
+  backend?: CryptoBackend;
 }
 
 interface RequestSpec {
@@ -440,6 +442,7 @@ export class RelayClient {
         ...(spec.streamBody ? { bodySha256Hex: spec.streamBody.sha256Hex } : { body: whole }),
         method, path, keyId: this.opts.identity.keyId, signingSeed: this.opts.identity.signingSeed,
         nowSeconds: Math.floor(this.nowMs() / 1000),
+        ...(this.opts.backend ? { backend: this.opts.backend } : {}),
       });
     }
     const timeoutMs = (this.opts.timeoutMs ?? 30_000) + Math.ceil((spec.bytesHint ?? 0) / (256 * 1024)) * 1000;

@@ -46,6 +46,18 @@ export interface PendingKeyChange {
   /** The fingerprint pinned before ('' when the org was never pinned: a number moved to it). */
   previousFingerprint: string;
   at: number;
+  /** The fax numbers that belong to the org, or are held for it (answered by it instead of their pinned org). */
+  numbers: string[];
+  /** When a number moved to this org: the org the number was pinned to before, else null. */
+  previousOrgId: string | null;
+}
+
+export interface NumberRow { fax_number: string; peer_org_id: string; pending_org_id: string | null }
+
+/** The numbers of an org with a pending change, and the org a held number was pinned to before. */
+export function numbersOf(orgId: string, rows: readonly NumberRow[]): { numbers: string[]; previousOrgId: string | null } {
+  const moved = rows.find((n) => n.pending_org_id === orgId && n.peer_org_id !== orgId);
+  return { numbers: rows.map((n) => n.fax_number), previousOrgId: moved?.peer_org_id ?? null };
 }
 
 /** The steps of one decision (see the header). */

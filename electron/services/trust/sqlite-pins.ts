@@ -1,6 +1,6 @@
 /** The pins in a desk's own SQLite (key_pins, number_pins, pending_key_changes). */
 import type { Db } from '../storage/database.ts';
-import { driveSync, type KeyPin, type PendingKeyChange, type PinOp, type PinStorage, type PinSteps } from './pin-storage.ts';
+import { driveSync, numbersOf, type KeyPin, type NumberRow, type PendingKeyChange, type PinOp, type PinStorage, type PinSteps } from './pin-storage.ts';
 
 interface PinRow { fingerprint: string; bundle_fingerprints: string }
 
@@ -45,7 +45,11 @@ export function sqlitePinStorage(db: Db): PinStorage {
       case 'listPending':
         return (db.prepare(`SELECT p.peer_org_id, p.fingerprint, coalesce(k.fingerprint, '') AS previous, p.at FROM pending_key_changes p
           LEFT JOIN key_pins k ON k.peer_org_id = p.peer_org_id ORDER BY p.at, p.peer_org_id`).all() as { peer_org_id: string; fingerprint: string; previous: string; at: number }[])
-          .map((r): PendingKeyChange => ({ orgId: r.peer_org_id, fingerprint: r.fingerprint, previousFingerprint: r.previous, at: r.at }));
+          .map((r): PendingKeyChange => {
+            const numbers = db.prepare('SELECT fax_number, peer_org_id, pending_org_id FROM number_pins WHERE peer_org_id = ? OR pending_org_id = ? ORDER BY fax_number')
+              .all(r.peer_org_id, r.peer_org_id) as NumberRow[];
+            return { orgId: r.peer_org_id, fingerprint: r.fingerprint, previousFingerprint: r.previous, at: r.at, ...numbersOf(r.peer_org_id, numbers) };
+          });
     }
   };
   return {

@@ -6,7 +6,7 @@
  */
 import { asOrgId, type OrgId } from '../../../shared/domain/ids.ts';
 import type { OrgSummary } from '../../../shared/domain/types.ts';
-import { readKeysZip, signingPublicKeyOf, type OrgKeys } from '../../../shared/protocol/index.ts';
+import { readKeysZip, signingPublicKeyOf, type KeysZipCrypto, type OrgKeys } from '../../../shared/protocol/index.ts';
 import { DeskError, isDeskError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { orgFingerprint } from '../trust/index.ts';
@@ -47,9 +47,13 @@ export class OrgRegistry {
   /** Keys of previous (rotated-away) bundles, by `${orgId}/${bundleId}`. */
   private readonly previousCache = new Map<string, OrgKeys>();
 
-  constructor(db: Db, vault: Vault) {
+  /** A native X25519 for the keys.zip check (the backend's), noble's otherwise. */
+  private readonly crypto: KeysZipCrypto;
+
+  constructor(db: Db, vault: Vault, crypto: KeysZipCrypto = {}) {
     this.db = db;
     this.vault = vault;
+    this.crypto = crypto;
   }
 
   list(): OrgSummary[] {
@@ -77,7 +81,7 @@ export class OrgRegistry {
   /** Validate a keys.zip and keep it (encrypted). Re-importing the same org replaces its keys. */
   async validate(zip: Uint8Array): Promise<OrgKeys> {
     try {
-      return await readKeysZip(zip); // leaves `zip` untouched: we still store these bytes
+      return await readKeysZip(zip, this.crypto); // leaves `zip` untouched: we still store these bytes
     } catch (e) {
       if (isDeskError(e)) throw e;
       throw new DeskError('org.keys_zip_invalid', 'That file is not a valid fxe keys.zip. Use the keys.zip you downloaded when you joined fxe.', {
@@ -124,7 +128,7 @@ export class OrgRegistry {
     const hit = this.cache.get(orgId);
     if (hit) return hit;
     const zip = this.keysZip(orgId);
-    const keys = await readKeysZip(zip);
+    const keys = await readKeysZip(zip, this.crypto);
     zip.fill(0);
     this.cache.set(orgId, keys);
     return keys;
@@ -173,7 +177,7 @@ export class OrgRegistry {
       if (hit) return hit;
       const zip = this.vault.get(previousKeysRecordName(orgId, id));
       if (!zip) continue;
-      const keys = await readKeysZip(zip);
+      const keys = await readKeysZip(zip, this.crypto);
       zip.fill(0);
       this.previousCache.set(key, keys);
       return keys;

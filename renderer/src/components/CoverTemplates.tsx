@@ -6,7 +6,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEven
 import type { CoverLogo, CoverTemplate } from '../../../shared/ipc/contract.ts';
 import type { OrgSummary, UserError } from '../../../shared/domain/types.ts';
 import { MAX_LOGO_BYTES, coverTemplateSentences } from '../../../shared/domain/cover-templates.ts';
-import { call, toUserError } from '../api.ts';
+import { call, fxe, toUserError } from '../api.ts';
 import { displayNumber } from '../phone.ts';
 
 type Draft = Omit<CoverTemplate, 'id'> & { id?: string };
@@ -32,6 +32,8 @@ export function CoverTemplatesCard({ orgs, onNotice, onError }: { orgs: OrgSumma
     call('covers.list', {}).then((r) => (setTemplates(r.templates), setLogo(r.logo)), (err: unknown) => onError(toUserError(err)));
   }, [onError]);
   useEffect(load, [load]);
+  // In an office the templates are the office's: another desk's change comes with the change notice the fax lists follow.
+  useEffect(() => fxe().onEvent((e) => { if (e.type === 'faxes.changed') load(); }), [load]);
 
   // The logo as the window shows it: a blob URL of the stored bytes (the CSP allows blob: images).
   const logoUrl = useMemo(() => (logo ? URL.createObjectURL(new Blob([logo.data.slice()], { type: logo.format === 'png' ? 'image/png' : 'image/jpeg' })) : null), [logo]);

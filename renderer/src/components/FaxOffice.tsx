@@ -11,7 +11,7 @@ import { fullDate } from '../format.ts';
 const ACTION_LABELS: Record<string, string> = {
   receive: 'Received', receipt: 'Receipt sent', send: 'Sent', delivered: 'Delivered', view: 'Opened', print: 'Printed',
   export: 'Saved as PDF', delete: 'Moved to Trash', undelete: 'Delete undone', restore: 'Restored from Trash', purge: 'Deleted for good',
-  reject: 'Refused', 'key-change': 'Recipient keys changed', 'key-accept': 'New keys accepted', assign: 'Assigned', unassign: 'Unassigned',
+  reject: 'Refused', 'key-change': 'Recipient keys changed', 'key-accept': 'New keys accepted', 'key-blocked': 'New keys kept blocked: not sent', assign: 'Assigned', unassign: 'Unassigned',
   'mark-unread': 'Marked unread', note: 'Note changed', tag: 'Tags changed', archive: 'Archived', unarchive: 'Moved back from the archive',
 };
 

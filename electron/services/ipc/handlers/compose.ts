@@ -6,12 +6,11 @@ import type { FaxId } from '../../../../shared/domain/ids.ts';
 import type { PageRotation, ResponseOf } from '../../../../shared/ipc/contract.ts';
 import type { DeskServices } from '../../desk-services.ts';
 import { composeFax, rotatedCopy } from '../../compose/compose.ts';
-import { readPageRotations, setPageRotation } from '../../inbox/page-rotations.ts';
 import { prependCoverPage } from '../../outbox/cover-page.ts';
 import { letterheadOf } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type ComposeServices = Pick<DeskServices, 'db' | 'faxes' | 'coverTemplates'>;
+export type ComposeServices = Pick<DeskServices, 'db' | 'faxes' | 'coverTemplates' | 'pageTurns'>;
 
 type ComposeChannel = 'compose.build' | 'faxes.setPageRotation';
 
@@ -27,29 +26,28 @@ export function composeHandlers(ctx: HandlerContext<ComposeServices>): HandlersF
       // dated when sent).
       const withCover = await prependCoverPage(doc.pdf, {
         toName: cover.toName, toNumber: cover.to, fromName: cover.fromName, fromNumber: cover.from, subject: cover.subject, message: cover.message,
-        documentPages: doc.pages, date: new Date(ctx.nowMs()), letterhead: letterheadOf({ coverTemplates: (await ctx.services()).coverTemplates }, cover),
+        documentPages: doc.pages, date: new Date(ctx.nowMs()), letterhead: await letterheadOf({ coverTemplates: (await ctx.services()).coverTemplates() }, cover),
       });
       return { ...answer, pdf: withCover.pdf, pages: withCover.pages, coverPages: 1 };
     },
     'faxes.setPageRotation': async ({ id, page, degrees }) => {
-      const s = await ctx.services();
-      s.faxes.row(id); // a plain "not found" for a fax that is not here
-      setPageRotation(s.db, id, page, degrees);
+      // This desk's, or in an office the office's: a plain "not found" for a fax that is not there.
+      await (await ctx.services()).pageTurns().set(id, page, degrees);
       return null;
     },
   };
 }
 
-export function pageRotationsOf(s: Pick<DeskServices, 'db'>, id: FaxId): PageRotation[] {
-  return readPageRotations(s.db, id);
+export function pageRotationsOf(s: Pick<DeskServices, 'pageTurns'>, id: FaxId): Promise<PageRotation[]> {
+  return s.pageTurns().read(id);
 }
 
 /**
  * The document to print or save: turned as the user turned it in the viewer. The stored fax
  * is never rewritten; a document pdf-lib cannot rewrite goes out as it is (and the log says so).
  */
-export async function asTurnedByUser(s: Pick<DeskServices, 'db'>, id: FaxId, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
-  const rotations = readPageRotations(s.db, id);
+export async function asTurnedByUser(s: Pick<DeskServices, 'pageTurns'>, id: FaxId, pdf: Uint8Array, log: (line: string) => void): Promise<Uint8Array> {
+  const rotations = await s.pageTurns().read(id);
   if (rotations.length === 0) return pdf;
   const turned = await rotatedCopy(pdf, rotations, log);
   if (!turned) return pdf;

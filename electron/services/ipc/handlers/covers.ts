@@ -7,15 +7,16 @@ export type CoverServices = Pick<DeskServices, 'coverTemplates'>;
 type CoverChannel = 'covers.list' | 'covers.save' | 'covers.delete' | 'covers.setLogo' | 'covers.removeLogo';
 
 export function coverHandlers(ctx: HandlerContext<CoverServices>): HandlersFor<CoverChannel> {
-  const store = async () => (await ctx.services()).coverTemplates;
+  // In an office: the office's templates and logo, the same on every desk.
+  const store = async () => (await ctx.services()).coverTemplates();
   return {
     'covers.list': async () => {
       const s = await store();
-      return { templates: s.list(), logo: s.logo() };
+      return { templates: await s.list(), logo: await s.logo() };
     },
     'covers.save': async (req) => (await store()).save(req),
-    'covers.delete': async ({ id }) => ((await store()).delete(id), null),
+    'covers.delete': async ({ id }) => { await (await store()).delete(id); return null; },
     'covers.setLogo': async ({ fileName, data }) => (await store()).setLogo(fileName, data),
-    'covers.removeLogo': async () => ((await store()).removeLogo(), null),
+    'covers.removeLogo': async () => { await (await store()).removeLogo(); return null; },
   };
 }

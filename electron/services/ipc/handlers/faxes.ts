@@ -14,9 +14,9 @@ import type { HandlerContext, HandlersFor } from './context.ts';
 
 /**
  * The faxes come from `inbox()`: this desk's SQLite, or the office's database in an office.
- * Page turns stay this desk's own (its SQLite `db`), in an office too.
+ * So do page turns (`pageTurns()`): the office's in an office, the same on every desk.
  */
-export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs' | 'faxes' | 'outbox'>;
+export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs' | 'faxes' | 'outbox' | 'pageTurns'>;
 
 type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
   | 'faxes.undoDelete' | 'faxes.setTags' | 'faxes.setNote' | 'faxes.print' | 'faxes.saveAs' | 'faxes.printDeliveryConfirmation'
@@ -45,7 +45,7 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
       const store = await inbox();
       const doc = await store.document(id);
       await store.audit('view', id, '');
-      return { ...doc, rotations: pageRotationsOf(await ctx.services(), id) };
+      return { ...doc, rotations: await pageRotationsOf(await ctx.services(), id) };
     },
     'faxes.markRead': async ({ ids, read }) => { await (await inbox()).markRead(ids, read); return changed(null); },
     'faxes.archive': async ({ ids, archived }) => { await (await inbox()).archive(ids, archived); return changed(null); },

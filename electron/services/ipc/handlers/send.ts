@@ -5,8 +5,9 @@ import { DeskError } from '../../errors.ts';
 import { readFaxDocument } from '../../inbox/fax-document.ts';
 import { assertScheduleInReach, documentFor } from '../../outbox/send-group.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
+import { heldKeyChanges } from '../../outbox/key-changes.ts';
 
-export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates'>;
+export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates' | 'pins'>;
 
 /** In an office, the org's faxes go out through the shared outbox (fxe only: the phone lane is per desk). */
 function viaOffice(s: SendServices, orgId: OrgId, route: 'fxe' | 'pstn'): boolean {
@@ -17,7 +18,7 @@ function viaOffice(s: SendServices, orgId: OrgId, route: 'fxe' | 'pstn'): boolea
   return true;
 }
 
-type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxes.resend' | 'faxes.forward';
+type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxes.resend' | 'faxes.forward' | 'keys.changes' | 'keys.keepBlocked';
 
 export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<SendChannel> {
   const svc = ctx.services;
@@ -37,9 +38,22 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
       s.pipeline.forgetKeyChangeRejections(recipientOrgId);
       return null;
     },
+    'keys.changes': async ({ orgId }) => {
+      const s = await svc();
+      const contacts = await s.inbox().contacts.list();
+      // The office's org: the office's pins and shared outbox, the same list on every desk.
+      if (orgId === s.office.orgId()) return heldKeyChanges(await s.office.pendingKeyChanges(), await s.office.heldSends(), contacts);
+      return heldKeyChanges(await s.pins.pendingChanges(), s.outbox.heldSends(), contacts);
+    },
+    'keys.keepBlocked': async ({ orgId, peerOrgId }) => {
+      const s = await svc();
+      const cancelled = orgId === s.office.orgId() ? await s.office.keepBlocked(peerOrgId) : s.outbox.keepBlocked(peerOrgId);
+      ctx.emitFaxesChanged();
+      return { cancelled };
+    },
     'send.submit': async (req) => {
       const s = await svc();
-      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates }, req, { number: req.to });
+      const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates() }, req, { number: req.to });
       if (viaOffice(s, req.orgId, req.route)) {
         const queued = await s.office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null });
         ctx.emitFaxesChanged();

@@ -49,7 +49,7 @@ export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersF
   return {
     'send.submitGroup': async (req) => {
       const s = await svc();
-      const result = await submitGroup({ outbox: s.office.orgId() === req.orgId ? sharedOutbox(s.office) : s.outbox, nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates }, req);
+      const result = await submitGroup({ outbox: s.office.orgId() === req.orgId ? sharedOutbox(s.office) : s.outbox, nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates() }, req);
       ctx.emitFaxesChanged();
       return result;
     },

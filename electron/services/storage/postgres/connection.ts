@@ -16,7 +16,10 @@ export interface OfficeDbOptions {
   caPem?: string | null;
   /** Shown in pg_stat_activity: which desk holds a connection. */
   applicationName?: string;
-  /** Pool size (default 6: the UI, the change listener, the outbox and the receiver). */
+  /**
+   * Pool size (default 10: the UI, the outbox, the receiver's lease and the faxes it receives
+   * at once, each of which holds one connection at a time, so the UI never waits behind them).
+   */
   max?: number;
   /** How long a connection attempt may take (default 5 s). */
   connectTimeoutMs?: number;
@@ -70,7 +73,7 @@ export function clientConfig(o: OfficeDbOptions): pg.ClientConfig {
 }
 
 export function openOfficePool(o: OfficeDbOptions): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(o), max: o.max ?? 6, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ ...clientConfig(o), max: o.max ?? 10, idleTimeoutMillis: 30_000 });
   // An idle connection the server dropped (a restart, a cut network) must not crash the
   // process: the pool discards it, and the next query opens a fresh one.
   pool.on('error', (e) => o.log?.(`office database: idle connection lost: ${errorDetail(e)}`));

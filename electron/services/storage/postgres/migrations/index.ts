@@ -6,5 +6,6 @@ import { sharedPins } from './003-shared-pins.ts';
 import { contactGroups } from './004-contact-groups.ts';
 import { unreadCounts } from './005-unread-counts.ts';
 import { searchWindow } from './006-search-window.ts';
+import { officeDeskShared } from './007-office-desk-shared.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared];
