@@ -75,6 +75,9 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve(root, 'renderer/index.html'), print: resolve(root, 'renderer/print.html') } },
       chunkSizeWarningLimit: 4096,
+      // electron-vite leaves the renderer unminified by default; minified, the window's script
+      // is fetched and compiled in well under half the time (the Inbox's first rows wait for it).
+      minify: true,
     },
     plugins: [react(), pdfjsAssets()],
   },

@@ -1,90 +1,47 @@
-// pdf.js set up for untrusted documents. A received fax is attacker-controlled input, so:
-// - no scripting: we never create pdf.js's scripting sandbox (QuickJS is not even shipped);
-// - no XFA forms (enableXfa false); no eval (isEvalSupported false, and the CSP has no
-//   'unsafe-eval' anyway); no annotation layer, so no links to click out of the app;
-// - parsing in pdf.js's worker, bundled by vite from our own origin (CSP worker-src 'self').
-// Fonts, CMaps, colour profiles and image decoders are copied next to the build
-// (electron.vite.config.ts) so pages render faithfully offline.
-import { getDocument, GlobalWorkerOptions, type PDFDocumentProxy } from 'pdfjs-dist';
-import type { DocumentInitParameters } from 'pdfjs-dist/types/src/display/api';
-import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
+// Opening and drawing PDFs, with pdf.js (pdf-engine.ts) loaded on first use rather than with
+// the window: it is the largest part of the renderer, and the Inbox's first rows should not
+// wait for it to be fetched and compiled. `warmPdfEngine` loads it once the window is idle,
+// so the first fax opened does not wait either.
+import type { PDFDocumentProxy } from 'pdfjs-dist';
+import type { RenderedPage } from './pdf-engine.ts';
 
-GlobalWorkerOptions.workerSrc = workerUrl;
+export type { PDFDocumentProxy, RenderedPage };
 
-/** Where the build copies pdf.js's resources (see electron.vite.config.ts). */
-const ASSET_BASE = new URL('./pdfjs/', document.baseURI).href;
+type Engine = typeof import('./pdf-engine.ts');
 
-export type { PDFDocumentProxy };
+let engine: Engine | null = null;
+let loading: Promise<Engine> | null = null;
+
+function loadEngine(): Promise<Engine> {
+  loading ??= import('./pdf-engine.ts').then((m) => (engine = m));
+  return loading;
+}
+
+/** Load pdf.js in the background (idle time), ahead of the first document. */
+export function warmPdfEngine(): void {
+  const load = () => void loadEngine().catch(() => (loading = null));
+  window.requestIdleCallback(load, { timeout: 2000 });
+}
 
 export function openPdf(bytes: Uint8Array): { promise: Promise<PDFDocumentProxy>; destroy: () => Promise<void> } {
-  const params: DocumentInitParameters & { isEvalSupported: false } = {
-    // pdf.js takes ownership of (transfers) the buffer: give it a copy, the caller keeps theirs.
-    data: bytes.slice(),
-    enableXfa: false,
-    isEvalSupported: false,
-    standardFontDataUrl: `${ASSET_BASE}standard_fonts/`,
-    cMapUrl: `${ASSET_BASE}cmaps/`,
-    cMapPacked: true,
-    iccUrl: `${ASSET_BASE}iccs/`,
-    wasmUrl: `${ASSET_BASE}wasm/`,
-    // Render on this thread into a canvas we own, so the page can be read back (tests, print).
-    disableWorkerRendering: true,
-    stopAtErrors: false,
-  };
-  const task = getDocument(params);
-  return { promise: task.promise, destroy: () => task.destroy() };
-}
-
-export interface RenderedPage {
-  cssWidth: number;
-  cssHeight: number;
-}
-
-/**
- * Draw one page into a canvas at `scale` CSS pixels per PDF point, sharp on HiDPI screens.
- * Returns a cancel function; rendering a second time into the same canvas cancels the first.
- */
-export function renderPage(
-  doc: PDFDocumentProxy,
-  pageNumber: number,
-  canvas: HTMLCanvasElement,
-  scale: number,
-  rotation: number,
-): { done: Promise<RenderedPage>; cancel: () => void } {
-  let cancelled = false;
-  let cancelTask: (() => void) | null = null;
-  const done = (async () => {
-    const page = await doc.getPage(pageNumber);
-    if (cancelled) throw new Error('cancelled');
-    const ratio = window.devicePixelRatio || 1;
-    const viewport = page.getViewport({ scale, rotation: (page.rotate + rotation) % 360 });
-    const width = Math.floor(viewport.width * ratio);
-    const height = Math.floor(viewport.height * ratio);
-    // Draw into a fresh canvas, then copy: the visible one never shows a half-drawn page.
-    const scratch = document.createElement('canvas');
-    scratch.width = width;
-    scratch.height = height;
-    const task = page.render({
-      canvas: scratch,
-      viewport,
-      transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined,
-      background: 'rgb(255,255,255)',
-    });
-    cancelTask = () => task.cancel();
-    await task.promise;
-    if (cancelled) throw new Error('cancelled');
-    canvas.width = width;
-    canvas.height = height;
-    canvas.style.width = `${Math.floor(viewport.width)}px`;
-    canvas.style.height = `${Math.floor(viewport.height)}px`;
-    canvas.getContext('2d')?.drawImage(scratch, 0, 0);
-    return { cssWidth: viewport.width, cssHeight: viewport.height };
-  })();
+  let opened: { promise: Promise<PDFDocumentProxy>; destroy: () => Promise<void> } | null = null;
+  let destroyed = false;
+  const promise = loadEngine().then((m) => {
+    if (destroyed) throw new Error('The document was closed while it was opening.');
+    opened = m.openPdf(bytes);
+    return opened.promise;
+  });
   return {
-    done,
-    cancel: () => {
-      cancelled = true;
-      cancelTask?.();
+    promise,
+    destroy: async () => {
+      destroyed = true;
+      await opened?.destroy();
     },
   };
+}
+
+/** Draw one page (see pdf-engine.ts). A document only exists once pdf.js is loaded. */
+export function renderPage(doc: PDFDocumentProxy, pageNumber: number, canvas: HTMLCanvasElement, scale: number, rotation: number): { done: Promise<RenderedPage>; cancel: () => void } {
+  if (!engine) throw new Error('pdf.js is not loaded: renderPage needs a document from openPdf');
+  return engine.renderPage(doc, pageNumber, canvas, scale, rotation);
 }

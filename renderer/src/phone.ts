@@ -74,7 +74,15 @@ export function parseFaxNumber(text: string, defaultCountry?: CountryCode): Pars
 }
 
 /** Pretty form of an E.164 number for lists; falls back to the raw text. */
+/** Formatted numbers kept: the fax list shows the same few senders over and over, and parsing is the costly part. */
+const displayed = new Map<string, string>();
+
 export function displayNumber(e164: string): string {
+  const known = displayed.get(e164);
+  if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(e164);
-  return parsed ? parsed.formatInternational() : e164;
+  const text = parsed ? parsed.formatInternational() : e164;
+  if (displayed.size >= 2000) displayed.clear();
+  displayed.set(e164, text);
+  return text;
 }

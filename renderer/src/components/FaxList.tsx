@@ -1,9 +1,11 @@
 // The fax list: virtualized (only the ~20 visible rows exist in the DOM) and paged (rows are
 // fetched from main 200 at a time as they scroll into view), so 100,000 faxes scroll as
 // smoothly as 10. Keyboard: ↑/↓ (or j/k) move, Home/End jump, Enter opens.
+// Scrolling stays within a frame because the row elements are reused: each on-screen slot
+// keeps its element and only the rows whose fax changed render again (memoised), with a
+// fixed height and layout contained to the row (styles.css).
 import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
-import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { FaxSummary, Folder } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
 import { fileSize, fullDate, pagesLabel, shortDate, stateLabel, stateTone } from '../format.ts';
@@ -11,9 +13,13 @@ import { displayNumber } from '../phone.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ActivityReportDialog } from './ActivityReportDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { useRowWindow } from '../hooks/useRowWindow.ts';
+import { inboxFirstRowsShown, LIST_PAGE_SIZE, takeFirstInboxPage } from '../startup.ts';
 
-const PAGE_SIZE = 200;
+const PAGE_SIZE = LIST_PAGE_SIZE;
 const ROW_HEIGHT = 56;
+
+type ListPage = { total: number; items: FaxSummary[] };
 
 export interface FaxListProps {
   folder: Folder;
@@ -32,8 +38,12 @@ export interface FaxListProps {
 
 export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect, refreshKey, removed }: FaxListProps) {
   const lineNumber = line?.number;
-  const [total, setTotal] = useState<number | null>(null);
-  const [pages, setPages] = useState<Map<number, FaxSummary[]>>(new Map());
+  // At start the Inbox's first page was asked for with the app status (startup.ts): taken
+  // here if it is this list's, already drawn in the first render when it has arrived.
+  const [early] = useState(() => takeFirstInboxPage({ folder, orgId, query, tag, line: lineNumber, offset: 0 }));
+  const earlyPending = useRef(early);
+  const [total, setTotal] = useState<number | null>(early?.page ? early.page.total : null);
+  const [pages, setPages] = useState<Map<number, FaxSummary[]>>(() => new Map(early?.page ? [[0, early.page.items]] : []));
   const [error, setError] = useState<UserError | null>(null);
   const inflight = useRef(new Set<number>());
   const generation = useRef(0);
@@ -42,11 +52,11 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   const [reporting, setReporting] = useState(false);
 
   const fetchPage = useCallback(
-    async (pageIndex: number, gen: number) => {
+    async (pageIndex: number, gen: number, asked?: Promise<ListPage>) => {
       if (inflight.current.has(pageIndex)) return;
       inflight.current.add(pageIndex);
       try {
-        const res = await call('faxes.list', {
+        const res = await (asked ?? call('faxes.list', {
           folder,
           orgId,
           query: query || undefined,
@@ -54,7 +64,7 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
           ...(lineNumber ? { line: lineNumber } : {}),
           offset: pageIndex * PAGE_SIZE,
           limit: PAGE_SIZE,
-        });
+        }));
         if (gen !== generation.current) return; // a newer search replaced this one
         setTotal(res.total);
         setPages((prev) => new Map(prev).set(pageIndex, res.items));
@@ -74,6 +84,13 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   useEffect(() => {
     generation.current += 1;
     inflight.current.clear();
+    const started = earlyPending.current;
+    earlyPending.current = null;
+    if (started) {
+      // First mount with the start-up page: in hand already, or still on its way.
+      if (!started.page) void fetchPage(0, generation.current, started.promise);
+      return;
+    }
     setPages(new Map());
     setTotal(null);
     setActiveIndex(-1);
@@ -133,24 +150,23 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   }, [removed, pages, reselect]);
   useEffect(reselect, [reselect]);
 
+  // The sidebar's counts wait for the first rows (startup.ts); also if this list goes first.
+  useEffect(() => {
+    if (total !== null || error) inboxFirstRowsShown();
+  }, [total, error]);
+  useEffect(() => inboxFirstRowsShown, []);
+
   const count = total ?? 0;
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-  });
-  const virtualItems = virtualizer.getVirtualItems();
+  const rows = useRowWindow(scrollRef, count, ROW_HEIGHT, 8);
+  const { first, last } = rows;
 
   // Fetch the pages the visible rows fall into.
   useEffect(() => {
-    const first = virtualItems[0]?.index;
-    const last = virtualItems[virtualItems.length - 1]?.index;
-    if (first === undefined || last === undefined) return;
+    if (last < first) return;
     for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) {
       if (!pages.has(p)) void fetchPage(p, generation.current);
     }
-  }, [virtualItems, pages, fetchPage]);
+  }, [first, last, pages, fetchPage]);
 
   const rowAt = useCallback((index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [pages]);
 
@@ -172,7 +188,7 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
     if (count === 0) return;
     const clamped = Math.max(0, Math.min(count - 1, index));
     setActiveIndex(clamped);
-    virtualizer.scrollToIndex(clamped, { align: 'auto' });
+    rows.scrollToIndex(clamped);
     const fax = rowAt(clamped);
     if (fax && open) onSelect(fax);
   };
@@ -195,6 +211,14 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
       run();
     }
   };
+
+  // One stable click handler for every row, so rows whose fax did not change skip rendering.
+  const pick = useRef<(index: number, fax: FaxSummary) => void>(() => undefined);
+  pick.current = (index, fax) => {
+    setActiveIndex(index);
+    onSelect(fax);
+  };
+  const onPick = useCallback((index: number, fax: FaxSummary) => pick.current(index, fax), []);
 
   const folderName = line ? `Inbox, ${line.label}` : { inbox: 'Inbox', sent: 'Sent', outbox: 'Outbox', archive: 'Archive' }[folder];
   const activeRow = cursor >= 0 ? rowAt(cursor) : undefined;
@@ -229,24 +253,20 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
         data-total={total ?? ''}
       >
         {total === 0 && (line && !query && !tag ? <p className="empty">No faxes came in on {line.label} yet.</p> : <EmptyFolder folder={folder} searching={query !== '' || tag !== undefined} />)}
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualItems.map((item) => {
-            const fax = rowAt(item.index);
-            const style = { transform: `translateY(${item.start}px)`, height: ROW_HEIGHT };
-            if (!fax) {
-              return <div key={item.key} className="fax-row placeholder" style={style} aria-hidden="true" />;
-            }
+        <div style={{ height: rows.totalHeight, position: 'relative' }}>
+          {windowIndexes(first, last).map((index) => {
+            const fax = rowAt(index);
+            // Keyed by slot on screen, not by fax: scrolling hands a slot's element to the
+            // next fax instead of removing one element and building another.
             return (
               <FaxRow
-                key={fax.id}
+                key={index % (last - first + 1)}
+                index={index}
+                top={index * ROW_HEIGHT}
                 fax={fax}
-                style={style}
-                selected={fax.id === selectedId}
-                active={item.index === cursor}
-                onClick={() => {
-                  setActiveIndex(item.index);
-                  onSelect(fax);
-                }}
+                selected={fax !== undefined && fax.id === selectedId}
+                active={index === cursor}
+                onPick={onPick}
               />
             );
           })}
@@ -256,8 +276,33 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   );
 }
 
-function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; style: CSSProperties; selected: boolean; active: boolean; onClick: () => void }) {
+function windowIndexes(first: number, last: number): number[] {
+  const out: number[] = [];
+  for (let i = first; i <= last; i++) out.push(i);
+  return out;
+}
+
+interface FaxRowProps {
+  index: number;
+  top: number;
+  /** Not loaded yet: a placeholder until its page arrives. */
+  fax: FaxSummary | undefined;
+  selected: boolean;
+  active: boolean;
+  onPick: (index: number, fax: FaxSummary) => void;
+}
+
+const FaxRow = memo(function FaxRow({ index, top, fax, selected, active, onPick }: FaxRowProps) {
+  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
+  if (!fax) return <div className="fax-row placeholder" style={style} aria-hidden="true" />;
+  return <LoadedFaxRow index={index} style={style} fax={fax} selected={selected} active={active} onPick={onPick} />;
+});
+
+function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxRowProps, 'top' | 'fax'> & { fax: FaxSummary; style: { transform: string; height: number } }) {
   const unread = fax.direction === 'in' && !fax.read;
+  // The name's tooltip carries the number, formatted only once the pointer comes by: parsing
+  // a number is the dearest part of a row, and a fast scroll draws hundreds of rows.
+  const [pointedAt, setPointedAt] = useState(false);
   const classes = ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' ');
   const who = fax.peerName ?? displayNumber(fax.peerNumber);
   // The second line tells faxes from one sender apart: the cover page's subject and the file
@@ -276,11 +321,13 @@ function FaxRow({ fax, style, selected, active, onClick }: { fax: FaxSummary; st
       // The file name too: rows from the same sender would otherwise sound identical.
       aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}${fax.assignee ? `, handled by ${fax.assignee}` : ''}`}
       data-fax-id={fax.id}
-      onClick={onClick}
+      onClick={() => onPick(index, fax)}
     >
       <span className="who">
         {unread && <span className="unread-dot" aria-hidden="true" />}
-        <span className="who-name" title={fax.peerName ? `${who} · ${displayNumber(fax.peerNumber)}` : who}>{who}</span>
+        <span className="who-name" title={fax.peerName ? (pointedAt ? `${who} · ${displayNumber(fax.peerNumber)}` : undefined) : who} onPointerEnter={() => setPointedAt(true)}>
+          {who}
+        </span>
         <span className="who-number" title={subline}>
           {subline}
           {fax.tags.map((t) => (

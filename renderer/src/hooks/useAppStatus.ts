@@ -5,12 +5,14 @@ import { useCallback, useEffect, useState } from 'react';
 import type { UserError } from '../../../shared/domain/types.ts';
 import type { AppStatus } from '../../../shared/ipc/contract.ts';
 import { call, fxe, toUserError } from '../api.ts';
+import { takeEarlyStatus } from '../startup.ts';
 
 export function useAppStatus(): { status: AppStatus | null; bootError: UserError | null; refresh: () => void } {
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [bootError, setBootError] = useState<UserError | null>(null);
   const refresh = useCallback(() => {
-    call('app.status', {}).then(
+    // The first time, the answer to the request sent at start (startup.ts).
+    (takeEarlyStatus() ?? call('app.status', {})).then(
       (s) => (setStatus(s), setBootError(null)),
       (err: unknown) => setBootError(toUserError(err)),
     );

@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import type { Settings } from '../../../shared/domain/types.ts';
 import { call } from '../api.ts';
+import { takeEarlySettings } from '../startup.ts';
 
 export function applyTheme(theme: Settings['theme']): void {
   document.documentElement.dataset.theme = theme;
@@ -9,6 +10,6 @@ export function applyTheme(theme: Settings['theme']): void {
 
 export function useTheme(): void {
   useEffect(() => {
-    call('settings.get', {}).then((s) => applyTheme(s.theme), () => undefined);
+    (takeEarlySettings() ?? call('settings.get', {})).then((s) => applyTheme(s.theme), () => undefined);
   }, []);
 }
