@@ -114,6 +114,8 @@ function senderNameOf(org: { orgId: OrgId; name: string }): string | null {
 export class Outbox {
   private readonly d: OutboxDeps;
   private readonly loop: JobLoop<JobRow>;
+  /** The fax being sent right now and how to stop its upload (one job at a time). */
+  private readonly sending = new Map<FaxId, AbortController>();
 
   constructor(deps: OutboxDeps) {
     this.d = deps;
@@ -339,6 +341,15 @@ export class Outbox {
     return this.kick();
   }
 
+  /**
+   * Faxes just moved to the Trash: deleting an outgoing fax means "stop this one", so an upload
+   * of one of them that is running now is cut off (the relay keeps nothing of a cut upload).
+   * The fax waits in the Trash as it was, queued: restoring it sends it (resumeRestored).
+   */
+  stopDeleted(faxIds: readonly FaxId[]): void {
+    for (const id of faxIds) this.sending.get(id)?.abort();
+  }
+
   /** A scheduled fax goes now rather than at its time. */
   sendNow(faxId: FaxId): Promise<void> {
     const fax = this.scheduledRow(faxId, 'sent now');
@@ -473,6 +484,8 @@ export class Outbox {
       this.d.emit({ type: 'faxes.changed' });
       return;
     }
+    const stop = new AbortController();
+    this.sending.set(id, stop);
     try {
       const client = await this.d.clients.forOrg(job.org_id);
       let envelopeJson = job.envelope_json;
@@ -526,6 +539,8 @@ export class Outbox {
           this.d.faxes.update(id, { recipientOrgId: verified.orgId, ciphertextSha256: envelope.ciphertext_sha256 });
         })();
       }
+      // Deleted while it was being sealed: it waits in the Trash, sealed, for a restore.
+      if (stop.signal.aborted || this.deletedMeanwhile(id)) throw new DeskError('relay.request_stopped', 'The fax was moved to the Trash before it was sent.', { detail: `${id} deleted` });
       this.setState(id, 'uploading', 0, null, { relaxed: true });
       let lastShown = 0;
       const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
@@ -538,7 +553,7 @@ export class Outbox {
             relaxedCommit(this.d.db, () => this.d.faxes.update(id, { progress: p }));
             this.emitState(id, 'uploading', p, null);
           }
-        }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined);
+        }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined, stop.signal);
       } catch (e) {
         if (e instanceof DeskError && e.code === 'outbox.spool_damaged') {
           // Forget the damaged copy: the retry seals the fax again (same message id).
@@ -559,8 +574,22 @@ export class Outbox {
       try { unlinkSync(spool); } catch { /* already gone */ }
       this.d.emit({ type: 'faxes.changed' });
     } catch (e) {
+      if (e instanceof DeskError && e.code === 'relay.request_stopped') {
+        // Stopped because it went to the Trash: not a failure. It stays queued there, and
+        // nothing takes it from the Trash; a restore sends it (the same message id).
+        this.d.log?.(`outbox ${id}: moved to the Trash while sending; upload stopped`);
+        this.d.faxes.audit('send', job.org_id, id, 'upload stopped: the fax was moved to the Trash');
+        this.setState(id, 'queued', null, null);
+        return;
+      }
       this.onFailure(job, e);
+    } finally {
+      this.sending.delete(id);
     }
+  }
+
+  private deletedMeanwhile(id: FaxId): boolean {
+    return this.d.faxes.row(id, true).deleted_at !== null;
   }
 
   private cancelledMeanwhile(id: FaxId): boolean {

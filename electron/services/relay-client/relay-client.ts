@@ -69,6 +69,8 @@ interface RequestSpec {
   bytesHint?: number;
   /** A body too big to hold: re-opened for every attempt, signed by its precomputed hash. */
   streamBody?: StreamBody;
+  /** Stops the request (and any retry of it): the caller no longer wants it sent. */
+  signal?: AbortSignal;
 }
 
 interface StreamBody {
@@ -152,7 +154,7 @@ export class RelayClient {
    * file against it: a file a power cut damaged is never sent (DeskError outbox.spool_damaged,
    * retryable: the caller seals the fax again).
    */
-  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress, ciphertextSha256Hex?: string): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async uploadFile(envelopeJson: string, messageId: MessageId, spoolPath: string, onProgress?: UploadProgress, ciphertextSha256Hex?: string, signal?: AbortSignal): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     const hash = createHash('sha256').update(head);
     const ciphertextHash = ciphertextSha256Hex === undefined ? null : createHash('sha256');
@@ -181,7 +183,7 @@ export class RelayClient {
     }
     const length = head.length + ciphertextLength + tail.length;
     const streamBody: StreamBody = { length, sha256Hex: hash.update(tail).digest('hex'), open: () => fileBodyStream(head, spoolPath, ciphertextLength, tail, onProgress) };
-    return this.postMessage(messageId, { streamBody, contentType, bytesHint: length });
+    return this.postMessage(messageId, { streamBody, contentType, bytesHint: length, ...(signal ? { signal } : {}) });
   }
 
   /**
@@ -412,10 +414,12 @@ export class RelayClient {
     let last: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await this.backoff(attempt);
+      if (spec.signal?.aborted) throw stopped(spec);
       try {
         return await this.attempt(spec);
       } catch (e) {
         last = e;
+        if (spec.signal?.aborted) throw stopped(spec);
         if (!(e instanceof DeskError) || !e.retryable) throw e;
       }
     }
@@ -446,7 +450,8 @@ export class RelayClient {
       });
     }
     const timeoutMs = (this.opts.timeoutMs ?? 30_000) + Math.ceil((spec.bytesHint ?? 0) / (256 * 1024)) * 1000;
-    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: spec.signal ? AbortSignal.any([timeout, spec.signal]) : timeout };
     if (method !== 'GET') {
       if (spec.streamBody) {
         // No content-length: a streamed body goes out chunked. (Electron's net refuses the
@@ -527,6 +532,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
 const UPLOAD_BUFFERS = 4;
 
 /** head ‖ the file's bytes ‖ tail, read 1 MiB at a time as the transport pulls; reports progress. */
+/** The caller stopped a request (RequestSpec.signal): not a failure to retry or report. */
+function stopped(spec: RequestSpec): DeskError {
+  return new DeskError('relay.request_stopped', 'The transfer was stopped.', { detail: `${spec.method} ${spec.path.split('?')[0] ?? spec.path} stopped by the caller` });
+}
+
 function fileBodyStream(head: Uint8Array, filePath: string, fileLength: number, tail: Uint8Array, onProgress?: UploadProgress): ReadableStream<Uint8Array> {
   const total = head.length + fileLength + tail.length;
   const buffers: Uint8Array[] = [];

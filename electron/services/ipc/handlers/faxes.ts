@@ -49,7 +49,13 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
     },
     'faxes.markRead': async ({ ids, read }) => { await (await inbox()).markRead(ids, read); return changed(null); },
     'faxes.archive': async ({ ids, archived }) => { await (await inbox()).archive(ids, archived); return changed(null); },
-    'faxes.delete': async ({ ids }) => changed(await (await inbox()).delete(ids)),
+    'faxes.delete': async ({ ids }) => {
+      const s = await ctx.services();
+      const undo = await s.inbox().delete(ids);
+      // An outgoing fax of this desk being uploaded right now stops: "delete" means "do not send".
+      if (s.inbox().engine === 'sqlite') s.outbox.stopDeleted(ids);
+      return changed(undo);
+    },
     'faxes.undoDelete': async ({ undoToken }) => {
       const store = await inbox();
       const ids = store.engine === 'sqlite' ? (await ctx.services()).faxes.idsOfUndo(undoToken) : [];
