@@ -38,8 +38,10 @@ import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
-import { blockHeldOfficeSends, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends } from './office/office-outbox.ts';
-import { officeReceiveSink } from './office/office-receive-sink.ts';
+import {
+  blockHeldOfficeSends, cancelScheduledOffice, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends, resendOfficeFax, sendScheduledNow,
+} from './office/office-outbox.ts';
+import { forgetOfficeKeyChangeRejections, officeKeyChangeRejections, officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
 import { sqliteInboxStore } from './inbox/sqlite-inbox-store.ts';
@@ -229,12 +231,25 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
       acceptKeyChange: async (peerOrgId, fingerprint) => {
         await officePins.accept(peerOrgId, fingerprint);
-        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first.
+        // Held faxes sealed for exactly these keys go now, from whichever desk claims them first;
+        // its faxes refused meanwhile come in at the receiver's next poll.
         if ((await releaseHeldOfficeSends(office, peerOrgId, fingerprint)) > 0) sender.kick();
+        await forgetOfficeKeyChangeRejections(office, peerOrgId);
       },
+      incomingWaiting: () => officeKeyChangeRejections(office),
       pendingKeyChanges: () => officePins.pendingChanges(),
       heldSends: () => heldOfficeSends(office),
       keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
+      resend: async (id) => {
+        const res = await resendOfficeFax(office, { clients, orgs, pins: officePins, backend }, id);
+        sender.kick();
+        return res;
+      },
+      sendNow: async (id) => {
+        await sendScheduledNow(office, id);
+        sender.kick();
+      },
+      cancelScheduled: (id) => cancelScheduledOffice(office, id),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {

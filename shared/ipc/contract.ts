@@ -157,6 +157,8 @@ export interface HeldKeyChange {
   firstSeenAt: number;
   /** Our faxes to it that wait in the Outbox for a decision, oldest first. */
   heldFaxes: HeldFax[];
+  /** Faxes from it not taken in: they wait on the relay and come in once the new keys are accepted. */
+  incomingWaiting: number;
 }
 
 export interface KeyChangeWarning {

@@ -118,7 +118,7 @@ describe('held key changes, single desk', () => {
     await nav(page).getByRole('button', { name: /^Key changes/ }).click();
     await card(page).getByRole('listitem').filter({ hasText: 'invoice.pdf' }).waitFor({ timeout: 20_000 });
     await card(page).getByRole('button', { name: 'Keep Harbor Pharmacy blocked' }).click();
-    await card(page).getByText(/No fax is waiting/).waitFor({ timeout: 20_000 });
+    await card(page).getByText(/No fax of yours is waiting/).waitFor({ timeout: 20_000 });
     expect(await stateOf(held)).toBe('failed');
     const fax = await scene.clinic.desk.desk.invoke('faxes.get', { id: held });
     expect(fax.ok && fax.value.failureReason?.message).toContain('were not accepted');

@@ -121,4 +121,31 @@ describe('held key changes, two desks of one office', () => {
     expect(front.pageErrors).toEqual([]);
     expect(back.pageErrors).toEqual([]);
   });
+
+  it('a fax from a partner whose keys changed waits on the relay, listed; accepted at one desk, it comes in once', async () => {
+    await officeQuery("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [env.orgs[1]!.orgId, 'cd'.repeat(32)]);
+    const sent = await pharmacy.desk.invoke('send.submit', {
+      orgId: env.orgs[1]!.orgId, to: CLINIC, from: PHARMACY, fileName: 'lab-report.pdf', pdf: makeTestPdf({ pages: 1, title: 'Lab report' }), coverPage: null, route: 'fxe',
+    });
+    if (!sent.ok) throw new Error(sent.error.message);
+    await pharmacy.desk.flushOutbox();
+    // The office's receiver (whichever desk leads) refuses it while the keys are not accepted: listed on both desks.
+    for (const w of [front, back]) {
+      await notice(w.page).click();
+      await card(w.page).getByTestId('incoming-waiting').waitFor({ timeout: 30_000 });
+      expect(await card(w.page).getByTestId('incoming-waiting').textContent()).toContain('1 fax from them waits');
+    }
+    expect(await officeQuery("SELECT 1 FROM fxe.faxes WHERE file_name = 'lab-report.pdf'")).toHaveLength(0);
+
+    await card(front.page).getByRole('button', { name: /^Accept the new keys of / }).click();
+    for (const w of [front, back]) await w.page.getByText('No key changes are waiting.').waitFor({ timeout: 20_000 });
+    // The next poll of the receiving desk takes it in, once, into the office's inbox on both desks.
+    await expect.poll(async () => (await officeQuery("SELECT 1 FROM fxe.faxes WHERE file_name = 'lab-report.pdf' AND direction = 'in'")).length, { timeout: 30_000 }).toBe(1);
+    for (const w of [front, back]) {
+      await w.page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Inbox/ }).click();
+      await w.page.getByRole('listbox').getByRole('option', { name: /lab-report\.pdf/ }).waitFor({ timeout: 20_000 });
+    }
+    expect(front.pageErrors).toEqual([]);
+    expect(back.pageErrors).toEqual([]);
+  });
 });

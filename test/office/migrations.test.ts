@@ -88,6 +88,15 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query('SELECT count(*)::int AS n FROM fxe.cover_templates')).rows).toEqual([{ n: 0 }]);
     },
   },
+  7: {
+    async seed(c) {
+      await c.query("UPDATE fxe.outbox SET next_attempt_at = 7 WHERE fax_id = 'f1'");
+    },
+    async check(c) {
+      // A row queued before step 8 has no "send later" time: it goes as it would have.
+      expect((await c.query("SELECT send_at, next_attempt_at FROM fxe.outbox WHERE fax_id = 'f1'")).rows).toEqual([{ send_at: null, next_attempt_at: '7' }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -19,11 +19,11 @@ export interface OfficeLane {
 }
 
 /** One desk (or the office receiver) of the office: its own state folder, the shared database. */
-export async function openOfficeLane(p: { keysZipPath: string; stateDir: string; url: string; deskName: string; person?: string; sink?: OfficeSinkOptions; log?: (l: string) => void }): Promise<OfficeLane> {
+export async function openOfficeLane(p: { keysZipPath: string; stateDir: string; url: string; deskName: string; person?: string; sink?: OfficeSinkOptions; log?: (l: string) => void; nowMs?: () => number }): Promise<OfficeLane> {
   const keys = await readKeysZip(new Uint8Array(readFileSync(p.keysZipPath)));
   const office = await openOffice({
     url: p.url, orgId: asOrgId(keys.credentials.org_id), signingSeed: keys.signingSeed,
-    desk: { deskId: `desk-${p.deskName}`, deskName: p.deskName, person: p.person ?? p.deskName }, ...(p.log ? { log: p.log } : {}),
+    desk: { deskId: `desk-${p.deskName}`, deskName: p.deskName, person: p.person ?? p.deskName }, ...(p.log ? { log: p.log } : {}), ...(p.nowMs ? { nowMs: p.nowMs } : {}),
   });
   try {
     const c = await openCliServices({ keysPath: p.keysZipPath, stateDir: p.stateDir, log: () => undefined, receiveSink: officeReceiveSink(office, p.sink) });

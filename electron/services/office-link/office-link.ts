@@ -92,8 +92,15 @@ export interface OfficeDuties {
   pendingKeyChanges(): Promise<PendingKeyChange[]>;
   /** Faxes in the shared outbox held for a key change. */
   heldSends(): Promise<HeldSend[]>;
+  /** Faxes from each sender org refused because its keys changed (they wait on the relay). */
+  incomingWaiting(): Promise<Map<string, number>>;
   /** "Keep blocked": the faxes held for that org are not sent. */
   keepBlocked(peerOrgId: OrgId): Promise<number>;
+  /** Resend: a failed fax's own row goes back in line; a sent one goes again as a new fax. */
+  resend(id: FaxId): Promise<{ id: FaxId }>;
+  /** A scheduled fax goes now / is not sent after all (to the Trash). */
+  sendNow(id: FaxId): Promise<void>;
+  cancelScheduled(id: FaxId): Promise<void>;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -276,6 +283,10 @@ export class OfficeLink {
     return this.dutiesOrThrow('the held faxes could not be read').heldSends();
   }
 
+  incomingWaiting(): Promise<Map<string, number>> {
+    return this.dutiesOrThrow('the held faxes could not be read').incomingWaiting();
+  }
+
   async keepBlocked(peerOrgId: OrgId): Promise<number> {
     const n = await this.dutiesOrThrow('nothing was changed').keepBlocked(peerOrgId);
     this.d.onRemoteChange();
@@ -290,6 +301,25 @@ export class OfficeLink {
   /** A webhook for the office's org, taken while this desk receives for the office. */
   async receivedForOffice(messageId: string): Promise<void> {
     await this.dutiesOrThrow('the fax was left on the relay for the office\'s receiver').received(messageId);
+  }
+
+  /** Resend of an office fax (resendOfficeFax). */
+  async resend(id: FaxId): Promise<{ id: FaxId }> {
+    const res = await this.dutiesOrThrow('the fax was not sent again').resend(id);
+    this.d.onRemoteChange();
+    return res;
+  }
+
+  /** "Send now" for a scheduled office fax. */
+  async sendNow(id: FaxId): Promise<void> {
+    await this.dutiesOrThrow('the fax was not sent now').sendNow(id);
+    this.d.onRemoteChange();
+  }
+
+  /** "Cancel" for a scheduled office fax: not sent, to the Trash. */
+  async cancelScheduled(id: FaxId): Promise<void> {
+    await this.dutiesOrThrow('the fax was not cancelled').cancelScheduled(id);
+    this.d.onRemoteChange();
   }
 
   /** Sends through the shared outbox (office mode only). */

@@ -6,7 +6,9 @@
  */
 import type { FaxId, MessageId, OrgId } from '../../../shared/domain/ids.ts';
 import type { FaxSummary, Folder, OutboxState } from '../../../shared/domain/types.ts';
+import type pg from 'pg';
 import { DeskError } from '../errors.ts';
+import { scheduleMissedInTrash } from '../outbox/outbox.ts';
 import type { NewOfficeFaxRecord } from '../storage/fax-record.ts';
 import type { Office } from './office.ts';
 
@@ -62,12 +64,13 @@ export interface AuditEntry {
 interface FaxRow {
   id: FaxId; org_id: OrgId; direction: 'in' | 'out'; folder: Folder; route: 'fxe' | 'pstn'; peer_number: string; peer_name: string | null;
   file_name: string; subject: string | null; pages: number | null; size_bytes: string; at: string; state: string; tags: string[]; note: string;
-  assigned_to: string | null; deleted_at: string | null; read_by: string[] | null;
+  assigned_to: string | null; deleted_at: string | null; read_by: string[] | null; send_at: string | null;
 }
 
 const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages, f.size_bytes, f.at,
   f.state, f.tags, f.note, f.assigned_to, f.deleted_at,
-  ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by`;
+  ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by,
+  (SELECT o.send_at FROM fxe.outbox o WHERE o.fax_id = f.id) AS send_at`;
 
 /** How many of the newest faxes a search reads in date order before using the trigram index. */
 const RECENT_WINDOW = 20_000;
@@ -90,8 +93,8 @@ export class OfficeInbox {
       fileName: r.file_name, subject: r.subject, pages: r.pages, sizeBytes: Number(r.size_bytes), at: Number(r.at),
       read: r.direction === 'out' || readBy.includes(this.o.desk.person), state: r.state as OutboxState | 'received', tags: r.tags, hasNote: r.note.length > 0,
       readBy, assignedTo: r.assigned_to, deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
-      // The office schema has no scheduled or grouped sends (yet): those stay on the desk's own outbox.
-      sendAt: null, sendGroup: null,
+      // "Send later" lives in the shared outbox row; grouped sends are not recorded in the office.
+      sendAt: r.send_at === null ? null : Number(r.send_at), sendGroup: null,
     };
   }
 
@@ -257,10 +260,12 @@ export class OfficeInbox {
     }, 'delete');
   }
 
+  /** Back from the Trash; an outgoing fax that was on its way goes on (resumeRestoredOfficeFaxes). */
   async restore(ids: FaxId[]): Promise<void> {
     await this.o.tx(async (c) => {
       await c.query('UPDATE fxe.faxes SET deleted_at = NULL, deleted_by = NULL, updated_at = $2 WHERE id = ANY($1::text[])', [ids, this.o.nowMs()]);
       for (const id of ids) await this.o.audit(c, 'restore', id);
+      await resumeRestoredOfficeFaxes(c, this.o, ids);
     }, 'restore');
   }
 
@@ -337,4 +342,28 @@ export async function insertOfficeFax(c: import('pg').ClientBase, office: Office
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $12)`,
   [f.id, f.orgId, f.direction, f.route, f.messageId, f.peerNumber, f.peerName, f.fileName, f.subject ?? null, f.pages, f.sizeBytes, f.at, f.state,
     f.senderOrgId, f.recipientOrgId, f.fromNumber, f.toNumber, f.ciphertextSha256, f.metadataJson, f.blobId, office.desk.deskId]);
+}
+
+/**
+ * Outgoing office faxes just brought back from the Trash, inside the restoring transaction `c`,
+ * by the same rules as a single desk's Outbox.resumeRestored: one that was on its way goes on
+ * at once (while it was in the Trash no desk claimed it); a scheduled one keeps its time,
+ * unless that passed while it was in the Trash: then it comes back failed, not sent late;
+ * anything else comes back as it was.
+ */
+export async function resumeRestoredOfficeFaxes(c: pg.ClientBase, office: Office, ids: readonly FaxId[]): Promise<void> {
+  const now = office.nowMs();
+  const rows = (await c.query<{ id: FaxId; state: string; send_at: string | null }>(
+    `SELECT f.id, f.state, o.send_at FROM fxe.faxes f JOIN fxe.outbox o ON o.fax_id = f.id
+     WHERE f.id = ANY($1::text[]) AND f.direction = 'out' AND NOT o.done AND o.held_org_id IS NULL`, [ids])).rows;
+  for (const r of rows) {
+    if (r.state === 'scheduled' && r.send_at !== null && Number(r.send_at) <= now) {
+      await c.query('UPDATE fxe.outbox SET done = true WHERE fax_id = $1', [r.id]);
+      await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, updated_at = $3 WHERE id = $1", [r.id, JSON.stringify(scheduleMissedInTrash(Number(r.send_at))), now]);
+      await office.audit(c, 'send', r.id, 'restored after its scheduled time: not sent');
+    } else if (r.state !== 'scheduled') {
+      // No waiting out a backoff that grew while it sat in the Trash.
+      await c.query('UPDATE fxe.outbox SET next_attempt_at = 0 WHERE fax_id = $1', [r.id]);
+    }
+  }
 }

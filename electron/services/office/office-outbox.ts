@@ -8,6 +8,11 @@
  *   upload: the very same envelope and ciphertext every time, so the message id never changes
  *   done: the row is marked sent by whoever uploaded it
  *
+ * "Send later": the row carries its time (`send_at`) and is not due before it, so it goes at
+ * its time from whichever desk (or office receiver) is running then. A fax in the Trash is
+ * never claimed; restoring it lets it go on (OfficeInbox.restore), and Resend of a
+ * failed fax puts the very same row back in line (resendOfficeFax).
+ *
  * A desk that dies mid-send leaves its lease to run out, and another desk claims the row and
  * uploads again. If the first upload had reached the relay, the relay answers 409 for that
  * message id and the relay client reports it as already uploaded: sent. The relay keeps one
@@ -20,7 +25,7 @@ import type { Receipt } from '../../../shared/fxe-api/types.ts';
 import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
-import { keepBlockedReason as keptBlocked, keyChangeWarning } from '../outbox/outbox.ts';
+import { CANCELLED_BEFORE_SENDING, keepBlockedReason as keptBlocked, keyChangeWarning } from '../outbox/outbox.ts';
 import { checkPdfStructure } from '../outbox/pdf-check.ts';
 import type { HeldFax, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { PstnProviderName, UserError } from '../../../shared/domain/types.ts';
@@ -42,6 +47,8 @@ export interface OfficeSendRequest {
   fromName?: string | null;
   /** Pages, when the desk already counted them (its preview did); null: unknown. */
   pages?: number | null;
+  /** "Send later": not before this time (ms); null or past: as soon as possible. */
+  sendAt?: number | null;
 }
 
 export interface OfficeSendDeps {
@@ -97,17 +104,22 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
     ...(deps.backend ? { backend: deps.backend } : {}),
   });
   const now = office.nowMs();
+  const sendAt = req.sendAt !== null && req.sendAt !== undefined && req.sendAt > now ? Math.round(req.sendAt) : null;
   await office.tx(async (c) => {
     const blobId = await office.writeBlob(c, id, req.pdf);
     await insertOfficeFax(c, office, {
       id, orgId: req.orgId, direction: 'out', route: 'fxe', messageId, peerNumber: req.to, peerName: null, fileName: req.fileName,
-      subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: held ? 'held-key-change' : 'queued',
+      subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, pages: req.pages ?? null, sizeBytes: req.pdf.length, at: now, state: held ? 'held-key-change' : sendAt !== null ? 'scheduled' : 'queued',
       senderOrgId: req.orgId, recipientOrgId: verified.orgId, fromNumber: req.from, toNumber: req.to, ciphertextSha256: envelope.ciphertext_sha256,
       metadataJson: null, blobId,
     });
-    await c.query('INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id, held_org_id, held_fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId, held?.orgId ?? null, held?.newFingerprint ?? null]);
-    await office.audit(c, 'send', id, `queued to ${req.to} (${req.pdf.length} bytes)`);
+    // Sealed now, whenever it goes (a scheduled fax too): every upload of it, by any desk, is the
+    // same message. Not due before its time: no desk claims it earlier.
+    await c.query(`INSERT INTO fxe.outbox (fax_id, org_id, envelope_json, ciphertext, recipient_org_id, held_org_id, held_fingerprint, send_at, next_attempt_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [id, req.orgId, envelopeToJson(envelope), Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength), verified.orgId, held?.orgId ?? null, held?.newFingerprint ?? null,
+      sendAt, sendAt ?? 0]);
+    await office.audit(c, 'send', id, `${sendAt === null ? 'queued' : `scheduled for ${new Date(sendAt).toISOString()}`} to ${req.to} (${req.pdf.length} bytes)`);
     if (held) {
       await c.query('UPDATE fxe.faxes SET failure_json = $2 WHERE id = $1', [id, JSON.stringify(heldReason(req.to, held))]);
       await office.audit(c, 'key-change', id, held.previousOrgId !== null
@@ -147,7 +159,8 @@ export async function releaseHeldOfficeSends(office: Office, peerOrgId: OrgId, f
     let released = 0;
     for (const r of rows) {
       if (r.held_fingerprint === fingerprint) {
-        await c.query('UPDATE fxe.outbox SET held_org_id = NULL, held_fingerprint = NULL, next_attempt_at = 0 WHERE fax_id = $1', [r.fax_id]);
+        // A scheduled one still waits for its time.
+        await c.query('UPDATE fxe.outbox SET held_org_id = NULL, held_fingerprint = NULL, next_attempt_at = coalesce(send_at, 0) WHERE fax_id = $1', [r.fax_id]);
         await c.query("UPDATE fxe.faxes SET state = 'queued', failure_json = NULL, updated_at = $2 WHERE id = $1", [r.fax_id, office.nowMs()]);
         await office.audit(c, 'key-accept', r.fax_id, `accepted ${fingerprint} for ${peerOrgId}`);
         released++;
@@ -175,6 +188,74 @@ async function endHeld(c: pg.ClientBase, office: Office, faxId: FaxId, why: User
   await c.query('UPDATE fxe.outbox SET done = true, held_org_id = NULL, held_fingerprint = NULL, last_error = $2 WHERE fax_id = $1', [faxId, `${why.code}: ${why.detail ?? ''}`]);
   await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, updated_at = $3 WHERE id = $1", [faxId, JSON.stringify(why), office.nowMs()]);
   await office.audit(c, 'key-blocked', faxId, why.code);
+}
+
+function notFound(id: FaxId): DeskError {
+  return new DeskError('fax.not_found', 'That fax is no longer here.', { detail: `no fax ${id}` });
+}
+
+/**
+ * Resend of an office fax. A failed one goes back in line as the very same outbox row: the
+ * same sealed message, so if an earlier attempt did reach the relay its answer ("already have
+ * it") counts as sent and the recipient still gets it once. One already sent is sent again as
+ * a new fax, like on a single desk; one still on its way is left alone.
+ */
+export async function resendOfficeFax(office: Office, deps: OfficeSendDeps, id: FaxId): Promise<{ id: FaxId }> {
+  const row = (await office.query<{ direction: string; state: string; org_id: OrgId; to_number: string; from_number: string; file_name: string; subject: string | null; blob_id: string | null; queued: boolean }>(
+    `SELECT f.direction, f.state, f.org_id, f.to_number, f.from_number, f.file_name, f.subject, f.blob_id, (o.fax_id IS NOT NULL) AS queued
+     FROM fxe.faxes f LEFT JOIN fxe.outbox o ON o.fax_id = f.id WHERE f.id = $1`, [id], 'resend')).rows[0];
+  if (!row) throw notFound(id);
+  if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
+  if (row.state === 'failed' && row.queued) {
+    await office.tx(async (c) => {
+      const r = await c.query(`UPDATE fxe.outbox SET done = false, attempts = 0, next_attempt_at = 0, claimed_by = NULL, lease_until = NULL, last_error = NULL
+        WHERE fax_id = $1 AND done`, [id]);
+      if (!r.rowCount) throw new DeskError('send.already_queued', 'This fax is already on its way; it will be sent once.', { detail: `${id} is queued` });
+      await c.query("UPDATE fxe.faxes SET state = 'queued', failure_json = NULL, progress = NULL, updated_at = $2 WHERE id = $1", [id, office.nowMs()]);
+      await office.audit(c, 'send', id, 'resent: the same sealed fax back in the shared outbox');
+    }, 'resend');
+    return { id };
+  }
+  if (row.state !== 'sent' && row.state !== 'delivered' && row.state !== 'failed') {
+    throw new DeskError('send.already_queued', 'This fax is already on its way; it will be sent once.', { detail: `${id} is ${row.state}` });
+  }
+  if (!row.blob_id) throw new DeskError('office.blob_missing', 'The fax body is missing from the office database.', { detail: `fax ${id}` });
+  const pdf = await office.readBlob(row.blob_id);
+  return enqueueOfficeSend(office, deps, { orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, subject: row.subject, pdf });
+}
+
+async function lockScheduled(c: pg.ClientBase, id: FaxId, what: string): Promise<void> {
+  // The outbox row first, as a claim does (no deadlock), then the fax's state.
+  await c.query('SELECT 1 FROM fxe.outbox WHERE fax_id = $1 FOR UPDATE', [id]);
+  const state = (await c.query<{ state: string }>('SELECT state FROM fxe.faxes WHERE id = $1 FOR UPDATE', [id])).rows[0]?.state;
+  if (state === undefined) throw notFound(id);
+  if (state !== 'scheduled') throw new DeskError('send.not_scheduled', `This fax is no longer waiting for its time, so it cannot be ${what}.`, { detail: `${id} is ${state}` });
+}
+
+/** A scheduled office fax goes now rather than at its time (whichever desk claims it first). */
+export async function sendScheduledNow(office: Office, id: FaxId): Promise<void> {
+  await office.tx(async (c) => {
+    await lockScheduled(c, id, 'sent now');
+    await c.query('UPDATE fxe.outbox SET next_attempt_at = 0 WHERE fax_id = $1 AND NOT done', [id]);
+    await c.query("UPDATE fxe.faxes SET state = 'queued', updated_at = $2 WHERE id = $1", [id, office.nowMs()]);
+    await office.audit(c, 'send', id, 'scheduled fax sent now by the user');
+  }, 'send now');
+}
+
+/**
+ * A scheduled office fax is not sent after all: its row is done, the fax marked cancelled and
+ * put in the Trash (restoring it does not send it). The fax row's lock orders this against a
+ * desk's claim: a claimed fax is no longer 'scheduled', and a cancelled one is never claimed.
+ */
+export async function cancelScheduledOffice(office: Office, id: FaxId): Promise<void> {
+  await office.tx(async (c) => {
+    await lockScheduled(c, id, 'cancelled');
+    await c.query('UPDATE fxe.outbox SET done = true WHERE fax_id = $1', [id]);
+    const now = office.nowMs();
+    await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, deleted_at = $3, deleted_by = $4, updated_at = $3 WHERE id = $1",
+      [id, JSON.stringify(CANCELLED_BEFORE_SENDING), now, office.desk.person]);
+    await office.audit(c, 'send', id, 'scheduled fax cancelled before sending');
+  }, 'cancel scheduled fax');
 }
 
 interface ClaimedRow {
@@ -257,14 +338,23 @@ export class OfficeOutboxSender {
 
   private async claim(): Promise<ClaimedRow | undefined> {
     const leaseMs = this.o.leaseMs ?? 30_000;
+    // The fax turns 'uploading' in the same statement, so "Send now" and "Cancel" (which lock
+    // the outbox row first, then the fax) see either a claimed fax or an unclaimed one.
     const r = await this.office.query<ClaimedRow>(
-      `UPDATE fxe.outbox o SET claimed_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
-       WHERE o.fax_id = (
-         SELECT fax_id FROM fxe.outbox
-         WHERE NOT done AND held_org_id IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY next_attempt_at, fax_id
-         FOR UPDATE SKIP LOCKED LIMIT 1)
-       RETURNING o.fax_id, o.org_id, o.envelope_json, o.ciphertext, o.attempts`,
+      `WITH claimed AS (
+         UPDATE fxe.outbox o SET claimed_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
+         WHERE o.fax_id = (
+           SELECT q.fax_id FROM fxe.outbox q
+           WHERE NOT q.done AND q.held_org_id IS NULL AND q.next_attempt_at <= $3 AND (q.lease_until IS NULL OR q.lease_until < now())
+             -- Deleting an outgoing fax means "stop this one": nothing sends it from the Trash.
+             AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.id = q.fax_id AND f.deleted_at IS NOT NULL)
+           ORDER BY q.next_attempt_at, q.fax_id
+           FOR UPDATE OF q SKIP LOCKED LIMIT 1)
+         RETURNING o.fax_id, o.org_id, o.envelope_json, o.ciphertext, o.attempts),
+       marked AS (
+         UPDATE fxe.faxes f SET state = 'uploading', failure_json = NULL, updated_at = $3
+         FROM claimed WHERE f.id = claimed.fax_id AND f.state NOT IN ('sent', 'delivered'))
+       SELECT * FROM claimed`,
       [this.office.desk.deskId, leaseMs, this.office.nowMs()], 'claim outbox row');
     return r.rows[0];
   }
@@ -280,7 +370,6 @@ export class OfficeOutboxSender {
     }, Math.max(1_000, leaseMs / 3));
     renew.unref?.();
     try {
-      await this.setState(null, row.fax_id, 'uploading', null);
       const client = await this.o.clients.forOrg(row.org_id);
       const result = await client.upload(row.envelope_json, messageIdOfSentFax(row.fax_id), row.ciphertext);
       this.o.afterUpload?.(row.fax_id);

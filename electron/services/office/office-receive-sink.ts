@@ -40,7 +40,7 @@ export function officeJournal(office: Office, o: OfficeSinkOptions = {}): Receiv
     async get(orgId, messageId) {
       const r = await office.query<ReceiveJobRow>('SELECT state, fax_id, receipt_json FROM fxe.receive_jobs WHERE org_id = $1 AND message_id = $2', [orgId, messageId], 'receive state');
       const row = r.rows[0];
-      if (row && row.state !== 'stored') settled.add(key(orgId, messageId));
+      if (row && row.state !== 'stored' && row.state !== 'rejected') settled.add(key(orgId, messageId));
       return row;
     },
     isSettled: (orgId, messageId) => settled.has(key(orgId, messageId)),
@@ -67,9 +67,30 @@ export function officeJournal(office: Office, o: OfficeSinkOptions = {}): Receiv
           WHERE fxe.receive_jobs.state NOT IN ('stored', 'receipted')`, [orgId, messageId, state, senderOrgId, why.slice(0, 2000), office.nowMs()]);
         if (state === 'rejected') await office.audit(c, 'reject', null, `message ${messageId} from ${senderOrgId ?? '?'}: ${why.slice(0, 500)}`);
       }, 'record receive outcome');
-      settled.add(key(orgId, messageId));
+      // A refusal is not remembered here: any desk accepting the sender's new keys clears it in
+      // the shared journal (forgetOfficeKeyChangeRejections), and the fax must then be fetched again.
+      if (state !== 'rejected') settled.add(key(orgId, messageId));
     },
   };
+}
+
+/** Journal lines of faxes refused only because the sender's keys changed (the pipeline's reason starts so). */
+const KEY_CHANGE_REJECTION = "state = 'rejected' AND sender_org_id IS NOT NULL AND last_error LIKE 'sender\\_key\\_changed %'";
+
+/** How many faxes each sender org has waiting on the relay, in the office, because its keys changed. */
+export async function officeKeyChangeRejections(office: Office): Promise<Map<string, number>> {
+  const rows = (await office.query<{ sender_org_id: string; n: string }>(
+    `SELECT sender_org_id, count(*) AS n FROM fxe.receive_jobs WHERE ${KEY_CHANGE_REJECTION} GROUP BY sender_org_id`, [], 'key change rejections')).rows;
+  return new Map(rows.map((r) => [r.sender_org_id, Number(r.n)]));
+}
+
+/**
+ * Someone accepted a sender org's new keys: its faxes refused for that reason are fetched again
+ * by whichever desk receives for the office (they are still on the relay: no receipt was sent).
+ */
+export async function forgetOfficeKeyChangeRejections(office: Office, senderOrgId: string): Promise<number> {
+  const r = await office.query(`DELETE FROM fxe.receive_jobs WHERE ${KEY_CHANGE_REJECTION} AND sender_org_id = $1`, [senderOrgId], 'forget key change rejections');
+  return r.rowCount ?? 0;
 }
 
 export function officeReceiveSink(office: Office, o: OfficeSinkOptions = {}): ReceiveSink {

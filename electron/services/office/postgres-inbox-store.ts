@@ -42,7 +42,7 @@ interface FaxRow extends FaxRecord {
 const faxColumns = (person: string): string => `f.id, f.org_id, f.direction, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages,
   f.size_bytes::float8 AS size_bytes, f.at::float8 AS at, f.state, f.folder, f.note, f.tags, f.assigned_to, f.deleted_at::float8 AS deleted_at,
   f.sender_org_id, f.recipient_org_id, f.from_number, f.to_number, f.ciphertext_sha256, f.failure_json, f.receipt_json, f.progress, f.blob_id,
-  NULL::float8 AS send_at, NULL::text AS send_group, NULL::text AS pstn_json,
+  (SELECT o.send_at::float8 FROM fxe.outbox o WHERE o.fax_id = f.id) AS send_at, NULL::text AS send_group, NULL::text AS pstn_json,
   (SELECT c.name FROM fxe.contacts c WHERE c.fax_number = f.peer_number ORDER BY c.id LIMIT 1) AS contact_name,
   (f.direction = 'out' OR EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${person})) AS read`;
 

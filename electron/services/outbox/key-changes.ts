@@ -18,10 +18,13 @@ export interface HeldSend {
 }
 
 /**
- * Joins the pending changes with the faxes held for them. The name comes from the phone book
- * (organisation, else the person) for one of the org's numbers, else from a held fax.
+ * Joins the pending changes with the faxes held for them (ours, and how many of theirs wait
+ * on the relay: `incoming`, by sender org). The name comes from the phone book (organisation,
+ * else the person) for one of the org's numbers, else from a held fax.
  */
-export function heldKeyChanges(pending: readonly PendingKeyChange[], held: readonly HeldSend[], contacts: readonly Contact[]): HeldKeyChange[] {
+export function heldKeyChanges(
+  pending: readonly PendingKeyChange[], held: readonly HeldSend[], contacts: readonly Contact[], incoming: ReadonlyMap<string, number>,
+): HeldKeyChange[] {
   const byNumber = new Map(contacts.map((c) => [c.faxNumber, c.organisation.trim() || c.name.trim()]));
   return pending.map((p): HeldKeyChange => {
     const faxes = held.filter((h) => h.peerOrgId === p.orgId);
@@ -38,6 +41,7 @@ export function heldKeyChanges(pending: readonly PendingKeyChange[], held: reado
       newFingerprint: asFingerprint(p.fingerprint),
       firstSeenAt: p.at,
       heldFaxes: faxes.map((h) => h.fax),
+      incomingWaiting: incoming.get(p.orgId) ?? 0,
     };
   });
 }

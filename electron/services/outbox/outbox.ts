@@ -16,6 +16,7 @@ import { basename, join } from 'node:path';
 import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
 import type { PdfByteSource } from '../inbox/pdf-parse.ts';
 import type { StoredBlob } from '../storage/blob-store.ts';
+import { relaxedCommit } from '../storage/database.ts';
 import type { HeldFax, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
 import type { Receipt } from '../../../shared/fxe-api/types.ts';
@@ -85,7 +86,7 @@ const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 const DUE_STATES: OutboxState[] = ['scheduled', ...ACTIVE_STATES];
 
 /** Said on a scheduled fax whose time passed while it was in the Trash (restoring it does not send it late). */
-function scheduleMissedInTrash(sendAt: number): UserError {
+export function scheduleMissedInTrash(sendAt: number): UserError {
   return {
     code: 'send.schedule_missed',
     message: 'Not sent: its scheduled time passed while it was in the Trash. Choose Resend to send it now.',
@@ -498,7 +499,7 @@ export class Outbox {
           });
           return;
         }
-        this.setState(id, 'encrypting', null, null);
+        this.setState(id, 'encrypting', null, null, { relaxed: true });
         const keys = await this.d.orgs.keys(job.org_id);
         const blobId = fax.blob_id ?? '';
         const blobKey = fax.blob_key ?? new Uint8Array(0);
@@ -517,11 +518,15 @@ export class Outbox {
           // envelope's hash first, and a spool a power cut damaged is sealed again (below).
           durable: false,
         });
-        envelopeJson = envelopeToJson(envelope);
-        this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(envelopeJson, spool, verified.orgId, id);
-        this.d.faxes.update(id, { recipientOrgId: verified.orgId, ciphertextSha256: envelope.ciphertext_sha256 });
+        const sealed = envelopeToJson(envelope);
+        envelopeJson = sealed;
+        // One commit (one flush) for the job and the fax row.
+        this.d.db.transaction(() => {
+          this.d.db.prepare('UPDATE outbox_jobs SET envelope_json = ?, ciphertext_file = ?, recipient_org_id = ? WHERE fax_id = ?').run(sealed, spool, verified.orgId, id);
+          this.d.faxes.update(id, { recipientOrgId: verified.orgId, ciphertextSha256: envelope.ciphertext_sha256 });
+        })();
       }
-      this.setState(id, 'uploading', 0, null);
+      this.setState(id, 'uploading', 0, null, { relaxed: true });
       let lastShown = 0;
       const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
       let result: Awaited<ReturnType<typeof client.uploadFile>>;
@@ -530,7 +535,7 @@ export class Outbox {
           const p = total > 0 ? sent / total : 1;
           if (p - lastShown >= 0.05 || p >= 1) {
             lastShown = p;
-            this.d.faxes.update(id, { progress: p });
+            relaxedCommit(this.d.db, () => this.d.faxes.update(id, { progress: p }));
             this.emitState(id, 'uploading', p, null);
           }
         }, typeof expectedSha256 === 'string' ? expectedSha256 : undefined);
@@ -543,11 +548,14 @@ export class Outbox {
         }
         throw e;
       }
-      this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
       // A relay without delivery status never proves delivery: say so instead of "sent" forever.
       const proof = (await client.hasExtension('message-status').catch(() => true)) || (await client.hasExtension('webhook-endpoints').catch(() => true));
-      this.setState(id, 'sent', null, proof ? null : NO_DELIVERY_PROOF);
-      this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
+      // One commit for the attempt, the state and the audit line.
+      this.d.db.transaction(() => {
+        this.d.db.prepare('UPDATE outbox_jobs SET attempts = attempts + 1 WHERE fax_id = ?').run(id);
+        this.setState(id, 'sent', null, proof ? null : NO_DELIVERY_PROOF);
+        this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
+      })();
       try { unlinkSync(spool); } catch { /* already gone */ }
       this.d.emit({ type: 'faxes.changed' });
     } catch (e) {
@@ -585,8 +593,10 @@ export class Outbox {
     this.setState(id, 'failed', null, err);
   }
 
-  private setState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null): void {
-    this.d.faxes.update(id, { state, progress, failure: error });
+  /** `relaxed`: a state only the screen needs (see relaxedCommit); the job's own steps stay durable. */
+  private setState(id: FaxId, state: OutboxState, progress: number | null, error: UserError | null, opts: { relaxed?: boolean } = {}): void {
+    if (opts.relaxed) relaxedCommit(this.d.db, () => this.d.faxes.update(id, { state, progress, failure: error }));
+    else this.d.faxes.update(id, { state, progress, failure: error });
     this.emitState(id, state, progress, error);
   }
 

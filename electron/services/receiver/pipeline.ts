@@ -217,6 +217,13 @@ export class ReceivePipeline {
     return [...out].map(([senderOrgId, newFingerprint]) => ({ senderOrgId, newFingerprint }));
   }
 
+  /** How many faxes each sender org has waiting on the relay because its keys changed. */
+  keyChangeRejectionCounts(): Map<string, number> {
+    const rows = this.d.db.prepare(`SELECT sender_org_id, count(*) AS n FROM receive_jobs
+      WHERE state = 'rejected' AND sender_org_id IS NOT NULL AND key_change_fingerprint IS NOT NULL AND key_change_fingerprint != '' GROUP BY sender_org_id`).all() as { sender_org_id: string; n: number }[];
+    return new Map(rows.map((r) => [r.sender_org_id, r.n]));
+  }
+
   /** After the user accepted a sender org's new key: let its rejected faxes be fetched again. */
   forgetKeyChangeRejections(senderOrgId: OrgId): void {
     this.d.db.prepare("DELETE FROM receive_jobs WHERE state = 'rejected' AND sender_org_id = ? AND key_change_fingerprint IS NOT NULL").run(senderOrgId);

@@ -22,6 +22,23 @@ export function openDatabase(dataDir: string, fileName = 'desk.sqlite'): Db {
   return db;
 }
 
+/**
+ * Runs `write` as a commit that is not flushed to disk by itself (`synchronous = NORMAL` for
+ * it alone): for what only the screen needs ("encrypting", "uploading", upload progress),
+ * which a crash may lose without harm since the job restarts from its last durable step. The
+ * next ordinary (FULL) commit flushes the WAL, these frames with it. About 1-10 ms less per
+ * write on the send path. Inside a transaction it simply joins it.
+ */
+export function relaxedCommit<T>(db: Db, write: () => T): T {
+  if (db.inTransaction) return write();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return write();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 export function kvGet(db: Db, key: string): string | null {
   const row = db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? row.value : null;

@@ -103,6 +103,12 @@ export function KeyChangesView({ orgId, refreshKey, onNotice }: KeyChangesViewPr
                   <dt>First seen</dt>
                   <dd>{fullDate(c.firstSeenAt)}</dd>
                 </dl>
+                {c.incomingWaiting > 0 && (
+                  <p data-testid="incoming-waiting">
+                    {c.incomingWaiting === 1 ? '1 fax from them waits' : `${c.incomingWaiting} faxes from them wait`} to come in: {c.incomingWaiting === 1 ? 'it arrives' : 'they arrive'} once
+                    the new keys are accepted.
+                  </p>
+                )}
                 {c.heldFaxes.length > 0 ? (
                   <>
                     <h3>{c.heldFaxes.length === 1 ? '1 fax waiting' : `${c.heldFaxes.length} faxes waiting`}</h3>
@@ -115,7 +121,7 @@ export function KeyChangesView({ orgId, refreshKey, onNotice }: KeyChangesViewPr
                     </ul>
                   </>
                 ) : (
-                  <p className="muted small">No fax is waiting; the next one to them will be held until this is decided.</p>
+                  <p className="muted small">No fax of yours is waiting; the next one to them will be held until this is decided.</p>
                 )}
                 <div className="row-actions">
                   <button type="button" className="primary" disabled={busy !== null} onClick={() => void decide(c, true)} aria-label={`Accept the new keys of ${title}`}>

@@ -40,10 +40,14 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'keys.changes': async ({ orgId }) => {
       const s = await svc();
-      const contacts = await s.inbox().contacts.list();
       // The office's org: the office's pins and shared outbox, the same list on every desk.
-      if (orgId === s.office.orgId()) return heldKeyChanges(await s.office.pendingKeyChanges(), await s.office.heldSends(), contacts);
-      return heldKeyChanges(await s.pins.pendingChanges(), s.outbox.heldSends(), contacts);
+      const inOffice = orgId === s.office.orgId();
+      const pending = inOffice ? await s.office.pendingKeyChanges() : await s.pins.pendingChanges();
+      // The sidebar asks after every change: nothing pending is one query, not the phone book.
+      if (pending.length === 0) return [];
+      const contacts = await s.inbox().contacts.list();
+      if (inOffice) return heldKeyChanges(pending, await s.office.heldSends(), contacts, await s.office.incomingWaiting());
+      return heldKeyChanges(pending, s.outbox.heldSends(), contacts, s.pipeline.keyChangeRejectionCounts());
     },
     'keys.keepBlocked': async ({ orgId, peerOrgId }) => {
       const s = await svc();
@@ -64,6 +68,8 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     },
     'faxes.resend': async ({ id }) => {
       const s = await svc();
+      // In an office the fax is the office's: a failed one goes again as the same sealed row.
+      if (s.office.orgId() !== null && s.inbox().engine !== 'sqlite') return s.office.resend(id);
       const row = s.faxes.row(id);
       if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
       // A fax waiting in needs-pstn is not on fxe: sending it again would only park a copy there.
@@ -81,11 +87,8 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
       if (s.office.orgId() !== null) {
         // The fax lives in the office: forward it from there, through the shared outbox.
         const fax = await s.inbox().detail(id);
-        if (s.office.orgId() === fax.orgId && sendAt !== null && sendAt > ctx.nowMs()) {
-          throw new DeskError('office.no_schedule', 'In an office, "Send later" is not available yet. Send it now, or send it later by hand.', { detail: 'scheduled forward in office mode' });
-        }
         const doc = await s.inbox().document(id);
-        if (viaOffice(s, fax.orgId, 'fxe')) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf });
+        if (viaOffice(s, fax.orgId, 'fxe')) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf, sendAt });
       }
       const row = s.faxes.row(id);
       const { fileName, pdf } = readFaxDocument(s, id);

@@ -10,7 +10,7 @@ import { submitGroup, type SendGroupDeps } from '../../outbox/send-group.ts';
 import { activityCsv, activityPdf, transmissionReportPdf, transmissionTimes } from '../../print/transmission-report.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db' | 'office' | 'coverTemplates'>;
+export type SendingServices = Pick<DeskServices, 'outbox' | 'groups' | 'faxes' | 'orgs' | 'db' | 'office' | 'coverTemplates' | 'inbox'>;
 
 type SendingChannel =
   | 'send.submitGroup' | 'outbox.cancelScheduled' | 'outbox.sendNow' | 'groups.list' | 'groups.save' | 'groups.delete' | 'groups.setMembers'
@@ -25,9 +25,9 @@ function writeChosenFile(path: string, bytes: Uint8Array | string): void {
 }
 
 /**
- * In an office the org's faxes go out through the office's shared outbox, one row per recipient
- * (fxe only, sent at once: the shared outbox has no phone lane and no schedule yet, so those are
- * refused in plain words rather than silently sent from this desk alone).
+ * In an office the org's faxes go out through the office's shared outbox, one row per recipient,
+ * at once or at their time ("Send later"). fxe only: the shared outbox has no phone lane yet,
+ * so that is refused in plain words rather than silently sent from this desk alone.
  */
 function sharedOutbox(office: DeskServices['office']): SendGroupDeps['outbox'] {
   return {
@@ -35,10 +35,7 @@ function sharedOutbox(office: DeskServices['office']): SendGroupDeps['outbox'] {
       if (req.route === 'pstn') {
         throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });
       }
-      if (req.sendAt !== null && req.sendAt !== undefined) {
-        throw new DeskError('office.no_schedule', 'In an office, "Send later" is not available yet. Send it now, or send it later by hand.', { detail: 'scheduled send in office mode' });
-      }
-      const queued = await office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, subject: req.subject ?? null });
+      const queued = await office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, subject: req.subject ?? null, sendAt: req.sendAt ?? null });
       return { id: queued.id, pages: null };
     },
   };
@@ -54,13 +51,18 @@ export function sendingHandlers(ctx: HandlerContext<SendingServices>): HandlersF
       return result;
     },
     'outbox.cancelScheduled': async ({ id }) => {
-      (await svc()).outbox.cancelScheduled(id);
+      const s = await svc();
+      if (s.office.orgId() !== null && s.inbox().engine !== 'sqlite') await s.office.cancelScheduled(id);
+      else s.outbox.cancelScheduled(id);
       ctx.emitFaxesChanged();
       return null;
     },
     'outbox.sendNow': async ({ id }) => {
+      const s = await svc();
+      // In an office: due at once in the shared outbox, whichever desk claims it first.
+      if (s.office.orgId() !== null && s.inbox().engine !== 'sqlite') await s.office.sendNow(id);
       // Not awaited: the answer is "it is on its way", the Outbox follows the rest.
-      void (await svc()).outbox.sendNow(id);
+      else void s.outbox.sendNow(id);
       ctx.emitFaxesChanged();
       return null;
     },

@@ -7,5 +7,6 @@ import { contactGroups } from './004-contact-groups.ts';
 import { unreadCounts } from './005-unread-counts.ts';
 import { searchWindow } from './006-search-window.ts';
 import { officeDeskShared } from './007-office-desk-shared.ts';
+import { outboxSendLater } from './008-outbox-send-later.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared, outboxSendLater];
