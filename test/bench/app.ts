@@ -2,6 +2,11 @@
 // REAL renderer build bridged to a REAL desk (createDesk) whose inbox holds 100,000 faxes:
 //   - inbox: time to first rows, scroll frame times (a fast flick through the list), jump to
 //     the middle, and search (keystroke → results shown, debounce included);
+//     "first rows after navigation" is timed by the page's own clock, from the navigation's
+//     start (the window loading: scripts fetched, parsed, run; status and first page asked
+//     for) to the frame that paints the first row, and again from a click on Inbox (coming
+//     from Sent) to its first rows painted. Playwright's waitFor polls with a back-off (up
+//     to 500 ms apart), so it only waits; it does not time.
 //   - viewer: time to first page of a 50-page fax received over the real local relay.
 // Prints figures; asserts nothing about speed (targets are printed next to the numbers).
 import { asFaxId } from '../../shared/domain/ids.ts';
@@ -108,15 +113,53 @@ export async function run(): Promise<void> {
       onEvent: (listener) => deskA.onEvent(listener),
     };
     await bridgeDesk(context, page, timedDesk);
+    // In the page, from its first script on: when the first row enters the DOM, and when the
+    // frame that paints it is done (a task queued from that frame's animation callback).
+    await context.addInitScript(() => {
+      const w = window as unknown as { __firstRows?: { inserted: number; painted: number } };
+      new MutationObserver((_records, observer) => {
+        if (!document.querySelector('.fax-row[data-fax-id]')) return;
+        observer.disconnect();
+        const inserted = performance.now();
+        requestAnimationFrame(() => setTimeout(() => (w.__firstRows = { inserted, painted: performance.now() }), 0));
+      }).observe(document, { childList: true, subtree: true });
+    });
     tLoad = performance.now();
     await page.goto(server.url);
-    const tDom = await page.evaluate(() => performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart);
-    await page.locator('.fax-row[data-fax-id]').first().waitFor({ timeout: 60_000 });
-    const firstRows = performance.now() - tLoad;
-    console.log(`inbox: first rows of ${FAX_COUNT.toLocaleString('en')} shown ${firstRows.toFixed(0)} ms after navigation (target < 300 ms)`);
-    console.log(`  of which: page loaded (DOMContentLoaded) at ~${tDom} ms; desk calls before the first rows: ` +
-      calls.filter((c) => c.start < firstRows).map((c) => `${c.channel} ${c.start.toFixed(0)}→${c.end.toFixed(0)}`).join(', '));
+    await page.waitForFunction(() => (window as unknown as { __firstRows?: unknown }).__firstRows !== undefined, undefined, { timeout: 60_000 });
+    const shown = await page.evaluate(() => {
+      const t = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const rows = (window as unknown as { __firstRows: { inserted: number; painted: number } }).__firstRows;
+      const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('fxe:')).map((m) => `${m.name.slice(4)} ${m.startTime.toFixed(0)}`);
+      return { ...rows, domContentLoaded: t.domContentLoadedEventEnd, marks };
+    });
+    // The desk's clock started at goto(), a moment before the page's navigation start.
+    const offset = await page.evaluate(() => performance.timeOrigin).then((origin) => origin - (performance.timeOrigin + tLoad));
+    console.log(`inbox: first rows of ${FAX_COUNT.toLocaleString('en')} painted ${shown.painted.toFixed(0)} ms after navigation start (target < 300 ms)`);
+    console.log(`  of which: DOMContentLoaded (scripts fetched and run) at ${shown.domContentLoaded.toFixed(0)} ms, first row in the DOM at ${shown.inserted.toFixed(0)} ms; ` +
+      `desk calls before it (page clock): ` +
+      calls.filter((c) => c.start - offset < shown.painted).map((c) => `${c.channel} ${(c.start - offset).toFixed(0)}→${(c.end - offset).toFixed(0)}`).join(', '));
+    console.log(`  the renderer's marks (ms): ${shown.marks.join(', ')}`);
     console.log(`inbox: ${await page.locator('.fax-row').count()} rows in the DOM (virtualized)`);
+
+    // Navigating inside the app: Sent, then a click on Inbox → its first rows painted.
+    await page.getByRole('button', { name: /^Sent/ }).click();
+    await page.getByRole('listbox', { name: /^Sent: / }).waitFor();
+    const clickToRows = await page.evaluate(async () => {
+      const inbox = [...document.querySelectorAll<HTMLButtonElement>('nav button')].find((b) => b.textContent?.startsWith('Inbox'))!;
+      const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+      const t = performance.now();
+      inbox.click();
+      for (;;) {
+        await frame();
+        const list = document.querySelector('.fax-list-scroll');
+        if (list?.getAttribute('aria-label')?.startsWith('Inbox:') && list.querySelector('.fax-row[data-fax-id]')) {
+          await new Promise((r) => setTimeout(r, 0)); // after this frame's paint
+          return performance.now() - t;
+        }
+      }
+    });
+    console.log(`inbox: first rows painted ${clickToRows.toFixed(0)} ms after a click on Inbox (from Sent; target < 300 ms)`);
 
     // Scroll: a fast flick of 1,200 px per frame for 240 frames, frame times from rAF.
     const frames = await page.evaluate(async () => {

@@ -157,7 +157,9 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   useEffect(() => inboxFirstRowsShown, []);
 
   const count = total ?? 0;
-  const rows = useRowWindow(scrollRef, count, ROW_HEIGHT, 8);
+  // Two rows either side: the rows for a new position are drawn in the scroll event itself, so
+  // more would only add work to every frame of a fast scroll.
+  const rows = useRowWindow(scrollRef, count, ROW_HEIGHT, 2);
   const { first, last } = rows;
 
   // Fetch the pages the visible rows fall into.
