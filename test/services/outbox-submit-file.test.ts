@@ -20,7 +20,7 @@ describe('outbox.submitFile: a PDF file streamed into its blob, checked there', 
     relay = await startTestRelay();
     dirs = tempDir('submit-file');
     c = await openCliServices({ keysPath: relay.orgs[0]!.keysZipPath, stateDir: join(dirs.path, 'state'), log: () => undefined });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await c?.close();
@@ -45,7 +45,7 @@ describe('outbox.submitFile: a PDF file streamed into its blob, checked there', 
     expect(Buffer.from(c.s.blobs.read(row.blob_id!, row.blob_key!)).equals(Buffer.from(pdf))).toBe(true);
     await c.s.outbox.kick();
     expect(c.s.faxes.row(id, true).state).toBe('sent');
-  });
+  }, 60_000);
 
   it('a text file named .pdf, and a PDF only pdf.js finds broken: refused, no blob left', async () => {
     const before = blobFiles();
@@ -58,7 +58,7 @@ describe('outbox.submitFile: a PDF file streamed into its blob, checked there', 
     await expect(submit(junk)).rejects.toMatchObject({ code: 'pdf.invalid', detail: expect.stringMatching(/pdf\.js/) });
     await expect(submit(join(dirs.path, 'missing.pdf'))).rejects.toMatchObject({ code: 'file.read_failed' });
     expect(blobFiles()).toEqual(before);
-  });
+  }, 60_000);
 });
 
 describe('warming up the PDF check and the hashing thread', () => {

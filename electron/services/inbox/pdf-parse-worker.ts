@@ -30,6 +30,9 @@ export type PdfRangeAnswer = { begin: number; data: Uint8Array } | { begin: numb
 /** The bytes pdf.js asks for at a time (its chunk size) when reading by ranges. */
 const RANGE_CHUNK_BYTES = 64 * 1024;
 
+/** What a spare posts once pdf.js is loaded, before any answer (pdf-parse.ts starts the next spare early only then). */
+export interface PdfSpareLoaded { loaded: true }
+
 /** What this worker posts back exactly once. */
 export type PdfParseReply =
   | { ok: true; pages: number; coverSubject: string | null }
@@ -113,5 +116,9 @@ if (port) {
   // document comes by message later (pdf-parse.ts), and the worker ends after its reply.
   const loading = loadPdfJs();
   if (workerData) port.postMessage(await answer(workerData as PdfParseJob, loading));
-  else port.once('message', (job: PdfParseJob) => { void answer(job, loading).then((reply) => { port.postMessage(reply); port.close(); }); });
+  else {
+    // Registered before answer() awaits `loading`: this notice always comes before the answer.
+    void loading.then(() => port.postMessage({ loaded: true } satisfies PdfSpareLoaded));
+    port.once('message', (job: PdfParseJob) => { void answer(job, loading).then((reply) => { port.postMessage(reply); port.close(); }); });
+  }
 }

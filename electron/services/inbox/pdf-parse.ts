@@ -26,7 +26,7 @@
  */
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { errorDetail } from '../errors.ts';
-import type { PdfParseJob, PdfParseReply, PdfRangeAnswer } from './pdf-parse-worker.ts';
+import type { PdfParseJob, PdfParseReply, PdfRangeAnswer, PdfSpareLoaded } from './pdf-parse-worker.ts';
 import { superviseWorker, type WorkerLimits } from '../workers/supervise.ts';
 
 export type PdfParseOutcome =
@@ -159,14 +159,18 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
   // two pdf.js loads side by side would slow the one someone waits for.
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
     overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
-  const ready = overrides || !opts.interactive ? undefined : takeSpare();
+  const taken = overrides || !opts.interactive ? undefined : takeSpare();
+  const ready = taken?.worker;
   if (ready) {
     try {
       ready.postMessage(job, transferList);
       // A loaded spare parses in a few tens of ms: the next spare starts loading now, beside
       // it, not after it. Loading takes ~0.3-0.5 s, and a send every ~0.3 s (several faxes
       // queued one after the other) otherwise found it still loading each time. Its 30-60
-      // MiB count against this parse's memory limit (512 MiB): a margin, not a risk.
+      // MiB count against this parse's memory limit (512 MiB): a margin, not a risk. A spare
+      // taken while still loading gets its successor only after it (two loads side by side
+      // would slow the one someone waits for, badly so on a busy machine).
+      if (!taken.loaded) return thenPrepareSpare(supervise(ready, limits));
       if (spareAfterEachCheck) prepareSpare(url);
       return supervise(ready, limits);
     } catch {
@@ -199,7 +203,9 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  * next parse pays the start-up again.
  */
 const SPARE_IDLE_MS = 120_000;
-let spare: { worker: Worker; idle: ReturnType<typeof setTimeout> } | undefined;
+let spare: { worker: Worker; idle: ReturnType<typeof setTimeout>; loaded: boolean } | undefined;
+
+const isLoadedNotice = (m: unknown): m is PdfSpareLoaded => typeof m === 'object' && m !== null && (m as { loaded?: unknown }).loaded === true;
 /** false once a one-shot process (the CLI's send) said it checks one PDF and ends. */
 let spareAfterEachCheck = true;
 
@@ -214,14 +220,14 @@ export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
   if (!overrides) prepareSpare(defaultWorkerUrl());
 }
 
-function takeSpare(): Worker | undefined {
+function takeSpare(): { worker: Worker; loaded: boolean } | undefined {
   const s = spare;
   spare = undefined;
   if (!s) return undefined;
   clearTimeout(s.idle);
   s.worker.removeAllListeners();
   s.worker.ref();
-  return s.worker;
+  return { worker: s.worker, loaded: s.loaded };
 }
 
 function prepareSpare(url: URL): void {
@@ -232,7 +238,6 @@ function prepareSpare(url: URL): void {
   } catch {
     return; // the next parse starts its own worker, and reports why if that fails too
   }
-  worker.unref(); // a spare never keeps the process alive
   const drop = (): void => {
     if (spare?.worker !== worker) return;
     clearTimeout(spare.idle);
@@ -241,14 +246,22 @@ function prepareSpare(url: URL): void {
   };
   worker.on('error', drop);
   worker.on('exit', drop);
+  worker.on('message', (m: unknown) => { if (isLoadedNotice(m) && spare?.worker === worker) spare.loaded = true; });
+  // A spare never keeps the process alive (after the listeners: a 'message' listener refs it).
+  worker.unref();
   const idle = setTimeout(drop, SPARE_IDLE_MS);
   idle.unref();
-  spare = { worker, idle };
+  spare = { worker, idle, loaded: false };
 }
 
 /** Tests: the thread id of the spare worker waiting for the next parse, if there is one. */
 export function sparePdfWorkerIdForTests(): number | undefined {
   return spare?.worker.threadId;
+}
+
+/** Tests: whether that spare has pdf.js loaded. */
+export function sparePdfWorkerLoadedForTests(): boolean {
+  return spare?.loaded === true;
 }
 
 /** Ends the spare worker (tests and shutdown: nothing is left running). */
@@ -272,6 +285,8 @@ function startWorker(url: URL, job: PdfParseJob, transferList: TransferListItem[
 
 function supervise(worker: Worker, limits: PdfParseLimits): Promise<PdfParseOutcome> {
   return superviseWorker<PdfParseReply, PdfParseOutcome>(worker, limits, 'pdf.js', {
+    // A spare taken before it said it was loaded says so now, before its answer.
+    notice: isLoadedNotice,
     reply: (reply) => (reply.ok
       ? { kind: 'pages', pages: reply.pages, coverSubject: reply.coverSubject }
       : { kind: 'unavailable' in reply ? 'unavailable' : 'unreadable', detail: reply.detail }),

@@ -21,6 +21,8 @@ export interface WorkerOutcomes<Reply, Outcome> {
   overrun(detail: string): Outcome;
   /** It threw, or could not start, or exited without an answer. */
   failed(error: Error | null, detail: string): Outcome;
+  /** true for a message that is not its answer (a spare saying it finished loading): ignored. */
+  notice?(message: unknown): boolean;
 }
 
 const MEMORY_POLL_MS = 50;
@@ -51,7 +53,10 @@ export function superviseWorker<Reply, Outcome>(worker: Worker, limits: WorkerLi
     // Neither timer may keep the process alive on its own.
     timer.unref();
     memoryPoll.unref();
-    worker.on('message', (message: Reply) => finish(() => outcomes.reply(message)));
+    worker.on('message', (message: Reply) => {
+      if (outcomes.notice?.(message)) return;
+      finish(() => outcomes.reply(message));
+    });
     worker.on('error', (e: Error) => finish(() => outcomes.failed(e, `${what} failed: ${e.message}`)));
     worker.on('exit', (code) => finish(() => outcomes.failed(null, `${what} ended (exit code ${code}) without an answer`)));
   });
