@@ -22,7 +22,6 @@ export const PACKAGE_LAYERS = {
   'libphonenumber-js': ['std'],
   react: ['dom'],
   'react-dom': ['dom'],
-  '@tanstack/react-virtual': ['dom'],
   // pdf.js renders in the page and counts pages in a service worker thread.
   'pdfjs-dist': ['dom', 'node'],
   'pdf-lib': ['node'],
