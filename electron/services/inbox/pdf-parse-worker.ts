@@ -115,10 +115,22 @@ if (port) {
   // Started with its document (workerData), or as a spare: pdf.js loads now, the one
   // document comes by message later (pdf-parse.ts), and the worker ends after its reply.
   const loading = loadPdfJs();
-  if (workerData) port.postMessage(await answer(workerData as PdfParseJob, loading));
+  // Once the answer is posted this worker is done. pdf.js may still throw from a task the
+  // answer's `destroy()` cut short (its "Worker was terminated" after a failed byte range);
+  // thrown then, it would reach the caller as this worker's error, and could arrive before
+  // the answer. Before the answer, an uncaught error still ends the worker as it should.
+  let answered = false;
+  process.on('uncaughtException', (e) => {
+    if (!answered) throw e;
+  });
+  const reply = (r: PdfParseReply): void => {
+    answered = true;
+    port.postMessage(r);
+  };
+  if (workerData) reply(await answer(workerData as PdfParseJob, loading));
   else {
     // Registered before answer() awaits `loading`: this notice always comes before the answer.
     void loading.then(() => port.postMessage({ loaded: true } satisfies PdfSpareLoaded));
-    port.once('message', (job: PdfParseJob) => { void answer(job, loading).then((reply) => { port.postMessage(reply); port.close(); }); });
+    port.once('message', (job: PdfParseJob) => { void answer(job, loading).then((r) => { reply(r); port.close(); }); });
   }
 }
