@@ -163,12 +163,15 @@ export class OfficeLink {
     throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
   }
 
-  /** The office's phone-book groups while joined (throws `office.unreachable` until first reached), else null. */
-  groups(): ContactGroupStore | null {
+  /**
+   * The office while joined, with `guard`: a call through it that fails turns the desk to
+   * "reconnecting" and reaches the caller as a plain office error. null when not in an office;
+   * throws `office.unreachable` until the database was first reached.
+   */
+  private reachedOffice(): { office: Office; guard: <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => (...a: A) => Promise<R> } | null {
     if (!this.joined()) return null;
     const office = this.office;
     if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
-    const g = officeContactGroups(office);
     const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
       try {
         return await fn(...a);
@@ -178,24 +181,24 @@ export class OfficeLink {
         throw err;
       }
     };
+    return { office, guard };
+  }
+
+  /** The office's phone-book groups while joined (throws `office.unreachable` until first reached), else null. */
+  groups(): ContactGroupStore | null {
+    const reached = this.reachedOffice();
+    if (!reached) return null;
+    const { office, guard } = reached;
+    const g = officeContactGroups(office);
     return { list: guard(() => g.list()), save: guard((req: { id?: string; name: string }) => g.save(req)), delete: guard((id: string) => g.delete(id)), setMembers: guard((id: string, ids: string[]) => g.setMembers(id, ids)) };
   }
 
   /** The office's cover-page templates and logo while joined (throws `office.unreachable` until first reached), else null. */
   coverTemplates(): CoverTemplates | null {
-    if (!this.joined()) return null;
-    const office = this.office;
-    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const reached = this.reachedOffice();
+    if (!reached) return null;
+    const { office, guard } = reached;
     const t = officeCoverTemplates(office);
-    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-      try {
-        return await fn(...a);
-      } catch (e) {
-        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
-        this.noticeFailure(err);
-        throw err;
-      }
-    };
     return {
       list: guard(() => t.list()), save: guard((req: CoverTemplateDraft) => t.save(req)), delete: guard((id: string) => t.delete(id)), logo: guard(() => t.logo()),
       setLogo: guard((fileName: string, data: Uint8Array) => t.setLogo(fileName, data)), removeLogo: guard(() => t.removeLogo()), letterhead: guard((id: string) => t.letterhead(id)),
@@ -204,19 +207,10 @@ export class OfficeLink {
 
   /** The office's page turns while joined (throws `office.unreachable` until first reached), else null. */
   pageTurns(): PageTurns | null {
-    if (!this.joined()) return null;
-    const office = this.office;
-    if (!office) throw new DeskError('office.unreachable', 'Office database unreachable — reconnecting…', { detail: this.lastError?.detail ?? 'not connected yet', retryable: true });
+    const reached = this.reachedOffice();
+    if (!reached) return null;
+    const { office, guard } = reached;
     const t = officePageTurns(office);
-    const guard = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-      try {
-        return await fn(...a);
-      } catch (e) {
-        const err = e instanceof DeskError && !e.code.startsWith('office.') ? e : officeError(e, office.where);
-        this.noticeFailure(err);
-        throw err;
-      }
-    };
     return { read: guard((id: FaxId) => t.read(id)), set: guard((id: FaxId, page: number, degrees: 0 | 90 | 180 | 270) => t.set(id, page, degrees)) };
   }
 
