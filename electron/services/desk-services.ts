@@ -274,6 +274,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
         pstnSender.kick();
       },
       cancelScheduled: (id) => cancelScheduledOffice(office, id),
+      noticeChanges: (changes) => sender.noticeChanges(changes),
       receiving: () => receiver.isLeader,
       received: async (messageId) => { await officePipeline.handle(office.orgId, messageId); },
       stop: async () => {

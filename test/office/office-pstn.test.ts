@@ -10,7 +10,6 @@
 //  - with status polling off, the provider's webhooks reaching one desk move the shared row.
 import { asOrgId, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaxDetail } from '../../shared/domain/types.ts';
@@ -19,9 +18,10 @@ import { OfficePstnSender, queueOfficePstnSend, type OfficePstnLane } from '../.
 import { createPstnProvider } from '../../electron/services/pstn/provider.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
 import { MINTFAX_SANDBOX_SECRET, startMintfaxStandIn, type MintfaxStandIn } from '../pstn/standins/mintfax.ts';
-import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
+import { freePort, makePdf, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
 import { FAST_PSTN, UNCOVERED } from '../services/pstn-helpers.ts';
 import { addFax } from './helpers.ts';
+import { officeOfTwo } from './desk-pair.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 
 const FROM = '+15551110001'; // Northside Clinic's fxe number
@@ -48,18 +48,6 @@ async function heldByRateLimit(t: TestDesk, id: FaxId): Promise<FaxDetail> {
   }, 30_000);
 }
 
-/** Two desks of one office (Ann creates it, Ben joins), each with its own vault. */
-async function officeOfTwo(pgUrl: string, relay: TestRelay, dir: string, timings: Record<string, unknown>): Promise<{ a: TestDesk; b: TestDesk; orgId: OrgId }> {
-  const a = await openTestDesk(join(dir, 'a'), { autoStart: false, timings: { officeReconnectMs: 200, ...timings } });
-  const b = await openTestDesk(join(dir, 'b'), { autoStart: false, timings: { officeReconnectMs: 200, ...timings } });
-  const orgId = await importOrg(a, relay.orgs[0]!.keysZipPath);
-  const join_ = { url: pgUrl, create: false, importKeysZip: false };
-  await a.call('office.join', { ...join_, create: true, personName: 'Ann', deskName: 'Front desk' });
-  b.nextOpen = relay.orgs[0]!.keysZipPath;
-  await b.call('office.join', { ...join_, importKeysZip: true, personName: 'Ben', deskName: 'Back office' });
-  return { a, b, orgId };
-}
-
 describe('the office outbox over the phone network', () => {
   let server: PrivatePostgres;
   let relay: TestRelay;
@@ -77,7 +65,7 @@ describe('the office outbox over the phone network', () => {
 
   beforeAll(async () => {
     [server, relay, mintfax] = await Promise.all([startPrivatePostgres(), startTestRelay(), startMintfaxStandIn({ apiKey: 'mfx_test_office_5Hq8' })]);
-    ({ a, b, orgId } = await officeOfTwo(server.url, relay, dirs.path, FAST_PSTN));
+    ({ a, b, orgId } = await officeOfTwo(server.url, relay, dirs.path, { timings: FAST_PSTN }));
     admin = new pg.Client({ connectionString: server.adminUrl });
     await admin.connect();
   }, 120_000);
@@ -298,7 +286,7 @@ describe('provider webhooks for the office', () => {
     // event goes there, whichever desk submitted the fax.
     [server, relay, mintfax] = await Promise.all([startPrivatePostgres(), startTestRelay(), startMintfaxStandIn({ webhookUrl: `${listener}pstn/mintfax`, eventGapMs: 5 })]);
     // No status polling during the test: only the webhooks can move a fax past 'sent'.
-    ({ a, b, orgId } = await officeOfTwo(server.url, relay, dirs.path, { relayRetries: 1, pstnPollBaseMs: 10 * 60_000 }));
+    ({ a, b, orgId } = await officeOfTwo(server.url, relay, dirs.path, { timings: { relayRetries: 1, pstnPollBaseMs: 10 * 60_000 } }));
     await a.call('settings.update', { receiveMode: 'webhook', webhookListenPort: port, webhookTunnelUrl: listener });
     for (const t of [a, b]) {
       await t.call('settings.configurePstn', { provider: 'mintfax', fromNumber: CALLER_ID, credentials: { apiKey: mintfax.apiKey, baseUrl: mintfax.url, webhookSecret: MINTFAX_SANDBOX_SECRET } });

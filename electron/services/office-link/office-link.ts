@@ -25,7 +25,7 @@ import type { PstnProviderName, UserError } from '../../../shared/domain/types.t
 import type { PstnStatus } from '../pstn/provider.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
-import { ChangeFeed } from '../office/change-feed.ts';
+import { ChangeFeed, type OfficeChange } from '../office/change-feed.ts';
 import { OfficeInbox } from '../office/office-inbox.ts';
 import { officeContactGroups } from '../office/office-groups.ts';
 import { officeCoverTemplates } from '../office/office-cover-templates.ts';
@@ -108,6 +108,8 @@ export interface OfficeDuties {
   sendViaPstn(id: FaxId): Promise<void>;
   /** A provider's status event this desk verified, about a fax of the shared outbox: false when none matches. */
   pstnStatus(provider: PstnProviderName, providerFaxId: string, status: PstnStatus): Promise<boolean>;
+  /** Changes from the office's feed (another desk's delete stops this desk's upload of that fax). */
+  noticeChanges(changes: readonly OfficeChange[]): void;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -498,6 +500,7 @@ export class OfficeLink {
         // A desk joining or leaving writes an audit line: the people to assign to may have changed.
         if (changes.some((c) => c.kind === 'audit_log')) void this.refreshPeople().catch(() => undefined);
         if (changes.some((c) => c.kind === 'office_settings' || c.kind === 'reset') && this.office) void this.loadSettings(this.office).catch(() => undefined);
+        this.duties?.noticeChanges(changes);
         this.changed();
       },
       onStatus: (st) => {

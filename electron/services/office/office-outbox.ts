@@ -310,6 +310,8 @@ export class OfficeOutboxSender {
   private wake: (() => void) | null = null;
   /** Faxes this sender uploaded (tests and the CLI report them). */
   sent = 0;
+  /** The upload running now, to stop if its fax goes to the Trash meanwhile. */
+  private current: { faxId: FaxId; stop: AbortController } | null = null;
 
   constructor(office: Office, o: OfficeOutboxSenderOptions) {
     this.office = office;
@@ -331,6 +333,19 @@ export class OfficeOutboxSender {
   /** Look for work now (a new row arrived). */
   kick(): void {
     this.wake?.();
+  }
+
+  /**
+   * Other desks' changes (the change feed): if the fax this desk is uploading went to the Trash
+   * (or was purged), the upload is stopped. Deleting an outgoing fax means "stop this one", as
+   * on a single desk; the relay keeps nothing of a cut upload.
+   */
+  noticeChanges(changes: readonly { kind: string; key: string | null }[]): void {
+    const cur = this.current;
+    if (!cur || !changes.some((c) => c.kind === 'reset' || (c.kind === 'faxes' && c.key === cur.faxId))) return;
+    this.office.query<{ live: boolean }>('SELECT EXISTS (SELECT 1 FROM fxe.faxes WHERE id = $1 AND deleted_at IS NULL) AS live', [cur.faxId], 'is the fax still there')
+      .then((r) => { if (!r.rows[0]?.live) cur.stop.abort(); })
+      .catch(() => undefined);
   }
 
   /** Runs claims until nothing is due; for tests and `serve --once`-style callers. */
@@ -386,14 +401,21 @@ export class OfficeOutboxSender {
     const row = await this.claim();
     if (!row) return false;
     const leaseMs = this.o.leaseMs ?? 30_000;
+    const stop = new AbortController();
+    this.current = { faxId: row.fax_id, stop };
     const renew = setInterval(() => {
-      this.office.query("UPDATE fxe.outbox SET lease_until = now() + $3 * interval '1 millisecond' WHERE fax_id = $1 AND claimed_by = $2 AND NOT done",
-        [row.fax_id, this.office.desk.deskId, leaseMs], 'renew outbox claim').catch(() => undefined);
+      // Renewing also looks at the fax: one moved to the Trash is stopped even if no change
+      // reached this desk (the feed cut off, or a process that does not follow it).
+      this.office.query<{ live: boolean }>(`UPDATE fxe.outbox SET lease_until = now() + $3 * interval '1 millisecond' WHERE fax_id = $1 AND claimed_by = $2 AND NOT done
+          RETURNING EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.id = $1 AND f.deleted_at IS NULL) AS live`,
+      [row.fax_id, this.office.desk.deskId, leaseMs], 'renew outbox claim')
+        .then((r) => { if (r.rows[0] && !r.rows[0].live) stop.abort(); })
+        .catch(() => undefined);
     }, Math.max(1_000, leaseMs / 3));
     renew.unref?.();
     try {
       const client = await this.o.clients.forOrg(row.org_id);
-      const result = await client.upload(row.envelope_json, messageIdOfSentFax(row.fax_id), row.ciphertext);
+      const result = await client.upload(row.envelope_json, messageIdOfSentFax(row.fax_id), row.ciphertext, undefined, stop.signal);
       this.o.afterUpload?.(row.fax_id);
       await this.office.tx(async (c) => {
         await c.query('UPDATE fxe.outbox SET done = true, sent_by = $2, sent_at = $3, claimed_by = NULL, lease_until = NULL, last_error = NULL WHERE fax_id = $1',
@@ -403,11 +425,31 @@ export class OfficeOutboxSender {
       }, 'record sent fax');
       this.sent++;
     } catch (e) {
-      await this.failed(row, e);
+      if (stop.signal.aborted) await this.stoppedInTrash(row);
+      else await this.failed(row, e);
     } finally {
       clearInterval(renew);
+      this.current = null;
     }
     return true;
+  }
+
+  /**
+   * The upload was stopped because the fax went to the Trash: the claim is given back, the
+   * attempt not counted, and the fax waits there as it was, queued (restoring it sends it).
+   */
+  private async stoppedInTrash(row: ClaimedRow): Promise<void> {
+    this.office.log(`office outbox ${row.fax_id}: upload stopped, the fax was moved to the Trash`);
+    try {
+      await this.office.tx(async (c) => {
+        await c.query('UPDATE fxe.outbox SET claimed_by = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0), next_attempt_at = 0 WHERE fax_id = $1 AND claimed_by = $2',
+          [row.fax_id, this.office.desk.deskId]);
+        await c.query("UPDATE fxe.faxes SET state = 'queued', progress = NULL, updated_at = $2 WHERE id = $1 AND state = 'uploading'", [row.fax_id, this.office.nowMs()]);
+        await this.office.audit(c, 'send', row.fax_id, 'upload stopped: the fax was moved to the Trash');
+      }, 'record stopped upload');
+    } catch (again) {
+      this.office.log(`office outbox ${row.fax_id}: could not record the stop: ${errorDetail(again)}`);
+    }
   }
 
   private async setState(c: pg.ClientBase | null, faxId: FaxId, state: string, failure: string | null): Promise<void> {

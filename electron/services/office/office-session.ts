@@ -60,6 +60,8 @@ export class OfficeSession {
       db, ...(o.fromSeq !== undefined ? { fromSeq: o.fromSeq } : {}), ...(o.log ? { log: o.log } : {}),
       onChanges: (cs) => {
         for (const l of this.changeListeners) l(cs);
+        // A fax this desk is uploading that another desk moved to the Trash: stopped.
+        this.sender?.noticeChanges(cs);
         // A new outbox row: a free desk sends it now rather than at its next look.
         if (cs.some((c) => c.kind === 'outbox' && c.op === 'insert')) this.sender?.kick();
       },

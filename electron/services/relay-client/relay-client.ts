@@ -137,13 +137,14 @@ export class RelayClient {
    * Upload envelope + ciphertext. A 409 duplicate for our own message id means an earlier
    * attempt got through (the answer was lost): that is success, not failure.
    */
-  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress): Promise<UploadResponse & { alreadyUploaded: boolean }> {
+  async upload(envelopeJson: string, messageId: MessageId, ciphertext: Uint8Array, onProgress?: UploadProgress, signal?: AbortSignal): Promise<UploadResponse & { alreadyUploaded: boolean }> {
     const { head, tail, contentType } = uploadFrame(envelopeJson);
     return this.postMessage(messageId, {
       body: concat([head, ciphertext, tail]),
       contentType,
       ...(onProgress ? { onProgress } : {}),
       bytesHint: ciphertext.length,
+      ...(signal ? { signal } : {}),
     });
   }
 
