@@ -134,7 +134,7 @@ export class Outbox {
     const client = await this.d.clients.forOrg(orgId);
     try {
       const lookup = await client.lookup(to);
-      const verified = keysFromLookup(lookup);
+      const verified = keysFromLookup(lookup, undefined, this.d.backend);
       const decision = await this.d.pins.check(verified, to);
       return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange: decision.kind === 'changed' ? keyChangeWarning(decision) : null };
     } catch (e) {
@@ -494,7 +494,7 @@ export class Outbox {
         const lookup = await client.lookup(fax.to_number);
         // A scheduled fax may have been cancelled while the relay answered: then it stays unsent.
         if (this.cancelledMeanwhile(id)) return;
-        const verified = keysFromLookup(lookup);
+        const verified = keysFromLookup(lookup, undefined, this.d.backend);
         const decision = await this.d.pins.check(verified, fax.to_number);
         if (decision.kind === 'changed') {
           const held = keyChangeWarning(decision);

@@ -298,7 +298,7 @@ export class ReceivePipeline {
       // offers that), the envelope signature, their keys against the pins (only a signed
       // envelope may pin its from_number), then that the bytes we downloaded are the ones the
       // sender signed for. Only then is anything decrypted.
-      const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
+      const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail), this.d.backend);
       const senderPub = b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub');
       verifyEnvelopeSignature(envelope, senderPub, this.d.backend);
       await this.checkSenderTrust(envelope, senderKeys);
