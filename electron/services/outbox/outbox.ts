@@ -482,7 +482,7 @@ export class Outbox {
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
       const signer = await this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
-      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
+      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer, backend: this.d.backend });
       const view: DeliveryReceiptView = {
         messageId: messageIdOfSentFax(faxId), recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
         ciphertextSha256: receipt.ciphertext_sha256, signedAt: receipt.signed_at, verified: true, signatureB64u: receipt.recipient_sig,
