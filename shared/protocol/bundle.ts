@@ -9,8 +9,8 @@ import { b64uDecode, b64uEncode, hexEncode, utf8Encode } from './encoding.ts';
 import { signingForm } from './canonical-json.ts';
 import { ProtocolError } from './errors.ts';
 import { DOMAIN_BUNDLE, signWithDomain, verifyWithDomain } from './ed25519-domain.ts';
-import type { CryptoBackend } from './crypto-backend.ts';
 import type { PublicBundle } from './envelope.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
 
 function bundleSigningForm(bundle: PublicBundle): Uint8Array {
   for (const key of ['bundle_id', 'ed25519_pub', 'ml_kem_pub', 'x25519_pub'] as const) {
@@ -31,7 +31,7 @@ export function signBundle(bundle: PublicBundle, orgSigningSeed: Uint8Array): st
   return b64uEncode(signWithDomain(orgSigningSeed, DOMAIN_BUNDLE, bundleSigningForm(bundle)));
 }
 
-/** `backend`: a native Ed25519 verify (noble's costs ~0.1 s in a fresh process: it builds its tables first). */
+/** `backend`: an optional native Ed25519 (same verdicts; every send and receive verifies one or more bundles). */
 export function verifyBundle(bundle: PublicBundle, signature: string, orgSigningPub: Uint8Array, backend?: CryptoBackend): void {
   const sig = b64uDecode(signature, 'bundle_sig');
   if (!verifyWithDomain(orgSigningPub, DOMAIN_BUNDLE, bundleSigningForm(bundle), sig, backend)) {

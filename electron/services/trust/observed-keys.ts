@@ -45,7 +45,10 @@ function observed(orgId: OrgId, bundles: PublicBundle[], orgSigningPub: Uint8Arr
   return { orgId, bundles, orgSigningPub, fingerprint, bundleFingerprints };
 }
 
-/** A lookup's bundles (send side). `backend`: its native Ed25519, if it has one, checks the signatures. */
+/**
+ * A lookup's bundles (send side). `backend`: the process's native Ed25519 for the bundle
+ * signatures (~0.2 ms each instead of noble's ~3 ms), when it has one.
+ */
 export function keysFromLookup(lookup: LookupResponse, bad: BadKeys = badRecipientKeys, backend?: CryptoBackend): ObservedKeys {
   const signed = typeof lookup.org_signing_pub === 'string' && lookup.bundles.every((b) => typeof b.bundle_sig === 'string');
   const orgPub = signed ? decodeOrgKey(lookup.org_signing_pub, bad) : null;
@@ -67,7 +70,7 @@ export function keysFromLookup(lookup: LookupResponse, bad: BadKeys = badRecipie
   return observed(asOrgId(lookup.org_id), bundles, orgPub);
 }
 
-/** One bundle fetched by id (a sender's bundle, or the bundle that signed a receipt). */
+/** One bundle fetched by id (a sender's bundle, or the bundle that signed a receipt). `backend` as for keysFromLookup. */
 export function keysFromBundle(orgId: OrgId, bundle: BundleView, bad: BadKeys, backend?: CryptoBackend): ObservedKeys {
   if (bundle.org_id !== undefined && bundle.org_id !== orgId) throw bad(`bundle ${bundle.bundle_id} belongs to ${bundle.org_id}, not ${orgId}`);
   const pub = publicBundle(bundle);
