@@ -12,7 +12,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   b64uDecode, decodeWrappedKey, envelopeAad, openEnvelope, parseEnvelope, parseJsonLossless, sealEnvelope, unwrapCek,
 } from '../../shared/protocol/index.ts';
-import { createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
+import { createRangeDecryptor, createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
 import { openFileToSink, openStreamToSink, sealStreamToFile } from '../../electron/services/crypto/stream-seal.ts';
 import { RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
 import { alicePub, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
@@ -130,6 +130,25 @@ describe('streaming ChaCha20-Poly1305', () => {
     }
   });
 
+  it('decrypts any byte range on its own, as the whole body decrypts (ranges across blocks and 1 MiB edges), both ciphers', () => {
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const plaintext = randomBytes(2 * 1_048_576 + 300);
+    const sealed = openSslSeal(key, nonce, plaintext, randomBytes(33));
+    const ranges: [number, number][] = [[0, 0], [0, 1], [0, 64], [1, 64], [63, 2], [64, 64], [65, 200], [1_048_575, 2], [1_048_000, 65_536], [plaintext.length - 1, 1], [plaintext.length - 65_536, 65_536], [0, plaintext.length]];
+    for (let i = 0; i < 20; i++) {
+      const begin = randomBytes(4).readUInt32LE() % plaintext.length;
+      ranges.push([begin, Math.min(plaintext.length - begin, randomBytes(4).readUInt32LE() % 200_000)]);
+    }
+    for (const { forceNoble } of MODES) {
+      const d = createRangeDecryptor(key, nonce, { forceNoble });
+      for (const [begin, length] of ranges) {
+        expect(Buffer.from(d.decrypt(begin, sealed.subarray(begin, begin + length))).equals(plaintext.subarray(begin, begin + length))).toBe(true);
+      }
+      d.wipe();
+    }
+  });
+
   it('a finished stream refuses more data', () => {
     const s = createStreamSealer(randomBytes(32), randomBytes(12), new Uint8Array(0));
     s.update(new Uint8Array(10));
@@ -203,6 +222,36 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
     await expect(sealStreamToFile({ ...(await sealParams(size, seeded())), source: failing(), outputPath: target })).rejects.toThrow(/disk read failed/);
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('ct-failed'))).toEqual([]);
+  });
+
+  it('checkWritten reads the plaintext back out of what was written, by ranges; its refusal leaves nothing', async () => {
+    const size = 3 * RING_SLOT_BYTES + 17;
+    const plaintext = randomBytes(size);
+    for (const { label, forceNoble } of MODES) {
+      const out = join(dir, `ct-checked-${label}`);
+      let seen = 0;
+      const { envelope } = await sealStreamToFile({
+        ...(await sealParams(size, seeded())), source: chunksOf(pieces(plaintext, [700_000])), outputPath: out, cipher: { forceNoble },
+        checkWritten: async (written) => {
+          expect(written.size).toBe(size);
+          for (const [begin, length] of [[0, 1024], [size - 65_536, 65_536], [RING_SLOT_BYTES - 10, 20], [12_345, 777_777]] as const) {
+            expect(Buffer.from(written.read(begin, length)).equals(plaintext.subarray(begin, begin + length))).toBe(true);
+            seen++;
+          }
+          expect(() => written.read(size - 1, 2)).toThrow(/outside/);
+        },
+      });
+      expect(seen).toBe(4);
+      const reference = await sealEnvelope({ ...(await sealParams(size, seeded())), plaintext });
+      expect(envelope).toEqual(reference.envelope);
+      expect(Buffer.from(readFileSync(out)).equals(Buffer.from(reference.ciphertext))).toBe(true);
+      const refused = join(dir, `ct-refused-${label}`);
+      await expect(sealStreamToFile({
+        ...(await sealParams(size, seeded())), source: chunksOf([plaintext]), outputPath: refused, cipher: { forceNoble },
+        checkWritten: async () => { throw new Error('not a PDF after all'); },
+      })).rejects.toThrow(/not a PDF after all/);
+      expect(readdirSync(dir).filter((n) => n.startsWith(`ct-refused-${label}`))).toEqual([]);
+    }
   });
 
   describe('straight off the wire (openStreamToSink: the raw download, no temp file)', () => {

@@ -118,8 +118,9 @@ async function send(flags: Flags, rest: string[], out: (s: string) => void, warn
       await acceptNewKeys(c, recipientOrgId, newFingerprint, what, warn);
     }
     const name = optional(flags, 'name');
-    // From the file: streamed into its stored blob and checked there, never whole in memory.
-    const { id } = await c.s.outbox.submitFile({ orgId: c.orgId, to, from, fileName: basename(file), pdfPath: file, route: 'fxe', ...(name === null ? {} : { fromName: name }) });
+    // Sealed straight from the file, and checked in what was sealed (outbox.submitFileSealed):
+    // never whole in memory, no stored copy (this run sends it or leaves nothing behind).
+    const { id } = await c.s.outbox.submitFileSealed({ orgId: c.orgId, to, from, fileName: basename(file), pdfPath: file, ...(name === null ? {} : { fromName: name }) });
     await c.s.outbox.kick();
     const fax = c.s.faxes.row(id, true);
     if (fax.state === 'sent' || fax.state === 'delivered') {
