@@ -4,17 +4,19 @@
 // noble, on the reference client's vector and on lengths around the 64-byte block and the
 // 1 MiB ring-slot edges, fed in chunk patterns that split blocks everywhere.
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   b64uDecode, decodeWrappedKey, envelopeAad, openEnvelope, parseEnvelope, parseJsonLossless, sealEnvelope, unwrapCek,
 } from '../../shared/protocol/index.ts';
 import { createRangeDecryptor, createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
 import { openFileToSink, openStreamToSink, sealStreamToFile } from '../../electron/services/crypto/stream-seal.ts';
-import { RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
+import { INLINE_HASH_MAX_BYTES, RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
 import { alicePub, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
 
 const MODES = [{ label: 'sodium', forceNoble: false }, { label: 'noble', forceNoble: true }] as const;
@@ -203,6 +205,30 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
       }
     });
   }
+
+  it('hashes a body up to INLINE_HASH_MAX_BYTES on this thread: sealing and opening one start no hashing thread', () => {
+    // In a fresh process: this one's hashing thread may already run for the other tests.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const script = [
+      `const { ringHasher, INLINE_HASH_MAX_BYTES } = await import(${JSON.stringify(join(root, 'electron/services/crypto/ring-hasher.ts'))});`,
+      `const { sealStreamToFile, openFileToSink } = await import(${JSON.stringify(join(root, 'electron/services/crypto/stream-seal.ts'))});`,
+      `const { orgKeys, alicePub, recipientOf, vectors } = await import(${JSON.stringify(join(root, 'test/protocol/fixtures.ts'))});`,
+      'const alice = await orgKeys("alice"); const bob = await orgKeys("bob");',
+      'const size = INLINE_HASH_MAX_BYTES; const plaintext = new Uint8Array(size).fill(7);',
+      'const out = process.argv[2];',
+      'const { envelope } = await sealStreamToFile({ senderOrgId: alice.credentials.org_id, senderBundleId: alice.credentials.bundle_id, senderBundleSeed: alice.bundleSeed,',
+      '  recipientOrgId: bob.credentials.org_id, recipientBundles: [{ bundle_id: bob.credentials.bundle_id, ml_kem_pub: vectors.orgs.bob.public_bundle.ml_kem_pub, x25519_pub: vectors.orgs.bob.public_bundle.x25519_pub }],',
+      '  fromNumber: "+15551110001", fromName: "A", toNumber: "+15552220002", metadata: { filename: "a.pdf" }, createdAt: 1767225600,',
+      '  source: (async function* () { yield plaintext; })(), plaintextSize: size, outputPath: out });',
+      'let got = 0; await openFileToSink({ envelope, inputPath: out, senderBundleEd25519Pub: alicePub(), recipient: recipientOf(bob), sink: (c) => { got += c.length; } });',
+      'console.log(JSON.stringify({ got, started: ringHasher.started }));',
+    ].join('\n');
+    const file = join(dir, 'inline-hash.mts');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', file, join(dir, 'ct-inline')], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ got: INLINE_HASH_MAX_BYTES, started: false });
+  });
 
   it('reports a tampered file as hash_mismatch and leaves no part file on a failing source', async () => {
     const size = 2 * RING_SLOT_BYTES + 5;

@@ -7,7 +7,8 @@
  *
  * - ChaCha20-Poly1305 through libsodium (stream-cipher.ts; noble where it cannot load),
  *   encrypting in place in 1 MiB slots of a shared ring;
- * - SHA-256 of the ciphertext on a second core, reading the same slots (ring-hasher.ts);
+ * - SHA-256 of the ciphertext on a second core, reading the same slots (ring-hasher.ts; on
+ *   this thread for bodies up to 4 MiB, where starting that thread would cost more);
  * - file writes (seal) and reads (open) in flight on libuv's threads meanwhile.
  *
  * Memory is the ring (4 MiB) plus one 1 MiB plaintext buffer on open, for any size.
@@ -27,7 +28,7 @@ import {
 import type { CryptoBackend, Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
 import { readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
-import { RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
+import { INLINE_HASH_MAX_BYTES, RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
 import { createRangeDecryptor, createStreamOpener, createStreamSealer, type StreamCipherOptions, type StreamOpener } from './stream-cipher.ts';
 
 /** Writes all of `bytes` at `position` (a single write may take less). */
@@ -79,7 +80,7 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
       sealBody: async (cek, nonce24, aad) => {
         // Read back too (checkWritten): 'wx+'.
         const out = await open(partPath, p.checkWritten ? 'wx+' : 'wx', 0o600);
-        const ring = ringHasher.begin();
+        const ring = ringHasher.begin({ inline: p.plaintextSize <= INLINE_HASH_MAX_BYTES });
         // Per slot: its write and its hash, both must finish before the slot is refilled.
         const busy = new Array<Promise<unknown> | undefined>(RING_SLOTS);
         let finished = false;
@@ -234,7 +235,7 @@ export async function openFileToSink(p: FileToSinkParams): Promise<{ metadata: E
       open: async (cek, aad) => {
         if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
         const input = await open(p.inputPath, 'r');
-        const ring = ringHasher.begin();
+        const ring = ringHasher.begin({ inline: bodyLength <= INLINE_HASH_MAX_BYTES });
         let finished = false;
         try {
           const { head, tag } = await readCiphertextEnds(input, size);
@@ -376,7 +377,7 @@ export async function openStreamToSink(p: StreamToSinkParams): Promise<{ metadat
         },
         open: async (cek, aad) => {
           if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
-          const ring = ringHasher.begin();
+          const ring = ringHasher.begin({ inline: bodyLength <= INLINE_HASH_MAX_BYTES });
           let finished = false;
           try {
             const head = new Uint8Array(BODY_NONCE_LENGTH);
