@@ -9,8 +9,8 @@ import { b64uDecode, b64uEncode, hexEncode, utf8Encode } from './encoding.ts';
 import { signingForm } from './canonical-json.ts';
 import { ProtocolError } from './errors.ts';
 import { DOMAIN_BUNDLE, signWithDomain, verifyWithDomain } from './ed25519-domain.ts';
-import type { CryptoBackend } from './crypto-backend.ts';
 import type { PublicBundle } from './envelope.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
 
 function bundleSigningForm(bundle: PublicBundle): Uint8Array {
   for (const key of ['bundle_id', 'ed25519_pub', 'ml_kem_pub', 'x25519_pub'] as const) {

@@ -3,10 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   b64uDecode, bundleFingerprint, parseReceipt, signBundle, signReceipt, signingPublicKeyOf, verifyBundle, verifyReceipt,
 } from '../../shared/protocol/index.ts';
-import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
-import { keysFromBundle } from '../../electron/services/trust/index.ts';
-import { DeskError } from '../../electron/services/errors.ts';
-import { asOrgId } from '../../shared/domain/ids.ts';
 import { orgKeys, vectors } from './fixtures.ts';
 
 describe('bundle signatures', () => {
@@ -24,26 +20,6 @@ describe('bundle signatures', () => {
     const bob = await orgKeys('bob');
     expect(() => verifyBundle(bundle, sig, signingPublicKeyOf(bob))).toThrow(expect.objectContaining({ code: 'bad_signature' }));
     expect(() => verifyBundle({ ...bundle, ed25519_pub: undefined }, sig, orgPub)).toThrow(expect.objectContaining({ code: 'malformed' }));
-  });
-
-  it('a backend with a native Ed25519 checks bundle signatures with it, to the same verdicts (noble builds its tables first in a fresh process)', async () => {
-    const native = createNodeBackend();
-    let calls = 0;
-    const counting = { ...native, ed25519Verify: (pub: Uint8Array, message: Uint8Array, sig: Uint8Array) => { calls++; return native.ed25519Verify!(pub, message, sig); } };
-    const alice = await orgKeys('alice');
-    const bundle = vectors.orgs.alice.public_bundle;
-    const sig = signBundle(bundle, alice.signingSeed);
-    const orgPub = signingPublicKeyOf(alice);
-    expect(() => verifyBundle(bundle, sig, orgPub, counting)).not.toThrow();
-    expect(() => verifyBundle({ ...bundle, x25519_pub: vectors.orgs.bob.public_bundle.x25519_pub }, sig, orgPub, counting)).toThrow(expect.objectContaining({ code: 'bad_signature' }));
-    expect(calls).toBe(2);
-    // The trust layer hands its backend down (the outbox's lookups, the receiver's sender bundles).
-    const view = { ...bundle, org_id: 'alice-org', org_signing_pub: Buffer.from(orgPub).toString('base64url'), bundle_sig: sig, status: 'active' as const, created_at: 0, retired_at: null };
-    const bad = (detail: string): DeskError => new DeskError('test.bad', 'bad', { detail });
-    expect(keysFromBundle(asOrgId('alice-org'), view, bad, counting).orgSigningPub).toEqual(orgPub);
-    expect(calls).toBe(3);
-    expect(() => keysFromBundle(asOrgId('alice-org'), { ...view, bundle_sig: signBundle(vectors.orgs.bob.public_bundle, alice.signingSeed) }, bad, counting)).toThrow(expect.objectContaining({ code: 'test.bad' }));
-    expect(calls).toBe(4);
   });
 
   it('fingerprints are stable and differ between bundles', () => {
