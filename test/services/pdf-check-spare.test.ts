@@ -1,10 +1,12 @@
 // The PDF check's warm pdf.js worker: a check takes the waiting spare, and the next spare
 // starts loading only once that check is over, never beside it (loading pdf.js keeps a core
 // busy for a few hundred ms, and beside the check it slowed the fax someone waits for). Still
-// one worker per document.
+// one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
+// so pdf.js's code is warm when the real document comes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { validatePdf } from '../../electron/services/outbox/pdf-check.ts';
 import { sparePdfWorkerIdForTests, sparePdfWorkerLoadedForTests, stopSparePdfWorker, warmPdfCheckWorker } from '../../electron/services/inbox/pdf-parse.ts';
+import { warmUpPdf } from '../../electron/services/inbox/pdf-parse-worker.ts';
 import { makePdf, waitFor } from './helpers.ts';
 
 afterAll(() => stopSparePdfWorker());
@@ -36,5 +38,10 @@ describe('the PDF check and its spare worker', () => {
     const third = validatePdf(makePdf(3));
     expect(sparePdfWorkerIdForTests()).not.toBe(next);
     expect(await third).toEqual({ pages: 3 });
+  });
+
+  it("the spare's warm-up document is one the strict check accepts, Info dictionary and all", async () => {
+    // Were it refused early, the warm-up would not run the parser's whole path.
+    expect(await validatePdf(warmUpPdf())).toEqual({ pages: 1 });
   });
 });
