@@ -19,7 +19,7 @@ import type { StoredBlob } from '../storage/blob-store.ts';
 import { relaxedCommit } from '../storage/database.ts';
 import type { HeldFax, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
 import type { DeliveryReceiptView, OutboxState, UserError } from '../../../shared/domain/types.ts';
-import type { Receipt } from '../../../shared/fxe-api/types.ts';
+import type { LookupResponse, Receipt } from '../../../shared/fxe-api/types.ts';
 import { envelopeToJson, uuid4, verifyReceipt } from '../../../shared/protocol/index.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
@@ -29,7 +29,7 @@ import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromLookup, type ObservedKeys, type TrustDecision } from '../trust/index.ts';
 import { JobLoop } from './job-loop.ts';
-import { checkPdfStructureOf, validatePdf, validatePdfSource } from './pdf-check.ts';
+import { checkPdfStructure, checkPdfStructureOf, validatePdf, validatePdfSource } from './pdf-check.ts';
 import type { PstnOutbox } from './pstn-outbox.ts';
 
 export interface OutboxDeps extends FaxLaneDeps {
@@ -109,6 +109,13 @@ function readRange(fd: number, begin: number, length: number): Uint8Array {
   return out;
 }
 
+/**
+ * How long a lookup made at submit stands in for the one made when sending. A fax sent at once
+ * is sealed within a second or so; one that waited longer (a relay outage, a retry) looks its
+ * recipient up again.
+ */
+const LOOKUP_AHEAD_FRESH_MS = 10_000;
+
 const ACTIVE_STATES: OutboxState[] = ['queued', 'encrypting', 'uploading'];
 /** What the worker picks up when due: active jobs, and scheduled ones once their time comes. */
 const DUE_STATES: OutboxState[] = ['scheduled', ...ACTIVE_STATES];
@@ -144,6 +151,8 @@ export class Outbox {
   private readonly loop: JobLoop<JobRow>;
   /** The fax being sent right now and how to stop its upload (one job at a time). */
   private readonly sending = new Map<FaxId, AbortController>();
+  /** Recipients looked up while their PDF was checked (submit), by fax. */
+  private readonly lookupsAhead = new Map<FaxId, { at: number; lookup: Promise<LookupResponse | undefined> }>();
   /** The last check()'s verified lookup: submitFileSealed right after it needs no second round trip. */
   private lastLookup: { orgId: OrgId; to: string; at: number; keys: ObservedKeys } | null = null;
 
@@ -174,14 +183,45 @@ export class Outbox {
     }
   }
 
-  /** Validate and queue. The PDF is stored encrypted first, so a crash right after loses nothing. */
+  /**
+   * Validate and queue. The PDF is stored encrypted (and fsynced) before it is queued, so a
+   * crash right after loses nothing. Three things overlap, since each waits on something else
+   * (a worker, the disk, the relay): pdf.js checks the document in its worker while the body is
+   * stored, and a fax that goes now has its recipient looked up meanwhile. A document the check
+   * refuses leaves nothing behind (its stored body is removed before the refusal is thrown).
+   */
   async submit(req: SubmitRequest): Promise<{ id: FaxId; pages: number | null }> {
     this.assertFromIsOurs(req);
-    const { pages } = await validatePdf(req.pdf, this.d.log);
+    // The cheap checks first: a file that is no PDF, or too large, is turned away before anything starts.
+    checkPdfStructure(req.pdf);
     // Over the provider's size limit: say so now, before anything is stored or uploaded.
     if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
-    const blob = this.d.blobs.write(req.pdf);
-    return this.queue(req, blob, req.pdf.length, pages);
+    const lookup = req.route === 'fxe' && !(req.sendAt != null && req.sendAt > this.d.nowMs()) ? this.lookupAhead(req.orgId, req.to) : undefined;
+    const [checked, stored] = await Promise.allSettled([validatePdf(req.pdf, this.d.log), this.d.blobs.writeAsync(req.pdf)]);
+    if (checked.status === 'rejected') {
+      if (stored.status === 'fulfilled') this.d.blobs.remove(stored.value.blobId);
+      throw checked.reason;
+    }
+    if (stored.status === 'rejected') throw stored.reason;
+    return this.queue(req, stored.value, req.pdf.length, checked.value.pages, { lookup });
+  }
+
+  /**
+   * The recipient's lookup, started while the PDF is checked and stored (a signed round trip
+   * the fax would otherwise wait for after "queued"). Its answer is checked exactly as one made
+   * when sending (keysFromLookup, then the pins); a failed one is simply made again then.
+   */
+  private lookupAhead(orgId: OrgId, to: string): Promise<LookupResponse | undefined> {
+    return this.d.clients.forOrg(orgId).then((client) => client.lookup(to)).catch(() => undefined);
+  }
+
+  /** The lookup made at submit for this fax, if it answered and is recent; each is used once. */
+  private async lookedUpAhead(id: FaxId): Promise<LookupResponse | undefined> {
+    const ahead = this.lookupsAhead.get(id);
+    if (!ahead) return undefined;
+    this.lookupsAhead.delete(id);
+    const answer = await ahead.lookup;
+    return this.d.nowMs() - ahead.at <= LOOKUP_AHEAD_FRESH_MS ? answer : undefined;
   }
 
   /**
@@ -285,7 +325,7 @@ export class Outbox {
       });
       const sealed = { envelopeJson: envelopeToJson(envelope), spool, recipientOrgId: recipient.orgId, ciphertextSha256: envelope.ciphertext_sha256 };
       try {
-        this.queue({ ...req, route: 'fxe' }, null, size, pages, { id, sealed });
+        this.queue({ ...req, route: 'fxe' }, null, size, pages, { presealed: { id, sealed } });
       } catch (e) {
         try { unlinkSync(spool); } catch { /* already gone */ }
         throw e;
@@ -319,10 +359,15 @@ export class Outbox {
 
   /**
    * A checked PDF, stored in `blob`: its row and job, in one transaction, then the loop is
-   * woken. `presealed`: a fax sealed before it was queued (submitFileSealed), with no stored
-   * copy: its envelope and spool go into the job, and process() only uploads it.
+   * woken. `lookup`: the recipient's lookup already under way (submit), used when the fax's
+   * turn comes. `presealed`: a fax sealed before it was queued (submitFileSealed), with no
+   * stored copy: its envelope and spool go into the job, and process() only uploads it.
    */
-  private queue(req: Omit<SubmitRequest, 'pdf'>, blob: StoredBlob | null, sizeBytes: number, pages: number | null, presealed?: { id: FaxId; sealed: SealedFax }): { id: FaxId; pages: number | null } {
+  private queue(
+    req: Omit<SubmitRequest, 'pdf'>, blob: StoredBlob | null, sizeBytes: number, pages: number | null,
+    ahead: { lookup?: Promise<LookupResponse | undefined>; presealed?: { id: FaxId; sealed: SealedFax } } = {},
+  ): { id: FaxId; pages: number | null } {
+    const { lookup, presealed } = ahead;
     const org = this.d.orgs.get(req.orgId);
     // A new fax: its id is also the message id it will be sealed under.
     const id = presealed?.id ?? asFaxId(uuid4());
@@ -351,11 +396,19 @@ export class Outbox {
     } else if (pstn) {
       this.setState(id, 'needs-pstn', null, { code: 'pstn.not_configured', message: 'Sending over the phone network is not set up yet. Configure a PSTN provider in Settings.' });
     } else {
+      if (lookup) this.rememberLookupAhead(id, lookup);
       this.emitState(id, 'queued', null, null);
       void this.kick();
     }
     this.d.emit({ type: 'faxes.changed' });
     return { id, pages };
+  }
+
+  private rememberLookupAhead(id: FaxId, lookup: Promise<LookupResponse | undefined>): void {
+    const now = this.d.nowMs();
+    // Faxes that never reached their turn (deleted, the app closing) do not pile up.
+    for (const [other, ahead] of this.lookupsAhead) if (now - ahead.at > LOOKUP_AHEAD_FRESH_MS) this.lookupsAhead.delete(other);
+    this.lookupsAhead.set(id, { at: now, lookup });
   }
 
   /** The user checked the new keys (ideally by phone): pin them and release held faxes. */
@@ -534,7 +587,7 @@ export class Outbox {
       const client = await this.d.clients.forOrg(fax.org_id);
       const bundle = await client.keyBundle(receipt.recipient_bundle_id);
       const signer = await this.d.pins.receiptKey(asOrgId(fax.recipient_org_id), bundle);
-      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer });
+      verifyReceipt(receipt, { recipientOrgId: fax.recipient_org_id, recipientBundleEd25519Pub: signer, backend: this.d.backend });
       const view: DeliveryReceiptView = {
         messageId: messageIdOfSentFax(faxId), recipientOrgId: fax.recipient_org_id, recipientBundleId: receipt.recipient_bundle_id,
         ciphertextSha256: receipt.ciphertext_sha256, signedAt: receipt.signed_at, verified: true, signatureB64u: receipt.recipient_sig,
@@ -591,7 +644,7 @@ export class Outbox {
       let envelopeJson = job.envelope_json;
       let spool = job.ciphertext_file;
       if (!envelopeJson || !spool || !existsSync(spool)) {
-        const lookup = await client.lookup(fax.to_number);
+        const lookup = (await this.lookedUpAhead(id)) ?? (await client.lookup(fax.to_number));
         // A scheduled fax may have been cancelled while the relay answered: then it stays unsent.
         if (this.cancelledMeanwhile(id)) return;
         const verified = keysFromLookup(lookup, undefined, this.d.backend);
