@@ -33,7 +33,7 @@ import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { ngrokDriver, Tunnel, type TunnelDriver } from './receiver/tunnel.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
-import type { FetchLike } from './relay-client/relay-client.ts';
+import type { FetchLike, RelayFetch } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
@@ -55,6 +55,8 @@ export interface ServiceOptions {
   dataDir: string;
   keychain: Keychain;
   fetch: FetchLike;
+  /** The relay client's transport, when not `fetch` (the CLI's node:http one). */
+  relayFetch?: RelayFetch;
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
@@ -158,7 +160,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
   const t = o.timings ?? {};
-  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  const clients = new RelayClientPool(orgs, { fetch: o.relayFetch ?? o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
   // Providers post status events to our listener through the tunnel; without one (poll
   // mode, or no tunnel URL yet) submissions name no webhook and status polling does it.
   const pstnWebhookUrlFor = (provider: PstnProviderName): string | null => {
