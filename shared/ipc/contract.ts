@@ -301,6 +301,8 @@ export interface IpcRequests {
   'faxes.document': [{ id: FaxId }, { fileName: string; pdf: Uint8Array; rotations: PageRotation[] }];
   /** Remembers how one page is turned (0 = upright); Print and Save honour it, the stored fax is never rewritten. */
   'faxes.setPageRotation': [{ id: FaxId; page: number; degrees: 0 | 90 | 180 | 270 }, null];
+  /** The pages turned in the viewer, alone: an open fax follows another desk's turns without reading the document again. */
+  'faxes.pageTurns': [{ id: FaxId }, PageRotation[]];
   'faxes.markRead': [{ ids: FaxId[]; read: boolean }, null];
   'faxes.archive': [{ ids: FaxId[]; archived: boolean }, null];
   'faxes.delete': [{ ids: FaxId[] }, { undoToken: string }];
@@ -460,7 +462,7 @@ const REQUEST_CHANNEL_TABLE: { readonly [C in RequestChannel]: true } = {
   'faxes.assign': true, 'faxes.audit': true,
   'office.status': true, 'office.join': true, 'office.leave': true,
   'send.check': true, 'send.acceptKeyChange': true, 'send.submit': true, 'keys.changes': true, 'keys.keepBlocked': true,
-  'compose.build': true, 'faxes.setPageRotation': true,
+  'compose.build': true, 'faxes.setPageRotation': true, 'faxes.pageTurns': true,
   'send.submitGroup': true, 'outbox.cancelScheduled': true, 'outbox.sendNow': true,
   'faxes.transmissionReport': true, 'reports.activity': true,
   'contacts.list': true, 'contacts.save': true, 'contacts.delete': true, 'contacts.importCsv': true,

@@ -48,7 +48,7 @@ function baseline(pdf: Uint8Array): Record<RequestChannel, Record<string, unknow
     'send.acceptKeyChange': { orgId: UNKNOWN_ORG, recipientOrgId: UNKNOWN_ORG, newFingerprint: 'a'.repeat(64) },
     'send.submit': { orgId: UNKNOWN_ORG, to: '+15551234567', from: '+15551110001', fileName: 'a.pdf', pdf, coverPage: null, route: 'fxe' },
     'compose.build': { files: [{ fileName: 'a.pdf', data: pdf, removePages: [] }], paper: 'a4', cover: null },
-    'faxes.setPageRotation': { id: FAX, page: 1, degrees: 90 },
+    'faxes.setPageRotation': { id: FAX, page: 1, degrees: 90 }, 'faxes.pageTurns': { id: FAX },
     'contacts.list': { query: 'x' }, 'contacts.save': { name: 'N', organisation: 'O', faxNumber: '+15551234567', id: 'c_does_not_exist' },
     'contacts.delete': { id: 'c_does_not_exist' }, 'contacts.importCsv': { csv: 'name,fax\n' }, 'contacts.exportCsv': {},
     'send.submitGroup': { orgId: UNKNOWN_ORG, recipients: [{ to: '+15551234567', route: 'fxe', name: 'N' }], sendAt: null, from: '+15551110001', fileName: 'a.pdf', pdf, coverPage: null },

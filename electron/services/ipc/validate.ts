@@ -242,6 +242,7 @@ export const validators: Validators = {
   },
   'faxes.get': (raw) => ({ id: faxId(obj(raw), 'id') }),
   'faxes.document': (raw) => ({ id: faxId(obj(raw), 'id') }),
+  'faxes.pageTurns': (raw) => ({ id: faxId(obj(raw), 'id') }),
   'faxes.setPageRotation': (raw) => {
     const o = obj(raw);
     const degrees = int(o, 'degrees', 0, 270);

@@ -46,6 +46,12 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
   const [actionError, setActionError] = useState<UserError | null>(null);
   /** The phone-network prompt for a fax waiting in needs-pstn: the provider on offer, or null for none. */
   const [pstnPrompt, setPstnPrompt] = useState<{ provider: PstnProviderName | null } | null>(null);
+  /** The fax went to the Trash (or for good) while open here, at another desk say. */
+  const [gone, setGone] = useState(false);
+  /** Page turns as read again after a change (another desk may have turned a page); null: the document's own. */
+  const [liveTurns, setLiveTurns] = useState<PageRotation[] | null>(null);
+  /** Turns made here and not saved yet: a re-read meanwhile would show the page as it was. */
+  const turning = useRef(0);
 
   useEffect(() => {
     let alive = true;
@@ -53,6 +59,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       (f) => {
         if (!alive) return;
         setError(null);
+        setGone(false); // back from the Trash (an Undo, a restore at another desk)
         // Opening an unread fax marks it read, as in any mail client: once, when it opens.
         // Not on later refreshes, or "Mark unread" (u) on the open fax would be undone at once.
         const opening = !loadedOnce.current;
@@ -66,6 +73,8 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
       },
       (err: unknown) => {
         const e = toUserError(err);
+        // Gone while open (moved to the Trash here or at another desk): say so, not a bare error.
+        if (alive && e.code === 'fax.not_found' && loadedOnce.current) return setGone(true);
         // The office database went away: keep the fax on screen (the banner says why it is not fresh).
         if (alive && !(e.code === 'office.unreachable' && loadedOnce.current)) setError(e);
       },
@@ -88,6 +97,17 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
     };
   }, [id]);
 
+  // Each change (here or at another desk of the office) reads the page turns again, without
+  // the document: the open viewer turns a page another desk turned.
+  useEffect(() => {
+    if (refreshKey === 0 || turning.current > 0) return undefined;
+    let alive = true;
+    call('faxes.pageTurns', { id }).then((t) => alive && turning.current === 0 && setLiveTurns(t), () => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [id, refreshKey]);
+
   const act = async (what: () => Promise<string | null>) => {
     setActionError(null);
     try {
@@ -102,9 +122,11 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
   // page turned just before Print comes out turned.
   const rotationsSaved = useRef<Promise<void>>(Promise.resolve());
   const rotatePage = (page: number, degrees: 0 | 90 | 180 | 270) => {
+    turning.current++;
     rotationsSaved.current = rotationsSaved.current
       .then(() => call('faxes.setPageRotation', { id, page, degrees }))
-      .then(() => undefined, (err: unknown) => setActionError(toUserError(err)));
+      .then(() => undefined, (err: unknown) => setActionError(toUserError(err)))
+      .finally(() => { turning.current--; });
   };
   const print = () => act(async () => {
     await rotationsSaved.current;
@@ -116,6 +138,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
     return r ? `Saved to ${r.savedTo}` : null;
   });
 
+  if (gone) return <div className="detail"><p className="muted center" role="status">This fax was moved to the Trash, perhaps at another desk. Open the Trash to see it or put it back.</p></div>;
   if (error) return <div className="detail"><ErrorNotice error={error} /></div>;
   if (!fax) return <div className="detail"><p className="muted center">Loading…</p></div>;
 
@@ -225,7 +248,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
           <PdfViewer
             pdf={doc.pdf}
             fileName={doc.fileName}
-            rotations={doc.rotations}
+            rotations={liveTurns ?? doc.rotations}
             // Remembered by main, so Print and Save (and the next opening) show the page turned too.
             onRotatePage={rotatePage}
             onPrint={print}

@@ -65,6 +65,13 @@ export function PdfViewer({ pdf, fileName, onPrint, onSave, rotations, onRotateP
     };
   }, [pdf]);
 
+  // Pages turned elsewhere while this document is open (another desk of the office): shown as
+  // they are now. The key is the turns' content, so a new but equal list changes nothing.
+  const turnsKey = JSON.stringify(rotations ?? []);
+  useEffect(() => {
+    setTurns(turnsFrom(rotations));
+  }, [turnsKey]);
+
   // Track the stage width so "fit width" follows window resizes.
   useLayoutEffect(() => {
     const stage = stageRef.current;

@@ -2,10 +2,10 @@
 // fallback, notifications, appearance, our organisations' keys, and retention (off unless
 // someone turns it on). PSTN credentials go straight to the vault and are never shown again.
 import type { OrgId } from '../../../shared/domain/ids.ts';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { OrgSummary, PstnProviderName, Settings as SettingsValue, UserError } from '../../../shared/domain/types.ts';
 import { PSTN_PROVIDER_LABELS as PROVIDER_LABELS } from '../../../shared/domain/pstn.ts';
-import { call, toUserError } from '../api.ts';
+import { call, fxe, toUserError } from '../api.ts';
 import { groupedFingerprint } from '../format.ts';
 import { displayNumber, parseFaxNumber } from '../phone.ts';
 import { getCountries } from 'libphonenumber-js/min';
@@ -59,11 +59,27 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
     call('settings.get', {}).then(setSettings, (err: unknown) => setError(toUserError(err)));
   }, []);
 
+  // In an office, another desk may change the office's settings (fax lines' names, default
+  // country, retention) while this page is open: read them again after every change, except
+  // while a change made here is on its way (its answer is the newer value).
+  const saving = useRef(0);
+  useEffect(
+    () =>
+      fxe().onEvent((e) => {
+        if ((e.type !== 'status.changed' && e.type !== 'faxes.changed') || saving.current > 0) return;
+        call('settings.get', {}).then((next) => {
+          if (saving.current === 0) setSettings((now) => (now && JSON.stringify(now) === JSON.stringify(next) ? now : next));
+        }, () => undefined);
+      }),
+    [],
+  );
+
   const update = async (patch: Partial<Omit<SettingsValue, 'pstn'>>) => {
     // Show the change at once (a checkbox that flips only after the round trip to main feels
     // broken), then take main's answer; on failure, show main's saved values again.
     const before = settings;
     setSettings((s) => (s ? { ...s, ...patch } : s));
+    saving.current++;
     try {
       const next = await call('settings.update', patch);
       setSettings(next);
@@ -71,6 +87,8 @@ export function Settings({ orgs, onChanged, onNotice }: { orgs: OrgSummary[]; on
     } catch (err) {
       setSettings(before);
       setError(toUserError(err));
+    } finally {
+      saving.current--;
     }
   };
 

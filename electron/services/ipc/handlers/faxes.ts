@@ -18,7 +18,7 @@ import type { HandlerContext, HandlersFor } from './context.ts';
  */
 export type FaxServices = Pick<DeskServices, 'inbox' | 'settings' | 'db' | 'orgs' | 'faxes' | 'outbox' | 'pageTurns'>;
 
-type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
+type FaxChannel = 'faxes.list' | 'faxes.get' | 'faxes.document' | 'faxes.pageTurns' | 'faxes.markRead' | 'faxes.archive' | 'faxes.delete'
   | 'faxes.undoDelete' | 'faxes.setTags' | 'faxes.setNote' | 'faxes.print' | 'faxes.saveAs' | 'faxes.printDeliveryConfirmation'
   | 'faxes.tags' | 'faxes.lines' | 'faxes.assign' | 'faxes.audit' | 'trash.list' | 'trash.restore' | 'trash.deleteForever' | 'trash.empty';
 
@@ -47,6 +47,8 @@ export function faxHandlers(ctx: HandlerContext<FaxServices>): HandlersFor<FaxCh
       await store.audit('view', id, '');
       return { ...doc, rotations: await pageRotationsOf(await ctx.services(), id) };
     },
+    // Not a view of the document (nothing audited): the open viewer asks again after each change.
+    'faxes.pageTurns': async ({ id }) => pageRotationsOf(await ctx.services(), id),
     'faxes.markRead': async ({ ids, read }) => { await (await inbox()).markRead(ids, read); return changed(null); },
     'faxes.archive': async ({ ids, archived }) => { await (await inbox()).archive(ids, archived); return changed(null); },
     'faxes.delete': async ({ ids }) => {
