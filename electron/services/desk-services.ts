@@ -22,7 +22,7 @@ import { PageCounter } from './inbox/page-count.ts';
 import { RetentionJob } from './inbox/retention.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { TrustStore } from './trust/index.ts';
-import { officePinStorage } from './office/office-pins.ts';
+import { officePinStorage, pinSealMemoryIn } from './office/office-pins.ts';
 import { WebhookSecretStore } from './receiver/webhook-secrets.ts';
 import { registerWebhooks } from './receiver/webhook-registration.ts';
 import { Outbox } from './outbox/outbox.ts';
@@ -216,7 +216,8 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
    */
   const officeDuties = (office: Office): OfficeDuties => {
     // The office's pins, shared by its desks: one desk's pin or accepted change holds for all.
-    const officePins = new TrustStore(officePinStorage(office), o.nowMs);
+    // The seal's last version is remembered here, so an older copy of the pins is noticed.
+    const officePins = new TrustStore(officePinStorage(office, pinSealMemoryIn({ get: (k) => kvGet(db, k), set: (k, v) => kvSet(db, k, v) }, office.officeId)), o.nowMs);
     const officePipeline = new ReceivePipeline({
       ...lane,
       pins: officePins,

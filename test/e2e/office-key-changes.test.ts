@@ -5,12 +5,15 @@
 // shows (as after a key change). A fax queued at the front desk is held in the shared outbox;
 // both windows list the change live; the back office accepts it, both lists empty, and the
 // held fax reaches the pharmacy exactly once (whichever desk uploads it).
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaxId } from '../../shared/domain/ids.ts';
 import { clientConfig } from '../../electron/services/storage/postgres/connection.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../office/private-postgres.ts';
+import { openDesk, pinOtherKeysForTest } from '../office/helpers.ts';
+import { readKeysZip } from '../../shared/protocol/index.ts';
 import { makeTestPdf } from './fixtures/pdf.ts';
 import { openAppWindow, type AppWindow } from './harness/app-window.ts';
 import { launchChromium } from './harness/browser.ts';
@@ -47,6 +50,13 @@ async function officeQuery<R extends pg.QueryResultRow>(sql: string, params: unk
   const c = new pg.Client(clientConfig({ url: db.url }));
   await c.connect();
   try { return (await c.query<R>(sql, params)).rows; } finally { await c.end(); }
+}
+
+/** As if the pharmacy's keys had changed since the office pinned them (a sealed write, as a desk makes). */
+async function pharmacyKeysChangeTo(fingerprint: string): Promise<void> {
+  const keys = await readKeysZip(new Uint8Array(readFileSync(env.orgs[0]!.keysZipPath)));
+  const office = await openDesk(db.url, { orgId: env.orgs[0]!.orgId, signingSeed: keys.signingSeed }, 'test-pins', '');
+  try { await pinOtherKeysForTest(office, env.orgs[1]!.orgId, fingerprint); } finally { await office.close(); }
 }
 
 async function submitAtFront(fileName: string): Promise<FaxId> {
@@ -97,7 +107,7 @@ describe('held key changes, two desks of one office', () => {
     await expect.poll(async () => (await officeQuery<{ state: string }>('SELECT state FROM fxe.faxes WHERE id = $1', [first]))[0]?.state, { timeout: 30_000 }).toMatch(/^(sent|delivered)$/);
     expect(await notice(front.page).count()).toBe(0);
 
-    await officeQuery("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [env.orgs[1]!.orgId, 'ab'.repeat(32)]);
+    await pharmacyKeysChangeTo('ab'.repeat(32));
     const held = await submitAtFront('refill-request.pdf');
     expect((await officeQuery<{ state: string }>('SELECT state FROM fxe.faxes WHERE id = $1', [held]))[0]?.state).toBe('held-key-change');
 
@@ -123,7 +133,7 @@ describe('held key changes, two desks of one office', () => {
   });
 
   it('a fax from a partner whose keys changed waits on the relay, listed; accepted at one desk, it comes in once', async () => {
-    await officeQuery("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [env.orgs[1]!.orgId, 'cd'.repeat(32)]);
+    await pharmacyKeysChangeTo('cd'.repeat(32));
     const sent = await pharmacy.desk.invoke('send.submit', {
       orgId: env.orgs[1]!.orgId, to: CLINIC, from: PHARMACY, fileName: 'lab-report.pdf', pdf: makeTestPdf({ pages: 1, title: 'Lab report' }), coverPage: null, route: 'fxe',
     });

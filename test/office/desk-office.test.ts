@@ -16,7 +16,7 @@ import { OFFICE_URL_RECORD } from '../../electron/services/office-link/office-li
 import { freePort, importOrg, makePdf, openTestDesk, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay } from '../services/helpers.ts';
 import { webhookSignatureHeader } from '../../shared/protocol/index.ts';
 import { WEBHOOK_HEADERS } from '../../shared/fxe-api/types.ts';
-import { addFax, openDesk } from './helpers.ts';
+import { addFax, openDesk, pinOtherKeysForTest } from './helpers.ts';
 import { makePng } from '../e2e/fixtures/pictures.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { readKeysZip } from '../../shared/protocol/index.ts';
@@ -277,7 +277,7 @@ describe('a desk in an office', () => {
     expect(pinned.map((r) => r.peer_org_id)).toContain(pharmacyOrg);
     expect((await b.call('send.check', { orgId, to: '+15552220002' }))).toMatchObject({ kind: 'fxe', recipientOrgId: pharmacyOrg, keyChange: null });
     // As if the pharmacy's keys had changed: the office's pin names another key.
-    await core.query("UPDATE fxe.key_pins SET fingerprint = $2, bundle_fingerprints = '{}' WHERE peer_org_id = $1", [pharmacyOrg, 'ab'.repeat(32)]);
+    await pinOtherKeysForTest(core, pharmacyOrg, 'ab'.repeat(32));
     const atA = await a.call('send.check', { orgId, to: '+15552220002' });
     if (atA.kind !== 'fxe' || !atA.keyChange) throw new Error('A did not see the key change');
     expect(atA.keyChange.previousFingerprint).toBe('ab'.repeat(32));

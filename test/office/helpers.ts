@@ -4,6 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openOffice, type Office } from '../../electron/services/office/office.ts';
 import { insertOfficeFax, type NewOfficeFax } from '../../electron/services/office/office-inbox.ts';
+import { officePinStorage } from '../../electron/services/office/office-pins.ts';
+import type { PinSteps } from '../../electron/services/trust/index.ts';
 
 export interface TestOrgSecret {
   orgId: OrgId;
@@ -38,4 +40,16 @@ export async function addFax(office: Office, over: Partial<NewOfficeFax> & { bod
     });
   });
   return id;
+}
+
+/**
+ * As if a partner's keys had changed since the office pinned them: the office's pin now names
+ * `fingerprint`. Written as a desk writes pins (sealed), so the desks meet a key change, not a
+ * tampered record.
+ */
+export async function pinOtherKeysForTest(office: Office, peerOrgId: string, fingerprint: string): Promise<void> {
+  function* repin(): PinSteps<void> {
+    yield { op: 'putKeyPin', orgId: peerOrgId, pin: { fingerprint, bundleFingerprints: [] }, now: Date.now() };
+  }
+  await officePinStorage(office).run(repin());
 }

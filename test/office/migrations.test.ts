@@ -47,6 +47,8 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
   },
   3: {
     async seed(c) {
+      // From version 10 only sealing writers may write pin rows (a guard for older desks): this seed is one.
+      await c.query("SELECT set_config('fxe.pin_writer', 'sealed-v1', false)");
       await c.query("INSERT INTO fxe.key_pins (peer_org_id, fingerprint, bundle_fingerprints, first_seen_at, updated_at) VALUES ('org-lab', 'ab', '{cd}', 4, 4)");
       await c.query("INSERT INTO fxe.contacts (id, name, fax_number, updated_at) VALUES ('c1', 'Harbor Lab', '+15550004', 4)");
     },
@@ -105,6 +107,20 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       // Step 9 adds the phone lane beside the outbox: an fxe row queued before stays as it was, and no fax has a phone job.
       expect((await c.query("SELECT attempts, done FROM fxe.outbox WHERE fax_id = 'f1'")).rows).toEqual([{ attempts: 8, done: false }]);
       expect((await c.query('SELECT (SELECT count(*) FROM fxe.pstn_jobs)::int AS jobs, (SELECT count(*) FROM fxe.pstn_events)::int AS events')).rows).toEqual([{ jobs: 0, events: 0 }]);
+    },
+  },
+  9: {
+    async seed(c) {
+      await c.query("SELECT set_config('fxe.pin_writer', 'sealed-v1', false)");
+      await c.query("INSERT INTO fxe.number_pins (fax_number, peer_org_id, first_seen_at, updated_at) VALUES ('+15550004', 'org-lab', 9, 9)");
+    },
+    async check(c) {
+      // Pins from before step 10 stay as they were, unsealed: the first desk to read them seals them (office-pins.ts).
+      expect((await c.query("SELECT peer_org_id, mac FROM fxe.number_pins WHERE fax_number = '+15550004'")).rows).toEqual([{ peer_org_id: 'org-lab', mac: null }]);
+      expect((await c.query('SELECT count(*)::int AS n FROM fxe.pin_seal')).rows).toEqual([{ n: 0 }]);
+      // A writer that does not seal (an older desk) is refused from now on.
+      await c.query("SELECT set_config('fxe.pin_writer', '', false)");
+      await expect(c.query("UPDATE fxe.number_pins SET peer_org_id = 'org-other' WHERE fax_number = '+15550004'")).rejects.toThrow(/sealed since schema version 10/);
     },
   },
 };

@@ -27,7 +27,8 @@ import { NO_DELIVERY_PROOF } from '../outbox/outbox.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { openOffice } from '../office/office.ts';
 import { OfficeOutboxSender } from '../office/office-outbox.ts';
-import { officePinStorage } from '../office/office-pins.ts';
+import { officePinStorage, pinSealMemoryIn } from '../office/office-pins.ts';
+import { kvGet, kvSet } from '../storage/database.ts';
 import { TrustStore } from '../trust/index.ts';
 import { officeReceiveSink } from '../office/office-receive-sink.ts';
 import { OfficeReceiver } from '../office/office-receiver.ts';
@@ -275,7 +276,8 @@ async function serve(flags: Flags, log: (s: string) => void): Promise<void> {
     c = await openCliServices({
       keysPath, stateDir, log: () => undefined,
       // The office's pins, shared with its desks: a key change accepted at a desk holds here too.
-      pins: new TrustStore(officePinStorage(office), Date.now),
+      // The seal's last version is remembered in the state folder's database.
+      pins: new TrustStore(officePinStorage(office, pinSealMemoryIn({ get: (k) => (c ? kvGet(c.s.db, k) : null), set: (k, v) => { if (c) kvSet(c.s.db, k, v); } }, office.officeId)), Date.now),
       receiveSink: officeReceiveSink(office, { onStored: (fax, id) => log(`stored ${id} from ${fax.envelope.from_number}`), onReceipted: (id) => log(`receipted ${id}`) }),
     });
     const services = c;

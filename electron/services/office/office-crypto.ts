@@ -7,12 +7,16 @@
  *   office key ──AES-256-GCM, AD = blob id──▶ wraps each fax's own key (random, 32 bytes)
  *   fax key ──AES-256-GCM per 1 MiB chunk, AD = blob id + chunk number + last flag──▶ body
  *
+ * Beside the bodies, one random **integrity key** (wrapped under the current office key like a
+ * fax key, AD = office id + office key id) seals rows whose meaning the operator must not be
+ * able to change unnoticed: the trust pins (office-pins.ts), with HMAC-SHA256.
+ *
  * The signing seed is the org's long-term secret: a bundle key rotation keeps it, so the
  * office keeps opening after one. Associated data binds every wrapped key and chunk to its
  * place: an operator who swaps two faxes' keys or bodies, reorders or truncates chunks gets a
  * decryption failure, never the wrong fax.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DeskError } from '../errors.ts';
 
 export const OFFICE_KEY_BYTES = 32;
@@ -74,6 +78,35 @@ export function wrapBlobKey(officeKey: Uint8Array, blobId: string, blobKey: Uint
 
 export function unwrapBlobKey(officeKey: Uint8Array, blobId: string, wrapped: Uint8Array): Buffer {
   return open(officeKey, wrapped, `fxe-blob-key|${blobId}`, `key of ${blobId}`);
+}
+
+export function wrapIntegrityKey(officeKey: Uint8Array, officeId: string, officeKeyId: string, key: Uint8Array): Buffer {
+  return seal(officeKey, key, `fxe-integrity-key|${officeId}|${officeKeyId}`);
+}
+
+export function unwrapIntegrityKey(officeKey: Uint8Array, officeId: string, officeKeyId: string, wrapped: Uint8Array): Buffer {
+  return open(officeKey, wrapped, `fxe-integrity-key|${officeId}|${officeKeyId}`, 'the integrity key');
+}
+
+/**
+ * HMAC-SHA256 under the integrity key over the office id, what kind of record it is and its
+ * fields, each length-prefixed (no two different records share an encoding). Hex.
+ */
+export function integrityMac(key: Uint8Array, officeId: string, kind: string, fields: readonly string[]): string {
+  const h = createHmac('sha256', key);
+  for (const part of ['fxe-office-integrity-v1', officeId, kind, ...fields]) {
+    const bytes = Buffer.from(part, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    h.update(length).update(bytes);
+  }
+  return h.digest('hex');
+}
+
+/** Constant-time comparison of two hex MACs (a missing one never matches). */
+export function macMatches(expected: string, found: string | null | undefined): boolean {
+  if (typeof found !== 'string' || found.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(found));
 }
 
 /** Chunk n of a body: the key is the blob's own, so a counter nonce never repeats under it. */

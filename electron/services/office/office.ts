@@ -12,7 +12,7 @@ import { DeskError, errorDetail } from '../errors.ts';
 import { migrateOffice } from '../storage/postgres/migrate.ts';
 import { officeDbError, openOfficePool, redactUrl, type OfficeDbOptions } from '../storage/postgres/connection.ts';
 import {
-  BODY_CHUNK_BYTES, deriveKek, newOfficeKey, openChunk, sealChunk, unwrapBlobKey, unwrapOfficeKey, wrapBlobKey, wrapOfficeKey, type Kek,
+  BODY_CHUNK_BYTES, deriveKek, newOfficeKey, openChunk, sealChunk, unwrapBlobKey, unwrapIntegrityKey, unwrapOfficeKey, wrapBlobKey, wrapIntegrityKey, wrapOfficeKey, type Kek,
 } from './office-crypto.ts';
 
 export interface OfficeIdentity {
@@ -46,6 +46,8 @@ export class Office {
   private readonly keys = new Map<string, Buffer>();
   private currentKeyId: string;
   private readonly kek: Kek;
+  /** The integrity key (office-crypto.ts), once read or made. */
+  private integrity: Buffer | null = null;
   private closed = false;
 
   constructor(init: { pool: pg.Pool; officeId: string; orgId: OrgId; desk: OfficeIdentity; nowMs: () => number; log: (l: string) => void; where: string; keys: Map<string, Buffer>; currentKeyId: string; kek: Kek }) {
@@ -124,6 +126,7 @@ export class Office {
     if (this.closed) return;
     this.closed = true;
     for (const k of this.keys.values()) k.fill(0);
+    this.integrity?.fill(0);
     await this.pool.end().catch(() => undefined);
   }
 
@@ -213,6 +216,12 @@ export class Office {
           await c.query('UPDATE fxe.blobs SET office_key_id = $2, wrapped_key = $3 WHERE id = $1', [b.id, keyId, wrapBlobKey(officeKey, b.id, blobKey)]);
           blobKey.fill(0);
         }
+        const integrity = (await c.query<{ wrapped: Buffer }>('SELECT wrapped FROM fxe.integrity_key WHERE office_key_id = $1 FOR UPDATE', [oldId])).rows[0];
+        if (integrity) {
+          const k = unwrapIntegrityKey(oldKey, this.officeId, oldId, integrity.wrapped);
+          await c.query('UPDATE fxe.integrity_key SET office_key_id = $1, wrapped = $2', [keyId, wrapIntegrityKey(officeKey, this.officeId, keyId, k)]);
+          k.fill(0);
+        }
         await c.query('DELETE FROM fxe.office_key_wraps WHERE key_id = $1', [oldId]);
         await c.query('DELETE FROM fxe.office_keys WHERE key_id = $1', [oldId]);
       }
@@ -241,6 +250,28 @@ export class Office {
     for (const [id, key] of loaded.keys) this.keys.set(id, key);
     for (const id of [...this.keys.keys()]) if (!loaded.keys.has(id)) this.keys.delete(id);
     this.currentKeyId = loaded.currentKeyId;
+  }
+
+  /**
+   * The key that seals the office's trust pins (office-pins.ts): read inside `c`, or made by the
+   * first desk that needs one (the caller holds the pins lock, so two desks never make two).
+   * Kept for the life of this handle: a key swapped on the server afterwards does not
+   * replace it, so the seals it made stop verifying and the swap is noticed.
+   */
+  async integrityKey(c: pg.ClientBase): Promise<Buffer> {
+    if (this.integrity) return this.integrity;
+    const row = (await c.query<{ office_key_id: string; wrapped: Buffer }>('SELECT office_key_id, wrapped FROM fxe.integrity_key')).rows[0];
+    if (row) {
+      const officeKey = this.keys.get(row.office_key_id);
+      if (!officeKey) throw new DeskError('office.key_unknown', 'The office\'s keys changed since this desk opened it. Close fxe Desk and open it again.', { detail: `integrity key under office key ${row.office_key_id}` });
+      this.integrity = unwrapIntegrityKey(officeKey, this.officeId, row.office_key_id, row.wrapped);
+      return this.integrity;
+    }
+    const key = randomBytes(32);
+    await c.query('INSERT INTO fxe.integrity_key (office_key_id, wrapped, created_at) VALUES ($1, $2, $3)',
+      [this.currentKeyId, wrapIntegrityKey(this.keys.get(this.currentKeyId)!, this.officeId, this.currentKeyId, key), this.nowMs()]);
+    this.integrity = key;
+    return key;
   }
 
   /** For the blob writer. */

@@ -9,5 +9,6 @@ import { searchWindow } from './006-search-window.ts';
 import { officeDeskShared } from './007-office-desk-shared.ts';
 import { outboxSendLater } from './008-outbox-send-later.ts';
 import { officePstn } from './009-office-pstn.ts';
+import { sealedPins } from './010-sealed-pins.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared, outboxSendLater, officePstn];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared, outboxSendLater, officePstn, sealedPins];
