@@ -7,7 +7,7 @@
 //
 // 1,000 faxes, as the issue asks. FXE_OFFICE_FAXES=<n> runs another size (a smaller one when
 // changing this file). On the shared 2-core machine the whole file takes ~45-70 s at load average
-// 2-5 (docs/benchmarks.md, office-receive): the outside org's 1,000 uploads (sealing ~1 ms a fax,
+// 2-5, 2-3 minutes at 10-20 (docs/benchmarks.md, office-receive): the outside org's 1,000 uploads (sealing ~1 ms a fax,
 // the signed upload through the in-process relay ~7 ms) overlap the office's receiving, which
 // ends ~17 s after the last upload; what it costs is CPU, not waiting. `npm run bench --
 // office-receive` prints the receiver's own pace and its CPU time per fax.
