@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { FxeApi, IpcEvent } from '../../shared/ipc/contract.ts';
-import { decodeBytes, encodeBytes } from '../e2e/harness/bridge.ts';
+import { decodeBytes } from '../e2e/harness/bridge.ts';
 import { CSP } from '../e2e/harness/static-server.ts';
 
 const TYPES: Record<string, string> = {
@@ -26,6 +26,14 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.ttf': 'font/ttf',
 };
+
+/** JSON with bytes as { __u8: base64 }, in one pass (`this[key]` is the value before a Buffer's toJSON). */
+function toWireJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Uint8Array ? { __u8: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') } : v;
+  });
+}
 
 export interface AppServer {
   url: string;
@@ -46,7 +54,7 @@ export async function serveAppWithDesk(rendererDir: string, desk: FxeApi): Promi
   const root = normalize(rendererDir + sep);
   const streams = new Set<ServerResponse>();
   const stopEvents = desk.onEvent((event: IpcEvent) => {
-    const line = `data: ${JSON.stringify(encodeBytes(event))}\n\n`;
+    const line = `data: ${toWireJson(event)}\n\n`;
     for (const s of streams) s.write(line);
   });
   const server: Server = createServer((req, res) => {
@@ -56,7 +64,7 @@ export async function serveAppWithDesk(rendererDir: string, desk: FxeApi): Promi
         .then(async (body) => {
           const { channel, request } = JSON.parse(body) as { channel: string; request: unknown };
           const result = await desk.invoke(channel as never, decodeBytes(request) as never);
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(encodeBytes(result)));
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(toWireJson(result));
         })
         .catch((err: unknown) => res.writeHead(500).end(String(err)));
       return;
