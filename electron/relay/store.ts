@@ -324,13 +324,27 @@ export class RelayStore {
   eventById(eventId: string): WebhookEventRow | undefined {
     return this.db.prepare('SELECT * FROM webhook_events WHERE event_id = ?').get(eventId) as WebhookEventRow | undefined;
   }
+  /**
+   * Not flushed by itself, like recordNonce: losing the last attempts to a power cut only
+   * means an event is delivered once more (the desk acknowledges a repeat and does nothing),
+   * and a flush here was ~1-10 ms after every delivery.
+   */
   recordAttempt(eventId: string, outcome: { deliveredAt?: number; failedAt?: number; nextAttemptMs?: number; error?: string }): void {
-    this.db
-      .prepare(
-        `UPDATE webhook_events SET attempts = attempts + 1, delivered_at = ?, failed_at = ?,
-           next_attempt_ms = COALESCE(?, next_attempt_ms), last_error = ? WHERE event_id = ?`,
-      )
-      .run(outcome.deliveredAt ?? null, outcome.failedAt ?? null, outcome.nextAttemptMs ?? null, outcome.error ?? null, eventId);
+    const update = this.db.prepare(
+      `UPDATE webhook_events SET attempts = attempts + 1, delivered_at = ?, failed_at = ?,
+         next_attempt_ms = COALESCE(?, next_attempt_ms), last_error = ? WHERE event_id = ?`,
+    );
+    const args = [outcome.deliveredAt ?? null, outcome.failedAt ?? null, outcome.nextAttemptMs ?? null, outcome.error ?? null, eventId] as const;
+    if (this.db.inTransaction) {
+      update.run(...args);
+      return;
+    }
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      update.run(...args);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   // --- nonces -----------------------------------------------------------------------------

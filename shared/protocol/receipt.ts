@@ -10,6 +10,7 @@ import { JsonNumber, isJsonObject, parseJsonLossless, signingForm } from './cano
 import type { JsonValue } from './canonical-json.ts';
 import { ProtocolError } from './errors.ts';
 import { DOMAIN_RECEIPT, signWithDomain, verifyWithDomain } from './ed25519-domain.ts';
+import type { CryptoBackend } from './crypto-backend.ts';
 
 export interface Receipt {
   message_id: string;
@@ -39,6 +40,8 @@ export function signReceipt(p: {
   bundleSeed: Uint8Array;
   /** Unix seconds; floored like Python's int(time.time()). */
   signedAt: number;
+  /** An optional native Ed25519 (the same bytes: Ed25519 signatures are deterministic). */
+  backend?: CryptoBackend;
 }): Receipt {
   const body = {
     message_id: p.messageId,
@@ -46,12 +49,12 @@ export function signReceipt(p: {
     recipient_bundle_id: p.recipientBundleId,
     signed_at: Math.floor(p.signedAt),
   };
-  const sig = signWithDomain(p.bundleSeed, DOMAIN_RECEIPT, receiptPayload(body, p.recipientOrgId));
+  const sig = signWithDomain(p.bundleSeed, DOMAIN_RECEIPT, receiptPayload(body, p.recipientOrgId), p.backend);
   return { ...body, recipient_sig: b64uEncode(sig) };
 }
 
 /** Throws ProtocolError('malformed') for a bad shape, ('bad_signature') for a wrong signature. */
-export function verifyReceipt(receipt: Receipt, p: { recipientOrgId: string; recipientBundleEd25519Pub: Uint8Array }): void {
+export function verifyReceipt(receipt: Receipt, p: { recipientOrgId: string; recipientBundleEd25519Pub: Uint8Array; backend?: CryptoBackend }): void {
   for (const key of ['message_id', 'ciphertext_sha256', 'recipient_bundle_id', 'recipient_sig'] as const) {
     if (typeof receipt[key] !== 'string') throw new ProtocolError('malformed', `The receipt field ${key} is missing or not text.`, key);
   }
@@ -60,7 +63,7 @@ export function verifyReceipt(receipt: Receipt, p: { recipientOrgId: string; rec
     throw new ProtocolError('malformed', 'The receipt field ciphertext_sha256 must be 64 hex characters.', 'ciphertext_sha256');
   }
   const sig = b64uDecode(receipt.recipient_sig, 'recipient_sig');
-  if (!verifyWithDomain(p.recipientBundleEd25519Pub, DOMAIN_RECEIPT, receiptPayload(receipt, p.recipientOrgId), sig)) {
+  if (!verifyWithDomain(p.recipientBundleEd25519Pub, DOMAIN_RECEIPT, receiptPayload(receipt, p.recipientOrgId), sig, p.backend)) {
     throw new ProtocolError('bad_signature', 'The delivery receipt signature does not match.', 'recipient_sig');
   }
 }

@@ -28,6 +28,7 @@ import {
   type Envelope, type Receipt,
 } from '../../../shared/protocol/index.ts';
 import { ProtocolError } from '../../../shared/protocol/errors.ts';
+import type { BundleView } from '../../../shared/fxe-api/types.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink, openStreamToSink } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs } from '../backoff.ts';
@@ -85,6 +86,9 @@ type Downloaded = { envelopeText: string; invalid?: ProtocolError } & (
     sha256: Uint8Array;
   }
 );
+
+/** Verified sender bundles kept (ReceivePipeline.senderBundles), a few hundred bytes each. */
+const SENDER_BUNDLES_KEPT = 256;
 
 /** Downloads of one message whose bytes do not match its envelope, before it is rejected. */
 const DOWNLOAD_ATTEMPTS = 3;
@@ -162,6 +166,14 @@ export class ReceivePipeline {
   private readonly slots: Slots;
   /** The JSON fetch holds a whole message in memory: one at a time, whatever the concurrency. */
   private readonly wholeFetches = new Slots(1);
+  /**
+   * Senders' bundles that verified (signed by their org, pinned, and the envelope's signature
+   * checked with them), by our org and bundle id: the next fax from that bundle skips one
+   * round trip to the relay. A bundle id names fixed keys (its org's signature covers the id
+   * and the keys), and every fax still runs every check on it; a relay that later answers
+   * something else for the same id is simply not asked.
+   */
+  private readonly senderBundles = new Map<string, BundleView>();
 
   private readonly incomingDir: string;
   private readonly sink: ReceiveSink;
@@ -292,16 +304,19 @@ export class ReceivePipeline {
       if (envelope.recipient_org_id !== keys.credentials.org_id) throw verifyFail('The fax is addressed to another organisation.', `recipient ${envelope.recipient_org_id}`);
       if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(envelope.to_number)) throw verifyFail('The fax is addressed to a number that is not yours.', `to ${envelope.to_number}`);
       if (fetched.invalid) throw fetched.invalid;
-      const senderBundle = await client.keyBundle(envelope.sender_key_bundle_id);
+      const bundleKey = `${orgId}\u0000${envelope.sender_key_bundle_id}`;
+      const knownBundle = this.senderBundles.get(bundleKey);
+      const senderBundle = knownBundle ?? await client.keyBundle(envelope.sender_key_bundle_id);
       if (senderBundle.bundle_id !== envelope.sender_key_bundle_id) throw verifyFail("The sender's key is not the one the fax names.", `asked ${envelope.sender_key_bundle_id}, got ${senderBundle.bundle_id}`);
       // Verify before decrypting: the sender's bundle (signed by their org, when the relay
       // offers that), the envelope signature, their keys against the pins (only a signed
       // envelope may pin its from_number), then that the bytes we downloaded are the ones the
       // sender signed for. Only then is anything decrypted.
-      const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail));
+      const senderKeys = keysFromBundle(sender, senderBundle, (detail) => verifyFail("The sender's key is not signed by their organisation, or belongs to another one.", detail), this.d.backend);
       const senderPub = b64uDecode(senderBundle.ed25519_pub, 'ed25519_pub');
       verifyEnvelopeSignature(envelope, senderPub, this.d.backend);
       await this.checkSenderTrust(envelope, senderKeys);
+      if (!knownBundle) this.rememberSenderBundle(bundleKey, senderBundle);
       // After a key rotation a fax may be sealed for our current bundle, a previous one we
       // still hold, or both: open it with the key set the envelope names (the receipt is
       // signed with that same bundle).
@@ -362,6 +377,12 @@ export class ReceivePipeline {
     } finally {
       await this.discard(fetched);
     }
+  }
+
+  private rememberSenderBundle(key: string, bundle: BundleView): void {
+    this.senderBundles.set(key, bundle);
+    // The oldest goes first once there are more senders' bundles than any desk meets in a while.
+    if (this.senderBundles.size > SENDER_BUNDLES_KEPT) this.senderBundles.delete(this.senderBundles.keys().next().value!);
   }
 
   /** Lets go of a download: a stream not read to its end is cancelled, a temp file removed. */
@@ -433,7 +454,7 @@ export class ReceivePipeline {
     const now = this.d.nowMs();
     const receipt: Receipt = signReceipt({
       messageId: envelope.message_id, ciphertextSha256: envelope.ciphertext_sha256, recipientOrgId: envelope.recipient_org_id,
-      recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000),
+      recipientBundleId: bundleId, bundleSeed, signedAt: Math.floor(now / 1000), backend: this.d.backend,
     });
     const fax: VerifiedFax = { orgId, ...ids, envelope, sizeBytes, metadata, receipt, nowMs: now };
     let localId: FaxId;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 export function fsyncDirectory(dir: string): void {
@@ -16,6 +17,22 @@ export function fsyncDirectory(dir: string): void {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * fsyncDirectory off the calling thread (libuv's pool): the event loop stays free meanwhile,
+ * e.g. to answer the PDF check's byte-range requests while a submitted fax is stored.
+ */
+export async function fsyncDirectoryAsync(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // As fsyncDirectory: some filesystems refuse fsync on directories.
+  } finally {
+    await handle?.close();
   }
 }
 

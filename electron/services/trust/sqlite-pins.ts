@@ -22,9 +22,13 @@ export function sqlitePinStorage(db: Db): PinStorage {
           ON CONFLICT(peer_org_id) DO UPDATE SET fingerprint = excluded.fingerprint, bundle_fingerprints = excluded.bundle_fingerprints, pending_fingerprint = NULL, updated_at = excluded.updated_at`)
           .run(o.orgId, o.pin.fingerprint, JSON.stringify(o.pin.bundleFingerprints), o.now, o.now);
         return undefined;
-      case 'putBundles':
-        db.prepare('UPDATE key_pins SET bundle_fingerprints = ?, updated_at = ? WHERE peer_org_id = ?').run(JSON.stringify(o.bundleFingerprints), o.now, o.orgId);
+      case 'putBundles': {
+        // Only when a bundle is new: every send and every receive checks the pins, and a
+        // write there would make the check's transaction a flushed commit (an fsync) each time.
+        const list = JSON.stringify(o.bundleFingerprints);
+        db.prepare('UPDATE key_pins SET bundle_fingerprints = ?, updated_at = ? WHERE peer_org_id = ? AND bundle_fingerprints <> ?').run(list, o.now, o.orgId, list);
         return undefined;
+      }
       case 'putNumberPin':
         db.prepare('INSERT INTO number_pins (fax_number, peer_org_id, first_seen_at, updated_at) VALUES (?, ?, ?, ?)').run(o.faxNumber, o.orgId, o.now, o.now);
         return undefined;
