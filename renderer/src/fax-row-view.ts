@@ -33,6 +33,7 @@ export function faxRowView(fax: FaxSummary, selected: boolean, active: boolean, 
   const subline = fax.subject ? `${fax.subject} · ${fax.fileName}` : fax.fileName;
   // A scheduled fax is listed by when it goes, not when it was written.
   const scheduledFor = fax.state === 'scheduled' ? fax.sendAt : null;
+  const at = fullDate(fax.at);
   return {
     className: ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' '),
     unread,
@@ -40,12 +41,12 @@ export function faxRowView(fax: FaxSummary, selected: boolean, active: boolean, 
     whoTitle: fax.peerName ? undefined : who,
     subline,
     when: shortDate(scheduledFor ?? fax.at),
-    whenTitle: scheduledFor ? `Goes out ${fullDate(scheduledFor)}` : fullDate(fax.at),
+    whenTitle: scheduledFor ? `Goes out ${fullDate(scheduledFor)}` : at,
     pages: fax.pages === null ? '—' : String(fax.pages),
     size: fileSize(fax.sizeBytes),
     state: stateLabel(fax.state),
     tone: stateTone(fax.state),
     // The file name too: rows from the same sender would otherwise sound identical.
-    ariaLabel: `${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}${fax.assignee ? `, handled by ${fax.assignee}` : ''}`,
+    ariaLabel: `${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${at}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}${fax.assignee ? `, handled by ${fax.assignee}` : ''}`,
   };
 }

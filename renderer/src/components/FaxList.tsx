@@ -19,6 +19,8 @@ import { inboxFirstRowsShown, LIST_PAGE_SIZE, takeFirstInboxPage } from '../star
 
 const PAGE_SIZE = LIST_PAGE_SIZE;
 const ROW_HEIGHT = FAX_ROW_HEIGHT;
+/** How far ahead of the rows on screen their page is asked for (half a page). */
+const LOOKAHEAD_ROWS = 100;
 
 type ListPage = { total: number; items: FaxSummary[] };
 
@@ -163,13 +165,16 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   const rows = useRowWindow(scrollRef, count, ROW_HEIGHT, 2);
   const { first, last } = rows;
 
-  // Fetch the pages the visible rows fall into.
+  // Fetch the pages the visible rows fall into, and the next one either way before it is
+  // reached: a quick scroll then finds its rows there instead of placeholders.
   useEffect(() => {
     if (last < first) return;
-    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) {
+    const from = Math.max(0, first - LOOKAHEAD_ROWS);
+    const to = Math.min(count - 1, last + LOOKAHEAD_ROWS);
+    for (let p = Math.floor(from / PAGE_SIZE); p <= Math.floor(to / PAGE_SIZE); p++) {
       if (!pages.has(p)) void fetchPage(p, generation.current);
     }
-  }, [first, last, pages, fetchPage]);
+  }, [first, last, count, pages, fetchPage]);
 
   const rowAt = useCallback((index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [pages]);
 
@@ -295,17 +300,16 @@ interface FaxRowProps {
   onPick: (index: number, fax: FaxSummary) => void;
 }
 
+// One component for a loaded row and a placeholder, both a div: when a row's page arrives (or a
+// fast scroll hands a slot from a loaded fax to one not loaded yet) React keeps the element and
+// changes what is in it, rather than removing one element and building another.
 const FaxRow = memo(function FaxRow({ index, top, fax, selected, active, onPick }: FaxRowProps) {
-  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
-  if (!fax) return <div className="fax-row placeholder" style={style} aria-hidden="true" />;
-  return <LoadedFaxRow index={index} style={style} fax={fax} selected={selected} active={active} onPick={onPick} />;
-});
-
-function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxRowProps, 'top' | 'fax'> & { fax: FaxSummary; style: { transform: string; height: number } }) {
-  const view = faxRowView(fax, selected, active, displayNumber);
   // The name's tooltip carries the number, formatted only once the pointer comes by: parsing
   // a number is the dearest part of a row, and a fast scroll draws hundreds of rows.
   const [pointedAt, setPointedAt] = useState(false);
+  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
+  if (!fax) return <div className="fax-row placeholder" style={style} aria-hidden="true" />;
+  const view = faxRowView(fax, selected, active, displayNumber);
   return (
     <div
       id={`fax-row-${fax.id}`}
@@ -351,7 +355,7 @@ function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxR
       </span>
     </div>
   );
-}
+});
 
 function EmptyFolder({ folder, searching }: { folder: Folder; searching: boolean }) {
   if (searching) return <p className="empty">No faxes match your search.</p>;
