@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
+import type { Plugin, Rollup } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -32,6 +32,40 @@ function pdfjsAssets(): Plugin {
           this.emitFile({ type: 'asset', fileName: `pdfjs/${dir}/${name}`, source: readFileSync(join(abs, name)) });
         }
       }
+    },
+  };
+}
+
+/**
+ * The window's entry (renderer/src/main.tsx) draws the first screen before it runs the app's
+ * script (mount.tsx, imported when needed). The page names that script and the chunks it
+ * imports in a meta tag, and the entry preloads them as soon as its own requests are out, so
+ * the browser fetches and compiles them while the answers come and the first screen is drawn,
+ * without competing with the entry's own start. Vite's own preloading is off
+ * (build.modulePreload): its helper adds the links only when the import runs.
+ */
+function namesAppScript(): Plugin {
+  return {
+    name: 'fxe-names-app-script',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (!ctx.bundle || !ctx.filename.endsWith('index.html')) return html;
+        const chunks = Object.values(ctx.bundle).filter((c): c is Rollup.OutputChunk => c.type === 'chunk');
+        const entry = chunks.find((c) => c.isEntry && (c.facadeModuleId ?? '').endsWith('/renderer/index.html'));
+        const app = chunks.find((c) => c.isDynamicEntry && (c.facadeModuleId ?? '').endsWith('/renderer/src/mount.tsx'));
+        if (!entry || !app) throw new Error('fxe-names-app-script: no chunk for renderer/index.html or renderer/src/mount.tsx');
+        const files = [...new Set([app.fileName, ...app.imports])].filter((f) => f !== entry.fileName && !entry.imports.includes(f));
+        return {
+          html,
+          tags: [
+            // What the entry itself imports is needed at once: preloaded, as Vite would.
+            ...entry.imports.map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${f}` }, injectTo: 'head' as const })),
+            { tag: 'meta', attrs: { name: 'fxe-app-script', content: files.map((f) => `./${f}`).join(' ') }, injectTo: 'head' as const },
+          ],
+        };
+      },
     },
   };
 }
@@ -78,7 +112,9 @@ export default defineConfig({
       // electron-vite leaves the renderer unminified by default; minified, the window's script
       // is fetched and compiled in well under half the time (the Inbox's first rows wait for it).
       minify: true,
+      // The entry preloads the app's script itself (namesAppScript).
+      modulePreload: false,
     },
-    plugins: [react(), pdfjsAssets()],
+    plugins: [react(), pdfjsAssets(), namesAppScript()],
   },
 });

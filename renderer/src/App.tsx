@@ -27,16 +27,10 @@ import { useSidebarLists } from './hooks/useSidebarLists.ts';
 import { applyTheme, useTheme } from './hooks/useTheme.ts';
 import { useToasts } from './hooks/useToasts.ts';
 import { displayNumber } from './phone.ts';
+import { FOLDERS, NOTHING_SELECTED, SEARCH_PLACEHOLDER, shortcutsHint } from './workspace-text.ts';
 
 type View = { kind: 'folder'; folder: Folder; /** One receiving number's view of the Inbox. */ line?: string } | { kind: 'trash' } | { kind: 'phonebook' } | { kind: 'settings' } | { kind: 'keys' };
 type Compose = { files: File[]; to?: string; forward?: { id: FaxId; fileName: string } };
-
-const FOLDERS: { folder: Folder; label: string; command: ShortcutCommand }[] = [
-  { folder: 'inbox', label: 'Inbox', command: 'open-inbox' },
-  { folder: 'sent', label: 'Sent', command: 'open-sent' },
-  { folder: 'outbox', label: 'Outbox', command: 'open-outbox' },
-  { folder: 'archive', label: 'Archive', command: 'open-archive' },
-];
 
 export function App() {
   const { status, bootError, refresh } = useAppStatus();
@@ -244,7 +238,7 @@ function Workspace({ status }: { status: AppStatus }) {
           <input
             ref={searchRef}
             type="search"
-            placeholder="Search faxes (sender, number, file, tag, note)"
+            placeholder={SEARCH_PLACEHOLDER}
             aria-label="Search faxes"
             value={query}
             onChange={(e) => {
@@ -376,8 +370,8 @@ function Workspace({ status }: { status: AppStatus }) {
                     </button>
                   </section>
                 )}
-                <p className="muted">Select a fax to read it, or drop a PDF or pictures anywhere to send them.</p>
-                <p className="muted small">Shortcuts: ↑ ↓ to move · Enter to open · {shortcutLabel('archive-selected')} archive · {shortcutLabel('delete-selected')} delete · {shortcutLabel('toggle-read-selected')} unread · {shortcutLabel('new-fax')} new fax</p>
+                <p className="muted">{NOTHING_SELECTED}</p>
+                <p className="muted small">{shortcutsHint()}</p>
               </div>
             )}
           </div>

@@ -1,22 +1,31 @@
 // Display formatting: dates, sizes, states. Pure functions, easy to read in one place.
 import type { FaxSummary, OutboxState } from '../../shared/domain/types.ts';
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const yearFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+/**
+ * A date formatter made on first use: the window's first Intl formatter loads the locale's
+ * data (tens of milliseconds on a slow machine), and the first screen needs two at most.
+ */
+function lazyFormat(options: Intl.DateTimeFormatOptions): (d: Date) => string {
+  let fmt: Intl.DateTimeFormat | null = null;
+  return (d) => (fmt ??= new Intl.DateTimeFormat(undefined, options)).format(d);
+}
+
+const timeFmt = lazyFormat({ hour: 'numeric', minute: '2-digit' });
+const dateFmt = lazyFormat({ day: 'numeric', month: 'short' });
+const fullFmt = lazyFormat({ dateStyle: 'medium', timeStyle: 'short' });
+const yearFmt = lazyFormat({ day: 'numeric', month: 'short', year: 'numeric' });
 
 /** Like a mail client: today → time, this year → day and month, older → with the year. */
 export function shortDate(ms: number, nowMs: number = Date.now()): string {
   const d = new Date(ms);
   const now = new Date(nowMs);
-  if (d.toDateString() === now.toDateString()) return timeFmt.format(d);
-  if (d.getFullYear() === now.getFullYear()) return dateFmt.format(d);
-  return yearFmt.format(d);
+  if (d.toDateString() === now.toDateString()) return timeFmt(d);
+  if (d.getFullYear() === now.getFullYear()) return dateFmt(d);
+  return yearFmt(d);
 }
 
 export function fullDate(ms: number): string {
-  return fullFmt.format(new Date(ms));
+  return fullFmt(new Date(ms));
 }
 
 export function fileSize(bytes: number): string {

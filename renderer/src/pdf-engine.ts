@@ -7,7 +7,7 @@
 // (electron.vite.config.ts) so pages render faithfully offline.
 // Loaded only when a document is first opened (through pdf.ts): pdf.js is most of the
 // renderer's code, and the window's start does not need it.
-import { getDocument, GlobalWorkerOptions, type PDFDocumentProxy } from 'pdfjs-dist';
+import { getDocument, GlobalWorkerOptions, PDFWorker, type PDFDocumentProxy } from 'pdfjs-dist';
 import type { DocumentInitParameters } from 'pdfjs-dist/types/src/display/api';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 
@@ -18,7 +18,20 @@ const ASSET_BASE = new URL('./pdfjs/', document.baseURI).href;
 
 export type { PDFDocumentProxy };
 
+/**
+ * A pdf.js worker started ahead of the next document: starting one (fetching and compiling
+ * pdf.js's 1.3 MB worker script) is a good part of opening a fax. Each document still gets a
+ * worker of its own, never used for another: the next one is started in idle time.
+ */
+let spareWorker: PDFWorker | null = null;
+
+export function warmWorker(): void {
+  spareWorker ??= new PDFWorker();
+}
+
 export function openPdf(bytes: Uint8Array): { promise: Promise<PDFDocumentProxy>; destroy: () => Promise<void> } {
+  const worker = spareWorker ?? new PDFWorker();
+  spareWorker = null;
   const params: DocumentInitParameters & { isEvalSupported: false } = {
     // pdf.js takes ownership of (transfers) the buffer: give it a copy, the caller keeps theirs.
     data: bytes.slice(),
@@ -32,9 +45,18 @@ export function openPdf(bytes: Uint8Array): { promise: Promise<PDFDocumentProxy>
     // Render on this thread into a canvas we own, so the page can be read back (tests, print).
     disableWorkerRendering: true,
     stopAtErrors: false,
+    worker,
   };
   const task = getDocument(params);
-  return { promise: task.promise, destroy: () => task.destroy() };
+  // The next document's worker, once this one is open and the window is idle.
+  void task.promise.then(() => window.requestIdleCallback(warmWorker, { timeout: 2000 }), () => undefined);
+  return {
+    promise: task.promise,
+    destroy: async () => {
+      await task.destroy();
+      worker.destroy();
+    },
+  };
 }
 
 export interface RenderedPage {

@@ -13,13 +13,13 @@ let engine: Engine | null = null;
 let loading: Promise<Engine> | null = null;
 
 function loadEngine(): Promise<Engine> {
-  loading ??= import('./pdf-engine.ts').then((m) => (engine = m));
+  loading ??= import('./pdf-engine.ts').then((m) => (performance.mark('fxe:pdf-engine'), (engine = m)));
   return loading;
 }
 
-/** Load pdf.js in the background (idle time), ahead of the first document. */
+/** Load pdf.js and start its worker in the background (idle time), ahead of the first document. */
 export function warmPdfEngine(): void {
-  const load = () => void loadEngine().catch(() => (loading = null));
+  const load = () => void loadEngine().then((m) => m.warmWorker(), () => (loading = null));
   window.requestIdleCallback(load, { timeout: 2000 });
 }
 

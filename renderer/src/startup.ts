@@ -6,6 +6,10 @@
 //
 // The first page is asked for every organisation (no orgId: the active one is not known yet),
 // so the list takes it only when that is the same thing: one organisation, not in an office.
+//
+// When those answers are in, main.tsx draws the first screen from them at once (first-paint.ts)
+// and only then runs the app's script (React and the rest), whose first render takes the same
+// answers synchronously and replaces that screen with the same rows, now live.
 import type { OrgId } from '../../shared/domain/ids.ts';
 import type { FaxSummary, Settings } from '../../shared/domain/types.ts';
 import type { AppStatus } from '../../shared/ipc/contract.ts';
@@ -18,6 +22,8 @@ type Page = { total: number; items: FaxSummary[] };
 
 let status: Promise<AppStatus> | null = null;
 let settings: Promise<Settings> | null = null;
+/** The status and the first page have both arrived: the workspace can be drawn with its rows. */
+let statusAndPageIn = false;
 let firstInboxPage: Promise<Page> | null = null;
 /** The first page once it has arrived: the list can then draw it in its very first render. */
 let firstInboxPageValue: Page | null = null;
@@ -44,6 +50,11 @@ export function startEarlyRequests(): void {
     stopWatching = fxe().onEvent((e) => {
       if (e.type === 'faxes.changed' || e.type === 'fax.received' || e.type === 'outbox.changed') dropFirstInboxPage();
     });
+    // A status that changes before the app listens (a fax arrives while the window loads) is
+    // kept, so the app starts from the latest one (useAppStatus).
+    fxe().onEvent((e) => {
+      if (e.type === 'status.changed' && statusSeen) statusSeen = e.status;
+    });
   } catch {
     // No bridge: the app's own calls say so (useAppStatus shows the error).
     markShown();
@@ -61,7 +72,34 @@ export function startEarlyRequests(): void {
   }, () => undefined);
   // The workspace is first drawn once the first page is in hand too (main answers the two
   // together): one render with the rows in it, rather than an empty list and then its rows.
-  status = quiet(Promise.all([askedStatus, pageSettled]).then(([s]) => s));
+  status = quiet(Promise.all([askedStatus, pageSettled]).then(([s]) => ((statusAndPageIn = true), s)));
+}
+
+export interface EarlyAnswers {
+  status: AppStatus;
+  settings: Settings;
+  /** The Inbox's first page, when it is the active organisation's unfiltered Inbox. */
+  inbox: Page | null;
+}
+
+/**
+ * The start-up answers, once all are in: what the first screen is drawn from. null when one
+ * failed or they took longer than `deadlineMs` (the app then starts without a first screen).
+ */
+export function earlyAnswers(deadlineMs: number): Promise<EarlyAnswers | null> {
+  const asked = status && settings ? Promise.all([status, settings]) : null;
+  if (!asked) return Promise.resolve(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
+  const answered = asked.then(
+    ([s, settingsValue]): EarlyAnswers => {
+      const page = firstInboxPageValue;
+      const oneOrg = s.orgs.length === 1 && !s.office?.joined;
+      return { status: s, settings: settingsValue, inbox: page && oneOrg ? page : null };
+    },
+    () => null,
+  );
+  return Promise.race([answered, late]).finally(() => clearTimeout(timer));
 }
 
 function dropFirstInboxPage(): void {
@@ -76,6 +114,21 @@ export function takeEarlyStatus(): Promise<AppStatus> | null {
   const s = status;
   status = null;
   return s;
+}
+
+/**
+ * The status asked for at start if it is already here with the first page (the app's first
+ * render can then be the workspace with its rows, not "Starting…"), once; null otherwise.
+ */
+export function takeEarlyStatusNow(): AppStatus | null {
+  if (!statusAndPageIn || !statusSeen || !status) return null;
+  status = null;
+  return statusSeen;
+}
+
+/** The latest status seen since start (status.changed included), for the app once it listens. */
+export function latestEarlyStatus(): AppStatus | null {
+  return statusSeen;
 }
 
 /** The settings asked for at start, once; null afterwards. */

@@ -89,7 +89,7 @@ export function FaxDetailPane({ id, refreshKey, onArchive, onDelete, onForward, 
     setDoc(null);
     setDocError(null);
     call('faxes.document', { id }).then(
-      (d) => alive && setDoc(d),
+      (d) => alive && (performance.mark('fxe:viewer-document'), setDoc(d)),
       (err: unknown) => alive && setDocError(toUserError(err)),
     );
     return () => {

@@ -8,8 +8,9 @@ import type { FaxId, OrgId } from '../../../shared/domain/ids.ts';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { FaxSummary, Folder } from '../../../shared/domain/types.ts';
 import { call, toUserError } from '../api.ts';
-import { fileSize, fullDate, pagesLabel, shortDate, stateLabel, stateTone } from '../format.ts';
+import { FAX_ROW_HEIGHT, faxRowView } from '../fax-row-view.ts';
 import { displayNumber } from '../phone.ts';
+import { LIST_HEADINGS } from '../workspace-text.ts';
 import type { UserError } from '../../../shared/domain/types.ts';
 import { ActivityReportDialog } from './ActivityReportDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
@@ -17,7 +18,9 @@ import { useRowWindow } from '../hooks/useRowWindow.ts';
 import { inboxFirstRowsShown, LIST_PAGE_SIZE, takeFirstInboxPage } from '../startup.ts';
 
 const PAGE_SIZE = LIST_PAGE_SIZE;
-const ROW_HEIGHT = 56;
+const ROW_HEIGHT = FAX_ROW_HEIGHT;
+/** How far ahead of the rows on screen their page is asked for (half a page). */
+const LOOKAHEAD_ROWS = 100;
 
 type ListPage = { total: number; items: FaxSummary[] };
 
@@ -162,13 +165,16 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
   const rows = useRowWindow(scrollRef, count, ROW_HEIGHT, 2);
   const { first, last } = rows;
 
-  // Fetch the pages the visible rows fall into.
+  // Fetch the pages the visible rows fall into, and the next one either way before it is
+  // reached: a quick scroll then finds its rows there instead of placeholders.
   useEffect(() => {
     if (last < first) return;
-    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) {
+    const from = Math.max(0, first - LOOKAHEAD_ROWS);
+    const to = Math.min(count - 1, last + LOOKAHEAD_ROWS);
+    for (let p = Math.floor(from / PAGE_SIZE); p <= Math.floor(to / PAGE_SIZE); p++) {
       if (!pages.has(p)) void fetchPage(p, generation.current);
     }
-  }, [first, last, pages, fetchPage]);
+  }, [first, last, count, pages, fetchPage]);
 
   const rowAt = useCallback((index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [pages]);
 
@@ -237,8 +243,8 @@ export function FaxList({ folder, orgId, query, tag, line, selectedId, onSelect,
       {line && <h2 className="line-heading">{line.label}</h2>}
       {reporting && <ActivityReportDialog orgId={orgId} initial={folder === 'inbox' ? 'received' : 'sent'} onClose={() => setReporting(false)} />}
       <div className="fax-list-header" aria-hidden="true">
-        <span>{folder === 'inbox' || folder === 'archive' ? 'From' : 'To'}</span>
-        <span>{folder === 'inbox' ? 'Received' : 'Date'}</span>
+        <span>{LIST_HEADINGS[folder][0]}</span>
+        <span>{LIST_HEADINGS[folder][1]}</span>
         <span className="num">Pages</span>
         <span className="num">Size</span>
         <span>Status</span>
@@ -294,44 +300,35 @@ interface FaxRowProps {
   onPick: (index: number, fax: FaxSummary) => void;
 }
 
+// One component for a loaded row and a placeholder, both a div: when a row's page arrives (or a
+// fast scroll hands a slot from a loaded fax to one not loaded yet) React keeps the element and
+// changes what is in it, rather than removing one element and building another.
 const FaxRow = memo(function FaxRow({ index, top, fax, selected, active, onPick }: FaxRowProps) {
-  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
-  if (!fax) return <div className="fax-row placeholder" style={style} aria-hidden="true" />;
-  return <LoadedFaxRow index={index} style={style} fax={fax} selected={selected} active={active} onPick={onPick} />;
-});
-
-function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxRowProps, 'top' | 'fax'> & { fax: FaxSummary; style: { transform: string; height: number } }) {
-  const unread = fax.direction === 'in' && !fax.read;
   // The name's tooltip carries the number, formatted only once the pointer comes by: parsing
   // a number is the dearest part of a row, and a fast scroll draws hundreds of rows.
   const [pointedAt, setPointedAt] = useState(false);
-  const classes = ['fax-row', unread && 'unread', selected && 'selected', active && 'active'].filter(Boolean).join(' ');
-  const who = fax.peerName ?? displayNumber(fax.peerNumber);
-  // The second line tells faxes from one sender apart: the cover page's subject and the file
-  // name (the number is in the name's tooltip and the header). Both lines can be cut off in a
-  // narrow list, so each carries its full text as a tooltip.
-  const subline = fax.subject ? `${fax.subject} · ${fax.fileName}` : fax.fileName;
-  // A scheduled fax is listed by when it goes, not when it was written.
-  const scheduledFor = fax.state === 'scheduled' ? fax.sendAt : null;
+  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
+  if (!fax) return <div className="fax-row placeholder" style={style} aria-hidden="true" />;
+  const view = faxRowView(fax, selected, active, displayNumber);
   return (
     <div
       id={`fax-row-${fax.id}`}
-      className={classes}
+      className={view.className}
       style={style}
       role="option"
       aria-selected={selected}
-      // The file name too: rows from the same sender would otherwise sound identical.
-      aria-label={`${unread ? 'Unread. ' : ''}${fax.direction === 'in' ? 'From' : 'To'} ${who}, ${fax.fileName}${fax.subject ? `, subject ${fax.subject}` : ''}, ${fullDate(fax.at)}, ${pagesLabel(fax.pages)}, ${stateLabel(fax.state)}${scheduledFor ? ` for ${fullDate(scheduledFor)}` : ''}${fax.assignee ? `, handled by ${fax.assignee}` : ''}`}
+      aria-label={view.ariaLabel}
       data-fax-id={fax.id}
       onClick={() => onPick(index, fax)}
     >
       <span className="who">
-        {unread && <span className="unread-dot" aria-hidden="true" />}
-        <span className="who-name" title={fax.peerName ? (pointedAt ? `${who} · ${displayNumber(fax.peerNumber)}` : undefined) : who} onPointerEnter={() => setPointedAt(true)}>
-          {who}
+        {view.unread && <span className="unread-dot" aria-hidden="true" />}
+        <span className="who-name" title={pointedAt && fax.peerName ? `${view.who} · ${displayNumber(fax.peerNumber)}` : view.whoTitle} onPointerEnter={() => setPointedAt(true)}>
+          {view.who}
         </span>
-        <span className="who-number" title={subline}>
-          {subline}
+        {/* Both lines can be cut off in a narrow list, so each carries its full text as a tooltip. */}
+        <span className="who-number" title={view.subline}>
+          {view.subline}
           {fax.tags.map((t) => (
             <span key={t} className="badge tag">
               {t}
@@ -342,13 +339,13 @@ function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxR
           {fax.assignee && <span className="badge assignee" title={`Handled by ${fax.assignee}`}>{fax.assignee}</span>}
         </span>
       </span>
-      <span className="when" title={scheduledFor ? `Goes out ${fullDate(scheduledFor)}` : fullDate(fax.at)}>
-        {shortDate(scheduledFor ?? fax.at)}
+      <span className="when" title={view.whenTitle}>
+        {view.when}
       </span>
-      <span className="num">{fax.pages ?? '—'}</span>
-      <span className="num">{fileSize(fax.sizeBytes)}</span>
+      <span className="num">{view.pages}</span>
+      <span className="num">{view.size}</span>
       <span className="state-cell">
-        <span className={`pill tone-${stateTone(fax.state)}`}>{stateLabel(fax.state)}</span>
+        <span className={`pill tone-${view.tone}`}>{view.state}</span>
         {/* Next to the state, where it cannot be cut off: this fax left the encrypted network. */}
         {fax.route === 'pstn' && (
           <span className="badge warn pstn" title="Sent over the ordinary phone network (PSTN), not end-to-end encrypted">
@@ -358,7 +355,7 @@ function LoadedFaxRow({ index, style, fax, selected, active, onPick }: Omit<FaxR
       </span>
     </div>
   );
-}
+});
 
 function EmptyFolder({ folder, searching }: { folder: Folder; searching: boolean }) {
   if (searching) return <p className="empty">No faxes match your search.</p>;

@@ -32,7 +32,17 @@ export async function openAppWindow(
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await bridgeDesk(context, page, desk.desk);
   await page.goto(server.url);
+  await appLive(page);
   return { context, page, desk, pageErrors };
+}
+
+/**
+ * Wait until the app's own script has replaced the first screen the window draws from the
+ * start-up answers (renderer/src/first-paint.ts): what a test does on that picture of the
+ * Inbox would otherwise race with the app taking over.
+ */
+export async function appLive(page: Page): Promise<void> {
+  await page.waitForFunction(() => performance.getEntriesByName('fxe:app').length > 0, undefined, { timeout: 30_000 }).catch(() => undefined);
 }
 
 /** First run with a keys.zip: the OS file dialog "returns" the path, then the workspace shows. */
