@@ -36,6 +36,7 @@ import { Slots } from '../slots.ts';
 import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
+import { relaxedCommit } from '../storage/database.ts';
 import { inboxSink, storageFailed, type ReceiveJobRow, type ReceiveJournal, type ReceiveSink, type ReceiveSinkWriter, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
@@ -125,10 +126,12 @@ function sqliteJournal(d: PipelineDeps): ReceiveJournal {
       return Promise.resolve(localId);
     },
     receipted(orgId, messageId, faxId) {
-      d.db.transaction(() => {
+      // Without a flush of its own (relaxedCommit): a power cut that loses it only means the
+      // receipt is sent once more at the next start, and the relay takes a repeat as done.
+      relaxedCommit(d.db, () => d.db.transaction(() => {
         d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(d.nowMs(), orgId, messageId);
         d.faxes.audit('receipt', orgId, faxId, `receipt sent for ${messageId}`);
-      })();
+      })());
       return Promise.resolve();
     },
     done(orgId, messageId, state, senderOrgId, why, keyChangeFingerprint = null) {
