@@ -15,6 +15,7 @@ import {
 } from '../../shared/protocol/index.ts';
 import { RelayHttpError, UUID_PATTERN } from './http-util.ts';
 import type { NewMessage, OrgRow, RelayStore } from './store.ts';
+import type { CryptoBackend } from '../../shared/protocol/index.ts';
 
 export interface ReceivedCiphertext {
   size: number;
@@ -27,6 +28,8 @@ export function checkEnvelope(p: {
   envelopeText: string;
   ciphertext: ReceivedCiphertext;
   uploadedAt: number;
+  /** The relay's signature checks (RelayAuth.crypto). */
+  crypto: CryptoBackend;
 }): { envelope: Envelope; row: NewMessage } {
   const { store, sender } = p;
   let envelope: Envelope;
@@ -49,7 +52,7 @@ export function checkEnvelope(p: {
 
   // What was sent: the signed envelope names exactly these bytes.
   try {
-    verifyEnvelopeSignature(envelope, b64uDecode(senderBundle.ed25519_pub));
+    verifyEnvelopeSignature(envelope, b64uDecode(senderBundle.ed25519_pub), p.crypto);
   } catch (e) {
     if (isProtocolError(e, 'bad_signature')) throw new RelayHttpError('envelope_bad_signature', { field: 'sender_sig' });
     if (isProtocolError(e)) throw new RelayHttpError('malformed_envelope', { field: e.field, detail: e.message });

@@ -185,7 +185,7 @@ export function acceptReceipt(ctx: RelayContext, org: OrgRow, messageId: string,
   const bundle = ctx.store.bundleById(receipt.recipient_bundle_id);
   if (!bundle || bundle.org_id !== row.recipient_org_id) throw new RelayHttpError('receipt_mismatch', { field: 'recipient_bundle_id' });
   try {
-    verifyReceipt(receipt, { recipientOrgId: row.recipient_org_id, recipientBundleEd25519Pub: b64uDecode(bundle.ed25519_pub) });
+    verifyReceipt(receipt, { recipientOrgId: row.recipient_org_id, recipientBundleEd25519Pub: b64uDecode(bundle.ed25519_pub), backend: ctx.auth.crypto });
   } catch (e) {
     if (isProtocolError(e, 'bad_signature')) throw new RelayHttpError('receipt_forged', { field: 'recipient_sig' });
     if (isProtocolError(e)) throw new RelayHttpError('malformed_request', { field: e.field, detail: e.message });

@@ -72,6 +72,7 @@ export async function handleUpload(ctx: UploadContext, req: IncomingMessage, tar
       envelopeText: parts.envelopeText,
       ciphertext: { size: parts.ciphertextSize, sha256Hex: parts.ciphertextSha256Hex },
       uploadedAt,
+      crypto: ctx.auth.crypto,
     });
 
     // 7. Publish: rename into the store and commit the row together. A crash between the

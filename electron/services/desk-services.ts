@@ -3,11 +3,11 @@
  * been read from the keychain. desk.ts builds this (or reports why it cannot) and the IPC
  * handlers use it.
  */
-import { faxIdForMessage, type OrgId } from '../../shared/domain/ids.ts';
+import { faxIdForMessage, type FaxId, type OrgId } from '../../shared/domain/ids.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IpcEvent, ReceivingStatus, TunnelStatus } from '../../shared/ipc/contract.ts';
-import type { UserError } from '../../shared/domain/types.ts';
+import type { PstnProviderName, UserError } from '../../shared/domain/types.ts';
 import type { WebhookEvent } from '../../shared/fxe-api/types.ts';
 import { isMessageId, nobleBackend, type CryptoBackend } from '../../shared/protocol/index.ts';
 import { errorDetail } from './errors.ts';
@@ -33,16 +33,17 @@ import type { ReceiveSink } from './receiver/receive-sink.ts';
 import { ngrokDriver, Tunnel, type TunnelDriver } from './receiver/tunnel.ts';
 import { pstnWebhookPath, startWebhookListener, type WebhookListener } from './receiver/webhook-listener.ts';
 import { RelayClientPool } from './relay-client/client-pool.ts';
-import type { FetchLike } from './relay-client/relay-client.ts';
+import type { FetchLike, RelayFetch } from './relay-client/relay-client.ts';
 import type { FaxLaneDeps } from './service-deps.ts';
 import { SettingsStore } from './settings.ts';
 import { OfficeLink, type OfficeDuties } from './office-link/office-link.ts';
 import type { Office } from './office/office.ts';
 import {
-  blockHeldOfficeSends, cancelScheduledOffice, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends, resendOfficeFax, sendScheduledNow,
+  blockHeldOfficeSends, cancelScheduledOffice, checkOfficeRecipient, enqueueOfficeSend, heldOfficeSends, OfficeOutboxSender, releaseHeldOfficeSends, resendOfficeFax, sendScheduledNow, type OfficeSendRequest,
 } from './office/office-outbox.ts';
 import { forgetOfficeKeyChangeRejections, officeKeyChangeRejections, officeReceiveSink } from './office/office-receive-sink.ts';
 import { OfficeReceiver } from './office/office-receiver.ts';
+import { applyOfficePstnStatus, OfficePstnSender, queueOfficePstnSend, sendParkedOfficeFaxOverPstn, type OfficePstnLane } from './office/office-pstn.ts';
 import type { InboxStore } from './storage/inbox-store.ts';
 import { sqliteInboxStore } from './inbox/sqlite-inbox-store.ts';
 import { definedOnly, type Timings } from './timings.ts';
@@ -54,6 +55,8 @@ export interface ServiceOptions {
   dataDir: string;
   keychain: Keychain;
   fetch: FetchLike;
+  /** The relay client's transport, when not `fetch` (the CLI's node:http one). */
+  relayFetch?: RelayFetch;
   nowMs: () => number;
   emit: (e: IpcEvent) => void;
   notify?: (n: { title: string; body: string }) => void;
@@ -157,14 +160,19 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
     if (e.type === 'fax.received' || (e.type === 'outbox.changed' && e.state === 'queued')) pages.enqueue(e.id);
   };
   const t = o.timings ?? {};
-  const clients = new RelayClientPool(orgs, { fetch: o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  const clients = new RelayClientPool(orgs, { fetch: o.relayFetch ?? o.fetch, nowMs: o.nowMs, backend, ...definedOnly({ retries: t.relayRetries, timeoutMs: t.relayTimeoutMs }) });
+  // Providers post status events to our listener through the tunnel; without one (poll
+  // mode, or no tunnel URL yet) submissions name no webhook and status polling does it.
+  const pstnWebhookUrlFor = (provider: PstnProviderName): string | null => {
+    const st = settings.get();
+    return st.receiveMode === 'webhook' && st.webhookTunnelUrl ? `${st.webhookTunnelUrl.replace(/\/+$/, '')}${pstnWebhookPath(provider)}` : null;
+  };
   const pstn = new PstnOutbox({
     db, faxes, blobs, vault, settings, fetch: o.fetch, nowMs: o.nowMs, emit, log: o.log,
-    // Providers post status events to our listener through the tunnel; without one (poll
-    // mode, or no tunnel URL yet) submissions name no webhook and status polling does it.
-    webhookUrlFor: (provider) => {
-      const st = settings.get();
-      return st.receiveMode === 'webhook' && st.webhookTunnelUrl ? `${st.webhookTunnelUrl.replace(/\/+$/, '')}${pstnWebhookPath(provider)}` : null;
+    webhookUrlFor: pstnWebhookUrlFor,
+    // A status event about none of this desk's own faxes may be about one of its office's.
+    onOtherFax: (provider, providerFaxId, status) => {
+      office.pstnStatus(provider, providerFaxId, status).catch((e: unknown) => o.log(`pstn webhook for the office: ${errorDetail(e)}`));
     },
     ...definedOnly({ pollBaseMs: t.pstnPollBaseMs, retryBaseMs: t.pstnRetryBaseMs, httpRetry: t.pstnHttpRetry }),
   });
@@ -224,10 +232,26 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       onLeadership: (leading) => o.log(leading ? 'office: this desk receives for the office' : 'office: another desk receives for the office'),
     });
     const sender = new OfficeOutboxSender(office, { clients, pins: officePins });
+    // The phone network through this desk's own provider account (none: this desk sends no such fax).
+    const pstnLane: OfficePstnLane = { provider: () => pstn.adapter(), callerId: () => pstn.callerId(), webhookUrlFor: pstnWebhookUrlFor };
+    const pstnTiming = definedOnly({ pollBaseMs: t.pstnPollBaseMs, retryBaseMs: t.pstnRetryBaseMs });
+    const pstnSender = new OfficePstnSender(office, { pstn: pstnLane, ...pstnTiming });
+    const queuePstn = (req: OfficeSendRequest): Promise<{ id: FaxId }> => queueOfficePstnSend(office, { orgs, pstn: pstnLane }, req);
     receiver.start();
     sender.start();
+    pstnSender.start();
     return {
       send: (req) => enqueueOfficeSend(office, { clients, orgs, pins: officePins, backend }, req),
+      sendPstn: async (req) => {
+        const res = await queuePstn(req);
+        pstnSender.kick();
+        return res;
+      },
+      sendViaPstn: async (id) => {
+        await sendParkedOfficeFaxOverPstn(office, pstnLane, id);
+        pstnSender.kick();
+      },
+      pstnStatus: (provider, providerFaxId, status) => applyOfficePstnStatus(office, provider, providerFaxId, status, pstnTiming),
       check: (to) => checkOfficeRecipient({ clients, pins: officePins }, office.orgId, to, pstn.configuredProvider()),
       acceptKeyChange: async (peerOrgId, fingerprint) => {
         await officePins.accept(peerOrgId, fingerprint);
@@ -241,13 +265,15 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       heldSends: () => heldOfficeSends(office),
       keepBlocked: (peerOrgId) => blockHeldOfficeSends(office, peerOrgId),
       resend: async (id) => {
-        const res = await resendOfficeFax(office, { clients, orgs, pins: officePins, backend }, id);
+        const res = await resendOfficeFax(office, { clients, orgs, pins: officePins, backend, queuePstn }, id);
         sender.kick();
+        pstnSender.kick();
         return res;
       },
       sendNow: async (id) => {
         await sendScheduledNow(office, id);
         sender.kick();
+        pstnSender.kick();
       },
       cancelScheduled: (id) => cancelScheduledOffice(office, id),
       receiving: () => receiver.isLeader,
@@ -255,6 +281,7 @@ export async function openServices(o: ServiceOptions): Promise<DeskServices> {
       stop: async () => {
         await receiver.stop();
         await sender.stop();
+        await pstnSender.stop();
       },
     };
   };

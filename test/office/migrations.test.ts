@@ -97,6 +97,16 @@ const SEEDS: Record<number, { seed(c: pg.Client): Promise<void>; check(c: pg.Cli
       expect((await c.query("SELECT send_at, next_attempt_at FROM fxe.outbox WHERE fax_id = 'f1'")).rows).toEqual([{ send_at: null, next_attempt_at: '7' }]);
     },
   },
+  8: {
+    async seed(c) {
+      await c.query("UPDATE fxe.outbox SET attempts = 8 WHERE fax_id = 'f1'");
+    },
+    async check(c) {
+      // Step 9 adds the phone lane beside the outbox: an fxe row queued before stays as it was, and no fax has a phone job.
+      expect((await c.query("SELECT attempts, done FROM fxe.outbox WHERE fax_id = 'f1'")).rows).toEqual([{ attempts: 8, done: false }]);
+      expect((await c.query('SELECT (SELECT count(*) FROM fxe.pstn_jobs)::int AS jobs, (SELECT count(*) FROM fxe.pstn_events)::int AS events')).rows).toEqual([{ jobs: 0, events: 0 }]);
+    },
+  },
 };
 
 beforeAll(async () => { server = await startPrivatePostgres(); });

@@ -7,6 +7,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { createNodeBackend } from '../../electron/services/crypto/node-backend.ts';
 import { PROBE_ANSWERS, detectNativeAsymmetric } from '../../electron/services/crypto/native-asymmetric.ts';
+import { MLKEM768_PROBE } from '../../electron/services/crypto/mlkem-probe-answers.ts';
 import { generateKeyMaterial, wrapCek, decodeWrappedKey, unwrapCek, nobleBackend } from '../../shared/protocol/index.ts';
 import { orgKeys } from './fixtures.ts';
 
@@ -35,6 +36,11 @@ describe('native small primitives (node:crypto)', () => {
       x25519Shared: hex(x25519.getSharedSecret(seed, peer)),
       aes256GcmSealed: hex(gcm(new Uint8Array(32).fill(4), new Uint8Array(12).fill(6), seed).encrypt(message)),
     });
+    const kem = ml_kem768.keygen(new Uint8Array(64).fill(7));
+    const enc = ml_kem768.encapsulate(kem.publicKey, new Uint8Array(32).fill(1));
+    const b64 = (u: Uint8Array): string => Buffer.from(u).toString('base64');
+    expect(MLKEM768_PROBE).toEqual({ decapsulationKey: b64(kem.secretKey), cipherText: b64(enc.cipherText), sharedSecret: hex(enc.sharedSecret) });
+    expect(kem.secretKey.subarray(1152, 1152 + 1184)).toEqual(kem.publicKey);
   });
 
   it('Ed25519: the same signatures as noble, and the same verdicts on tampered ones', () => {

@@ -4,17 +4,19 @@
 // noble, on the reference client's vector and on lengths around the 64-byte block and the
 // 1 MiB ring-slot edges, fed in chunk patterns that split blocks everywhere.
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   b64uDecode, decodeWrappedKey, envelopeAad, openEnvelope, parseEnvelope, parseJsonLossless, sealEnvelope, unwrapCek,
 } from '../../shared/protocol/index.ts';
-import { createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
+import { createRangeDecryptor, createStreamOpener, createStreamSealer, loadSodium, streamCipherName } from '../../electron/services/crypto/stream-cipher.ts';
 import { openFileToSink, openStreamToSink, sealStreamToFile } from '../../electron/services/crypto/stream-seal.ts';
-import { RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
+import { INLINE_HASH_MAX_BYTES, RING_SLOT_BYTES } from '../../electron/services/crypto/ring-hasher.ts';
 import { alicePub, orgKeys, recipientOf, vectors, vectorsText } from './fixtures.ts';
 
 const MODES = [{ label: 'sodium', forceNoble: false }, { label: 'noble', forceNoble: true }] as const;
@@ -130,6 +132,25 @@ describe('streaming ChaCha20-Poly1305', () => {
     }
   });
 
+  it('decrypts any byte range on its own, as the whole body decrypts (ranges across blocks and 1 MiB edges), both ciphers', () => {
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const plaintext = randomBytes(2 * 1_048_576 + 300);
+    const sealed = openSslSeal(key, nonce, plaintext, randomBytes(33));
+    const ranges: [number, number][] = [[0, 0], [0, 1], [0, 64], [1, 64], [63, 2], [64, 64], [65, 200], [1_048_575, 2], [1_048_000, 65_536], [plaintext.length - 1, 1], [plaintext.length - 65_536, 65_536], [0, plaintext.length]];
+    for (let i = 0; i < 20; i++) {
+      const begin = randomBytes(4).readUInt32LE() % plaintext.length;
+      ranges.push([begin, Math.min(plaintext.length - begin, randomBytes(4).readUInt32LE() % 200_000)]);
+    }
+    for (const { forceNoble } of MODES) {
+      const d = createRangeDecryptor(key, nonce, { forceNoble });
+      for (const [begin, length] of ranges) {
+        expect(Buffer.from(d.decrypt(begin, sealed.subarray(begin, begin + length))).equals(plaintext.subarray(begin, begin + length))).toBe(true);
+      }
+      d.wipe();
+    }
+  });
+
   it('a finished stream refuses more data', () => {
     const s = createStreamSealer(randomBytes(32), randomBytes(12), new Uint8Array(0));
     s.update(new Uint8Array(10));
@@ -185,6 +206,30 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
     });
   }
 
+  it('hashes a body up to INLINE_HASH_MAX_BYTES on this thread: sealing and opening one start no hashing thread', () => {
+    // In a fresh process: this one's hashing thread may already run for the other tests.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const script = [
+      `const { ringHasher, INLINE_HASH_MAX_BYTES } = await import(${JSON.stringify(join(root, 'electron/services/crypto/ring-hasher.ts'))});`,
+      `const { sealStreamToFile, openFileToSink } = await import(${JSON.stringify(join(root, 'electron/services/crypto/stream-seal.ts'))});`,
+      `const { orgKeys, alicePub, recipientOf, vectors } = await import(${JSON.stringify(join(root, 'test/protocol/fixtures.ts'))});`,
+      'const alice = await orgKeys("alice"); const bob = await orgKeys("bob");',
+      'const size = INLINE_HASH_MAX_BYTES; const plaintext = new Uint8Array(size).fill(7);',
+      'const out = process.argv[2];',
+      'const { envelope } = await sealStreamToFile({ senderOrgId: alice.credentials.org_id, senderBundleId: alice.credentials.bundle_id, senderBundleSeed: alice.bundleSeed,',
+      '  recipientOrgId: bob.credentials.org_id, recipientBundles: [{ bundle_id: bob.credentials.bundle_id, ml_kem_pub: vectors.orgs.bob.public_bundle.ml_kem_pub, x25519_pub: vectors.orgs.bob.public_bundle.x25519_pub }],',
+      '  fromNumber: "+15551110001", fromName: "A", toNumber: "+15552220002", metadata: { filename: "a.pdf" }, createdAt: 1767225600,',
+      '  source: (async function* () { yield plaintext; })(), plaintextSize: size, outputPath: out });',
+      'let got = 0; await openFileToSink({ envelope, inputPath: out, senderBundleEd25519Pub: alicePub(), recipient: recipientOf(bob), sink: (c) => { got += c.length; } });',
+      'console.log(JSON.stringify({ got, started: ringHasher.started }));',
+    ].join('\n');
+    const file = join(dir, 'inline-hash.mts');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', file, join(dir, 'ct-inline')], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ got: INLINE_HASH_MAX_BYTES, started: false });
+  });
+
   it('reports a tampered file as hash_mismatch and leaves no part file on a failing source', async () => {
     const size = 2 * RING_SLOT_BYTES + 5;
     const out = join(dir, 'ct-tamper');
@@ -203,6 +248,36 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
     await expect(sealStreamToFile({ ...(await sealParams(size, seeded())), source: failing(), outputPath: target })).rejects.toThrow(/disk read failed/);
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('ct-failed'))).toEqual([]);
+  });
+
+  it('checkWritten reads the plaintext back out of what was written, by ranges; its refusal leaves nothing', async () => {
+    const size = 3 * RING_SLOT_BYTES + 17;
+    const plaintext = randomBytes(size);
+    for (const { label, forceNoble } of MODES) {
+      const out = join(dir, `ct-checked-${label}`);
+      let seen = 0;
+      const { envelope } = await sealStreamToFile({
+        ...(await sealParams(size, seeded())), source: chunksOf(pieces(plaintext, [700_000])), outputPath: out, cipher: { forceNoble },
+        checkWritten: async (written) => {
+          expect(written.size).toBe(size);
+          for (const [begin, length] of [[0, 1024], [size - 65_536, 65_536], [RING_SLOT_BYTES - 10, 20], [12_345, 777_777]] as const) {
+            expect(Buffer.from(written.read(begin, length)).equals(plaintext.subarray(begin, begin + length))).toBe(true);
+            seen++;
+          }
+          expect(() => written.read(size - 1, 2)).toThrow(/outside/);
+        },
+      });
+      expect(seen).toBe(4);
+      const reference = await sealEnvelope({ ...(await sealParams(size, seeded())), plaintext });
+      expect(envelope).toEqual(reference.envelope);
+      expect(Buffer.from(readFileSync(out)).equals(Buffer.from(reference.ciphertext))).toBe(true);
+      const refused = join(dir, `ct-refused-${label}`);
+      await expect(sealStreamToFile({
+        ...(await sealParams(size, seeded())), source: chunksOf([plaintext]), outputPath: refused, cipher: { forceNoble },
+        checkWritten: async () => { throw new Error('not a PDF after all'); },
+      })).rejects.toThrow(/not a PDF after all/);
+      expect(readdirSync(dir).filter((n) => n.startsWith(`ct-refused-${label}`))).toEqual([]);
+    }
   });
 
   describe('straight off the wire (openStreamToSink: the raw download, no temp file)', () => {

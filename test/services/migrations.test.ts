@@ -57,6 +57,19 @@ const SEED: Record<number, (db: Database.Database) => void> = {
   8: (db) => {
     db.prepare("INSERT INTO cover_templates (id, name, notice, is_default, created_at) VALUES ('ct-1', 'Confidential', 'Privileged and confidential.', 1, 1)").run();
     db.prepare("INSERT INTO cover_logo (id, file_name, format, width, height, data, updated_at) VALUES (1, 'logo.png', 'png', 2, 1, x'89504e47', 1)").run();
+    // Rows the counts of step 9 are filled from: an archived unread fax (not unread in the
+    // Inbox), one in the Trash (not counted at all) and an outgoing one (never counted).
+    const fax = db.prepare(`INSERT INTO faxes (id, org_id, direction, route, peer_number, file_name, size_bytes, at, state, from_number, to_number, read, archived, deleted_at)
+      VALUES (?, 'org-a', ?, 'fxe', '+15551110001', 'x.pdf', 1, 1700000000000, 'received', '+15551110001', ?, 0, ?, ?)`);
+    fax.run('fax-8a', 'in', '+15552220002', 1, null);
+    fax.run('fax-8b', 'in', '+15552220003', 0, 1700000000000);
+    fax.run('fax-8c', 'out', '+15552220002', 0, null);
+  },
+  9: (db) => {
+    // Written after the step: the triggers count them.
+    db.prepare(`INSERT INTO faxes (id, org_id, direction, route, peer_number, file_name, size_bytes, at, state, from_number, to_number, read)
+      VALUES ('fax-9', 'org-b', 'in', 'fxe', '+15551110001', 'y.pdf', 1, 1700000000000, 'received', '+15551110001', '+15552220004', 1)`).run();
+    db.prepare("UPDATE faxes SET deleted_at = NULL WHERE id = 'fax-8b'").run();
   },
 };
 
@@ -94,6 +107,15 @@ function expectSeededRowsIntact(db: Database.Database, upTo: number): void {
     expect(() => db.prepare("INSERT INTO cover_templates (id, name, is_default, created_at) VALUES ('ct-2', 'Other', 1, 1)").run()).toThrow(/UNIQUE/);
     expect(() => db.prepare("INSERT INTO cover_templates (id, name, created_at) VALUES ('ct-3', 'CONFIDENTIAL', 1)").run()).toThrow(/UNIQUE/);
     expect(db.prepare('SELECT file_name, length(data) AS n FROM cover_logo').get()).toEqual({ file_name: 'logo.png', n: 4 });
+  }
+  // The sidebar's counts, filled from the rows before the step, then kept by its triggers:
+  // fax-1 unread in the Inbox, fax-8a archived, fax-8b back from the Trash, fax-9 read.
+  if (upTo >= 9) {
+    expect(db.prepare('SELECT org_id, to_number, faxes, unread FROM inbox_line_counts ORDER BY org_id, to_number').all()).toEqual([
+      { org_id: 'org-a', to_number: '+15552220002', faxes: 2, unread: 1 },
+      { org_id: 'org-a', to_number: '+15552220003', faxes: 1, unread: 1 },
+      { org_id: 'org-b', to_number: '+15552220004', faxes: 1, unread: 0 },
+    ]);
   }
 }
 

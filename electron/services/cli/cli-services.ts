@@ -15,7 +15,8 @@ import { createNodeBackend } from '../crypto/node-backend.ts';
 import { openServices, type DeskServices } from '../desk-services.ts';
 import { DeskError, errorDetail, isDeskError } from '../errors.ts';
 import type { ReceiveSink } from '../receiver/receive-sink.ts';
-import type { FetchLike } from '../relay-client/relay-client.ts';
+import type { RelayFetch } from '../relay-client/relay-client.ts';
+import { nodeHttpTransport } from './http-transport.ts';
 import { importKeysZipBytes, readKeysZipFile } from '../vault/onboarding.ts';
 import { orgIdOf } from '../vault/org-registry.ts';
 import { keysZipKeychain } from './state-keychain.ts';
@@ -39,7 +40,8 @@ export interface CliServiceOptions {
   receiveSink?: ReceiveSink;
   /** The pins every check uses (default: the state folder's own; `serve` passes the office's). */
   pins?: TrustStore;
-  fetch?: FetchLike;
+  /** The relay client's transport (default: node:http, http-transport.ts). */
+  fetch?: RelayFetch;
 }
 
 async function readKeys(path: string, crypto: KeysZipCrypto): Promise<{ zip: Uint8Array; keys: OrgKeys }> {
@@ -62,7 +64,9 @@ export async function openCliServices(o: CliServiceOptions): Promise<CliServices
   const stateDir = stateDirFor(o.keysPath, o.stateDir);
   const orgId = orgIdOf(keys);
   const s = await openServices({
-    dataDir: stateDir, keychain: keysZipKeychain(keys), fetch: o.fetch ?? ((u, i) => fetch(u, i)), nowMs: Date.now,
+    dataDir: stateDir, keychain: keysZipKeychain(keys), nowMs: Date.now,
+    // fetch only for a PSTN provider (the CLI sends none); the relay over node:http.
+    fetch: (u, i) => fetch(u, i), relayFetch: o.fetch ?? nodeHttpTransport,
     emit: o.emit ?? (() => undefined), log: o.log, backend,
     ...(o.receiveSink ? { receiveSink: o.receiveSink } : {}),
     ...(o.pins ? { pins: o.pins } : {}),

@@ -8,7 +8,7 @@
  * 1184-byte FIPS 203 encapsulation key; PKCS#8 `expandedKey` = the 2400-byte decapsulation
  * key, exactly what keys.zip holds). OpenSSL checks H(ek) inside the expanded key on import.
  *
- * Each primitive is probed once (a known-answer round trip against noble): a runtime that
+ * Each primitive is probed once (against answers noble gave, kept in the source): a runtime that
  * lacks it, such as Electron's BoringSSL without ML-KEM, simply leaves it out and the
  * protocol falls back to noble for that one primitive.
  */
@@ -17,6 +17,7 @@ import type { KeyObject } from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import type { CryptoBackend } from '../../../shared/protocol/index.ts';
+import { MLKEM768_PROBE } from './mlkem-probe-answers.ts';
 
 export type NativeAsymmetric = Pick<
   CryptoBackend,
@@ -161,8 +162,8 @@ const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.len
 let detected: NativeAsymmetric | undefined;
 
 /**
- * The primitives this runtime offers natively, probed once per process (the probe runs noble
- * too, ~10 ms) and shared by every backend. Each backend gets its own key caches.
+ * The primitives this runtime offers natively, probed once per process (a few ms, against
+ * stored answers) and shared by every backend. Each backend gets its own key caches.
  */
 export function nativeAsymmetric(): NativeAsymmetric {
   detected ??= detectNativeAsymmetric();
@@ -189,7 +190,7 @@ export const PROBE_ANSWERS = {
 
 /**
  * Probes each primitive on fixed inputs and keeps only those that work and give noble's bytes
- * (PROBE_ANSWERS; ML-KEM, randomised, by a round trip with noble).
+ * (PROBE_ANSWERS, MLKEM768_PROBE; ML-KEM encapsulation, randomised, by opening what it made).
  */
 export function detectNativeAsymmetric(): NativeAsymmetric {
   const all = buildAll();
@@ -235,22 +236,21 @@ export function detectNativeAsymmetric(): NativeAsymmetric {
     found.aes256GcmSeal = all.aes256GcmSeal;
     found.aes256GcmOpen = all.aes256GcmOpen;
   }
-  const kem = ml_kem768.keygen(new Uint8Array(64).fill(7));
+  // ML-KEM against stored noble answers (noble itself costs ~45 ms cold, at every CLI start):
+  // decapsulation must give noble's shared secret; an encapsulation must then open with it.
+  const dk = Uint8Array.from(Buffer.from(MLKEM768_PROBE.decapsulationKey, 'base64'));
+  const ek = dk.subarray(1152, 1152 + 1184);
+  if (probe(() => bytesEqual(all.mlkem768Decapsulate(Uint8Array.from(Buffer.from(MLKEM768_PROBE.cipherText, 'base64')), dk), hex(MLKEM768_PROBE.sharedSecret)))) {
+    found.mlkem768Decapsulate = all.mlkem768Decapsulate;
+  }
+  const decapsulate = found.mlkem768Decapsulate ?? ((ct: Uint8Array, secret: Uint8Array) => ml_kem768.decapsulate(ct, secret));
   if (
     probe(() => {
-      const enc = all.mlkem768Encapsulate(kem.publicKey);
-      return bytesEqual(ml_kem768.decapsulate(enc.cipherText, kem.secretKey), enc.sharedSecret);
+      const enc = all.mlkem768Encapsulate(ek);
+      return bytesEqual(decapsulate(enc.cipherText, dk), enc.sharedSecret);
     })
   ) {
     found.mlkem768Encapsulate = all.mlkem768Encapsulate;
-  }
-  if (
-    probe(() => {
-      const enc = ml_kem768.encapsulate(kem.publicKey, new Uint8Array(32).fill(1));
-      return bytesEqual(all.mlkem768Decapsulate(enc.cipherText, kem.secretKey), enc.sharedSecret);
-    })
-  ) {
-    found.mlkem768Decapsulate = all.mlkem768Decapsulate;
   }
   return found;
 }

@@ -231,3 +231,31 @@ export function createStreamOpener(key: Uint8Array, nonce12: Uint8Array, aad: Ui
     final: (tag) => tag.length === TAG_LENGTH && s.equal(s.tag(), tag),
   };
 }
+
+/**
+ * Decrypts any byte range of a body sealed by createStreamSealer with the same key and nonce,
+ * without the rest of it (ChaCha20 seeks: byte i is keystream block 1 + ⌊i/64⌋): the sender's
+ * PDF check reads the document back out of the ciphertext it is about to upload. No tag is
+ * checked (the range is not the whole body): only for ciphertext this process just wrote.
+ */
+export function createRangeDecryptor(key: Uint8Array, nonce12: Uint8Array, options: StreamCipherOptions = {}): { decrypt(offset: number, ciphertext: Uint8Array): Uint8Array; wipe(): void } {
+  if (key.length !== 32) throw new Error('ChaCha20 needs a 32-byte key');
+  if (nonce12.length !== 12) throw new Error('ChaCha20 needs a 12-byte nonce');
+  const parts = partsFor(options);
+  const ownKey = Uint8Array.from(key);
+  const nonce = Uint8Array.from(nonce12);
+  return {
+    decrypt(offset, ciphertext) {
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`bad offset ${offset}`);
+      const skip = offset % BLOCK;
+      // Whole blocks from the one the range starts in: the range sits `skip` bytes into them.
+      const blocks = new Uint8Array(Math.ceil((skip + ciphertext.length) / BLOCK) * BLOCK);
+      blocks.set(ciphertext, skip);
+      parts.xor(ownKey, nonce, 1 + (offset - skip) / BLOCK, blocks, blocks);
+      const plain = blocks.slice(skip, skip + ciphertext.length);
+      blocks.fill(0); // keystream around the range
+      return plain;
+    },
+    wipe: () => ownKey.fill(0),
+  };
+}

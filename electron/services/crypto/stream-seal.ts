@@ -7,7 +7,8 @@
  *
  * - ChaCha20-Poly1305 through libsodium (stream-cipher.ts; noble where it cannot load),
  *   encrypting in place in 1 MiB slots of a shared ring;
- * - SHA-256 of the ciphertext on a second core, reading the same slots (ring-hasher.ts);
+ * - SHA-256 of the ciphertext on a second core, reading the same slots (ring-hasher.ts; on
+ *   this thread for bodies up to 4 MiB, where starting that thread would cost more);
  * - file writes (seal) and reads (open) in flight on libuv's threads meanwhile.
  *
  * Memory is the ring (4 MiB) plus one 1 MiB plaintext buffer on open, for any size.
@@ -17,6 +18,7 @@
  * the next bytes read from the network only as fast as they are opened).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -27,8 +29,8 @@ import type { CryptoBackend, Envelope, OpenParams, SealParams } from '../../../s
 import { fsyncDirectory } from '../storage/atomic-file.ts';
 import { releaseChunk } from '../chunk-memory.ts';
 import { readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
-import { RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
-import { createStreamOpener, createStreamSealer, type StreamCipherOptions, type StreamOpener } from './stream-cipher.ts';
+import { INLINE_HASH_MAX_BYTES, RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
+import { createRangeDecryptor, createStreamOpener, createStreamSealer, type StreamCipherOptions, type StreamOpener } from './stream-cipher.ts';
 
 /** Writes all of `bytes` at `position` (a single write may take less). */
 async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -51,8 +53,21 @@ export interface StreamSealParams extends Omit<SealParams, 'plaintext' | 'backen
    * again if a power cut damaged it, which saves two fsyncs on every send.
    */
   durable?: boolean;
+  /**
+   * Runs once the whole body is written, before the envelope is signed, with random access
+   * to the plaintext read back out of the ciphertext just written (each range decrypted on
+   * its own). A rejection fails the seal: nothing is kept. The sender's PDF check runs here,
+   * so what it checked is byte for byte what is uploaded.
+   */
+  checkWritten?: (plaintext: PlaintextRanges) => Promise<void>;
   backend?: CryptoBackend;
   cipher?: StreamCipherOptions;
+}
+
+/** Random access to a plaintext (the shape pdf.js's range reads take: PdfByteSource). */
+export interface PlaintextRanges {
+  readonly size: number;
+  read(begin: number, length: number): Uint8Array;
 }
 
 /** Seals a chunk stream into a durable ciphertext file; returns the signed envelope. */
@@ -64,8 +79,9 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
     const envelope = await sealEnvelopeWith({
       ...p,
       sealBody: async (cek, nonce24, aad) => {
-        const out = await open(partPath, 'wx', 0o600);
-        const ring = ringHasher.begin();
+        // Read back too (checkWritten): 'wx+'.
+        const out = await open(partPath, p.checkWritten ? 'wx+' : 'wx', 0o600);
+        const ring = ringHasher.begin({ inline: p.plaintextSize <= INLINE_HASH_MAX_BYTES });
         // Per slot: its write and its hash, both must finish before the slot is refilled.
         const busy = new Array<Promise<unknown> | undefined>(RING_SLOTS);
         let finished = false;
@@ -103,6 +119,14 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
           const tag = sealer.final();
           ring.hashBytes(tag);
           await Promise.all([headWritten, writeFully(out, tag, position), ...busy]);
+          if (p.checkWritten) {
+            const plaintext = plaintextOf(out.fd, cek, nonce24, consumed, p.cipher);
+            try {
+              await p.checkWritten(plaintext);
+            } finally {
+              plaintext.wipe();
+            }
+          }
           finished = true;
           if (p.durable !== false) await out.sync();
           size = BODY_NONCE_LENGTH + consumed + BODY_TAG_LENGTH;
@@ -123,6 +147,30 @@ export async function sealStreamToFile(p: StreamSealParams): Promise<{ envelope:
     await rm(partPath, { force: true });
     throw e;
   }
+}
+
+/**
+ * The plaintext of a body just written to `fd` (nonce24 ‖ ct ‖ tag), read by ranges: each one
+ * read from the file and decrypted on its own. Valid while the seal that made it runs.
+ */
+function plaintextOf(fd: number, cek: Uint8Array, nonce24: Uint8Array, size: number, cipher?: StreamCipherOptions): PlaintextRanges & { wipe(): void } {
+  const decryptor = createRangeDecryptor(cek, nonce24.subarray(0, BODY_NONCE_USED), cipher);
+  return {
+    size,
+    read(begin, length) {
+      if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(length) || begin < 0 || length < 0 || begin + length > size) {
+        throw new Error(`a byte range outside the document (${begin}+${length} of ${size})`);
+      }
+      const ciphertext = new Uint8Array(length);
+      for (let at = 0; at < length; ) {
+        const n = readSync(fd, ciphertext, at, length - at, BODY_NONCE_LENGTH + begin + at);
+        if (n === 0) throw new Error('the sealed file ended early');
+        at += n;
+      }
+      return decryptor.decrypt(begin, ciphertext);
+    },
+    wipe: () => decryptor.wipe(),
+  };
 }
 
 /** Where decrypted chunks go. Nothing may be released to anyone until the open succeeded. */
@@ -190,7 +238,7 @@ export async function openFileToSink(p: FileToSinkParams): Promise<{ metadata: E
       open: async (cek, aad) => {
         if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
         const input = await open(p.inputPath, 'r');
-        const ring = ringHasher.begin();
+        const ring = ringHasher.begin({ inline: bodyLength <= INLINE_HASH_MAX_BYTES });
         let finished = false;
         try {
           const { head, tag } = await readCiphertextEnds(input, size);
@@ -332,7 +380,7 @@ export async function openStreamToSink(p: StreamToSinkParams): Promise<{ metadat
         },
         open: async (cek, aad) => {
           if (bodyLength < 0) throw new ProtocolError('malformed', 'The encrypted fax is too short to be valid.', 'ciphertext');
-          const ring = ringHasher.begin();
+          const ring = ringHasher.begin({ inline: bodyLength <= INLINE_HASH_MAX_BYTES });
           let finished = false;
           try {
             const head = new Uint8Array(BODY_NONCE_LENGTH);

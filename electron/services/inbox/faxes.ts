@@ -188,15 +188,15 @@ export class FaxRepository {
   }
 
   unreadCount(): number {
-    // The Inbox badge: an archived fax is out of the Inbox, read or not.
-    return (this.q("SELECT count(*) AS n FROM faxes WHERE direction = 'in' AND read = 0 AND archived = 0 AND deleted_at IS NULL").get() as { n: number }).n;
+    // The Inbox badge: an archived fax is out of the Inbox, read or not. Kept by triggers
+    // (migration 009), so it is read, not counted.
+    return (this.q('SELECT coalesce(sum(unread), 0) AS n FROM inbox_line_counts').get() as { n: number }).n;
   }
 
   /** Unread incoming faxes per number they came in on (every number a fax came in on, 0 included). */
   lineCounts(orgId?: OrgId): { number: string; unread: number }[] {
-    const byOrg = orgId ? 'AND org_id = ?' : '';
-    return this.q(`SELECT to_number AS number, sum(read = 0 AND archived = 0) AS unread FROM faxes
-      WHERE direction = 'in' AND deleted_at IS NULL ${byOrg} GROUP BY to_number ORDER BY to_number`).all(...(orgId ? [orgId] : [])) as { number: string; unread: number }[];
+    if (orgId) return this.q('SELECT to_number AS number, unread FROM inbox_line_counts WHERE org_id = ? ORDER BY to_number').all(orgId) as { number: string; unread: number }[];
+    return this.q('SELECT to_number AS number, sum(unread) AS unread FROM inbox_line_counts GROUP BY to_number ORDER BY to_number').all() as { number: string; unread: number }[];
   }
 
     markRead(ids: FaxId[], read: boolean): void {

@@ -21,7 +21,8 @@ import type { OfficeJoinRequest, OfficeStatus, SendCheck } from '../../../shared
 import type { FaxId, Fingerprint, OrgId } from '../../../shared/domain/ids.ts';
 import type { PendingKeyChange } from '../trust/index.ts';
 import type { HeldSend } from '../outbox/key-changes.ts';
-import type { UserError } from '../../../shared/domain/types.ts';
+import type { PstnProviderName, UserError } from '../../../shared/domain/types.ts';
+import type { PstnStatus } from '../pstn/provider.ts';
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { kvGet, kvSet, type Db } from '../storage/database.ts';
 import { ChangeFeed } from '../office/change-feed.ts';
@@ -101,6 +102,12 @@ export interface OfficeDuties {
   /** A scheduled fax goes now / is not sent after all (to the Trash). */
   sendNow(id: FaxId): Promise<void>;
   cancelScheduled(id: FaxId): Promise<void>;
+  /** Queues a fax for the phone network in the shared outbox (a desk with a provider sends it). */
+  sendPstn(req: OfficeSendRequest): Promise<{ id: FaxId }>;
+  /** "Send over phone network…" on an office fax waiting in needs-pstn, through this desk's provider. */
+  sendViaPstn(id: FaxId): Promise<void>;
+  /** A provider's status event this desk verified, about a fax of the shared outbox: false when none matches. */
+  pstnStatus(provider: PstnProviderName, providerFaxId: string, status: PstnStatus): Promise<boolean>;
   /** Whether this desk receives for the office now (it holds the receiver lease). */
   receiving(): boolean;
   /** A webhook said a fax waits for the office: receive it into the office database. */
@@ -322,6 +329,24 @@ export class OfficeLink {
     const res = await this.duties.send(req);
     this.d.onRemoteChange();
     return res;
+  }
+
+  /** Queues a fax for the phone network in the shared outbox (office-pstn.ts). */
+  async sendPstn(req: OfficeSendRequest): Promise<{ id: FaxId }> {
+    const res = await this.dutiesOrThrow('the fax was not queued').sendPstn(req);
+    this.d.onRemoteChange();
+    return res;
+  }
+
+  /** "Send over phone network…" for an office fax waiting in needs-pstn. */
+  async sendViaPstn(id: FaxId): Promise<void> {
+    await this.dutiesOrThrow('the fax was not sent').sendViaPstn(id);
+    this.d.onRemoteChange();
+  }
+
+  /** A provider's status event about a shared outbox fax; false when this desk is not in an office or no fax matches. */
+  async pstnStatus(provider: PstnProviderName, providerFaxId: string, status: PstnStatus): Promise<boolean> {
+    return this.duties ? this.duties.pstnStatus(provider, providerFaxId, status) : false;
   }
 
   /** At start: a desk that belongs to an office connects (and keeps trying). */

@@ -70,7 +70,7 @@ interface FaxRow {
 const SUMMARY_COLUMNS = `f.id, f.org_id, f.direction, f.folder, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages, f.size_bytes, f.at,
   f.state, f.tags, f.note, f.assigned_to, f.deleted_at,
   ARRAY(SELECT r.person FROM fxe.fax_reads r WHERE r.fax_id = f.id ORDER BY r.read_at) AS read_by,
-  (SELECT o.send_at FROM fxe.outbox o WHERE o.fax_id = f.id) AS send_at`;
+  coalesce((SELECT o.send_at FROM fxe.outbox o WHERE o.fax_id = f.id), (SELECT j.send_at FROM fxe.pstn_jobs j WHERE j.fax_id = f.id)) AS send_at`;
 
 /** How many of the newest faxes a search reads in date order before using the trigram index. */
 const RECENT_WINDOW = 20_000;
@@ -353,17 +353,21 @@ export async function insertOfficeFax(c: import('pg').ClientBase, office: Office
  */
 export async function resumeRestoredOfficeFaxes(c: pg.ClientBase, office: Office, ids: readonly FaxId[]): Promise<void> {
   const now = office.nowMs();
-  const rows = (await c.query<{ id: FaxId; state: string; send_at: string | null }>(
-    `SELECT f.id, f.state, o.send_at FROM fxe.faxes f JOIN fxe.outbox o ON o.fax_id = f.id
-     WHERE f.id = ANY($1::text[]) AND f.direction = 'out' AND NOT o.done AND o.held_org_id IS NULL`, [ids])).rows;
+  // The fxe lane's rows and the phone lane's jobs (PG migration 009) come back by the same rules.
+  const rows = (await c.query<{ id: FaxId; state: string; send_at: string | null; lane: 'outbox' | 'pstn_jobs' }>(
+    `SELECT f.id, f.state, o.send_at, 'outbox' AS lane FROM fxe.faxes f JOIN fxe.outbox o ON o.fax_id = f.id
+     WHERE f.id = ANY($1::text[]) AND f.direction = 'out' AND NOT o.done AND o.held_org_id IS NULL
+     UNION ALL
+     SELECT f.id, f.state, j.send_at, 'pstn_jobs' AS lane FROM fxe.faxes f JOIN fxe.pstn_jobs j ON j.fax_id = f.id
+     WHERE f.id = ANY($1::text[]) AND f.direction = 'out' AND NOT j.done`, [ids])).rows;
   for (const r of rows) {
     if (r.state === 'scheduled' && r.send_at !== null && Number(r.send_at) <= now) {
-      await c.query('UPDATE fxe.outbox SET done = true WHERE fax_id = $1', [r.id]);
+      await c.query(`UPDATE fxe.${r.lane} SET done = true WHERE fax_id = $1`, [r.id]);
       await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, updated_at = $3 WHERE id = $1", [r.id, JSON.stringify(scheduleMissedInTrash(Number(r.send_at))), now]);
       await office.audit(c, 'send', r.id, 'restored after its scheduled time: not sent');
     } else if (r.state !== 'scheduled') {
       // No waiting out a backoff that grew while it sat in the Trash.
-      await c.query('UPDATE fxe.outbox SET next_attempt_at = 0 WHERE fax_id = $1', [r.id]);
+      await c.query(`UPDATE fxe.${r.lane} SET next_attempt_at = 0 WHERE fax_id = $1`, [r.id]);
     }
   }
 }

@@ -56,6 +56,8 @@ export interface OfficeSendDeps {
   orgs: Pick<OrgRegistry, 'get' | 'keys'>;
   pins: Pick<TrustStore, 'check' | 'receiptKey'>;
   backend?: CryptoBackend;
+  /** Resend of a phone-network fax: queues the copy on the office's phone lane (office-pstn.ts). */
+  queuePstn?: (req: OfficeSendRequest) => Promise<{ id: FaxId }>;
 }
 
 /**
@@ -82,10 +84,7 @@ export async function checkOfficeRecipient(deps: Pick<OfficeSendDeps, 'clients' 
  * them blocked (blockHeldOfficeSends).
  */
 export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, req: OfficeSendRequest): Promise<{ id: FaxId }> {
-  const org = deps.orgs.get(req.orgId);
-  if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
-    throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
-  }
+  const org = assertFromIsOrgs(deps.orgs, req);
   checkPdfStructure(req.pdf);
   const client = await deps.clients.forOrg(req.orgId);
   const lookup = await client.lookup(req.to);
@@ -128,6 +127,15 @@ export async function enqueueOfficeSend(office: Office, deps: OfficeSendDeps, re
     }
   }, 'queue fax');
   return { id };
+}
+
+/** The number a fax goes out from must be one of the org's own; returns the org. */
+export function assertFromIsOrgs(orgs: Pick<OrgRegistry, 'get'>, req: { orgId: OrgId; from: string }): ReturnType<OrgRegistry['get']> {
+  const org = orgs.get(req.orgId);
+  if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
+    throw new DeskError('send.from_not_yours', `${req.from} is not one of ${org.name}'s fax numbers. Pick one of: ${org.faxNumbers.join(', ')}.`, { detail: `from ${req.from}` });
+  }
+  return org;
 }
 
 function heldReason(to: string, d: Extract<TrustDecision, { kind: 'changed' }>): UserError {
@@ -201,11 +209,14 @@ function notFound(id: FaxId): DeskError {
  * a new fax, like on a single desk; one still on its way is left alone.
  */
 export async function resendOfficeFax(office: Office, deps: OfficeSendDeps, id: FaxId): Promise<{ id: FaxId }> {
-  const row = (await office.query<{ direction: string; state: string; org_id: OrgId; to_number: string; from_number: string; file_name: string; subject: string | null; blob_id: string | null; queued: boolean }>(
-    `SELECT f.direction, f.state, f.org_id, f.to_number, f.from_number, f.file_name, f.subject, f.blob_id, (o.fax_id IS NOT NULL) AS queued
+  const row = (await office.query<{ direction: string; route: string; state: string; org_id: OrgId; to_number: string; from_number: string; file_name: string; subject: string | null; blob_id: string | null; queued: boolean }>(
+    `SELECT f.direction, f.route, f.state, f.org_id, f.to_number, f.from_number, f.file_name, f.subject, f.blob_id, (o.fax_id IS NOT NULL) AS queued
      FROM fxe.faxes f LEFT JOIN fxe.outbox o ON o.fax_id = f.id WHERE f.id = $1`, [id], 'resend')).rows[0];
   if (!row) throw notFound(id);
   if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you sent can be sent again; use Forward for received faxes.', { detail: id });
+  if (row.state === 'needs-pstn') {
+    throw new DeskError('fax.needs_pstn_choice', 'This fax is not on the fxe network yet. Open it and choose "Send over phone network…" to send it unencrypted.', { detail: `${id} is needs-pstn` });
+  }
   if (row.state === 'failed' && row.queued) {
     await office.tx(async (c) => {
       const r = await c.query(`UPDATE fxe.outbox SET done = false, attempts = 0, next_attempt_at = 0, claimed_by = NULL, lease_until = NULL, last_error = NULL
@@ -221,12 +232,21 @@ export async function resendOfficeFax(office: Office, deps: OfficeSendDeps, id: 
   }
   if (!row.blob_id) throw new DeskError('office.blob_missing', 'The fax body is missing from the office database.', { detail: `fax ${id}` });
   const pdf = await office.readBlob(row.blob_id);
-  return enqueueOfficeSend(office, deps, { orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, subject: row.subject, pdf });
+  const copy: OfficeSendRequest = { orgId: row.org_id, to: row.to_number, from: row.from_number, fileName: row.file_name, subject: row.subject, pdf };
+  if (row.route === 'pstn') {
+    // A new fax, so a new idempotency key: the provider would answer the old one with the old
+    // fax. Its from number is the caller ID it went with; the lane puts this desk's in again.
+    if (!deps.queuePstn) throw new DeskError('office.no_pstn', 'This desk cannot send over the phone network from the office.', { detail: 'no phone lane' });
+    const org = deps.orgs.get(row.org_id);
+    return deps.queuePstn({ ...copy, from: org.faxNumbers.includes(row.from_number) ? row.from_number : (org.faxNumbers[0] ?? row.from_number) });
+  }
+  return enqueueOfficeSend(office, deps, copy);
 }
 
 async function lockScheduled(c: pg.ClientBase, id: FaxId, what: string): Promise<void> {
-  // The outbox row first, as a claim does (no deadlock), then the fax's state.
+  // The outbox row (or phone-network job) first, as a claim does (no deadlock), then the fax's state.
   await c.query('SELECT 1 FROM fxe.outbox WHERE fax_id = $1 FOR UPDATE', [id]);
+  await c.query('SELECT 1 FROM fxe.pstn_jobs WHERE fax_id = $1 FOR UPDATE', [id]);
   const state = (await c.query<{ state: string }>('SELECT state FROM fxe.faxes WHERE id = $1 FOR UPDATE', [id])).rows[0]?.state;
   if (state === undefined) throw notFound(id);
   if (state !== 'scheduled') throw new DeskError('send.not_scheduled', `This fax is no longer waiting for its time, so it cannot be ${what}.`, { detail: `${id} is ${state}` });
@@ -237,6 +257,7 @@ export async function sendScheduledNow(office: Office, id: FaxId): Promise<void>
   await office.tx(async (c) => {
     await lockScheduled(c, id, 'sent now');
     await c.query('UPDATE fxe.outbox SET next_attempt_at = 0 WHERE fax_id = $1 AND NOT done', [id]);
+    await c.query('UPDATE fxe.pstn_jobs SET next_attempt_at = 0 WHERE fax_id = $1 AND NOT done', [id]);
     await c.query("UPDATE fxe.faxes SET state = 'queued', updated_at = $2 WHERE id = $1", [id, office.nowMs()]);
     await office.audit(c, 'send', id, 'scheduled fax sent now by the user');
   }, 'send now');
@@ -251,6 +272,7 @@ export async function cancelScheduledOffice(office: Office, id: FaxId): Promise<
   await office.tx(async (c) => {
     await lockScheduled(c, id, 'cancelled');
     await c.query('UPDATE fxe.outbox SET done = true WHERE fax_id = $1', [id]);
+    await c.query('UPDATE fxe.pstn_jobs SET done = true WHERE fax_id = $1', [id]);
     const now = office.nowMs();
     await c.query("UPDATE fxe.faxes SET state = 'failed', failure_json = $2, deleted_at = $3, deleted_by = $4, updated_at = $3 WHERE id = $1",
       [id, JSON.stringify(CANCELLED_BEFORE_SENDING), now, office.desk.person]);

@@ -176,7 +176,8 @@ export class Office {
 
   /** Bodies a crashed receive or send left behind without a fax (older than `olderThanMs`). */
   async sweepOrphanBlobs(olderThanMs = 60 * 60_000): Promise<number> {
-    const r = await this.query('DELETE FROM fxe.blobs b WHERE b.created_at < $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)', [this.nowMs() - olderThanMs], 'sweep');
+    const r = await this.query(`DELETE FROM fxe.blobs b WHERE b.created_at < $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)
+      AND NOT EXISTS (SELECT 1 FROM fxe.pstn_jobs j WHERE j.order_blob_id = b.id)`, [this.nowMs() - olderThanMs], 'sweep');
     return r.rowCount ?? 0;
   }
 

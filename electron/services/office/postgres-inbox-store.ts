@@ -42,7 +42,10 @@ interface FaxRow extends FaxRecord {
 const faxColumns = (person: string): string => `f.id, f.org_id, f.direction, f.route, f.peer_number, f.peer_name, f.file_name, f.subject, f.pages,
   f.size_bytes::float8 AS size_bytes, f.at::float8 AS at, f.state, f.folder, f.note, f.tags, f.assigned_to, f.deleted_at::float8 AS deleted_at,
   f.sender_org_id, f.recipient_org_id, f.from_number, f.to_number, f.ciphertext_sha256, f.failure_json, f.receipt_json, f.progress, f.blob_id,
-  (SELECT o.send_at::float8 FROM fxe.outbox o WHERE o.fax_id = f.id) AS send_at, NULL::text AS send_group, NULL::text AS pstn_json,
+  coalesce((SELECT o.send_at FROM fxe.outbox o WHERE o.fax_id = f.id), (SELECT j.send_at FROM fxe.pstn_jobs j WHERE j.fax_id = f.id))::float8 AS send_at,
+  NULL::text AS send_group,
+  (SELECT json_build_object('provider', j.provider, 'providerFaxId', j.provider_fax_id, 'status', coalesce(j.provider_state, ''))::text
+   FROM fxe.pstn_jobs j WHERE j.fax_id = f.id AND j.provider_fax_id IS NOT NULL) AS pstn_json,
   (SELECT c.name FROM fxe.contacts c WHERE c.fax_number = f.peer_number ORDER BY c.id LIMIT 1) AS contact_name,
   (f.direction = 'out' OR EXISTS (SELECT 1 FROM fxe.fax_reads r WHERE r.fax_id = f.id AND r.person = ${person})) AS read`;
 
@@ -91,6 +94,9 @@ export function postgresInboxStore(d: PostgresInboxStoreDeps): InboxStore {
       `DELETE FROM fxe.faxes WHERE deleted_at IS NOT NULL AND ${where} RETURNING id, blob_id`, params)).rows;
     for (const g of gone) {
       if (g.blob_id) await c.query('DELETE FROM fxe.blobs b WHERE b.id = $1 AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id)', [g.blob_id]);
+      // A phone-network fax's sealed order (office-pstn.ts) is named after the fax too; its job went with the row.
+      await c.query(`DELETE FROM fxe.blobs b WHERE b.id > $1 || '.' AND b.id < $1 || '/'
+        AND NOT EXISTS (SELECT 1 FROM fxe.faxes f WHERE f.blob_id = b.id) AND NOT EXISTS (SELECT 1 FROM fxe.pstn_jobs j WHERE j.order_blob_id = b.id)`, [g.id]);
       await office.audit(c, 'purge', g.id, reason);
     }
     return gone.length;

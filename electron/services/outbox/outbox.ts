@@ -24,9 +24,10 @@ import { envelopeToJson, uuid4, verifyReceipt } from '../../../shared/protocol/i
 import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { RelayErrorCodes } from '../relay-client/relay-errors.ts';
 import { sealStreamToFile } from '../crypto/stream-seal.ts';
+import { FILE_CHUNK_BYTES } from '../crypto/file-chunks.ts';
 import { exponentialDelayMs, halfJitter } from '../backoff.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
-import { keysFromLookup, type TrustDecision } from '../trust/index.ts';
+import { keysFromLookup, type ObservedKeys, type TrustDecision } from '../trust/index.ts';
 import { JobLoop } from './job-loop.ts';
 import { checkPdfStructure, checkPdfStructureOf, validatePdf, validatePdfSource } from './pdf-check.ts';
 import type { PstnOutbox } from './pstn-outbox.ts';
@@ -68,6 +69,33 @@ interface JobRow {
   held_json: string | null;
   from_name: string | null;
   done: number;
+}
+
+/** A fax sealed before it was queued (Outbox.submitFileSealed). */
+interface SealedFax {
+  envelopeJson: string;
+  spool: string;
+  recipientOrgId: OrgId;
+  ciphertextSha256: string;
+}
+
+/** How long check()'s lookup stands in for the one before sealing (submitFileSealed). */
+const LOOKUP_REUSE_MS = 60_000;
+
+/** The open file from its start, `size` bytes, 1 MiB at a time through one buffer (each chunk is valid until the next). */
+async function* fileChunks(fd: number, size: number, unreadable: (e: unknown) => DeskError): AsyncGenerator<Uint8Array> {
+  const chunk = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+  try {
+    for (let at = 0; at < size; ) {
+      let n: number;
+      try { n = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at); } catch (e) { throw unreadable(e); }
+      if (n === 0) throw new DeskError('file.read_failed', 'The file changed while it was read.', { detail: `it ended at ${at} of the ${size} bytes it had` });
+      at += n;
+      yield chunk.subarray(0, n);
+    }
+  } finally {
+    chunk.fill(0);
+  }
 }
 
 /** `length` bytes of an open file from `begin`, in a buffer of their own (pdf.js's worker takes it over). */
@@ -125,6 +153,8 @@ export class Outbox {
   private readonly sending = new Map<FaxId, AbortController>();
   /** Recipients looked up while their PDF was checked (submit), by fax. */
   private readonly lookupsAhead = new Map<FaxId, { at: number; lookup: Promise<LookupResponse | undefined> }>();
+  /** The last check()'s verified lookup: submitFileSealed right after it needs no second round trip. */
+  private lastLookup: { orgId: OrgId; to: string; at: number; keys: ObservedKeys } | null = null;
 
   constructor(deps: OutboxDeps) {
     this.d = deps;
@@ -144,6 +174,7 @@ export class Outbox {
     try {
       const lookup = await client.lookup(to);
       const verified = keysFromLookup(lookup, undefined, this.d.backend);
+      this.lastLookup = { orgId, to, at: this.d.nowMs(), keys: verified };
       const decision = await this.d.pins.check(verified, to);
       return { kind: 'fxe', recipientOrgId: verified.orgId, keyChange: decision.kind === 'changed' ? keyChangeWarning(decision) : null };
     } catch (e) {
@@ -172,7 +203,7 @@ export class Outbox {
       throw checked.reason;
     }
     if (stored.status === 'rejected') throw stored.reason;
-    return this.queue(req, stored.value, req.pdf.length, checked.value.pages, lookup);
+    return this.queue(req, stored.value, req.pdf.length, checked.value.pages, { lookup });
   }
 
   /**
@@ -255,6 +286,70 @@ export class Outbox {
     }
   }
 
+  /**
+   * For a process that sends one file and ends (the CLI's send): no encrypted copy of the PDF
+   * is stored first. The file is sealed straight into the spool, 1 MiB at a time, and the PDF
+   * check then reads the document back out of that ciphertext (each range pdf.js asks for is
+   * decrypted on its own): what was checked is byte for byte what is uploaded, and a file
+   * that fails leaves nothing behind. The fax is queued already sealed (its envelope and
+   * spool recorded with it, as process() records them before uploading): kick() uploads it.
+   * A 64 MiB file was read, encrypted into the blob store, read and decrypted again to be
+   * sealed: ~0.4 s of a CLI send here. The recipient's keys are the last check()'s if it was
+   * for this number in the last minute, checked against the pins again.
+   */
+  async submitFileSealed(req: Omit<SubmitRequest, 'pdf' | 'route' | 'sendAt'> & { pdfPath: string }): Promise<{ id: FaxId; pages: number | null }> {
+    this.assertFromIsOurs(req);
+    const name = basename(req.pdfPath);
+    const unreadable = (e: unknown): DeskError => new DeskError('file.read_failed', `Cannot read ${name}.`, { detail: `${req.pdfPath}: ${errorDetail(e)}`, cause: e });
+    let fd: number;
+    try { fd = openSync(req.pdfPath, 'r'); } catch (e) { throw unreadable(e); }
+    try {
+      const size = fstatSync(fd).size;
+      // The cheap checks on the file first: a file that is no PDF (or too large) is turned away before anything else.
+      checkPdfStructureOf({ size, read: (begin, length) => readRange(fd, begin, length) });
+      const recipient = await this.recipientKeys(req.orgId, req.to);
+      const keys = await this.d.orgs.keys(req.orgId);
+      const org = this.d.orgs.get(req.orgId);
+      const id = asFaxId(uuid4());
+      const spool = join(this.d.spoolDir, `${id}.ct`);
+      let pages: number | null = null;
+      const { envelope } = await sealStreamToFile({
+        source: fileChunks(fd, size, unreadable), plaintextSize: size, outputPath: spool,
+        senderOrgId: keys.credentials.org_id, senderBundleId: keys.credentials.bundle_id, senderBundleSeed: keys.bundleSeed,
+        recipientOrgId: recipient.orgId, recipientBundles: recipient.bundles, fromNumber: req.from,
+        fromName: req.fromName === undefined ? senderNameOf(org) : req.fromName,
+        toNumber: req.to, metadata: { filename: req.fileName, content_type: 'application/pdf' },
+        createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
+        durable: false, // as in process(): the upload checks the spool against the envelope's hash
+        checkWritten: async (plaintext) => { ({ pages } = await validatePdfSource(plaintext, this.d.log)); },
+      });
+      const sealed = { envelopeJson: envelopeToJson(envelope), spool, recipientOrgId: recipient.orgId, ciphertextSha256: envelope.ciphertext_sha256 };
+      try {
+        this.queue({ ...req, route: 'fxe' }, null, size, pages, { presealed: { id, sealed } });
+      } catch (e) {
+        try { unlinkSync(spool); } catch { /* already gone */ }
+        throw e;
+      }
+      return { id, pages };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The recipient's keys: the last check()'s, if fresh and for the same number, else looked up now; refused if they changed. */
+  private async recipientKeys(orgId: OrgId, to: string): Promise<ObservedKeys> {
+    const last = this.lastLookup;
+    const fresh = last !== null && last.orgId === orgId && last.to === to && this.d.nowMs() - last.at < LOOKUP_REUSE_MS;
+    const keys = fresh ? last.keys : keysFromLookup(await (await this.d.clients.forOrg(orgId)).lookup(to), undefined, this.d.backend);
+    const decision = await this.d.pins.check(keys, to);
+    if (decision.kind === 'changed') {
+      throw new DeskError('recipient.key_changed', "The recipient's security keys have changed. Confirm the new keys with them (for example by phone) before this fax is sent.", {
+        detail: `${decision.orgId}: ${decision.previousFingerprint} → ${decision.newFingerprint}`,
+      });
+    }
+    return keys;
+  }
+
   private assertFromIsOurs(req: { orgId: OrgId; from: string }): void {
     const org = this.d.orgs.get(req.orgId);
     if (org.faxNumbers.length > 0 && !org.faxNumbers.includes(req.from)) {
@@ -262,24 +357,34 @@ export class Outbox {
     }
   }
 
-  /** A checked PDF, stored in `blob`: its row and job, in one transaction, then the loop is woken. */
-  private queue(req: Omit<SubmitRequest, 'pdf'>, blob: StoredBlob, sizeBytes: number, pages: number | null, lookup?: Promise<LookupResponse | undefined>): { id: FaxId; pages: number | null } {
+  /**
+   * A checked PDF, stored in `blob`: its row and job, in one transaction, then the loop is
+   * woken. `lookup`: the recipient's lookup already under way (submit), used when the fax's
+   * turn comes. `presealed`: a fax sealed before it was queued (submitFileSealed), with no
+   * stored copy: its envelope and spool go into the job, and process() only uploads it.
+   */
+  private queue(
+    req: Omit<SubmitRequest, 'pdf'>, blob: StoredBlob | null, sizeBytes: number, pages: number | null,
+    ahead: { lookup?: Promise<LookupResponse | undefined>; presealed?: { id: FaxId; sealed: SealedFax } } = {},
+  ): { id: FaxId; pages: number | null } {
+    const { lookup, presealed } = ahead;
     const org = this.d.orgs.get(req.orgId);
     // A new fax: its id is also the message id it will be sealed under.
-    const id = asFaxId(uuid4());
+    const id = presealed?.id ?? asFaxId(uuid4());
+    const sealed = presealed?.sealed ?? null;
     const now = this.d.nowMs();
     const pstn = req.route === 'pstn';
     const sendAt = req.sendAt != null && req.sendAt > now ? req.sendAt : null;
     this.d.db.transaction(() => {
       this.d.faxes.insert({
         id, orgId: req.orgId, direction: 'out', route: req.route, peerNumber: req.to, peerName: null, fileName: req.fileName, pages,
-        sizeBytes, at: now, read: true, state: sendAt !== null ? 'scheduled' : pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: null,
-        fromNumber: req.from, toNumber: req.to, ciphertextSha256: null, metadataJson: null, blobId: blob.blobId, blobKey: blob.wrappedKey,
+        sizeBytes, at: now, read: true, state: sendAt !== null ? 'scheduled' : pstn ? 'needs-pstn' : 'queued', senderOrgId: req.orgId, recipientOrgId: sealed?.recipientOrgId ?? null,
+        fromNumber: req.from, toNumber: req.to, ciphertextSha256: sealed?.ciphertextSha256 ?? null, metadataJson: null, blobId: blob?.blobId ?? null, blobKey: blob?.wrappedKey ?? null,
         subject: req.subject?.trim() ? req.subject.trim().slice(0, 200) : null, sendGroup: req.sendGroup ?? null, sendAt,
       });
       if (!pstn || sendAt !== null) {
-        this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name) VALUES (?, ?, ?, ?)')
-          .run(id, req.orgId, sendAt ?? 0, req.fromName === undefined ? senderNameOf(org) : req.fromName);
+        this.d.db.prepare('INSERT INTO outbox_jobs (fax_id, org_id, next_attempt_at, from_name, envelope_json, ciphertext_file, recipient_org_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(id, req.orgId, sendAt ?? 0, req.fromName === undefined ? senderNameOf(org) : req.fromName, sealed?.envelopeJson ?? null, sealed?.spool ?? null, sealed?.recipientOrgId ?? null);
       }
       this.d.faxes.audit('send', req.orgId, id, `${sendAt !== null ? `scheduled for ${new Date(sendAt).toISOString()}` : 'queued'} to ${req.to} (${req.route}, ${sizeBytes} bytes, ${pages ?? 'unknown'} pages)`);
     })();

@@ -50,6 +50,11 @@ export interface PstnOutboxDeps {
   /** First wait before asking the provider for a status; doubles up to pollCapMs. */
   pollBaseMs?: number;
   pollCapMs?: number;
+  /**
+   * A genuine status event about a fax this desk's own outbox does not know: in an office, one
+   * of the shared outbox's (any desk of the office may have submitted it).
+   */
+  onOtherFax?: (provider: PstnProviderName, providerFaxId: string, status: PstnStatus) => void;
   /** Backoff for submissions after retryable failures without a Retry-After. */
   retryBaseMs?: number;
   retryCapMs?: number;
@@ -62,7 +67,8 @@ const DEFAULT_POLL_CAP_MS = 60_000;
 const DEFAULT_RETRY_BASE_MS = 5_000;
 const DEFAULT_RETRY_CAP_MS = 10 * 60_000;
 
-const NOT_CONFIGURED: UserError = {
+/** Said on a phone-network fax when this desk has no provider (the office's lane says the same). */
+export const NOT_CONFIGURED: UserError = {
   code: 'pstn.not_configured',
   message: 'Sending over the phone network is not set up yet. Add a fax provider in Settings, then send it again.',
 };
@@ -103,6 +109,16 @@ export class PstnOutbox {
   configuredProvider(): PstnProviderName | null {
     const st = this.d.settings.get().pstn;
     return st.configured ? st.provider : null;
+  }
+
+  /** This desk's provider adapter (its credentials stay inside), or null when none is set up; the office's phone lane sends through it. */
+  adapter(): PstnProvider | null {
+    return this.currentProvider();
+  }
+
+  /** The caller ID the provider settings give ('' : the fax number the fax is sent from). */
+  callerId(): string {
+    return this.d.settings.get().pstn.fromNumber;
   }
 
   /** Throws file_too_large when the PDF is over the configured provider's limit: checked before anything is stored or uploaded. */
@@ -163,6 +179,7 @@ export class PstnOutbox {
     if (event.providerFaxId && event.status) {
       const job = this.d.db.prepare('SELECT * FROM pstn_jobs WHERE provider = ? AND provider_fax_id = ?').get(provider, event.providerFaxId) as PstnJobRow | undefined;
       if (job && job.done === 0) this.applyStatus(job, event.providerFaxId, event.status);
+      else if (!job) this.d.onOtherFax?.(provider, event.providerFaxId, event.status);
     }
     return { httpStatus: 200, kind: 'accepted' };
   }
@@ -309,7 +326,7 @@ export class PstnOutbox {
     if (fax.state === 'delivered' || fax.state === 'failed') return;
     const state = mapToOutboxState(status);
     const pstn: NonNullable<FaxDetail['pstn']> = { provider: job.provider, providerFaxId, status: status.providerState };
-    const failure = status.state === 'failed' ? failureOf(job.provider, status) : null;
+    const failure = status.state === 'failed' ? pstnFailure(job.provider, status) : null;
     const final = state === 'delivered' || state === 'failed';
     const before = fax.pstn_json;
     if (final) {
@@ -342,7 +359,7 @@ function tooLarge(provider: PstnProvider, sizeBytes: number): PstnError {
 }
 
 /** The provider's failure, as a sentence for the person at the desk and codes for the detail. */
-function failureOf(provider: PstnProviderName, status: PstnStatus): UserError {
+export function pstnFailure(provider: PstnProviderName, status: PstnStatus): UserError {
   const label = PSTN_PROVIDER_LABELS[provider];
   return {
     code: `pstn.failed.${status.failureCode ?? 'other'}`,

@@ -1,7 +1,7 @@
 /** One RelayClient per org, made from the org's keys (which stay in memory only). */
 import type { OrgId } from '../../../shared/domain/ids.ts';
 import type { CryptoBackend, OrgKeys } from '../../../shared/protocol/index.ts';
-import { RelayClient, type FetchLike } from './relay-client.ts';
+import { RelayClient, type RelayFetch } from './relay-client.ts';
 
 /** Where an org's keys come from (the vault's OrgRegistry): the relay client sits below the vault and only asks. */
 export interface OrgKeySource {
@@ -9,7 +9,7 @@ export interface OrgKeySource {
 }
 
 export interface ClientPoolOptions {
-  fetch: FetchLike;
+  fetch: RelayFetch;
   nowMs: () => number;
   timeoutMs?: number;
   retries?: number;

@@ -26,6 +26,27 @@ import { fromHttpStatus, garbage, unreachable } from './relay-errors.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+/**
+ * What the relay client needs of an HTTP answer. fetch's Response has it, and so does the
+ * CLI's node:http transport (cli/http-transport.ts), which hands over the socket's own
+ * buffers instead of loading undici and passing every chunk through web streams.
+ */
+export interface RelayResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: RelayBody | null;
+}
+
+/** The part of a ReadableStream<Uint8Array> the relay client reads an answer's body through. */
+export interface RelayBody {
+  getReader(): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void>; releaseLock(): void };
+  cancel(): Promise<void>;
+}
+
+/** The transport of the relay client: fetch, Electron's net.fetch, or the CLI's node:http one. */
+export type RelayFetch = (input: string, init?: RequestInit) => Promise<RelayResponse>;
+
 /** A raw ciphertext download in progress (RelayClient.openCiphertext). */
 export interface CiphertextDownload extends AsyncIterable<Uint8Array> {
   /** The Content-Length the relay announced, if any. */
@@ -45,7 +66,7 @@ export interface RelayClientOptions {
   baseUrl: string;
   /** null for the unauthenticated calls (health, redeem). */
   identity: RelayIdentity | null;
-  fetch: FetchLike;
+  fetch: RelayFetch;
   nowMs?: () => number;
   /** Per-attempt timeout for small requests; uploads and downloads add time per MiB. */
   timeoutMs?: number;
@@ -370,7 +391,7 @@ export class RelayClient {
    * The answer as text, never more than `maxBytes`: a broken or hostile relay that streams
    * an endless answer gets `relay.garbage` instead of filling the memory of the desk.
    */
-  private async readText(res: Response, what: string, maxBytes = MAX_JSON_ANSWER_BYTES): Promise<string> {
+  private async readText(res: RelayResponse, what: string, maxBytes = MAX_JSON_ANSWER_BYTES): Promise<string> {
     await refuseOversizedAnswer(res, what, maxBytes);
     if (!res.body) return '';
     const parts: Uint8Array[] = [];
@@ -383,7 +404,7 @@ export class RelayClient {
    * stops the read (relay.garbage); a broken connection is relay-unreachable, like a failed
    * request, so the caller's retry rules apply.
    */
-  private async readCapped(body: ReadableStream<Uint8Array>, what: string, maxBytes: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
+  private async readCapped(body: RelayBody, what: string, maxBytes: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
     let size = 0;
     const reader = body.getReader();
     try {
@@ -409,7 +430,7 @@ export class RelayClient {
   }
 
   /** One logical request: attempts with backoff; returns a 2xx Response or throws. */
-  private async send(spec: RequestSpec): Promise<Response> {
+  private async send(spec: RequestSpec): Promise<RelayResponse> {
     const retries = this.opts.retries ?? 3;
     let last: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -434,7 +455,7 @@ export class RelayClient {
     await (this.opts.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t))))(ms);
   }
 
-  private async attempt(spec: RequestSpec): Promise<Response> {
+  private async attempt(spec: RequestSpec): Promise<RelayResponse> {
     const { method, path } = spec;
     const whole = spec.body ?? new Uint8Array(0);
     const headers: Record<string, string> = {};
@@ -465,7 +486,7 @@ export class RelayClient {
         init.body = whole as Uint8Array<ArrayBuffer>;
       }
     }
-    let res: Response;
+    let res: RelayResponse;
     try {
       res = await this.opts.fetch(this.baseUrl + path, init);
     } catch (e) {
@@ -489,7 +510,7 @@ export class RelayClient {
  * An answer that announces more than `maxBytes` is refused before a byte of it is read (and
  * its body released). Returns the announced length, or null when there is none.
  */
-async function refuseOversizedAnswer(res: Response, what: string, maxBytes: number): Promise<number | null> {
+async function refuseOversizedAnswer(res: RelayResponse, what: string, maxBytes: number): Promise<number | null> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (!Number.isFinite(declared)) return null;
   if (declared > maxBytes) {

@@ -3,13 +3,18 @@ import type { DeskServices } from '../../desk-services.ts';
 import { DeskError } from '../../errors.ts';
 import type { HandlerContext, HandlersFor } from './context.ts';
 
-export type PstnServices = Pick<DeskServices, 'faxes' | 'pstn'>;
+export type PstnServices = Pick<DeskServices, 'faxes' | 'pstn' | 'office' | 'inbox'>;
 
 export function pstnHandlers(ctx: HandlerContext<PstnServices>): HandlersFor<'faxes.sendViaPstn' | 'settings.configurePstn'> {
   const svc = ctx.services;
   return {
     'faxes.sendViaPstn': async ({ id }) => {
       const s = await svc();
+      if (s.office.orgId() !== null && s.inbox().engine !== 'sqlite') {
+        // The office's fax: its job goes into the shared outbox's phone lane, through this desk's provider.
+        await s.office.sendViaPstn(id);
+        return null;
+      }
       const row = s.faxes.row(id);
       if (row.direction !== 'out') throw new DeskError('fax.not_sent', 'Only faxes you send can go over the phone network.', { detail: id });
       // Only an item parked in needs-pstn: anything else is already on its way (or done), and

@@ -9,13 +9,9 @@ import { heldKeyChanges } from '../../outbox/key-changes.ts';
 
 export type SendServices = Pick<DeskServices, 'faxes' | 'blobs' | 'outbox' | 'pipeline' | 'office' | 'inbox' | 'coverTemplates' | 'pins'>;
 
-/** In an office, the org's faxes go out through the shared outbox (fxe only: the phone lane is per desk). */
-function viaOffice(s: SendServices, orgId: OrgId, route: 'fxe' | 'pstn'): boolean {
-  if (s.office.orgId() !== orgId) return false;
-  if (route === 'pstn') {
-    throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });
-  }
-  return true;
+/** In an office, the org's faxes go out through the shared outbox (over fxe, or its phone lane). */
+function viaOffice(s: SendServices, orgId: OrgId): boolean {
+  return s.office.orgId() === orgId;
 }
 
 type SendChannel = 'send.check' | 'send.acceptKeyChange' | 'send.submit' | 'faxes.resend' | 'faxes.forward' | 'keys.changes' | 'keys.keepBlocked';
@@ -58,8 +54,9 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
     'send.submit': async (req) => {
       const s = await svc();
       const pdf = await documentFor({ nowMs: ctx.nowMs, log: ctx.log, coverTemplates: s.coverTemplates() }, req, { number: req.to });
-      if (viaOffice(s, req.orgId, req.route)) {
-        const queued = await s.office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null });
+      if (viaOffice(s, req.orgId)) {
+        const officeReq = { orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf, subject: req.coverPage?.subject ?? null };
+        const queued = req.route === 'pstn' ? await s.office.sendPstn(officeReq) : await s.office.send(officeReq);
         ctx.emitFaxesChanged();
         return queued;
       }
@@ -88,7 +85,7 @@ export function sendHandlers(ctx: HandlerContext<SendServices>): HandlersFor<Sen
         // The fax lives in the office: forward it from there, through the shared outbox.
         const fax = await s.inbox().detail(id);
         const doc = await s.inbox().document(id);
-        if (viaOffice(s, fax.orgId, 'fxe')) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf, sendAt });
+        if (viaOffice(s, fax.orgId)) return s.office.send({ orgId: fax.orgId, to, from, fileName: doc.fileName, pdf: doc.pdf, sendAt });
       }
       const row = s.faxes.row(id);
       const { fileName, pdf } = readFaxDocument(s, id);

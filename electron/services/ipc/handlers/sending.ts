@@ -26,16 +26,14 @@ function writeChosenFile(path: string, bytes: Uint8Array | string): void {
 
 /**
  * In an office the org's faxes go out through the office's shared outbox, one row per recipient,
- * at once or at their time ("Send later"). fxe only: the shared outbox has no phone lane yet,
- * so that is refused in plain words rather than silently sent from this desk alone.
+ * at once or at their time ("Send later"), over fxe or, for a member the person chose to reach
+ * over the phone network, through its phone lane (office-pstn.ts).
  */
 function sharedOutbox(office: DeskServices['office']): SendGroupDeps['outbox'] {
   return {
     async submit(req) {
-      if (req.route === 'pstn') {
-        throw new DeskError('office.no_pstn', 'In an office, faxes go out over fxe only for now; the phone network is not available from the shared outbox.', { detail: 'pstn route in office mode' });
-      }
-      const queued = await office.send({ orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, subject: req.subject ?? null, sendAt: req.sendAt ?? null });
+      const officeReq = { orgId: req.orgId, to: req.to, from: req.from, fileName: req.fileName, pdf: req.pdf, subject: req.subject ?? null, sendAt: req.sendAt ?? null };
+      const queued = req.route === 'pstn' ? await office.sendPstn(officeReq) : await office.send(officeReq);
       return { id: queued.id, pages: null };
     },
   };

@@ -8,8 +8,9 @@ import { keyChangeColumns } from './005-key-change-columns.ts';
 import { sendGroupsAndSchedule } from './006-send-groups-and-schedule.ts';
 import { pageRotations } from './007-page-rotations.ts';
 import { coverTemplates } from './008-cover-templates.ts';
+import { inboxLineCounts } from './009-inbox-line-counts.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule, pageRotations, coverTemplates];
+export const MIGRATIONS: readonly Migration[] = [initial, pstnJobs, trustByNumber, coverSubject, keyChangeColumns, sendGroupsAndSchedule, pageRotations, coverTemplates, inboxLineCounts];
 
 // A gap or a reordering would let two installs disagree about what version N means.
 MIGRATIONS.forEach((m, i) => {

@@ -8,5 +8,6 @@ import { unreadCounts } from './005-unread-counts.ts';
 import { searchWindow } from './006-search-window.ts';
 import { officeDeskShared } from './007-office-desk-shared.ts';
 import { outboxSendLater } from './008-outbox-send-later.ts';
+import { officePstn } from './009-office-pstn.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared, outboxSendLater];
+export const PG_MIGRATIONS: readonly PgMigration[] = [officeInitial, recentFirst, sharedPins, contactGroups, unreadCounts, searchWindow, officeDeskShared, outboxSendLater, officePstn];

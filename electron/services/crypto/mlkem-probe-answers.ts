@@ -1,0 +1,65 @@
+/**
+ * The ML-KEM-768 answers the native-primitive probe (native-asymmetric.ts) checks node:crypto
+ * against, computed once with noble and kept here: noble's key generation, encapsulation and
+ * decapsulation cost ~45 ms in a fresh process (tables, cold code), at every CLI start.
+ * The decapsulation key is noble's `ml_kem768.keygen(64 × 0x07)` (it holds the encapsulation
+ * key at bytes 1152..2336); the ciphertext and shared secret are noble's encapsulation to it
+ * with m = 32 × 0x01. test/protocol/native-asymmetric.test.ts checks them against noble.
+ */
+export const MLKEM768_PROBE = {
+  decapsulationKey: [
+    'brI0fcK/QWcdR/MNw0WSVmerTxJOeKtUuITC7RUOSIoXO2i9ezIkN/NGmEKFx4tP46uk4eWf8RFfXaVplQmmikV2q4mJfLpL',
+    '7BhNtKCDmQxJdAbK5yuA+twFsyrLY8pd4bLJSqMiFGqfzdYj4VRvsuQH34UdN9gEhuwCn2Ct0/ZBv4IKr/u9AQBcgZSWzseP',
+    '4bICvxMZXtgY72hnQzabdDOVd8ccNWd5xfI6yKZ+cfaydRZ9laRZUsCQYxUZPiW0cynBFnxyZvAK5bhzpEcgsrVQmNSoCihB',
+    '4AfAahLJFjQe+BAXull6LEU41vl/HqtXVSMfo3uG9Pg8iNU4yGh+ViJYNWhgkghB+6CFAMuuctJIOXlw2mXAYhO2iDIeQJcg',
+    'KvxovyY4umo8V4FdFgSmoeNJ7Ocf+2wO7FhnNPgzJ1yybfe9bXZH5kyLWiwyFFEaymdLhbm++aYjWXLGSzdNiMeshXdFBsdN',
+    '1qqSHZitTaxLzQmazdoRCasXimFAi8dznwN36cPMEXx+D0vADJh3u5xr18ERyuMk1qx33AU/krTBU8usFraO62isjcLAiNd5',
+    'bCkiKIoKqDWZBBRPTzJ+FLyee/APVbwFU4IYpsUyLKsxbAdwn3YkhisQQqBdkaiypZSY6XY5GAqrZ5menLtxcAS6gnZkV4Fc',
+    'q1NNgDwvUbRAmWI1pHK6piZbY/NwR9Kbg5q431Nut+pSMmuR4kg7zjoo1eqL+4wvZGOw+4apGHqw08VU2SEO58ACx8W1UlgT',
+    'mSV3TKe4IOWOxoTG9XqdFLtBMVy+zdeBQVaTdJetfnCWaCMEkKhfy2QB5zqBmaeLYMOlIGFgzkNvFTBG90en/tBXsMFmulI2',
+    'McRXHOghH4s77NMp7ikN+4QJCLoLZHw3h2w/vlXCscTBaSyhszHKDlSQ37tX7FHGF3tHd2FCgnVhk2MdDvWcjlAsyke0y1ll',
+    'dtGlLMQxnVG8TnySFYSwZ5xLOTwboeRwLRwvpaeBArBTtywnBjdW2NmiPCs4opJKrxIk3SmoEzSS6FM2XWkylBB7lGqyKwzJ',
+    'bOyfV5uuLEGcPWhOLzg1dwR7XFAtkPEPfvBmQYhF3swvTcRGRcfNDTwTvJAriuJrwNaeKoe9cmHGKlnMXloa2yqqykNW8ZBD',
+    'PMxM3+M2t2fIS0d7mhCXhrWxTYCt5UQmDdlJlJkbM2HGlzUAp/Bhs5lSwkQR22qww/NcG7JvrHQb0nRT/bQqvvFgY7wsoeam',
+    'SsuIr2wn6ytwshQQY5s2vziyFYenOGdYOJlmO5BMJ1R75koxEFECWzXFyaGIMfMWJfaig9OipEtH7eOvRXGjpSUF3+JkUJVB',
+    'rIYRQmccREO00sd7guAafExiX1YBGESdPpmwXWdWPYu8yOPKB/Szf6BtqmJ6E7avBLwPWtB+qjw4WysIafDDMsG6izmdr7rO',
+    'lTIMdsuNprCRgPF3aWReh5lekyJeeRwLDIgJk7lIuAQU+oQVVsAKaFrMhjMJ69R3KtF+EwO4+BcQsMpeoNy0m6AwjlAwM6F9',
+    'klonAK0GT/d4tNpM9RRXpIIkpSdRJQqO4QslHIGLr8rG9BIeoySK+Pyo1+RrIZtvLzgYnbQJDWeCA/weR0gismg49IGvvzqP',
+    'LEPPcwCznvcwZDo/e+Jg4ZVEmBlj47V3oPq4L5Mmolo0zFtI6BNR2nIrsXeu+xuYKbJwIzxpVbQavqUmOeeS03ZN06l+TJqY',
+    'q6wBtem5ykPIiqZyO1uuYOMcLqsRbikYqDDBjdMP33gsDsiJQUaqq2HF4Fk6aRmZ+wc24KsJCpg14bBnO3OQUSsymZERkXth',
+    'DDeRA/U7SLbEMozNIuBGi4Z0P1uOBGJYPAiqJIOnymjIDHdWUCtdjQNVMEh8BAxHCneZnSA3FEg1agMp0Wc/cgKIDwAbXsHH',
+    'TKFEPOMlgLuspjokSxSO6YeaOMZuzJpwvjnOH2sNmIEFleVf7VGhHlQfNgG0kfwAfUeu3pCNzyxWuNkqYIim5RhWDieVaIU4',
+    'ZvpvaLNnlfN47KBuLAgTnsiQ2MmZNfop77oXmOxrlDWpQmQ0zPrDTnR+l7K0sxNxFPMFd0RNwfcJ1XE1IWxStFgNQAJNQOXM',
+    'OQuJeJEiFODIkjU0JWOleunNAUYIxATAs6uhOGGtzslX41jKFNiGyqRx9fWqHLBa8sBmEPRK80gy5mVoNlCcv6qfbcO1e6oz',
+    'TgdWsrwZxYS/g4rHNNMgfVmwNJiiZeU5OiRS0qdOWGVmQrU0OyqAo6rG7MPH8wVtI5hj6YYrDzwAmwlFNcybnoE4SRdJ+zSw',
+    'V2wHFtoVwxs2y+J7bYVygqG1d4lxOZE6ErGL7MQkTEKMjQaNtgKC1ah6a9CelwJq2NlxhjeaIDAntpOiregjBsWl2umzCIe4',
+    'vQSKMkauCyCLpvlNdOVl9pMdy4WST2S5jitvwOkw2rlsUfhsFSLP/0c5O2DFFClbwiEHwLNuBhy/RdKDTWNry3ePcYFHFkSo',
+    'SyZUH6BSMNdMx+OCvrC6vEmn8FoVUpOPJPEGOaCmVzGedblPlCASbKEpl+HHr1BWgsFQ0iZBiKK/3OYbP/w3b0li0jmNsZQF',
+    '9xUaBmpMUGxY37eiXggWGlZ/EsUZNVeBwnMZnsjFY8nCVxdE1TKl6HpOw5yTroSwR+g3m5R9GaY8X2lieUQZAupTYAg9Jjej',
+    'bcCz3PVRwfyJ74ugcTk/aIEcNlimRMrP/DM6SvC/RFJJdLd9N0mAwRYwDPayi2tbS/w/FNyB1ylL0zhQa9exytivKEwwptOO',
+    'bxU04ceMOcUiKzlZ4ZynicWAUEI1b8O+DfxAWCs59jIToLamZKMgNMlETGatn1ZEeAgNBdtIpRyeEJiALwyegjqznEhmjSQx',
+    'kuK0sEKe43lSBIt3tCchcXpu53dHS8PJjwaQx1iUshRshkIfKfpECeADpbtmsfkJZyq4GGoEASy0eld2JwA9VjOzNgmRAGPD',
+    'xRMx9AQAN2gpfbO9MeFlUbUvbNSK0EWK7Ou0qOY5NddnQ7BNOsgHw3wxaJBaHTou/SfFZZSx/nJU0uZ/f6GHI2XN3jQwPAOr',
+    'wSCUBmKBTnrf4GmX1lK0AB/GEsK3z8qgBnwjipQoV6TMVn3htfMtDKkkOeUKdnLIyYCpqTflZXKamYat8R5pXwcHBwcHBwcH',
+    'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH',
+  ].join(''),
+  cipherText: [
+    '7WxDPr1bmGmZ5voUIjcY3o+h4a66p/XV26RtxUrwJvGzvF6c55q1KgcQ8O3Dc3fzR1l+tPO/5ZfYQN+hoGYYSSZI0k9jlsRd',
+    'hqxUSf2bpUTcUOjOB64pVSu2HeqtTgWnXq3gUdku+v/fA+QeuIpaSsDy0rtvSPjW0K0ch/pbI8rcD61Ug/d/mJel9F0U0qKh',
+    'P84c82tkG8vNY7PXh/ll5kbAh6SALCyrFT1C6IIIKrP66O3WSDr85MOVY1/+zoka0QwEKX62tIF2J/Hv3EJa5ZQ/j4QCJqi4',
+    'NYGi4WJp9FtCT1Ly9UilwPYbn4SIHP7NW7Owu37TdozDS81FAbi22Gje6lyCPQST7X9euXshVjK+VZwBdU7gRm5IChIyGUbR',
+    'Fu+AvPivrgMZKh2MSnKu5riR7Lc1IpWb+htUl/VlJJVzs4jNe58jzNWYC1+1xLuhFIWp7jlgSVruOKr7uLqvxWd7KE8nd9j8',
+    'e/yMB8rBoPxSAembKQIRmgcvAGv/euRlU4O70VXd4DqHu71mw757ASn5qvyWGGJUeixSX9ZLVH+p3qeWWIKaTUtTGMm3MkEt',
+    'jZI1jpnUEa8eQ+uGN/u/Gq01XLpWcJgbDuwclQbfsa+xOFy7vyDta9OJWuEnDZX3PYbS7bm4edcMuwxo/1DtNS0qNLm3Ipbk',
+    'D7azmqGakJhhiLEwAUVcNX/keDeMIvlBnGvbSjfzAKq3g8RRu1ar1jnNo7SvZOC/6nyzKnblKj2yx+e1aBntw4Q0Pwgi6Fox',
+    'B+gV/CeviqNba0Z0tw0lE+2deZyGlVkQw8v47FC4rZhSBQ3aT6gbE5KobEwrFKXbWPwNiR7c0Upscnx6OCOQ9VhfCrsEFmCF',
+    'kigdlYon+SFns9IJDGcjHwJqPwYwwIqflYaXc1+wSCf52Hbdzf5XhRRcmvLUgS6femKqvlbCj9K16BBMs3NIYB/H2/tQGdV1',
+    'qktUJXwtUqtgI5PWVEWGFgkbJCEhfNxxOOnQ3o48U5zj+briieEWRa2v7V31Z4T3/8N+3mAbkhGSeETlzeO2LqYENKVUZ7Ej',
+    'z/vzbbcPSH/NzK6mEjrTthk2gxZQm5XWzJC0Flmjf/qkbK1yOcloUFZppid9fA6GAcbiFhDf5FDOcn8BND11Y/OCAXF54btl',
+    'p/D8oU4BA/oap61xk4thZzL24UBVou6KUhUbD7t5vg6QYueML1YuFdO1mhrk9ZjKmHKZ7JmAmZECsBQQqK/FRuIPN1mr+8PF',
+    'lb0lzJXT0TDaHAAaZwCA1Cu6YXogRJSQ8sbdkR16Nawlmzd2EHE/X5USbOAjv6SQDl7RYPnWQNL2alCwVyAwzPn1I67ykVpl',
+    'OkUVnDvT2snFzXFKCEkwKU7Af2dcC10Xk/lSl3r2bk2KHWwVtuD1Db2JOXyfdvUWxrmVF3IIfF3cyKJmD2RdnJYZLJ04VrZB',
+    'SfK0OKZFTS8=',
+  ].join(''),
+  sharedSecret: '63c2523bafea91516d46ec1588e3a1ebbcbb7ef263ada5daaaabc37f4dd007d2',
+} as const;
