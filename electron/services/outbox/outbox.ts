@@ -189,15 +189,18 @@ export class Outbox {
    * (a worker, the disk, the relay): pdf.js checks the document in its worker while the body is
    * stored, and a fax that goes now has its recipient looked up meanwhile. A document the check
    * refuses leaves nothing behind (its stored body is removed before the refusal is thrown).
+   * `alreadyChecked`: these very bytes already passed validatePdf (a send to several
+   * recipients checks its document once), so pdf.js is not run on them again.
    */
-  async submit(req: SubmitRequest): Promise<{ id: FaxId; pages: number | null }> {
+  async submit(req: SubmitRequest, alreadyChecked?: { pages: number | null }): Promise<{ id: FaxId; pages: number | null }> {
     this.assertFromIsOurs(req);
     // The cheap checks first: a file that is no PDF, or too large, is turned away before anything starts.
     checkPdfStructure(req.pdf);
     // Over the provider's size limit: say so now, before anything is stored or uploaded.
     if (req.route === 'pstn') this.d.pstn?.assertFits(req.pdf.length);
     const lookup = req.route === 'fxe' && !(req.sendAt != null && req.sendAt > this.d.nowMs()) ? this.lookupAhead(req.orgId, req.to) : undefined;
-    const [checked, stored] = await Promise.allSettled([validatePdf(req.pdf, this.d.log), this.d.blobs.writeAsync(req.pdf)]);
+    const check = alreadyChecked ? Promise.resolve(alreadyChecked) : validatePdf(req.pdf, this.d.log);
+    const [checked, stored] = await Promise.allSettled([check, this.d.blobs.writeAsync(req.pdf)]);
     if (checked.status === 'rejected') {
       if (stored.status === 'fulfilled') this.d.blobs.remove(stored.value.blobId);
       throw checked.reason;
