@@ -1,7 +1,7 @@
 // The PDF check's warm pdf.js worker: a check takes the waiting spare, and the next spare
-// starts loading only once that check is over, never beside it (loading pdf.js keeps a core
-// busy for a few hundred ms, and beside the check it slowed the fax someone waits for). Still
-// one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
+// starts loading only once the checks paused, never beside one nor right after it (loading
+// pdf.js keeps a core busy for a few hundred ms, and then it slowed the fax someone waits
+// for). Still one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
 // so pdf.js's code is warm when the real document comes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { validatePdf } from '../../electron/services/outbox/pdf-check.ts';
@@ -19,20 +19,20 @@ describe('the PDF check and its spare worker', () => {
     const checking = validatePdf(makePdf(1));
     expect(sparePdfWorkerIdForTests()).toBeUndefined();
     expect(await checking).toEqual({ pages: 1 });
-    expect(sparePdfWorkerIdForTests()).toBeDefined();
+    await waitFor('the next spare', () => sparePdfWorkerIdForTests() !== undefined);
   });
 
-  it('taking a loaded spare starts the next one only after the check; each document gets its own', async () => {
+  it('taking a loaded spare starts the next one only once the checks paused; each document gets its own', async () => {
     warmPdfCheckWorker();
     await waitFor('the spare to load pdf.js', () => sparePdfWorkerLoadedForTests());
     const first = sparePdfWorkerIdForTests();
     expect(first).toBeDefined();
     const checking = validatePdf(makePdf(2));
-    // Nothing loads beside this check.
+    // Nothing loads beside this check, nor as soon as it is over.
     expect(sparePdfWorkerIdForTests()).toBeUndefined();
     expect(await checking).toEqual({ pages: 2 });
-    const next = sparePdfWorkerIdForTests();
-    expect(next).toBeDefined();
+    expect(sparePdfWorkerIdForTests()).toBeUndefined();
+    const next = await waitFor('the next spare', () => sparePdfWorkerIdForTests());
     expect(next).not.toBe(first);
     await waitFor('the next spare to load pdf.js', () => sparePdfWorkerLoadedForTests());
     const third = validatePdf(makePdf(3));

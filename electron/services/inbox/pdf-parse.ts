@@ -155,13 +155,10 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  * next Send without a warm worker.
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
-  // The next spare starts loading once this parse is over, never beside it: loading pdf.js
-  // keeps a core busy for ~0.2-0.5 s, and beside the check (and the rest of the send: storing
-  // the body, the lookup, the seal, with two cores) it slowed the very fax someone waits for.
-  // Measured one fax at a time, interleaved in one run at load 7-10: send → stored 653 ms
-  // median with the next spare loading beside the check, 468 ms with it loading after.
+  // The next spare starts loading once the checks have paused (SPARE_QUIET_MS), never beside
+  // one: see there.
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
+    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => prepareSpareWhenQuiet(url));
   const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
@@ -192,12 +189,35 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
  * which was most of the time between "Send" and the fax being queued. One spare worker, with
  * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it, and
- * the next spare starts loading when that parse is over. Still one worker per document (it
- * ends after its reply), under the same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
- * next parse pays the start-up again.
+ * the next spare starts loading once the checks paused (SPARE_QUIET_MS). Still one worker per
+ * document (it ends after its reply), under the same limits. An idle spare costs ~30-60 MiB,
+ * so it is ended after SPARE_IDLE_MS unused and the next parse pays the start-up again.
  */
 const SPARE_IDLE_MS = 120_000;
 let spare: { worker: Worker; idle: ReturnType<typeof setTimeout>; loaded: boolean } | undefined;
+
+/**
+ * How long after a check the next spare starts loading. Loading pdf.js keeps a core busy for
+ * ~0.2-0.5 s; started beside a check (or right after it) it competed, on two cores, with the
+ * very fax someone waits for: its check, storing, seal and upload (and, on one machine, the
+ * recipient's receive). Measured one fax at a time at load 6-10, 1 MiB send → stored by
+ * webhook: 417-565 ms median with the spare loading right after the check, 280-341 ms with
+ * it loading once the fax was stored; the receive's own step 141-171 → 37-63 ms. A second
+ * Send within this time finds no spare and loads its own worker (as the first Send after
+ * start-up did before the spare existed); a send to several recipients checks once.
+ */
+const SPARE_QUIET_MS = 1000;
+let spareTimer: ReturnType<typeof setTimeout> | undefined;
+
+function prepareSpareWhenQuiet(url: URL): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => {
+    spareTimer = undefined;
+    if (!overrides && spareAfterEachCheck) prepareSpare(url);
+  }, SPARE_QUIET_MS);
+  // Never keeps a process alive on its own.
+  spareTimer.unref();
+}
 
 const isLoadedNotice = (m: unknown): m is PdfSpareLoaded => typeof m === 'object' && m !== null && (m as { loaded?: unknown }).loaded === true;
 /** false once a one-shot process (the CLI's send) said it checks one PDF and ends. */
@@ -260,6 +280,8 @@ export function sparePdfWorkerLoadedForTests(): boolean {
 
 /** Ends the spare worker (tests and shutdown: nothing is left running). */
 export function stopSparePdfWorker(): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = undefined;
   const s = spare;
   spare = undefined;
   if (!s) return;
