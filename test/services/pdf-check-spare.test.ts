@@ -1,7 +1,7 @@
 // The PDF check's warm pdf.js worker: a check takes the waiting spare, and the next spare
 // starts loading only once the checks paused, never beside one nor right after it (loading
 // pdf.js keeps a core busy for a few hundred ms, and then it slowed the fax someone waits
-// for). Still one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
+// for); within a burst of checks, right after each. Still one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
 // so pdf.js's code is warm when the real document comes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { validatePdf } from '../../electron/services/outbox/pdf-check.ts';
@@ -38,6 +38,20 @@ describe('the PDF check and its spare worker', () => {
     const third = validatePdf(makePdf(3));
     expect(sparePdfWorkerIdForTests()).not.toBe(next);
     expect(await third).toEqual({ pages: 3 });
+  });
+
+  it('checks in a burst (one sooner than the pause after the previous) each prepare the next spare as soon as they are over', async () => {
+    await waitFor('a spare', () => sparePdfWorkerLoadedForTests());
+    expect(await validatePdf(makePdf(1))).toEqual({ pages: 1 });
+    // Right after: a burst begins. It has no spare yet (it would have been loading beside this check).
+    expect(sparePdfWorkerIdForTests()).toBeUndefined();
+    expect(await validatePdf(makePdf(2))).toEqual({ pages: 2 });
+    // Within the burst the next spare is on its way at once, for the check that may follow.
+    const next = sparePdfWorkerIdForTests();
+    expect(next).toBeDefined();
+    expect(await validatePdf(makePdf(3))).toEqual({ pages: 3 });
+    expect(sparePdfWorkerIdForTests()).not.toBe(next);
+    expect(sparePdfWorkerIdForTests()).toBeDefined();
   });
 
   it("the spare's warm-up document is one the strict check accepts, Info dictionary and all", async () => {

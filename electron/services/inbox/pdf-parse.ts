@@ -156,9 +156,14 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
   // The next spare starts loading once the checks have paused (SPARE_QUIET_MS), never beside
-  // one: see there.
+  // one; within a burst of checks, right after each: see there.
+  const inBurst = performance.now() - lastCheckEndedAt < SPARE_QUIET_MS;
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => prepareSpareWhenQuiet(url));
+    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => {
+      lastCheckEndedAt = performance.now();
+      if (inBurst) prepareSpareNow(url);
+      else prepareSpareWhenQuiet(url);
+    });
   const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
@@ -202,12 +207,16 @@ let spare: { worker: Worker; idle: ReturnType<typeof setTimeout>; loaded: boolea
  * very fax someone waits for: its check, storing, seal and upload (and, on one machine, the
  * recipient's receive). Measured one fax at a time at load 6-10, 1 MiB send → stored by
  * webhook: 417-565 ms median with the spare loading right after the check, 280-341 ms with
- * it loading once the fax was stored; the receive's own step 141-171 → 37-63 ms. A second
- * Send within this time finds no spare and loads its own worker (as the first Send after
- * start-up did before the spare existed); a send to several recipients checks once.
+ * it loading once the fax was stored; the receive's own step 141-171 → 37-63 ms.
+ * A check that comes sooner than this after the previous one is a burst (faxes sent one after
+ * the other): it finds no spare and loads its own worker, and from then on each check of the
+ * burst prepares the next spare as soon as it is over, so the next one finds it loading or
+ * loaded. A send to several recipients checks once.
  */
 const SPARE_QUIET_MS = 1000;
 let spareTimer: ReturnType<typeof setTimeout> | undefined;
+/** When the last interactive check ended (performance.now()), to tell a burst. */
+let lastCheckEndedAt = -Infinity;
 
 function prepareSpareWhenQuiet(url: URL): void {
   if (spareTimer) clearTimeout(spareTimer);
@@ -217,6 +226,12 @@ function prepareSpareWhenQuiet(url: URL): void {
   }, SPARE_QUIET_MS);
   // Never keeps a process alive on its own.
   spareTimer.unref();
+}
+
+function prepareSpareNow(url: URL): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = undefined;
+  if (!overrides && spareAfterEachCheck) prepareSpare(url);
 }
 
 const isLoadedNotice = (m: unknown): m is PdfSpareLoaded => typeof m === 'object' && m !== null && (m as { loaded?: unknown }).loaded === true;
@@ -282,6 +297,7 @@ export function sparePdfWorkerLoadedForTests(): boolean {
 export function stopSparePdfWorker(): void {
   if (spareTimer) clearTimeout(spareTimer);
   spareTimer = undefined;
+  lastCheckEndedAt = -Infinity;
   const s = spare;
   spare = undefined;
   if (!s) return;
