@@ -1,11 +1,12 @@
 // The PDF check's warm pdf.js worker: a check takes the waiting spare, and the next spare
 // starts loading only once the checks paused, never beside one nor right after it (loading
 // pdf.js keeps a core busy for a few hundred ms, and then it slowed the fax someone waits
-// for); within a burst of checks, right after each. Still one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
+// for); within a burst of checks, as early as possible without two loads side by side.
+// Still one worker per document. A spare parses a one-page PDF of our own before it says it is ready,
 // so pdf.js's code is warm when the real document comes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { validatePdf } from '../../electron/services/outbox/pdf-check.ts';
-import { sparePdfWorkerIdForTests, sparePdfWorkerLoadedForTests, stopSparePdfWorker, warmPdfCheckWorker } from '../../electron/services/inbox/pdf-parse.ts';
+import { setSpareQuietMsForTests, sparePdfWorkerIdForTests, sparePdfWorkerLoadedForTests, stopSparePdfWorker, warmPdfCheckWorker } from '../../electron/services/inbox/pdf-parse.ts';
 import { warmUpPdf } from '../../electron/services/inbox/pdf-parse-worker.ts';
 import { makePdf, waitFor } from './helpers.ts';
 
@@ -52,6 +53,25 @@ describe('the PDF check and its spare worker', () => {
     expect(await validatePdf(makePdf(3))).toEqual({ pages: 3 });
     expect(sparePdfWorkerIdForTests()).not.toBe(next);
     expect(sparePdfWorkerIdForTests()).toBeDefined();
+  });
+
+  it('in a burst, a check that takes a loaded spare starts the next one beside its parse', async () => {
+    // A long pause: every check from here on comes within a burst.
+    setSpareQuietMsForTests(600_000);
+    try {
+      expect(await validatePdf(makePdf(1))).toEqual({ pages: 1 });
+      warmPdfCheckWorker();
+      await waitFor('the spare to load pdf.js', () => sparePdfWorkerLoadedForTests());
+      const taken = sparePdfWorkerIdForTests();
+      const checking = validatePdf(makePdf(2));
+      const next = sparePdfWorkerIdForTests();
+      expect(next).toBeDefined();
+      expect(next).not.toBe(taken);
+      expect(await checking).toEqual({ pages: 2 });
+      expect(sparePdfWorkerIdForTests()).toBe(next);
+    } finally {
+      setSpareQuietMsForTests(null);
+    }
   });
 
   it("the spare's warm-up document is one the strict check accepts, Info dictionary and all", async () => {

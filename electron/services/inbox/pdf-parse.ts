@@ -155,20 +155,27 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  * next Send without a warm worker.
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
-  // The next spare starts loading once the checks have paused (SPARE_QUIET_MS), never beside
-  // one; within a burst of checks, right after each: see there.
-  const inBurst = performance.now() - lastCheckEndedAt < SPARE_QUIET_MS;
-  const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => {
+  // The next spare starts loading once the checks have paused (SPARE_QUIET_MS); within a burst
+  // of checks, as early as it can without two loads side by side: see there.
+  const preparing = !overrides && opts.interactive && spareAfterEachCheck;
+  const inBurst = performance.now() - lastCheckEndedAt < spareQuietMs;
+  const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>, startedNext = false): Promise<PdfParseOutcome> =>
+    !preparing ? outcome : outcome.finally(() => {
       lastCheckEndedAt = performance.now();
+      if (startedNext) return;
       if (inBurst) prepareSpareNow(url);
       else prepareSpareWhenQuiet(url);
     });
-  const ready = overrides || !opts.interactive ? undefined : takeSpare();
+  const taken = overrides || !opts.interactive ? undefined : takeSpare();
+  const ready = taken?.worker;
   if (ready) {
     try {
       ready.postMessage(job, transferList);
-      return thenPrepareSpare(supervise(ready, limits));
+      // In a burst, a spare that had loaded parses in a few ms: the next one starts loading
+      // now, beside it, for the check that is likely to follow.
+      const startNow = preparing && inBurst && taken.loaded;
+      if (startNow) prepareSpareNow(url);
+      return thenPrepareSpare(supervise(ready, limits), startNow);
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
       void ready.terminate().catch(() => undefined);
@@ -210,10 +217,12 @@ let spare: { worker: Worker; idle: ReturnType<typeof setTimeout>; loaded: boolea
  * it loading once the fax was stored; the receive's own step 141-171 → 37-63 ms.
  * A check that comes sooner than this after the previous one is a burst (faxes sent one after
  * the other): it finds no spare and loads its own worker, and from then on each check of the
- * burst prepares the next spare as soon as it is over, so the next one finds it loading or
- * loaded. A send to several recipients checks once.
+ * burst prepares the next spare as early as it can: beside its own parse when it took a spare
+ * that had loaded (that parse takes a few ms), else as soon as it is over (never two pdf.js
+ * loads side by side). A send to several recipients checks once.
  */
 const SPARE_QUIET_MS = 1000;
+let spareQuietMs = SPARE_QUIET_MS;
 let spareTimer: ReturnType<typeof setTimeout> | undefined;
 /** When the last interactive check ended (performance.now()), to tell a burst. */
 let lastCheckEndedAt = -Infinity;
@@ -223,7 +232,7 @@ function prepareSpareWhenQuiet(url: URL): void {
   spareTimer = setTimeout(() => {
     spareTimer = undefined;
     if (!overrides && spareAfterEachCheck) prepareSpare(url);
-  }, SPARE_QUIET_MS);
+  }, spareQuietMs);
   // Never keeps a process alive on its own.
   spareTimer.unref();
 }
@@ -249,14 +258,14 @@ export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
   if (!overrides) prepareSpare(defaultWorkerUrl());
 }
 
-function takeSpare(): Worker | undefined {
+function takeSpare(): { worker: Worker; loaded: boolean } | undefined {
   const s = spare;
   spare = undefined;
   if (!s) return undefined;
   clearTimeout(s.idle);
   s.worker.removeAllListeners();
   s.worker.ref();
-  return s.worker;
+  return { worker: s.worker, loaded: s.loaded };
 }
 
 function prepareSpare(url: URL): void {
@@ -286,6 +295,11 @@ function prepareSpare(url: URL): void {
 /** Tests: the thread id of the spare worker waiting for the next parse, if there is one. */
 export function sparePdfWorkerIdForTests(): number | undefined {
   return spare?.worker.threadId;
+}
+
+/** Tests: another pause than SPARE_QUIET_MS (a long one makes any two checks a burst); null restores it. */
+export function setSpareQuietMsForTests(ms: number | null): void {
+  spareQuietMs = ms ?? SPARE_QUIET_MS;
 }
 
 /** Tests: whether that spare has pdf.js loaded. */
