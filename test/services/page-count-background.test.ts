@@ -8,7 +8,7 @@ import { createMemoryKeychain } from '../../electron/services/keychain/keychain.
 import { openVault } from '../../electron/services/vault/vault.ts';
 import { countStoredPdfPages, PageCounter, type PageCounterDeps } from '../../electron/services/inbox/page-count.ts';
 import { parsePdfInWorker, sparePdfWorkerIdForTests, stopSparePdfWorker } from '../../electron/services/inbox/pdf-parse.ts';
-import { makePdf, tempDir } from './helpers.ts';
+import { makePdf, tempDir, waitFor } from './helpers.ts';
 
 const dir = tempDir('page-background');
 afterAll(() => {
@@ -27,8 +27,7 @@ describe('page counting in the background', () => {
   it('leaves the spare worker of the PDF check alone (regression: each received fax took it)', async () => {
     // A check (interactive) leaves a spare behind for the next one.
     expect(await parsePdfInWorker(makePdf(2), { strict: true })).toMatchObject({ kind: 'pages', pages: 2 });
-    const spare = sparePdfWorkerIdForTests();
-    expect(spare).toBeDefined();
+    const spare = await waitFor('the spare', () => sparePdfWorkerIdForTests());
     const { blobs, blobId, wrappedKey } = await storedPdf(5);
     expect(await countStoredPdfPages(blobs, blobId, wrappedKey)).toBe(5);
     // Still the same warm worker waiting for the next check.

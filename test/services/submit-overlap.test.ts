@@ -2,8 +2,9 @@
 // while the encrypted body is written and fsynced, and the recipient of a fax that goes now is
 // looked up meanwhile (sending then makes no second lookup). A document pdf.js refuses still
 // leaves nothing behind. Ordering is shown by a stand-in worker that answers only once the
-// body is on disk and the lookup was asked for, never by timing.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+// body is on disk and the lookup was asked for, never by timing. A send to several recipients
+// checks its document once, not once more per recipient.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,25 @@ describe('send.submit overlaps the PDF check, storing the body and the lookup', 
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'pdf.invalid', detail: expect.stringMatching(/pdf\.js/) });
     expect(blobFiles()).toEqual(before);
+  });
+
+  it('a send to several recipients, without a cover page, runs pdf.js on its document once', async () => {
+    const runs = join(dirs.path, 'pdf-checks.log');
+    const script = join(dirs.path, 'counts-checks.mjs');
+    writeFileSync(script, [
+      "import { parentPort } from 'node:worker_threads';",
+      "import { appendFileSync } from 'node:fs';",
+      `appendFileSync(${JSON.stringify(runs)}, 'check\\n');`,
+      "parentPort.postMessage({ ok: true, pages: 2, coverSubject: null });",
+    ].join('\n'));
+    setPdfParseOverridesForTests({ workerUrl: pathToFileURL(script) });
+    const r = await a.call('send.submitGroup', {
+      orgId: aOrg, from: '+15551110001', fileName: 'many.pdf', pdf: makePdf(2, 1_000), coverPage: null, sendAt: null,
+      recipients: [{ to: '+15552220002', route: 'fxe' }, { to: '+15552220003', route: 'fxe' }, { to: '+15552220004', route: 'fxe' }],
+    });
+    expect(r.items.map((i) => i.error)).toEqual([null, null, null]);
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual(['check']);
+    // Each fax still carries the page count the one check found.
+    for (const item of r.items) expect((await a.call('faxes.get', { id: item.id! })).pages).toBe(2);
   });
 });

@@ -155,18 +155,27 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  * next Send without a warm worker.
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
-  // The next spare starts loading once this parse is over, never beside it: loading pdf.js
-  // keeps a core busy for ~0.2-0.5 s, and beside the check (and the rest of the send: storing
-  // the body, the lookup, the seal, with two cores) it slowed the very fax someone waits for.
-  // Measured one fax at a time, interleaved in one run at load 7-10: send → stored 653 ms
-  // median with the next spare loading beside the check, 468 ms with it loading after.
-  const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
-    overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
-  const ready = overrides || !opts.interactive ? undefined : takeSpare();
+  // The next spare starts loading once the checks have paused (SPARE_QUIET_MS); within a burst
+  // of checks, as early as it can without two loads side by side: see there.
+  const preparing = !overrides && opts.interactive && spareAfterEachCheck;
+  const inBurst = performance.now() - lastCheckEndedAt < spareQuietMs;
+  const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>, startedNext = false): Promise<PdfParseOutcome> =>
+    !preparing ? outcome : outcome.finally(() => {
+      lastCheckEndedAt = performance.now();
+      if (startedNext) return;
+      if (inBurst) prepareSpareNow(url);
+      else prepareSpareWhenQuiet(url);
+    });
+  const taken = overrides || !opts.interactive ? undefined : takeSpare();
+  const ready = taken?.worker;
   if (ready) {
     try {
       ready.postMessage(job, transferList);
-      return thenPrepareSpare(supervise(ready, limits));
+      // In a burst, a spare that had loaded parses in a few ms: the next one starts loading
+      // now, beside it, for the check that is likely to follow.
+      const startNow = preparing && inBurst && taken.loaded;
+      if (startNow) prepareSpareNow(url);
+      return thenPrepareSpare(supervise(ready, limits), startNow);
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
       void ready.terminate().catch(() => undefined);
@@ -192,12 +201,47 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
  * which was most of the time between "Send" and the fax being queued. One spare worker, with
  * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it, and
- * the next spare starts loading when that parse is over. Still one worker per document (it
- * ends after its reply), under the same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
- * next parse pays the start-up again.
+ * the next spare starts loading once the checks paused (SPARE_QUIET_MS). Still one worker per
+ * document (it ends after its reply), under the same limits. An idle spare costs ~30-60 MiB,
+ * so it is ended after SPARE_IDLE_MS unused and the next parse pays the start-up again.
  */
 const SPARE_IDLE_MS = 120_000;
 let spare: { worker: Worker; idle: ReturnType<typeof setTimeout>; loaded: boolean } | undefined;
+
+/**
+ * How long after a check the next spare starts loading. Loading pdf.js keeps a core busy for
+ * ~0.2-0.5 s; started beside a check (or right after it) it competed, on two cores, with the
+ * very fax someone waits for: its check, storing, seal and upload (and, on one machine, the
+ * recipient's receive). Measured one fax at a time at load 6-10, 1 MiB send → stored by
+ * webhook: 417-565 ms median with the spare loading right after the check, 280-341 ms with
+ * it loading once the fax was stored; the receive's own step 141-171 → 37-63 ms.
+ * A check that comes sooner than this after the previous one is a burst (faxes sent one after
+ * the other): it finds no spare and loads its own worker, and from then on each check of the
+ * burst prepares the next spare as early as it can: beside its own parse when it took a spare
+ * that had loaded (that parse takes a few ms), else as soon as it is over (never two pdf.js
+ * loads side by side). A send to several recipients checks once.
+ */
+const SPARE_QUIET_MS = 1000;
+let spareQuietMs = SPARE_QUIET_MS;
+let spareTimer: ReturnType<typeof setTimeout> | undefined;
+/** When the last interactive check ended (performance.now()), to tell a burst. */
+let lastCheckEndedAt = -Infinity;
+
+function prepareSpareWhenQuiet(url: URL): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => {
+    spareTimer = undefined;
+    if (!overrides && spareAfterEachCheck) prepareSpare(url);
+  }, spareQuietMs);
+  // Never keeps a process alive on its own.
+  spareTimer.unref();
+}
+
+function prepareSpareNow(url: URL): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = undefined;
+  if (!overrides && spareAfterEachCheck) prepareSpare(url);
+}
 
 const isLoadedNotice = (m: unknown): m is PdfSpareLoaded => typeof m === 'object' && m !== null && (m as { loaded?: unknown }).loaded === true;
 /** false once a one-shot process (the CLI's send) said it checks one PDF and ends. */
@@ -214,14 +258,14 @@ export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
   if (!overrides) prepareSpare(defaultWorkerUrl());
 }
 
-function takeSpare(): Worker | undefined {
+function takeSpare(): { worker: Worker; loaded: boolean } | undefined {
   const s = spare;
   spare = undefined;
   if (!s) return undefined;
   clearTimeout(s.idle);
   s.worker.removeAllListeners();
   s.worker.ref();
-  return s.worker;
+  return { worker: s.worker, loaded: s.loaded };
 }
 
 function prepareSpare(url: URL): void {
@@ -253,6 +297,11 @@ export function sparePdfWorkerIdForTests(): number | undefined {
   return spare?.worker.threadId;
 }
 
+/** Tests: another pause than SPARE_QUIET_MS (a long one makes any two checks a burst); null restores it. */
+export function setSpareQuietMsForTests(ms: number | null): void {
+  spareQuietMs = ms ?? SPARE_QUIET_MS;
+}
+
 /** Tests: whether that spare has pdf.js loaded. */
 export function sparePdfWorkerLoadedForTests(): boolean {
   return spare?.loaded === true;
@@ -260,6 +309,9 @@ export function sparePdfWorkerLoadedForTests(): boolean {
 
 /** Ends the spare worker (tests and shutdown: nothing is left running). */
 export function stopSparePdfWorker(): void {
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = undefined;
+  lastCheckEndedAt = -Infinity;
   const s = spare;
   spare = undefined;
   if (!s) return;

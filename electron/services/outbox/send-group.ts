@@ -68,10 +68,12 @@ export async function submitGroup(deps: SendGroupDeps, req: SendGroupRequest): P
   for (const r of req.recipients) {
     try {
       const pdf = await documentFor(deps, req, { number: r.to, name: r.name }, pages);
+      // Without a cover page each recipient gets the very bytes checked above: not checked again
+      // (each check is a fresh pdf.js worker, ~0.3 s of CPU).
       const { id } = await deps.outbox.submit({
         orgId: req.orgId, to: r.to, from: req.from, fileName: req.fileName, pdf, route: r.route,
         subject: req.coverPage?.subject ?? null, sendGroup, sendAt: req.sendAt,
-      });
+      }, pdf === req.pdf ? { pages } : undefined);
       items.push({ to: r.to, id, error: null });
     } catch (e) {
       // A refusal that concerns the whole send (wrong caller ID) would repeat for every line: stop there.
