@@ -27,6 +27,7 @@ import {
 } from '../../../shared/protocol/index.ts';
 import type { CryptoBackend, Envelope, OpenParams, SealParams } from '../../../shared/protocol/index.ts';
 import { fsyncDirectory } from '../storage/atomic-file.ts';
+import { releaseChunk } from '../chunk-memory.ts';
 import { readCiphertextEnds, readFully, sha256OfFile } from './file-chunks.ts';
 import { INLINE_HASH_MAX_BYTES, RING_SLOT_BYTES, RING_SLOTS, ringHasher } from './ring-hasher.ts';
 import { createRangeDecryptor, createStreamOpener, createStreamSealer, type StreamCipherOptions, type StreamOpener } from './stream-cipher.ts';
@@ -205,6 +206,8 @@ async function openSlots(
     await Promise.all(hashed.filter((p) => p !== undefined));
   } finally {
     plain.fill(0);
+    // Freed now (the sink copied what it keeps), not left to the collector: see chunk-memory.ts.
+    releaseChunk(plain);
   }
 }
 

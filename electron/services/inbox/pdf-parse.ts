@@ -155,24 +155,18 @@ export function parsePdfRangesInWorker(source: PdfByteSource, opts: { strict: bo
  * next Send without a warm worker.
  */
 function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList: TransferListItem[], again: () => PdfParseJob | undefined, opts: { interactive: boolean } = { interactive: true }): Promise<PdfParseOutcome> {
-  // After a parse in a fresh worker, the next spare starts loading once that parse is over:
-  // two pdf.js loads side by side would slow the one someone waits for.
+  // The next spare starts loading once this parse is over, never beside it: loading pdf.js
+  // keeps a core busy for ~0.2-0.5 s, and beside the check (and the rest of the send: storing
+  // the body, the lookup, the seal, with two cores) it slowed the very fax someone waits for.
+  // Measured one fax at a time, interleaved in one run at load 7-10: send → stored 653 ms
+  // median with the next spare loading beside the check, 468 ms with it loading after.
   const thenPrepareSpare = (outcome: Promise<PdfParseOutcome>): Promise<PdfParseOutcome> =>
     overrides || !opts.interactive || !spareAfterEachCheck ? outcome : outcome.finally(() => { if (!overrides && spareAfterEachCheck) prepareSpare(url); });
-  const taken = overrides || !opts.interactive ? undefined : takeSpare();
-  const ready = taken?.worker;
+  const ready = overrides || !opts.interactive ? undefined : takeSpare();
   if (ready) {
     try {
       ready.postMessage(job, transferList);
-      // A loaded spare parses in a few tens of ms: the next spare starts loading now, beside
-      // it, not after it. Loading takes ~0.3-0.5 s, and a send every ~0.3 s (several faxes
-      // queued one after the other) otherwise found it still loading each time. Its 30-60
-      // MiB count against this parse's memory limit (512 MiB): a margin, not a risk. A spare
-      // taken while still loading gets its successor only after it (two loads side by side
-      // would slow the one someone waits for, badly so on a busy machine).
-      if (!taken.loaded) return thenPrepareSpare(supervise(ready, limits));
-      if (spareAfterEachCheck) prepareSpare(url);
-      return supervise(ready, limits);
+      return thenPrepareSpare(supervise(ready, limits));
     } catch {
       // Not movable after all (Node's shared pool): a fresh worker below, with a copy.
       void ready.terminate().catch(() => undefined);
@@ -198,8 +192,8 @@ function launch(url: URL, limits: PdfParseLimits, job: PdfParseJob, transferList
  * A fresh worker per document, but started ahead: loading pdf.js takes a worker ~0.3-0.7 s,
  * which was most of the time between "Send" and the fax being queued. One spare worker, with
  * pdf.js already loaded and no document yet, waits for the next parse; each parse takes it, and
- * the next spare starts loading at once, beside that parse. Still one worker per document (it ends after its reply), under the
- * same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
+ * the next spare starts loading when that parse is over. Still one worker per document (it
+ * ends after its reply), under the same limits. An idle spare costs ~30-60 MiB, so it is ended after SPARE_IDLE_MS unused and the
  * next parse pays the start-up again.
  */
 const SPARE_IDLE_MS = 120_000;
@@ -220,14 +214,14 @@ export function warmPdfCheckWorker(opts: { oneCheck?: boolean } = {}): void {
   if (!overrides) prepareSpare(defaultWorkerUrl());
 }
 
-function takeSpare(): { worker: Worker; loaded: boolean } | undefined {
+function takeSpare(): Worker | undefined {
   const s = spare;
   spare = undefined;
   if (!s) return undefined;
   clearTimeout(s.idle);
   s.worker.removeAllListeners();
   s.worker.ref();
-  return { worker: s.worker, loaded: s.loaded };
+  return s.worker;
 }
 
 function prepareSpare(url: URL): void {
