@@ -1,5 +1,7 @@
 // Relay benchmark (`npm run bench -- relay`): upload and download throughput on loopback for
 // 1, 10 and 100 MiB messages, and the relay process's peak memory during a 100 MiB upload.
+// Raw downloads are timed with two clients (fetch, and node:http as the CLI uses), beside a
+// trivial node:http server's figures with the same clients: what is the relay's, what the client's.
 // The relay runs as its own process (the CLI's `serve`) so its RSS is its own. Prints figures
 // against targets; never fails on timing.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -46,13 +48,38 @@ function post(url: string, headers: Record<string, string>, body: Uint8Array): P
   });
 }
 
-async function timedDownload(url: string, org: TestOrg, target: string): Promise<{ seconds: number; bytes: number }> {
-  const authorization = signRequest({ method: 'GET', path: target, body: new Uint8Array(0), keyId: org.keyId, signingSeed: org.keys.signingSeed, nowSeconds: Date.now() / 1000 });
+/**
+ * Two clients for downloads: fetch (undici; the app's Electron transport is another), and
+ * node:http (the CLI's transport since this round), which hands over the socket's buffers
+ * where fetch passes every chunk through web streams: so a download figure says how much of
+ * it is the client.
+ */
+type Client = 'fetch' | 'node:http';
+const CLIENTS: Client[] = ['fetch', 'node:http'];
+
+async function timedGet(url: string, headers: Record<string, string>, client: Client): Promise<{ seconds: number; bytes: number }> {
   const start = performance.now();
-  const res = await fetch(url + target, { headers: { authorization } });
   let bytes = 0;
-  for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
+  if (client === 'fetch') {
+    const res = await fetch(url, { headers });
+    for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(url, { headers }, (res) => {
+        res.on('data', (c: Buffer) => { bytes += c.length; });
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
   return { seconds: (performance.now() - start) / 1000, bytes };
+}
+
+function timedDownload(url: string, org: TestOrg, target: string, client: Client = 'fetch'): Promise<{ seconds: number; bytes: number }> {
+  const authorization = signRequest({ method: 'GET', path: target, body: new Uint8Array(0), keyId: org.keyId, signingSeed: org.keys.signingSeed, nowSeconds: Date.now() / 1000 });
+  return timedGet(url + target, { authorization }, client);
 }
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MiB / seconds).toFixed(1)} MiB/s`;
@@ -114,19 +141,15 @@ async function referenceFigures(dataDir: string, size: number): Promise<string> 
     start = performance.now();
     await post(`${url}/fsync`, {}, body);
     const fsynced = (performance.now() - start) / 1000;
-    const down = await timedDownloadPlain(`${url}/${size}`);
-    return `upload discarded ${rate(size, discard)}, upload to a file + fsync ${rate(size, fsynced)}, download of zeros ${rate(down.bytes, down.seconds)}`;
+    const downs: string[] = [];
+    for (const client of CLIENTS) {
+      const down = await timedGet(`${url}/${size}`, {}, client);
+      downs.push(`${rate(down.bytes, down.seconds)} (${client})`);
+    }
+    return `upload discarded ${rate(size, discard)}, upload to a file + fsync ${rate(size, fsynced)}, download of zeros ${downs.join(' / ')}`;
   } finally {
     child.kill('SIGTERM');
   }
-}
-
-async function timedDownloadPlain(url: string): Promise<{ seconds: number; bytes: number }> {
-  const start = performance.now();
-  const res = await fetch(url);
-  let bytes = 0;
-  for await (const chunk of res.body!) bytes += (chunk as Uint8Array).length;
-  return { seconds: (performance.now() - start) / 1000, bytes };
 }
 
 export async function run(): Promise<void> {
@@ -156,10 +179,11 @@ export async function run(): Promise<void> {
 
       const id = sealed.envelope.message_id;
       const raw = await timedDownload(relay.url, bob, ciphertextPath(id));
+      const rawHttp = await timedDownload(relay.url, bob, ciphertextPath(id), 'node:http');
       const json = await timedDownload(relay.url, bob, messagePath(id));
       console.log(`reference ${String(size).padStart(3)} MiB (trivial node:http server, same client): ${await referenceFigures(dataDir, sealed.ciphertext.length)}`);
       console.log(`relay ${String(size).padStart(3)} MiB: upload ${rate(sealed.ciphertext.length, upSeconds)}, ` +
-        `download raw ${rate(raw.bytes, raw.seconds)}, download JSON/base64url ${rate(sealed.ciphertext.length, json.seconds)} (of ciphertext)`);
+        `download raw ${rate(raw.bytes, raw.seconds)} (fetch) / ${rate(rawHttp.bytes, rawHttp.seconds)} (node:http), download JSON/base64url ${rate(sealed.ciphertext.length, json.seconds)} (of ciphertext)`);
       if (size === 100) {
         const message = sealed.ciphertext.length;
         console.log(`relay peak RSS during the 100 MiB upload: ${(peak / MiB).toFixed(0)} MiB ` +

@@ -206,7 +206,7 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
     });
   }
 
-  it('hashes a body up to INLINE_HASH_MAX_BYTES on this thread: sealing and opening one start no hashing thread', () => {
+  it('hashes a body up to INLINE_HASH_MAX_BYTES on this thread: sealing and opening one start no hashing thread (and load no undici)', () => {
     // In a fresh process: this one's hashing thread may already run for the other tests.
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const script = [
@@ -221,13 +221,14 @@ describe('streaming file seal / open (the outbox and receiver path)', () => {
       '  fromNumber: "+15551110001", fromName: "A", toNumber: "+15552220002", metadata: { filename: "a.pdf" }, createdAt: 1767225600,',
       '  source: (async function* () { yield plaintext; })(), plaintextSize: size, outputPath: out });',
       'let got = 0; await openFileToSink({ envelope, inputPath: out, senderBundleEd25519Pub: alicePub(), recipient: recipientOf(bob), sink: (c) => { got += c.length; } });',
-      'console.log(JSON.stringify({ got, started: ringHasher.started }));',
+      // Nor loads undici (Node's fetch): a MessagePort's onmessage did, to build a MessageEvent (~0.1 s).
+      'console.log(JSON.stringify({ got, started: ringHasher.started, undici: process.moduleLoadList.some((m) => m.includes("undici")) }));',
     ].join('\n');
     const file = join(dir, 'inline-hash.mts');
     writeFileSync(file, script);
     const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', file, join(dir, 'ct-inline')], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ got: INLINE_HASH_MAX_BYTES, started: false });
+    expect(JSON.parse(run.stdout)).toEqual({ got: INLINE_HASH_MAX_BYTES, started: false, undici: false });
   });
 
   it('reports a tampered file as hash_mismatch and leaves no part file on a failing source', async () => {

@@ -109,6 +109,8 @@ describe('the CLI relay transport (node:http)', () => {
     await expect(next).rejects.toThrow();
     await expect(nodeHttpTransport(`${base}/download`, { signal: AbortSignal.abort() })).rejects.toThrow();
     await expect(nodeHttpTransport('ftp://127.0.0.1/x')).rejects.toThrow(/not an address/);
+    // https goes through node:https (loaded on first use): a plain-HTTP port fails the TLS handshake.
+    await expect(nodeHttpTransport(`${base.replace('http:', 'https:')}/download`)).rejects.toThrow(/SSL|TLS|EPROTO|wrong version/i);
   });
 
   it('leaves no kept-alive connection keeping a process alive', async () => {

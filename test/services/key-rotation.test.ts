@@ -11,7 +11,8 @@ import { readKeysZip, type OrgKeys } from '../../shared/protocol/index.ts';
 import { RelayClient } from '../../electron/services/relay-client/relay-client.ts';
 import { previousKeysRecordName } from '../../electron/services/vault/org-registry.ts';
 import { openVault } from '../../electron/services/vault/vault.ts';
-import { makePdf, openTwoDesks, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
+import { openCliServices } from '../../electron/services/cli/cli-services.ts';
+import { makePdf, openTwoDesks, startTestRelay, tempDir, waitFor, type TestDesk, type TestRelay, type TwoDeskScene } from './helpers.ts';
 
 function clientOf(keys: OrgKeys): RelayClient {
   return new RelayClient({ baseUrl: keys.credentials.relay, identity: { keyId: keys.credentials.key_id, signingSeed: keys.signingSeed }, fetch: (u, i) => fetch(u, i), retries: 0 });
@@ -111,5 +112,23 @@ describe('key rotation', () => {
     const { id: reply } = await b.call('send.submit', { orgId: bOrg, to: '+15551110001', from: '+15552220002', fileName: 'reply.pdf', pdf: makePdf(1), coverPage: null, route: 'fxe' });
     await b.desk.flushOutbox();
     expect((await b.call('faxes.get', { id: reply })).state).toBe('sent');
+  });
+});
+
+describe('key rotation housekeeping with nothing scheduled', () => {
+  it('writes nothing (it runs after every poll: a commit each time was an fsync each time)', async () => {
+    const relay = await startTestRelay();
+    const dir = tempDir('rotation-idle');
+    const c = await openCliServices({ keysPath: relay.orgs[0]!.keysZipPath, stateDir: join(dir.path, 'state'), log: () => undefined });
+    try {
+      const changes = (): unknown => c.s.db.prepare('SELECT total_changes() AS n').get();
+      const before = changes();
+      await c.s.rotation.tick();
+      expect(changes()).toEqual(before);
+    } finally {
+      await c.close();
+      await relay.close();
+      dir.remove();
+    }
   });
 });

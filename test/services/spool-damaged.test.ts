@@ -1,6 +1,8 @@
-// The outbox's spool (the sealed ciphertext waiting for upload) is not fsynced: every upload
-// first checks it against the envelope's hash. A spool a power cut damaged is never sent:
-// the fax is sealed again and the recipient gets exactly the PDF that was submitted.
+// The outbox's spool (the sealed ciphertext waiting for upload) is not fsynced: an upload
+// first checks a spool left by an earlier run against the envelope's hash. A spool a power
+// cut damaged is never sent: the fax is sealed again and the recipient gets exactly the PDF
+// that was submitted. (A spool sealed by the running process is not read twice: a power cut
+// would have ended that process.)
 import type { OrgId } from '../../shared/domain/ids.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,21 +18,24 @@ describe('a damaged spool', () => {
   let uploadsFail = true;
   const uploads: string[] = [];
 
+  const openA = (keychain?: TestDesk['keychain']): Promise<TestDesk> => openTestDesk(join(dirs.path, 'a'), {
+    ...(keychain ? { keychain } : {}),
+    autoStart: false,
+    timings: { relayRetries: 0, outboxRetryBaseMs: 50 },
+    fetch: async (input, init) => {
+      if (init?.method === 'POST' && new URL(input).pathname === '/v1/messages') {
+        uploads.push(input);
+        // The link drops the first uploads: the fax waits in the spool, sealed.
+        if (uploadsFail) throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    },
+  });
+
   beforeAll(async () => {
     relay = await startTestRelay();
     dirs = tempDir('spool-damaged');
-    a = await openTestDesk(join(dirs.path, 'a'), {
-      autoStart: false,
-      timings: { relayRetries: 0, outboxRetryBaseMs: 50 },
-      fetch: async (input, init) => {
-        if (init?.method === 'POST' && new URL(input).pathname === '/v1/messages') {
-          uploads.push(input);
-          // The link drops the first uploads: the fax waits in the spool, sealed.
-          if (uploadsFail) throw new TypeError('fetch failed');
-        }
-        return fetch(input, init);
-      },
-    });
+    a = await openA();
     b = await openTestDesk(join(dirs.path, 'b'), { autoStart: false });
     aOrg = await importOrg(a, relay.orgs[0]!.keysZipPath);
     await importOrg(b, relay.orgs[1]!.keysZipPath);
@@ -55,6 +60,9 @@ describe('a damaged spool', () => {
     const damaged = readFileSync(join(spoolDir, spool!));
     damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0x40;
     writeFileSync(join(spoolDir, spool!), damaged);
+    // The power cut: the desk starts again with the spool as it found it.
+    await a.close();
+    a = await openA(a.keychain);
 
     uploadsFail = false;
     uploads.length = 0;

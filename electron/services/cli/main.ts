@@ -199,7 +199,10 @@ async function receive(flags: Flags, log: (s: string) => void): Promise<void> {
     for (;;) {
       lastFailure = null;
       const before = { ...sink.counts };
-      await c.s.poller.pollOnce();
+      const polling = c.s.poller.pollOnce();
+      // The body cipher's native library (~40 ms to load) loads while the list of faxes is on the wire.
+      loadSodium();
+      await polling;
       const listError = c.s.poller.lastError;
       if (flags.get('once')) {
         if (listError) throw listError;

@@ -55,6 +55,11 @@ interface PdfJsModule {
 }
 
 async function loadPdfJs(): Promise<PdfJsModule | { failed: string }> {
+  // pdf.js's two modules touch globalThis.Response as they load (to polyfill Response#bytes),
+  // and in Node that global is undici's, loaded on first touch: ~30 ms of this thread, with
+  // every PDF check waiting for it. Nothing here fetches, so a bare class stands in. (A plain
+  // assignment: defining the property would load undici all the same.)
+  (globalThis as { Response?: unknown }).Response = class Response {};
   // Loading pdf.js's worker module first makes pdf.js parse on this thread (its "fake worker")
   // instead of looking for a web worker, whatever environment it believes it is in.
   try {

@@ -13,8 +13,6 @@
 import { asFaxId, asOrgId, messageIdOfSentFax, type FaxId, type Fingerprint, type OrgId } from '../../../shared/domain/ids.ts';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { MAX_PDF_BYTES, pdfTooLargeMessage } from '../../../shared/domain/pdf-limits.ts';
-import type { PdfByteSource } from '../inbox/pdf-parse.ts';
 import type { StoredBlob } from '../storage/blob-store.ts';
 import { relaxedCommit } from '../storage/database.ts';
 import type { HeldFax, KeyChangeWarning, SendCheck } from '../../../shared/ipc/contract.ts';
@@ -151,6 +149,13 @@ export class Outbox {
   private readonly loop: JobLoop<JobRow>;
   /** The fax being sent right now and how to stop its upload (one job at a time). */
   private readonly sending = new Map<FaxId, AbortController>();
+  /**
+   * Faxes whose spool this process sealed. The upload reads a spool a second time to check it
+   * against the envelope only because it is not fsynced: a power cut could have damaged it,
+   * and a power cut would also have ended this process. So these are not checked (a second
+   * SHA-256 pass, ~40 ms for 64 MiB here); the relay still checks the bytes it gets.
+   */
+  private readonly sealedThisRun = new Set<FaxId>();
   /** Recipients looked up while their PDF was checked (submit), by fax. */
   private readonly lookupsAhead = new Map<FaxId, { at: number; lookup: Promise<LookupResponse | undefined> }>();
   /** The last check()'s verified lookup: submitFileSealed right after it needs no second round trip. */
@@ -228,68 +233,6 @@ export class Outbox {
   }
 
   /**
-   * submit for a PDF in a file (the CLI's send): streamed into its encrypted blob 1 MiB at a
-   * time, then checked by byte ranges read back from that blob (the same checks), so what was
-   * checked is what is sent and the document is never whole in memory. Reading a 64 MiB file
-   * whole cost it three times over (read, a copy for the check, pdf.js's own), ~1 s here.
-   */
-  async submitFile(req: Omit<SubmitRequest, 'pdf'> & { pdfPath: string }): Promise<{ id: FaxId; pages: number | null }> {
-    this.assertFromIsOurs(req);
-    const name = basename(req.pdfPath);
-    const unreadable = (e: unknown): DeskError => new DeskError('file.read_failed', `Cannot read ${name}.`, { detail: `${req.pdfPath}: ${errorDetail(e)}`, cause: e });
-    let fd: number;
-    try { fd = openSync(req.pdfPath, 'r'); } catch (e) { throw unreadable(e); }
-    let blob: StoredBlob;
-    let size: number;
-    try {
-      const file: PdfByteSource = { size: fstatSync(fd).size, read: (begin, length) => readRange(fd, begin, length) };
-      // The cheap checks on the file first: a file that is no PDF (or too large) is turned
-      // away before anything is stored.
-      checkPdfStructureOf(file);
-      if (req.route === 'pstn') this.d.pstn?.assertFits(file.size);
-      ({ blob, size } = this.storeFile(fd, unreadable));
-    } finally {
-      closeSync(fd);
-    }
-    let pages: number | null;
-    try {
-      const stored = await this.d.blobs.openRanges(blob.blobId, blob.wrappedKey, { justWritten: true });
-      try {
-        // The stored bytes are what is checked (the file may have changed since it was read).
-        ({ pages } = await validatePdfSource(stored, this.d.log));
-      } finally {
-        stored.close();
-      }
-    } catch (e) {
-      this.d.blobs.remove(blob.blobId);
-      throw e;
-    }
-    return this.queue(req, blob, size, pages);
-  }
-
-  /** The open file into a new blob, 1 MiB at a time through one buffer. */
-  private storeFile(fd: number, unreadable: (e: unknown) => DeskError): { blob: StoredBlob; size: number } {
-    const writer = this.d.blobs.writer();
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    try {
-      for (;;) {
-        let n: number;
-        try { n = readSync(fd, chunk, 0, chunk.length, null); } catch (e) { throw unreadable(e); }
-        if (n === 0) break;
-        if (writer.size + n > MAX_PDF_BYTES) throw new DeskError('pdf.too_large', pdfTooLargeMessage(writer.size + n), { detail: `the file grew past ${MAX_PDF_BYTES} bytes while it was read` });
-        writer.write(chunk.subarray(0, n));
-      }
-      const size = writer.size;
-      return { blob: writer.commit(), size };
-    } catch (e) {
-      writer.abort();
-      throw e;
-    } finally {
-      chunk.fill(0);
-    }
-  }
-
-  /**
    * For a process that sends one file and ends (the CLI's send): no encrypted copy of the PDF
    * is stored first. The file is sealed straight into the spool, 1 MiB at a time, and the PDF
    * check then reads the document back out of that ciphertext (each range pdf.js asks for is
@@ -323,10 +266,11 @@ export class Outbox {
         fromName: req.fromName === undefined ? senderNameOf(org) : req.fromName,
         toNumber: req.to, metadata: { filename: req.fileName, content_type: 'application/pdf' },
         createdAt: Math.floor(this.d.nowMs() / 1000), messageId: id, backend: this.d.backend,
-        durable: false, // as in process(): the upload checks the spool against the envelope's hash
+        durable: false, // as in process(); a spool sealed by this run is not checked again (sealedThisRun)
         checkWritten: async (plaintext) => { ({ pages } = await validatePdfSource(plaintext, this.d.log)); },
       });
       const sealed = { envelopeJson: envelopeToJson(envelope), spool, recipientOrgId: recipient.orgId, ciphertextSha256: envelope.ciphertext_sha256 };
+      this.sealedThisRun.add(id);
       try {
         this.queue({ ...req, route: 'fxe' }, null, size, pages, { presealed: { id, sealed } });
       } catch (e) {
@@ -690,6 +634,7 @@ export class Outbox {
         });
         const sealed = envelopeToJson(envelope);
         envelopeJson = sealed;
+        this.sealedThisRun.add(id);
         // One commit (one flush) for the job and the fax row.
         const committing = performance.now();
         this.d.db.transaction(() => {
@@ -703,7 +648,7 @@ export class Outbox {
       if (stop.signal.aborted || this.deletedMeanwhile(id)) throw new DeskError('relay.request_stopped', 'The fax was moved to the Trash before it was sent.', { detail: `${id} deleted` });
       this.setState(id, 'uploading', 0, null, { relaxed: true });
       let lastShown = 0;
-      const expectedSha256 = (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
+      const expectedSha256 = this.sealedThisRun.has(id) ? undefined : (JSON.parse(envelopeJson) as { ciphertext_sha256?: unknown }).ciphertext_sha256;
       let result: Awaited<ReturnType<typeof client.uploadFile>>;
       try {
         result = await client.uploadFile(envelopeJson, messageIdOfSentFax(id), spool, (sent, total) => {
@@ -732,6 +677,7 @@ export class Outbox {
         this.d.faxes.audit('send', job.org_id, id, result.alreadyUploaded ? 'uploaded (relay already had it)' : 'uploaded');
       })();
       try { unlinkSync(spool); } catch { /* already gone */ }
+      this.sealedThisRun.delete(id);
       this.d.emit({ type: 'faxes.changed' });
     } catch (e) {
       if (e instanceof DeskError && e.code === 'relay.request_stopped') {

@@ -90,7 +90,7 @@ export function validatePdf(pdf: Uint8Array, log?: (line: string) => void): Prom
  * The same check on a document read by byte ranges: pdf.js asks for the parts it needs (the
  * cross-reference table, the page tree), 64 KiB at a time, instead of being handed a copy of
  * the whole file: a 64 MiB PDF is checked with a few hundred KiB, whatever holds it (memory,
- * or the stored blob of a file being sent, outbox.submitFile). A damaged table makes pdf.js
+ * or the sealed spool of a file being sent, outbox.submitFileSealed). A damaged table makes pdf.js
  * (strict) fail, as with the whole file. `pdf` stays the caller's to close.
  */
 export async function validatePdfSource(pdf: PdfByteSource, log?: (line: string) => void): Promise<{ pages: number | null }> {

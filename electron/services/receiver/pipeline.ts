@@ -33,6 +33,7 @@ import { DeskError, errorDetail, toUserError } from '../errors.ts';
 import { openFileToSink, openStreamToSink } from '../crypto/stream-seal.ts';
 import { exponentialDelayMs } from '../backoff.ts';
 import { Slots } from '../slots.ts';
+import { relaxedCommit } from '../storage/database.ts';
 import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
@@ -126,8 +127,9 @@ function sqliteJournal(d: PipelineDeps): ReceiveJournal {
       return Promise.resolve(localId);
     },
     receipted(orgId, messageId, faxId) {
-      // Without a flush of its own (relaxedCommit): a power cut that loses it only means the
-      // receipt is sent once more at the next start, and the relay takes a repeat as done.
+      // Not flushed by itself: if a power cut loses it, the receipt is owed again and the next
+      // pass posts it once more, which the relay takes like the first (the same receipt is
+      // idempotent). The next ordinary commit, or closing the database, flushes it.
       relaxedCommit(d.db, () => d.db.transaction(() => {
         d.db.prepare("UPDATE receive_jobs SET state = 'receipted', updated_at = ? WHERE org_id = ? AND message_id = ?").run(d.nowMs(), orgId, messageId);
         d.faxes.audit('receipt', orgId, faxId, `receipt sent for ${messageId}`);

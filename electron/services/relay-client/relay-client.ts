@@ -184,13 +184,18 @@ export class RelayClient {
     try {
       const handle = await open(spoolPath, 'r');
       try {
-        const buf = new Uint8Array(STREAM_CHUNK);
+        // Two buffers: the next chunk is read (on libuv's threads) while this one is hashed.
+        const bufs = [new Uint8Array(STREAM_CHUNK), new Uint8Array(STREAM_CHUNK)];
+        let turn = 0;
+        let reading = handle.read(bufs[0]!, 0, STREAM_CHUNK, 0);
         for (;;) {
-          const { bytesRead } = await handle.read(buf, 0, buf.length, ciphertextLength);
+          const { bytesRead, buffer } = await reading;
           if (bytesRead === 0) break;
-          hash.update(buf.subarray(0, bytesRead));
-          ciphertextHash?.update(buf.subarray(0, bytesRead));
           ciphertextLength += bytesRead;
+          turn ^= 1;
+          reading = handle.read(bufs[turn]!, 0, STREAM_CHUNK, ciphertextLength);
+          hash.update(buffer.subarray(0, bytesRead));
+          ciphertextHash?.update(buffer.subarray(0, bytesRead));
         }
       } finally {
         await handle.close();
