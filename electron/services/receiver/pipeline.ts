@@ -37,7 +37,6 @@ import { relaxedCommit } from '../storage/database.ts';
 import type { CiphertextDownload, RelayClient } from '../relay-client/relay-client.ts';
 import type { FaxLaneDeps } from '../service-deps.ts';
 import { keysFromBundle, type ObservedKeys } from '../trust/index.ts';
-import { relaxedCommit } from '../storage/database.ts';
 import { inboxSink, storageFailed, type ReceiveJobRow, type ReceiveJournal, type ReceiveSink, type ReceiveSinkWriter, type VerifiedFax } from './receive-sink.ts';
 
 /** Where a test may "kill the process": the pipeline throws SimulatedCrash there. */
