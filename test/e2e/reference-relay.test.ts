@@ -12,6 +12,7 @@ import type { DemoOrg } from '../../electron/relay/demo.ts';
 import { createDesk, type Desk } from '../../electron/services/desk.ts';
 import { createMemoryKeychain } from '../../electron/services/keychain/keychain.ts';
 import { makeTestPdf } from './fixtures/pdf.ts';
+import { appLive } from './harness/app-window.ts';
 import { bridgeDesk } from './harness/bridge.ts';
 import { launchChromium } from './harness/browser.ts';
 import { dropPdf } from './harness/page-actions.ts';
@@ -114,6 +115,7 @@ describe.each(RELAY_PROFILES)('fxe Desk on a relay with profile %s', (profile: R
         const r = await w.desk.invoke('orgs.setFacts', { orgId: org.orgId, name: org.name, faxNumbers: org.faxNumbers });
         expect(r.ok).toBe(true);
         await w.page.reload();
+        await appLive(w.page);
         await expect.poll(() => w.page.getByLabel('Organisation').locator('option:checked').textContent()).toContain(org.name);
       }
     }
